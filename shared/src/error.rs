@@ -1,0 +1,73 @@
+//! The error body every API error has, and the stable codes clients act on.
+
+use serde::{Deserialize, Serialize};
+
+/// Stable, machine-readable error codes. Clients match on these, never on messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum ErrorCode {
+    /// The body is not valid JSON, or not the expected shape.
+    InvalidJson,
+    /// The request was understood but a field is not acceptable.
+    ValidationFailed,
+    /// The body is not `application/json`.
+    UnsupportedMediaType,
+    /// The body is larger than this route accepts.
+    PayloadTooLarge,
+    /// Missing, invalid or expired access token.
+    Unauthorized,
+    /// Username or password is wrong (deliberately not saying which).
+    InvalidCredentials,
+    /// The refresh token is unknown, expired, used or revoked.
+    InvalidRefreshToken,
+    /// Authenticated, but this role may not do this here.
+    Forbidden,
+    /// Not found, or not visible to the caller.
+    NotFound,
+    /// The method is not allowed on this path.
+    MethodNotAllowed,
+    /// The request conflicts with what is stored (e.g. a taken username).
+    Conflict,
+    /// Too many attempts; see `Retry-After`.
+    RateLimited,
+    /// A dependency (database, key provider) is unavailable; retry later.
+    Unavailable,
+    /// An unexpected server error. Details are in the server log under the request id.
+    Internal,
+}
+
+impl ErrorCode {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidJson => "invalid_json",
+            ErrorCode::ValidationFailed => "validation_failed",
+            ErrorCode::UnsupportedMediaType => "unsupported_media_type",
+            ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::InvalidCredentials => "invalid_credentials",
+            ErrorCode::InvalidRefreshToken => "invalid_refresh_token",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::MethodNotAllowed => "method_not_allowed",
+            ErrorCode::Conflict => "conflict",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::Unavailable => "unavailable",
+            ErrorCode::Internal => "internal",
+        }
+    }
+}
+
+/// `{"error":{"code":…,"message":…}}`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ErrorDetail {
+    pub code: ErrorCode,
+    pub message: String,
+}

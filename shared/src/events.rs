@@ -1,0 +1,163 @@
+//! Typed, versioned events. The server writes them to its outbox in the same transaction as the
+//! change they describe; consumers (in-process now, Kafka/NATS later) read them by topic.
+//! A breaking change to a payload means a new topic version, never an edit in place.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::{Role, SchoolId, SessionId, UserId};
+
+/// A payload that can be published: where it goes and which schema it follows.
+pub trait Event: Serialize {
+    /// Topic name including its version, e.g. `user.events.v2`.
+    const TOPIC: &'static str;
+    const SCHEMA_VERSION: u32;
+}
+
+/// What goes on the wire around every payload.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Envelope<T> {
+    pub id: Uuid,
+    pub topic: String,
+    pub schema_version: u32,
+    /// Unix seconds.
+    pub occurred_at: i64,
+    pub payload: T,
+}
+
+/// Account lifecycle (`user.events.v2`). v2 refers to people by opaque id only.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum UserEvent {
+    Created {
+        user_id: UserId,
+        school_id: Option<SchoolId>,
+        role: Role,
+        actor_id: Option<UserId>,
+    },
+    RoleChanged {
+        user_id: UserId,
+        from: Role,
+        to: Role,
+        actor_id: UserId,
+    },
+    Disabled {
+        user_id: UserId,
+        actor_id: UserId,
+    },
+    Enabled {
+        user_id: UserId,
+        actor_id: UserId,
+    },
+    PasswordChanged {
+        user_id: UserId,
+    },
+}
+
+impl Event for UserEvent {
+    const TOPIC: &'static str = "user.events.v2";
+    const SCHEMA_VERSION: u32 = 2;
+}
+
+/// A personal-data field held by the vault.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum PiiField {
+    DisplayName,
+    Email,
+    BirthDate,
+}
+
+impl PiiField {
+    pub const ALL: [PiiField; 3] = [PiiField::DisplayName, PiiField::Email, PiiField::BirthDate];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            PiiField::DisplayName => "display_name",
+            PiiField::Email => "email",
+            PiiField::BirthDate => "birth_date",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.as_str() == s)
+    }
+}
+
+/// Someone read personal data (`pii.access.log`): who, whose, which fields, why. Never values.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PiiAccessed {
+    pub actor_id: UserId,
+    pub actor_role: Role,
+    pub subject_id: UserId,
+    pub fields: Vec<PiiField>,
+    pub purpose: String,
+}
+
+impl Event for PiiAccessed {
+    const TOPIC: &'static str = "pii.access.log";
+    const SCHEMA_VERSION: u32 = 1;
+}
+
+/// Personal data was written (`user.pii.updated`): which fields, by whom. Never values.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PiiUpdated {
+    pub subject_id: UserId,
+    pub fields: Vec<PiiField>,
+    pub actor_id: Option<UserId>,
+}
+
+impl Event for PiiUpdated {
+    const TOPIC: &'static str = "user.pii.updated";
+    const SCHEMA_VERSION: u32 = 1;
+}
+
+/// Security-relevant happenings (`security.events.v1`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum SecurityEvent {
+    /// A rotated refresh token was presented again: the whole session was revoked.
+    RefreshReuseDetected {
+        user_id: UserId,
+        session_id: SessionId,
+    },
+    /// Sessions ended by a password change, role change, disabling or the user.
+    SessionsRevoked {
+        user_id: UserId,
+        reason: String,
+        count: u64,
+    },
+}
+
+impl Event for SecurityEvent {
+    const TOPIC: &'static str = "security.events.v1";
+    const SCHEMA_VERSION: u32 = 1;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_events_are_tagged_and_carry_no_names() {
+        let event = UserEvent::RoleChanged {
+            user_id: UserId(Uuid::nil()),
+            from: Role::Teacher,
+            to: Role::Student,
+            actor_id: UserId(Uuid::nil()),
+        };
+        let json = serde_json::to_value(&event).unwrap_or_default();
+        assert_eq!(json["type"], "role_changed");
+        assert_eq!(json["from"], "teacher");
+        assert_eq!(UserEvent::TOPIC, "user.events.v2");
+    }
+
+    #[test]
+    fn pii_fields_parse_their_own_names() {
+        for field in PiiField::ALL {
+            assert_eq!(PiiField::parse(field.as_str()), Some(field));
+        }
+        assert_eq!(PiiField::parse("password"), None);
+    }
+}

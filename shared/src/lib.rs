@@ -1,0 +1,14 @@
+//! Types both sides of TallSchool agree on: ids, roles, the HTTP API contract, event schemas,
+//! error codes and the permission policy. Pure data and pure functions only — no I/O, no clock —
+//! so that the same crate builds for the server, the native client and the wasm UI.
+
+pub mod api;
+pub mod error;
+pub mod events;
+pub mod ids;
+pub mod policy;
+pub mod role;
+
+pub use error::{ErrorBody, ErrorCode, ErrorDetail};
+pub use ids::{ClassId, CohortId, SchoolId, SessionId, UserId};
+pub use role::{ClassRole, Role, UserStatus};

@@ -1,0 +1,274 @@
+//! The permission policy, written once as data: for every action, which role may do it and
+//! how close to the target it must be. The server enforces it on every request; tests walk the
+//! whole table (role × action × same school / other school); a UI may read it to hide buttons.
+//!
+//! Deny by default: an action missing from [`POLICY`] is denied for everyone.
+
+use crate::Role;
+
+/// Everything an authenticated caller can ask the API to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Action {
+    // the caller's own account
+    ReadOwnAccount,
+    ListOwnClasses,
+    ListOwnSessions,
+    RevokeOwnSession,
+    ChangeOwnPassword,
+    ReadOwnPii,
+    Logout,
+    // schools
+    ListSchools,
+    CreateSchool,
+    ReadSchool,
+    // people
+    ListSchoolUsers,
+    CreateUser,
+    ReadUser,
+    UpdateUser,
+    ReadUserPii,
+    WriteUserPii,
+    ReadPiiAccessLog,
+    // cohorts and classes
+    ListCohorts,
+    CreateCohort,
+    ListSchoolClasses,
+    CreateClass,
+    ReadClass,
+    ListClassMembers,
+    AddClassMember,
+    RemoveClassMember,
+    ReadClassRoster,
+}
+
+/// How an actor must relate to the target for a role's permission to apply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Grant {
+    Deny,
+    /// Any target in the system (technical administration).
+    Anywhere,
+    /// Targets in the actor's own school.
+    OwnSchool,
+    /// A class the actor teaches.
+    ClassTeacher,
+    /// A class the actor teaches or learns in.
+    ClassMember,
+    /// A student in one of the classes the actor teaches.
+    TeacherOfSubject,
+    /// The actor themselves.
+    Myself,
+}
+
+/// What kind of thing an action's path points at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// The caller's own account (`/me…`).
+    Caller,
+    /// No single target (system-wide list or create).
+    System,
+    School,
+    User,
+    Class,
+}
+
+/// One row of the policy.
+#[derive(Clone, Copy, Debug)]
+pub struct Rule {
+    pub action: Action,
+    pub method: &'static str,
+    /// The route as it appears in the OpenAPI document.
+    pub path: &'static str,
+    pub target: Target,
+    pub tech_admin: Grant,
+    pub edu_admin: Grant,
+    pub teacher: Grant,
+    pub student: Grant,
+}
+
+impl Rule {
+    pub const fn grant_for(&self, role: Role) -> Grant {
+        match role {
+            Role::TechAdmin => self.tech_admin,
+            Role::EduAdmin => self.edu_admin,
+            Role::Teacher => self.teacher,
+            Role::Student => self.student,
+        }
+    }
+}
+
+use Grant::{Anywhere, ClassMember, ClassTeacher, Deny, Myself, OwnSchool, TeacherOfSubject};
+
+macro_rules! rule {
+    ($action:ident, $method:literal $path:literal, $target:ident: $t:expr, $e:expr, $te:expr, $s:expr) => {
+        Rule {
+            action: Action::$action,
+            method: $method,
+            path: $path,
+            target: Target::$target,
+            tech_admin: $t,
+            edu_admin: $e,
+            teacher: $te,
+            student: $s,
+        }
+    };
+}
+
+/// The policy. Columns: technical admin, educational admin, teacher, student.
+/// Technical admins never read personal data: every PII action is `Deny` in their column.
+pub const POLICY: &[Rule] = &[
+    rule!(ReadOwnAccount, "GET" "/api/v1/me", Caller: Myself, Myself, Myself, Myself),
+    rule!(ListOwnClasses, "GET" "/api/v1/me/classes", Caller: Myself, Myself, Myself, Myself),
+    rule!(ListOwnSessions, "GET" "/api/v1/me/sessions", Caller: Myself, Myself, Myself, Myself),
+    rule!(RevokeOwnSession, "DELETE" "/api/v1/me/sessions/{session_id}", Caller: Myself, Myself, Myself, Myself),
+    rule!(ChangeOwnPassword, "POST" "/api/v1/me/password", Caller: Myself, Myself, Myself, Myself),
+    rule!(ReadOwnPii, "GET" "/api/v1/me/pii", Caller: Myself, Myself, Myself, Myself),
+    rule!(Logout, "POST" "/api/v1/auth/logout", Caller: Myself, Myself, Myself, Myself),
+    rule!(ListSchools, "GET" "/api/v1/schools", System: Anywhere, Deny, Deny, Deny),
+    rule!(CreateSchool, "POST" "/api/v1/schools", System: Anywhere, Deny, Deny, Deny),
+    rule!(ReadSchool, "GET" "/api/v1/schools/{school_id}", School: Anywhere, OwnSchool, OwnSchool, OwnSchool),
+    rule!(ListSchoolUsers, "GET" "/api/v1/schools/{school_id}/users", School: Anywhere, OwnSchool, Deny, Deny),
+    rule!(CreateUser, "POST" "/api/v1/schools/{school_id}/users", School: Anywhere, OwnSchool, Deny, Deny),
+    rule!(ReadUser, "GET" "/api/v1/users/{user_id}", User: Anywhere, OwnSchool, TeacherOfSubject, Myself),
+    rule!(UpdateUser, "PATCH" "/api/v1/users/{user_id}", User: Deny, OwnSchool, Deny, Deny),
+    rule!(ReadUserPii, "GET" "/api/v1/users/{user_id}/pii", User: Deny, OwnSchool, TeacherOfSubject, Myself),
+    rule!(WriteUserPii, "PUT" "/api/v1/users/{user_id}/pii", User: Deny, OwnSchool, Deny, Deny),
+    rule!(ReadPiiAccessLog, "GET" "/api/v1/schools/{school_id}/pii-access-log", School: Anywhere, OwnSchool, Deny, Deny),
+    rule!(ListCohorts, "GET" "/api/v1/schools/{school_id}/cohorts", School: Deny, OwnSchool, OwnSchool, Deny),
+    rule!(CreateCohort, "POST" "/api/v1/schools/{school_id}/cohorts", School: Deny, OwnSchool, Deny, Deny),
+    rule!(ListSchoolClasses, "GET" "/api/v1/schools/{school_id}/classes", School: Deny, OwnSchool, Deny, Deny),
+    rule!(CreateClass, "POST" "/api/v1/schools/{school_id}/classes", School: Deny, OwnSchool, Deny, Deny),
+    rule!(ReadClass, "GET" "/api/v1/classes/{class_id}", Class: Deny, OwnSchool, ClassMember, ClassMember),
+    rule!(ListClassMembers, "GET" "/api/v1/classes/{class_id}/members", Class: Deny, OwnSchool, ClassTeacher, Deny),
+    rule!(AddClassMember, "POST" "/api/v1/classes/{class_id}/members", Class: Deny, OwnSchool, Deny, Deny),
+    rule!(RemoveClassMember, "DELETE" "/api/v1/classes/{class_id}/members/{user_id}", Class: Deny, OwnSchool, Deny, Deny),
+    rule!(ReadClassRoster, "GET" "/api/v1/classes/{class_id}/roster", Class: Deny, OwnSchool, ClassTeacher, Deny),
+];
+
+/// Routes anyone may call without an access token.
+pub const PUBLIC_ROUTES: &[(&str, &str)] = &[
+    ("POST", "/api/v1/auth/login"),
+    ("POST", "/api/v1/auth/refresh"),
+];
+
+/// Facts about how the actor relates to one target, gathered by the server before deciding.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Relation {
+    /// The target lies in the actor's school.
+    pub same_school: bool,
+    /// The target is the actor.
+    pub is_self: bool,
+    /// The target class is taught by the actor.
+    pub teaches_class: bool,
+    /// The actor learns in the target class.
+    pub learns_in_class: bool,
+    /// The target user is a student in a class the actor teaches.
+    pub teaches_subject: bool,
+}
+
+/// The outcome of a check. `Hidden` means the caller must not even learn that the target
+/// exists (other school): answer 404, not 403.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decision {
+    Allow,
+    Forbidden,
+    Hidden,
+}
+
+pub fn rule(action: Action) -> Option<&'static Rule> {
+    POLICY.iter().find(|rule| rule.action == action)
+}
+
+pub const fn grant_allows(grant: Grant, relation: &Relation) -> bool {
+    match grant {
+        Deny => false,
+        Anywhere => true,
+        OwnSchool => relation.same_school,
+        ClassTeacher => relation.same_school && relation.teaches_class,
+        ClassMember => relation.same_school && (relation.teaches_class || relation.learns_in_class),
+        TeacherOfSubject => relation.same_school && relation.teaches_subject,
+        Myself => relation.is_self,
+    }
+}
+
+/// Decide whether `role` may perform `action` on a target it stands in `relation` to.
+pub fn decide(action: Action, role: Role, relation: &Relation) -> Decision {
+    let Some(rule) = rule(action) else {
+        return Decision::Forbidden;
+    };
+    if grant_allows(rule.grant_for(role), relation) {
+        Decision::Allow
+    } else if relation.same_school || relation.is_self || role == Role::TechAdmin {
+        Decision::Forbidden
+    } else {
+        Decision::Hidden
+    }
+}
+
+/// Which roles an actor may give to an account (on creation or by a role change).
+/// Technical admins create technical and school-admin accounts (to open a school); school
+/// admins create everyone in their school except technical admins.
+pub const fn may_assign_role(actor: Role, assigned: Role) -> bool {
+    match actor {
+        Role::TechAdmin => matches!(assigned, Role::TechAdmin | Role::EduAdmin),
+        Role::EduAdmin => !matches!(assigned, Role::TechAdmin),
+        Role::Teacher | Role::Student => false,
+    }
+}
+
+/// Which personal-data fields a role may read about a subject it is allowed to see.
+/// Teachers need names and emails of their students, not birth dates.
+pub const fn readable_pii_fields(role: Role, is_self: bool) -> &'static [crate::events::PiiField] {
+    use crate::events::PiiField::{BirthDate, DisplayName, Email};
+    if is_self {
+        return &[DisplayName, Email, BirthDate];
+    }
+    match role {
+        Role::EduAdmin => &[DisplayName, Email, BirthDate],
+        Role::Teacher => &[DisplayName, Email],
+        Role::TechAdmin | Role::Student => &[],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    #[test]
+    fn every_action_has_exactly_one_rule_and_route() {
+        let mut actions = HashSet::new();
+        let mut routes = HashSet::new();
+        for rule in POLICY {
+            assert!(actions.insert(rule.action), "{:?} listed twice", rule.action);
+            assert!(routes.insert((rule.method, rule.path)), "{} {} listed twice", rule.method, rule.path);
+        }
+    }
+
+    #[test]
+    fn technical_admins_never_read_personal_data() {
+        for action in [Action::ReadUserPii, Action::WriteUserPii, Action::ReadClassRoster] {
+            let rule = rule(action).map(|r| r.tech_admin);
+            assert_eq!(rule, Some(Grant::Deny), "{action:?}");
+        }
+        assert!(readable_pii_fields(Role::TechAdmin, false).is_empty());
+    }
+
+    #[test]
+    fn other_schools_are_hidden_not_forbidden() {
+        let elsewhere = Relation::default();
+        assert_eq!(decide(Action::ReadClass, Role::Teacher, &elsewhere), Decision::Hidden);
+        let here = Relation { same_school: true, ..Relation::default() };
+        assert_eq!(decide(Action::ReadClass, Role::Teacher, &here), Decision::Forbidden);
+        let taught = Relation { teaches_class: true, ..here };
+        assert_eq!(decide(Action::ReadClass, Role::Teacher, &taught), Decision::Allow);
+    }
+
+    #[test]
+    fn school_admins_cannot_mint_technical_admins() {
+        assert!(!may_assign_role(Role::EduAdmin, Role::TechAdmin));
+        assert!(may_assign_role(Role::EduAdmin, Role::Teacher));
+        assert!(!may_assign_role(Role::TechAdmin, Role::Student));
+        assert!(!may_assign_role(Role::Teacher, Role::Student));
+    }
+}

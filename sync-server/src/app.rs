@@ -1,0 +1,236 @@
+//! Assembling the server: state, router, layers, and the listener.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderName, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use tallschool_shared::api::HealthView;
+use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::auth::limits::AuthLimits;
+use crate::auth::password::PasswordHasher;
+use crate::auth::tokens::TokenService;
+use crate::config::{LogFormat, Settings};
+use crate::db::Db;
+use crate::error::ApiError;
+use crate::keys::{self, KeyLength};
+use crate::pii::PiiVault;
+use crate::{auth, demo, directory, http, pii};
+
+/// Largest request body any route accepts (413 above it).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// Sign-in bodies are tiny; a smaller cap keeps hashing work bounded.
+pub const MAX_AUTH_BODY_BYTES: usize = 16 * 1024;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub tokens: Arc<TokenService>,
+    pub passwords: PasswordHasher,
+    pub vault: Arc<PiiVault>,
+    pub limits: AuthLimits,
+    pub settings: Arc<Settings>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Db(#[from] crate::db::DbError),
+    #[error(transparent)]
+    Key(#[from] crate::keys::KeyError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("demo school: {0}")]
+    Demo(String),
+    #[error("server error: {0}")]
+    Serve(std::io::Error),
+    #[error("startup: {0}")]
+    Other(String),
+}
+
+impl AppState {
+    /// Connect, migrate and load keys.
+    pub async fn open(settings: Settings) -> Result<AppState, StartError> {
+        create_private_dir(&settings.data_dir)?;
+        let db = Db::connect(&settings.database_url).await?;
+        db.migrate().await?;
+        let keys_dir = settings.keys_dir();
+        let jwt_key = keys::load_or_create(
+            "jwt_secret",
+            settings.jwt_secret.as_ref(),
+            &keys_dir.join("jwt-signing.key"),
+            KeyLength::AtLeast(32),
+            "jwt",
+        )?;
+        let pii_key = keys::load_or_create(
+            "pii_key",
+            settings.pii_key.as_ref(),
+            &keys_dir.join("pii.key"),
+            KeyLength::Exactly(crate::crypto::KEY_LEN),
+            "pii",
+        )?;
+        let passwords = PasswordHasher::new().map_err(|e| StartError::Other(e.to_string()))?;
+        Ok(AppState {
+            db,
+            tokens: Arc::new(TokenService::new(&jwt_key, settings.access_token_ttl_secs)),
+            passwords,
+            vault: Arc::new(PiiVault::new(pii_key)),
+            limits: AuthLimits::new(&settings),
+            settings: Arc::new(settings),
+        })
+    }
+}
+
+/// The data directory holds the database, keys and demo logins: readable by the server only.
+fn create_private_dir(dir: &std::path::Path) -> Result<(), StartError> {
+    use std::os::unix::fs::PermissionsExt;
+    if !dir.exists() {
+        std::fs::create_dir_all(dir).map_err(|e| StartError::Other(format!("cannot create {}: {e}", dir.display())))?;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .map_err(|e| StartError::Other(format!("cannot restrict {}: {e}", dir.display())))?;
+    }
+    Ok(())
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "TallSchool API", description = "Sync server: auth, directory, PII vault."),
+    modifiers(&BearerAuth),
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+    }
+}
+
+/// The API routes and their OpenAPI document, both generated from the handlers.
+pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let auth_routes = auth::routes::router().layer(DefaultBodyLimit::max(MAX_AUTH_BODY_BYTES));
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(auth_routes)
+        .merge(directory::routes::router())
+        .merge(pii::routes::router())
+        .split_for_parts()
+}
+
+/// The whole HTTP application.
+pub fn router(state: AppState) -> Router {
+    let (api, openapi) = api();
+    let openapi = Arc::new(openapi);
+    let request_id = HeaderName::from_static("x-request-id");
+    Router::new()
+        .merge(api)
+        .route("/api/v1/openapi.json", get(move || {
+            let openapi = openapi.clone();
+            async move { Json(openapi.as_ref().clone()) }
+        }))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .fallback(http::not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+        // Outermost last: request id → trace → JSON errors → panic guard → body cap.
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(CatchPanicLayer::custom(http::panic_response))
+        .layer(axum::middleware::from_fn(http::json_errors))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+            // Path only: query strings are not logged.
+            let request_id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %request_id)
+        }))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}
+
+async fn healthz() -> Json<HealthView> {
+    Json(HealthView { status: "ok".to_owned() })
+}
+
+async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    if state.db.ping().await {
+        (StatusCode::OK, Json(HealthView { status: "ready".to_owned() })).into_response()
+    } else {
+        ApiError::Unavailable("database not reachable".to_owned()).into_response()
+    }
+}
+
+/// Open everything, seed the demo school if asked, listen, and serve until Ctrl-C / SIGTERM.
+pub async fn run(settings: Settings) -> Result<(), StartError> {
+    let bind = settings.bind;
+    let demo = settings.demo;
+    let state = AppState::open(settings).await?;
+    let listener = TcpListener::bind(bind).await.map_err(|source| StartError::Bind { addr: bind, source })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Bind { addr: bind, source })?;
+    if demo {
+        demo::seed_and_announce(&state, addr).await.map_err(|e| StartError::Demo(e.to_string()))?;
+    }
+    serve(listener, state).await
+}
+
+/// Serve on an already bound listener (tests bind port 0 themselves).
+pub async fn serve(listener: TcpListener, state: AppState) -> Result<(), StartError> {
+    let addr = listener.local_addr().map_err(StartError::Serve)?;
+    let limits = state.limits.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            limits.forget_idle();
+        }
+    });
+    tracing::info!(%addr, "listening");
+    // The line scripts and tests wait for; printed on stdout, not only in the JSON log.
+    #[allow(clippy::print_stdout)]
+    {
+        println!("listening on http://{addr}");
+    }
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.map_err(StartError::Serve)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! { () = ctrl_c => {}, () = terminate => {} }
+}
+
+/// JSON logs by default (one object per line, to stderr), human-readable with `pretty`.
+pub fn init_tracing(settings: &Settings) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("TALLSCHOOL_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match settings.log_format {
+        LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).try_init(),
+        LogFormat::Pretty => builder.try_init(),
+    };
+}

@@ -1,0 +1,168 @@
+//! Access tokens: HS256 JWTs, at most 15 minutes, algorithm and key id pinned, `exp`, `nbf`,
+//! `iss`, `aud` and `sub` required, and a typed `token_use` so that no other kind of token can
+//! pass as an access token. Refresh tokens are opaque random strings (see `sessions`).
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use rand::RngCore;
+use secrecy::ExposeSecret;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use tallschool_shared::{SessionId, UserId};
+
+use crate::error::ApiError;
+use crate::keys::Key;
+
+pub const ISSUER: &str = "tallschool";
+pub const AUDIENCE: &str = "tallschool-api";
+/// Clock skew tolerated between servers (seconds).
+pub const LEEWAY_SECS: u64 = 5;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenUse {
+    Access,
+    Refresh,
+    Activation,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct AccessClaims {
+    pub iss: String,
+    pub aud: String,
+    pub sub: UserId,
+    /// The session (refresh-token family) the token was issued to; revoking it ends the token.
+    pub sid: SessionId,
+    pub iat: i64,
+    pub nbf: i64,
+    pub exp: i64,
+    pub token_use: TokenUse,
+}
+
+pub struct TokenService {
+    key_id: String,
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    ttl_secs: u64,
+}
+
+impl TokenService {
+    pub fn new(key: &Key, ttl_secs: u64) -> Self {
+        let secret = key.bytes.expose_secret();
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
+        validation.set_issuer(&[ISSUER]);
+        validation.set_audience(&[AUDIENCE]);
+        validation.validate_nbf = true;
+        validation.leeway = LEEWAY_SECS;
+        Self {
+            key_id: key.id.clone(),
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+            ttl_secs,
+        }
+    }
+
+    pub fn ttl_secs(&self) -> u64 {
+        self.ttl_secs
+    }
+
+    pub fn issue(&self, user: UserId, session: SessionId, now: i64) -> Result<String, ApiError> {
+        let claims = AccessClaims {
+            iss: ISSUER.to_owned(),
+            aud: AUDIENCE.to_owned(),
+            sub: user,
+            sid: session,
+            iat: now,
+            nbf: now,
+            exp: now.saturating_add(i64::try_from(self.ttl_secs).unwrap_or(i64::MAX)),
+            token_use: TokenUse::Access,
+        };
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some(self.key_id.clone());
+        jsonwebtoken::encode(&header, &claims, &self.encoding).map_err(|e| ApiError::Internal(format!("jwt encode: {e}")))
+    }
+
+    /// Verify an access token. Every failure is the same 401 to the caller.
+    pub fn verify(&self, token: &str) -> Result<AccessClaims, ApiError> {
+        let header = jsonwebtoken::decode_header(token).map_err(|_| ApiError::Unauthorized)?;
+        // Only our own key, named by its id; keys offered in the header are never fetched or used.
+        let header_ok = header.alg == Algorithm::HS256
+            && header.kid.as_deref() == Some(self.key_id.as_str())
+            && header.jku.is_none()
+            && header.jwk.is_none()
+            && header.x5u.is_none()
+            && header.x5c.is_none()
+            && header.crit.is_none();
+        if !header_ok {
+            return Err(ApiError::Unauthorized);
+        }
+        let data = jsonwebtoken::decode::<AccessClaims>(token, &self.decoding, &self.validation)
+            .map_err(|_| ApiError::Unauthorized)?;
+        if data.claims.token_use != TokenUse::Access {
+            return Err(ApiError::Unauthorized);
+        }
+        Ok(data.claims)
+    }
+}
+
+/// A new opaque refresh token: 256 bits from the OS CSPRNG, base64url.
+pub fn new_refresh_token() -> String {
+    let mut bytes = [0_u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// What the database keeps of a refresh token.
+pub fn refresh_token_digest(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use secrecy::SecretBox;
+
+    use super::*;
+
+    fn service(secret: &[u8]) -> TokenService {
+        let key = Key { id: crate::keys::key_id("jwt", secret), bytes: SecretBox::new(Box::new(secret.to_vec())) };
+        TokenService::new(&key, 900)
+    }
+
+    #[test]
+    fn a_fresh_token_verifies_and_carries_its_session() {
+        let tokens = service(&[7; 32]);
+        let (user, session) = (UserId(uuid::Uuid::new_v4()), SessionId(uuid::Uuid::new_v4()));
+        let token = tokens.issue(user, session, crate::clock::now()).expect("issue");
+        let claims = tokens.verify(&token).expect("verify");
+        assert_eq!((claims.sub, claims.sid, claims.token_use), (user, session, TokenUse::Access));
+    }
+
+    #[test]
+    fn tokens_from_another_key_or_expired_are_refused() {
+        let ours = service(&[7; 32]);
+        let theirs = service(&[8; 32]);
+        let (user, session) = (UserId(uuid::Uuid::new_v4()), SessionId(uuid::Uuid::new_v4()));
+        let foreign = theirs.issue(user, session, crate::clock::now()).expect("issue");
+        assert!(ours.verify(&foreign).is_err());
+        let old = ours.issue(user, session, crate::clock::now() - 3600).expect("issue");
+        assert!(ours.verify(&old).is_err());
+    }
+
+    #[test]
+    fn refresh_tokens_are_long_random_and_stored_as_digests() {
+        let tokens: HashSet<String> = (0..10_000).map(|_| new_refresh_token()).collect();
+        assert_eq!(tokens.len(), 10_000);
+        for token in tokens.iter().take(100) {
+            assert_eq!(token.len(), 43, "256 bits in base64url");
+            let digest = refresh_token_digest(token);
+            assert_eq!(digest.len(), 64);
+            assert!(!digest.contains(token.as_str()));
+        }
+    }
+}

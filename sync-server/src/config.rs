@@ -1,0 +1,249 @@
+//! Settings: built-in defaults, then an optional TOML file, then `TALLSCHOOL_…` environment
+//! variables, then command-line flags (each later source wins). Secrets are `SecretString`, so
+//! `Debug` and logs show `[REDACTED]` instead of their value.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use clap::Parser;
+use secrecy::SecretString;
+use serde::Deserialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    ReadFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path} is not valid: {message}")]
+    ParseFile { path: PathBuf, message: String },
+    #[error("invalid setting {name}: {reason}")]
+    Invalid { name: &'static str, reason: String },
+}
+
+/// Flags; each also reads its `TALLSCHOOL_…` environment variable.
+#[derive(Debug, Default, Parser)]
+#[command(name = "tallschool-server", version, about = "TallSchool sync server")]
+pub struct Cli {
+    /// TOML file with any of the settings below (snake_case names).
+    #[arg(long, env = "TALLSCHOOL_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, env = "TALLSCHOOL_BIND")]
+    pub bind: Option<SocketAddr>,
+    /// Where the SQLite database, keys and media live by default.
+    #[arg(long, env = "TALLSCHOOL_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// `sqlite://FILE` or `postgres://…` (also read from `DATABASE_URL`).
+    #[arg(long, env = "TALLSCHOOL_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<SecretString>,
+    /// Create a demo school on an empty database and print its logins.
+    #[arg(long, env = "TALLSCHOOL_DEMO", num_args = 0..=1, default_missing_value = "true")]
+    pub demo: Option<bool>,
+    /// Base64 HS256 signing key (≥ 32 bytes). Default: DATA_DIR/keys/jwt-signing.key, created once.
+    #[arg(long, env = "TALLSCHOOL_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<SecretString>,
+    /// Base64 AES-256 key for the PII vault. Default: DATA_DIR/keys/pii.key, created once.
+    #[arg(long, env = "TALLSCHOOL_PII_KEY", hide_env_values = true)]
+    pub pii_key: Option<SecretString>,
+    /// Access-token lifetime in seconds (at most 900).
+    #[arg(long, env = "TALLSCHOOL_ACCESS_TOKEN_TTL_SECS")]
+    pub access_token_ttl_secs: Option<u64>,
+    /// A session ends after this many seconds without a refresh.
+    #[arg(long, env = "TALLSCHOOL_SESSION_IDLE_TTL_SECS")]
+    pub session_idle_ttl_secs: Option<u64>,
+    /// A session ends this many seconds after sign-in, however active.
+    #[arg(long, env = "TALLSCHOOL_SESSION_ABSOLUTE_TTL_SECS")]
+    pub session_absolute_ttl_secs: Option<u64>,
+    /// Seconds during which a retried refresh with the just-rotated token gets the same answer.
+    #[arg(long, env = "TALLSCHOOL_REFRESH_REUSE_GRACE_SECS")]
+    pub refresh_reuse_grace_secs: Option<u64>,
+    /// Login attempts one account may make in a burst.
+    #[arg(long, env = "TALLSCHOOL_LOGIN_ACCOUNT_BURST")]
+    pub login_account_burst: Option<u32>,
+    /// Seconds to earn back one login attempt for an account.
+    #[arg(long, env = "TALLSCHOOL_LOGIN_ACCOUNT_REFILL_SECS")]
+    pub login_account_refill_secs: Option<u64>,
+    /// Auth requests one client address may make in a burst.
+    #[arg(long, env = "TALLSCHOOL_CLIENT_IP_BURST")]
+    pub client_ip_burst: Option<u32>,
+    /// Milliseconds to earn back one auth request for a client address.
+    #[arg(long, env = "TALLSCHOOL_CLIENT_IP_REFILL_MILLIS")]
+    pub client_ip_refill_millis: Option<u64>,
+    /// `json` (default) or `pretty`.
+    #[arg(long, env = "TALLSCHOOL_LOG_FORMAT")]
+    pub log_format: Option<LogFormat>,
+}
+
+/// The same settings, as a TOML file may give them.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    bind: Option<SocketAddr>,
+    data_dir: Option<PathBuf>,
+    database_url: Option<SecretString>,
+    demo: Option<bool>,
+    jwt_secret: Option<SecretString>,
+    pii_key: Option<SecretString>,
+    access_token_ttl_secs: Option<u64>,
+    session_idle_ttl_secs: Option<u64>,
+    session_absolute_ttl_secs: Option<u64>,
+    refresh_reuse_grace_secs: Option<u64>,
+    login_account_burst: Option<u32>,
+    login_account_refill_secs: Option<u64>,
+    client_ip_burst: Option<u32>,
+    client_ip_refill_millis: Option<u64>,
+    log_format: Option<LogFormat>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    #[default]
+    Json,
+    Pretty,
+}
+
+/// The settings the server runs with.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub bind: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database_url: SecretString,
+    pub demo: bool,
+    pub jwt_secret: Option<SecretString>,
+    pub pii_key: Option<SecretString>,
+    pub access_token_ttl_secs: u64,
+    pub session_idle_ttl_secs: u64,
+    pub session_absolute_ttl_secs: u64,
+    pub refresh_reuse_grace_secs: u64,
+    pub login_account_burst: u32,
+    pub login_account_refill_secs: u64,
+    pub client_ip_burst: u32,
+    pub client_ip_refill_millis: u64,
+    pub log_format: LogFormat,
+}
+
+pub const MAX_ACCESS_TOKEN_TTL_SECS: u64 = 15 * 60;
+pub const MAX_REFRESH_REUSE_GRACE_SECS: u64 = 60;
+
+impl Settings {
+    /// Layer defaults, the TOML file named by `--config`, environment and flags.
+    pub fn resolve(cli: Cli) -> Result<Self, ConfigError> {
+        let file = match &cli.config {
+            Some(path) => read_file(path)?,
+            None => FileSettings::default(),
+        };
+        let data_dir = cli.data_dir.or(file.data_dir).unwrap_or_else(|| PathBuf::from("data"));
+        let database_url = cli
+            .database_url
+            .or_else(|| std::env::var("DATABASE_URL").ok().filter(|url| !url.is_empty()).map(SecretString::from))
+            .or(file.database_url)
+            .unwrap_or_else(|| default_database_url(&data_dir));
+        let settings = Settings {
+            bind: cli.bind.or(file.bind).unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
+            data_dir,
+            database_url,
+            demo: cli.demo.or(file.demo).unwrap_or(false),
+            jwt_secret: cli.jwt_secret.or(file.jwt_secret),
+            pii_key: cli.pii_key.or(file.pii_key),
+            access_token_ttl_secs: cli.access_token_ttl_secs.or(file.access_token_ttl_secs).unwrap_or(MAX_ACCESS_TOKEN_TTL_SECS),
+            session_idle_ttl_secs: cli.session_idle_ttl_secs.or(file.session_idle_ttl_secs).unwrap_or(14 * 24 * 3600),
+            session_absolute_ttl_secs: cli
+                .session_absolute_ttl_secs
+                .or(file.session_absolute_ttl_secs)
+                .unwrap_or(30 * 24 * 3600),
+            refresh_reuse_grace_secs: cli.refresh_reuse_grace_secs.or(file.refresh_reuse_grace_secs).unwrap_or(10),
+            login_account_burst: cli.login_account_burst.or(file.login_account_burst).unwrap_or(10),
+            login_account_refill_secs: cli.login_account_refill_secs.or(file.login_account_refill_secs).unwrap_or(60),
+            client_ip_burst: cli.client_ip_burst.or(file.client_ip_burst).unwrap_or(120),
+            client_ip_refill_millis: cli.client_ip_refill_millis.or(file.client_ip_refill_millis).unwrap_or(500),
+            log_format: cli.log_format.or(file.log_format).unwrap_or_default(),
+        };
+        settings.check()?;
+        Ok(settings)
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        let invalid = |name, reason: &str| Err(ConfigError::Invalid { name, reason: reason.to_owned() });
+        if !(1..=MAX_ACCESS_TOKEN_TTL_SECS).contains(&self.access_token_ttl_secs) {
+            return invalid("access_token_ttl_secs", "must be between 1 and 900");
+        }
+        if self.refresh_reuse_grace_secs > MAX_REFRESH_REUSE_GRACE_SECS {
+            return invalid("refresh_reuse_grace_secs", "must be at most 60");
+        }
+        if self.session_idle_ttl_secs == 0 || self.session_absolute_ttl_secs < self.session_idle_ttl_secs {
+            return invalid("session_absolute_ttl_secs", "must be at least session_idle_ttl_secs (> 0)");
+        }
+        if self.login_account_burst == 0 || self.client_ip_burst == 0 {
+            return invalid("login_account_burst", "bursts must be at least 1");
+        }
+        if self.login_account_refill_secs == 0 || self.client_ip_refill_millis == 0 {
+            return invalid("login_account_refill_secs", "refill periods must be positive");
+        }
+        Ok(())
+    }
+
+    pub fn keys_dir(&self) -> PathBuf {
+        self.data_dir.join("keys")
+    }
+}
+
+fn default_database_url(data_dir: &Path) -> SecretString {
+    SecretString::from(format!("sqlite://{}", data_dir.join("tallschool.db").display()))
+}
+
+fn read_file(path: &Path) -> Result<FileSettings, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::ReadFile { path: path.to_owned(), source })?;
+    // toml's messages quote the offending line, which may hold a secret: keep only the position.
+    toml::from_str(&text).map_err(|error| ConfigError::ParseFile {
+        path: path.to_owned(),
+        message: match error.span() {
+            Some(span) => format!("{} (at byte {})", first_line(error.message()), span.start),
+            None => first_line(error.message()).to_owned(),
+        },
+    })
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use secrecy::ExposeSecret;
+
+    use super::*;
+
+    #[test]
+    fn flags_override_the_file_and_defaults_fill_the_rest() {
+        let dir = std::env::temp_dir().join(format!("tallschool-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).ok();
+        let path = dir.join("server.toml");
+        std::fs::write(&path, "bind = \"127.0.0.1:9000\"\naccess_token_ttl_secs = 600\njwt_secret = \"s3cr3t-value\"\n").ok();
+        let cli = Cli {
+            config: Some(path),
+            access_token_ttl_secs: Some(300),
+            database_url: Some(SecretString::from("sqlite://x.db")),
+            ..Cli::default()
+        };
+        let settings = Settings::resolve(cli).expect("valid settings");
+        assert_eq!(settings.bind.port(), 9000);
+        assert_eq!(settings.access_token_ttl_secs, 300);
+        assert_eq!(settings.database_url.expose_secret(), "sqlite://x.db");
+        assert!(!format!("{settings:?}").contains("s3cr3t-value"), "Debug must not show secrets");
+    }
+
+    #[test]
+    fn unknown_keys_and_long_token_lifetimes_are_rejected() {
+        let dir = std::env::temp_dir().join(format!("tallschool-config-bad-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).ok();
+        let path = dir.join("server.toml");
+        std::fs::write(&path, "jwt_secrett = \"oops-value\"\n").ok();
+        let error = Settings::resolve(Cli { config: Some(path), ..Cli::default() }).err().map(|e| e.to_string());
+        assert!(error.as_deref().is_some_and(|e| e.contains("unknown field") && !e.contains("oops-value")), "{error:?}");
+        let cli = Cli { access_token_ttl_secs: Some(3600), database_url: Some(SecretString::from("sqlite://x.db")), ..Cli::default() };
+        assert!(Settings::resolve(cli).is_err());
+    }
+}

@@ -1,0 +1,24 @@
+//! The outbox: every event is a row written in the same transaction as the change it
+//! describes, so that an event exists exactly when its change does. Consumers read by topic
+//! and sequence; an exporter to Kafka/NATS can mark rows published.
+
+use tallschool_shared::events::Event;
+
+use crate::db::Conn;
+use crate::error::ApiError;
+
+/// Append `event` to the outbox inside the caller's transaction.
+pub async fn publish<E: Event>(conn: &mut Conn, event: &E, now: i64) -> Result<(), ApiError> {
+    let payload = serde_json::to_string(event).map_err(|e| ApiError::Internal(format!("event encode: {e}")))?;
+    sqlx::query(
+        "INSERT INTO outbox (id, topic, schema_version, occurred_at, payload) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(uuid::Uuid::now_v7().to_string())
+    .bind(E::TOPIC)
+    .bind(i64::from(E::SCHEMA_VERSION))
+    .bind(now)
+    .bind(payload)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}

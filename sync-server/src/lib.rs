@@ -1,0 +1,22 @@
+//! The TallSchool sync server as a library, so that tests and benchmarks can start it in
+//! process; `main.rs` is a thin wrapper around [`run`].
+
+pub mod access;
+pub mod app;
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod crypto;
+pub mod db;
+pub mod demo;
+pub mod directory;
+pub mod error;
+pub mod events;
+pub mod http;
+pub mod keys;
+pub mod pii;
+pub mod validate;
+
+pub use app::{AppState, router, run, serve};
+pub use config::Settings;
+pub use error::ApiError;

@@ -1,0 +1,185 @@
+//! The PII vault: display name, email and birth date live only here, each field sealed with
+//! AES-256-GCM under the vault key (random nonce, key id stored beside the ciphertext,
+//! associated data binding it to person, field and key). Every read writes an access-log row
+//! and a `pii.access.log` event in the same transaction — who read whose which fields and
+//! why, never the values.
+
+pub mod routes;
+
+use std::collections::HashMap;
+
+use secrecy::ExposeSecret;
+use tallschool_shared::api::{PiiInput, PiiView};
+use tallschool_shared::events::{PiiAccessed, PiiField, PiiUpdated};
+use tallschool_shared::{Role, SchoolId, UserId};
+
+use crate::crypto::{self, Sealed};
+use crate::db::{Conn, col};
+use crate::error::ApiError;
+use crate::keys::Key;
+use crate::{events, validate};
+
+pub struct PiiVault {
+    /// The key new writes use.
+    current_id: String,
+    /// Every key that may still decrypt, by id (the current one included); rotation adds here.
+    keyring: HashMap<String, Key>,
+}
+
+/// Validated personal data to write. Only the present fields change.
+#[derive(Debug, Default)]
+pub struct PiiUpdate {
+    fields: Vec<(PiiField, String)>,
+}
+
+impl PiiUpdate {
+    pub fn validate(input: &PiiInput, now: i64) -> Result<Self, ApiError> {
+        let mut fields = Vec::new();
+        if let Some(name) = &input.display_name {
+            fields.push((PiiField::DisplayName, validate::display_name(name)?));
+        }
+        if let Some(email) = &input.email {
+            fields.push((PiiField::Email, validate::email(email)?));
+        }
+        if let Some(date) = &input.birth_date {
+            fields.push((PiiField::BirthDate, validate::birth_date(date, now)?));
+        }
+        Ok(Self { fields })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty()
+    }
+}
+
+/// Who is reading, and why (for the access log).
+#[derive(Clone, Debug)]
+pub struct Reader<'a> {
+    pub actor_id: UserId,
+    pub actor_role: Role,
+    pub purpose: &'a str,
+    pub request_id: Option<&'a str>,
+}
+
+impl PiiVault {
+    pub fn new(current: Key) -> Self {
+        let current_id = current.id.clone();
+        Self { current_id, keyring: HashMap::from([(current.id.clone(), current)]) }
+    }
+
+    pub fn current_key_id(&self) -> &str {
+        &self.current_id
+    }
+
+    /// Seal and store the fields of `update` for `subject`, and emit `user.pii.updated`.
+    pub async fn write(&self, conn: &mut Conn, subject: UserId, update: &PiiUpdate, actor: Option<UserId>, now: i64) -> Result<(), ApiError> {
+        let key = self.keyring.get(&self.current_id).ok_or_else(|| ApiError::Unavailable("pii key not loaded".to_owned()))?;
+        for (field, value) in &update.fields {
+            let sealed = crypto::seal(key.bytes.expose_secret(), &associated_data(subject, *field, &key.id), value.as_bytes())
+                .map_err(|e| ApiError::Internal(format!("pii seal: {e}")))?;
+            sqlx::query(
+                "INSERT INTO pii_fields (user_id, field, key_id, nonce, ciphertext, updated_at) VALUES ($1, $2, $3, $4, $5, $6) \
+                 ON CONFLICT (user_id, field) DO UPDATE SET key_id = excluded.key_id, nonce = excluded.nonce, \
+                 ciphertext = excluded.ciphertext, updated_at = excluded.updated_at",
+            )
+            .bind(subject.to_string())
+            .bind(field.as_str())
+            .bind(&key.id)
+            .bind(sealed.nonce)
+            .bind(sealed.ciphertext)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
+        }
+        let fields = update.fields.iter().map(|(field, _)| *field).collect();
+        events::publish(conn, &PiiUpdated { subject_id: subject, fields, actor_id: actor }, now).await?;
+        Ok(())
+    }
+
+    /// Read `fields` of each subject, logging one access row per subject. Run it inside a
+    /// transaction so that a read and its log row exist together or not at all.
+    pub async fn read(
+        &self,
+        conn: &mut Conn,
+        reader: &Reader<'_>,
+        subjects: &[(UserId, Option<SchoolId>)],
+        fields: &[PiiField],
+        now: i64,
+    ) -> Result<Vec<PiiView>, ApiError> {
+        let mut views = Vec::with_capacity(subjects.len());
+        for (subject, school) in subjects {
+            let mut view = PiiView { user_id: *subject, display_name: None, email: None, birth_date: None };
+            if fields.is_empty() {
+                views.push(view);
+                continue;
+            }
+            let rows = sqlx::query("SELECT field, key_id, nonce, ciphertext FROM pii_fields WHERE user_id = $1")
+                .bind(subject.to_string())
+                .fetch_all(&mut *conn)
+                .await?;
+            for row in &rows {
+                let name: String = col(row, "field")?;
+                let Some(field) = PiiField::parse(&name).filter(|f| fields.contains(f)) else { continue };
+                let key_id: String = col(row, "key_id")?;
+                let sealed = Sealed { nonce: col(row, "nonce")?, ciphertext: col(row, "ciphertext")? };
+                let value = self.open(*subject, field, &key_id, &sealed)?;
+                match field {
+                    PiiField::DisplayName => view.display_name = Some(value),
+                    PiiField::Email => view.email = Some(value),
+                    PiiField::BirthDate => view.birth_date = Some(value),
+                }
+            }
+            log_access(conn, reader, *subject, *school, fields, now).await?;
+            views.push(view);
+        }
+        Ok(views)
+    }
+
+    fn open(&self, subject: UserId, field: PiiField, key_id: &str, sealed: &Sealed) -> Result<String, ApiError> {
+        // Fail closed: a missing key is an outage (503), never a fallback to anything readable.
+        let key = self.keyring.get(key_id).ok_or_else(|| ApiError::Unavailable(format!("pii key {key_id} not loaded")))?;
+        let plain = crypto::open(key.bytes.expose_secret(), &associated_data(subject, field, key_id), sealed).map_err(|_| {
+            tracing::error!(subject_id = %subject, field = field.as_str(), "pii ciphertext failed authentication");
+            ApiError::Internal("pii ciphertext failed authentication".to_owned())
+        })?;
+        String::from_utf8(plain).map_err(|_| ApiError::Internal("pii plaintext is not UTF-8".to_owned()))
+    }
+}
+
+/// Binds a ciphertext to its person, field and key: moved to another row, it no longer opens.
+fn associated_data(subject: UserId, field: PiiField, key_id: &str) -> Vec<u8> {
+    format!("tallschool.pii.v1\0{subject}\0{}\0{key_id}", field.as_str()).into_bytes()
+}
+
+async fn log_access(
+    conn: &mut Conn,
+    reader: &Reader<'_>,
+    subject: UserId,
+    school: Option<SchoolId>,
+    fields: &[PiiField],
+    now: i64,
+) -> Result<(), ApiError> {
+    let names: Vec<&str> = fields.iter().map(|f| f.as_str()).collect();
+    sqlx::query(
+        "INSERT INTO pii_access_log (at, actor_id, actor_role, subject_id, school_id, fields, purpose, request_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(now)
+    .bind(reader.actor_id.to_string())
+    .bind(reader.actor_role.as_str())
+    .bind(subject.to_string())
+    .bind(school.map(|s| s.to_string()))
+    .bind(names.join(","))
+    .bind(reader.purpose)
+    .bind(reader.request_id.map(str::to_owned))
+    .execute(&mut *conn)
+    .await?;
+    let event = PiiAccessed {
+        actor_id: reader.actor_id,
+        actor_role: reader.actor_role,
+        subject_id: subject,
+        fields: fields.to_vec(),
+        purpose: reader.purpose.to_owned(),
+    };
+    events::publish(conn, &event, now).await
+}

@@ -1,0 +1,127 @@
+//! Personal-data endpoints. Every successful read is logged by the vault.
+
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+use tallschool_shared::api::{PiiAccessEntry, PiiInput, PiiView};
+use tallschool_shared::events::PiiField;
+use tallschool_shared::policy::{Action, readable_pii_fields};
+use tallschool_shared::{ErrorBody, SchoolId, UserId};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::{PiiUpdate, Reader};
+use crate::access::{TargetRef, authorize};
+use crate::app::AppState;
+use crate::auth::{AuthUser, RequestMeta};
+use crate::clock;
+use crate::db::{col, id_col};
+use crate::error::{ApiError, ApiResult};
+use crate::http::{ApiJson, ApiPath};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(read_own))
+        .routes(routes!(read_user, write_user))
+        .routes(routes!(access_log))
+}
+
+/// The caller's own personal data.
+#[utoipa::path(get, path = "/api/v1/me/pii", tag = "pii", security(("bearer" = [])),
+    responses((status = 200, body = PiiView), (status = 401, body = ErrorBody)))]
+async fn read_own(State(state): State<AppState>, actor: AuthUser, meta: RequestMeta) -> ApiResult<Json<PiiView>> {
+    let mut tx = state.db.begin().await?;
+    authorize(&mut tx, &actor, Action::ReadOwnPii, TargetRef::Caller).await?;
+    let reader = Reader { actor_id: actor.id, actor_role: actor.role, purpose: "self_view", request_id: meta.request_id.as_deref() };
+    let fields = readable_pii_fields(actor.role, true);
+    let view = state.vault.read(&mut tx, &reader, &[(actor.id, actor.school_id)], fields, clock::now()).await?;
+    tx.commit().await?;
+    view.into_iter().next().map(Json).ok_or_else(|| ApiError::Internal("vault returned nothing".to_owned()))
+}
+
+/// A person's personal data, limited to the fields the caller's role may see.
+#[utoipa::path(get, path = "/api/v1/users/{user_id}/pii", tag = "pii", security(("bearer" = [])),
+    params(("user_id" = String, Path, description = "User id")),
+    responses((status = 200, body = PiiView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn read_user(State(state): State<AppState>, actor: AuthUser, meta: RequestMeta, ApiPath(subject): ApiPath<UserId>) -> ApiResult<Json<PiiView>> {
+    let mut tx = state.db.begin().await?;
+    let allowed = authorize(&mut tx, &actor, Action::ReadUserPii, TargetRef::User(subject)).await?;
+    let fields = readable_pii_fields(actor.role, allowed.relation.is_self);
+    let purpose = if allowed.relation.is_self { "self_view" } else { "profile_view" };
+    let reader = Reader { actor_id: actor.id, actor_role: actor.role, purpose, request_id: meta.request_id.as_deref() };
+    let view = state.vault.read(&mut tx, &reader, &[(subject, allowed.school)], fields, clock::now()).await?;
+    tx.commit().await?;
+    view.into_iter().next().map(Json).ok_or_else(|| ApiError::Internal("vault returned nothing".to_owned()))
+}
+
+/// Set some of a person's personal data (school admins, for their own school).
+#[utoipa::path(put, path = "/api/v1/users/{user_id}/pii", tag = "pii", security(("bearer" = [])), request_body = PiiInput,
+    params(("user_id" = String, Path, description = "User id")),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn write_user(
+    State(state): State<AppState>,
+    actor: AuthUser,
+    ApiPath(subject): ApiPath<UserId>,
+    ApiJson(input): ApiJson<PiiInput>,
+) -> ApiResult<StatusCode> {
+    let now = clock::now();
+    let mut tx = state.db.begin().await?;
+    authorize(&mut tx, &actor, Action::WriteUserPii, TargetRef::User(subject)).await?;
+    let update = PiiUpdate::validate(&input, now)?;
+    if update.is_empty() {
+        return Err(ApiError::Validation("give at least one of display_name, email, birth_date".to_owned()));
+    }
+    state.vault.write(&mut tx, subject, &update, Some(actor.id), now).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+struct Page {
+    /// Newest first; at most 500 (default 100).
+    limit: Option<u32>,
+    /// Only entries with an id below this (the previous page's last `id`).
+    before: Option<i64>,
+}
+
+/// Who read personal data in a school: actor, subject, fields, purpose. Never values.
+#[utoipa::path(get, path = "/api/v1/schools/{school_id}/pii-access-log", tag = "pii", security(("bearer" = [])),
+    params(("school_id" = String, Path, description = "School id"), Page),
+    responses((status = 200, body = Vec<PiiAccessEntry>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn access_log(
+    State(state): State<AppState>,
+    actor: AuthUser,
+    ApiPath(school): ApiPath<SchoolId>,
+    Query(page): Query<Page>,
+) -> ApiResult<Json<Vec<PiiAccessEntry>>> {
+    let mut conn = state.db.pool.acquire().await?;
+    authorize(&mut conn, &actor, Action::ReadPiiAccessLog, TargetRef::School(school)).await?;
+    let limit = i64::from(page.limit.unwrap_or(100).clamp(1, 500));
+    let rows = sqlx::query(
+        "SELECT at, actor_id, actor_role, subject_id, fields, purpose FROM pii_access_log \
+         WHERE school_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
+    )
+    .bind(school.to_string())
+    .bind(page.before.unwrap_or(i64::MAX))
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    let entries = rows
+        .iter()
+        .map(|row| {
+            let role: String = col(row, "actor_role")?;
+            let fields: String = col(row, "fields")?;
+            Ok(PiiAccessEntry {
+                at: col(row, "at")?,
+                actor_id: id_col(row, "actor_id")?,
+                actor_role: role.parse().map_err(|_| ApiError::Internal("stored role unknown".to_owned()))?,
+                subject_id: id_col(row, "subject_id")?,
+                fields: fields.split(',').filter_map(PiiField::parse).collect(),
+                purpose: col(row, "purpose")?,
+            })
+        })
+        .collect::<Result<_, ApiError>>()?;
+    Ok(Json(entries))
+}

@@ -215,7 +215,7 @@ async fn retry_within_grace(state: &AppState, used: &TokenRow, presented: &str, 
     let (Some(used_at), Some(successor), Some(sealed)) = (used.used_at, &used.successor_hash, &used.successor_sealed) else {
         return Ok(None);
     };
-    if used.revoked_at.is_some() || now.saturating_sub(used_at) > secs(state.settings.refresh_reuse_grace_secs) {
+    if used.revoked_at.is_some() || now.saturating_sub(used_at) >= secs(state.settings.refresh_reuse_grace_secs) {
         return Ok(None);
     }
     // Only the immediately preceding token qualifies: its successor must still be unused.

@@ -1,0 +1,344 @@
+//! Test harness: starts the real `tallschool-server` binary on a free loopback port against
+//! SQLite (default) or a throwaway PostgreSQL database (`TALLSCHOOL_TEST_PG_URL`, set by
+//! `scripts/test.sh`), and talks HTTP to it. Waits poll with a deadline; nothing sleeps blindly.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use sqlx::{Connection, Executor};
+use tallschool_shared::api::TokenResponse;
+
+pub const JWT_SECRET: [u8; 32] = [42; 32];
+
+pub fn jwt_secret_b64() -> String {
+    base64::engine::general_purpose::STANDARD.encode(JWT_SECRET)
+}
+
+/// Which database a test server uses.
+#[derive(Clone, Debug)]
+pub enum Backend {
+    Sqlite,
+    Postgres { admin_url: String },
+}
+
+pub fn backend() -> Backend {
+    match std::env::var("TALLSCHOOL_TEST_PG_URL") {
+        Ok(url) if !url.is_empty() => Backend::Postgres { admin_url: url },
+        _ => Backend::Sqlite,
+    }
+}
+
+pub struct TestServer {
+    pub base: String,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub backend: Backend,
+    pub log_path: PathBuf,
+    pub stdout_path: PathBuf,
+    child: Child,
+    pub http: reqwest::Client,
+}
+
+#[derive(Clone, Debug, serde::Deserialize)]
+pub struct Login {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Clone, Debug, serde::Deserialize)]
+pub struct DemoLogins {
+    pub tech_admin: Login,
+    pub edu_admin: Login,
+    pub teacher: Login,
+    pub students: Vec<Login>,
+}
+
+fn unique_name() -> String {
+    format!("t{}", uuid::Uuid::new_v4().simple())
+}
+
+impl TestServer {
+    /// A server with the demo school and default settings.
+    pub async fn start() -> TestServer {
+        Self::start_with(&[]).await
+    }
+
+    /// A server with the demo school and extra flags (e.g. `--refresh-reuse-grace-secs 0`).
+    pub async fn start_with(extra: &[&str]) -> TestServer {
+        let data_dir = std::env::temp_dir().join("tallschool-tests").join(unique_name());
+        std::fs::create_dir_all(&data_dir).unwrap();
+        let backend = backend();
+        let database_url = match &backend {
+            Backend::Sqlite => format!("sqlite://{}", data_dir.join("tallschool.db").display()),
+            Backend::Postgres { admin_url } => create_pg_database(admin_url).await,
+        };
+        Self::launch(data_dir, database_url, backend, extra)
+    }
+
+    fn launch(data_dir: PathBuf, database_url: String, backend: Backend, extra: &[&str]) -> TestServer {
+        let log_path = data_dir.join("server.log");
+        let stdout_path = data_dir.join("server.stdout");
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(&log_path).unwrap();
+        let secret = jwt_secret_b64();
+        let mut args = vec!["--bind", "127.0.0.1:0", "--demo", "--database-url", &database_url];
+        if !extra.contains(&"--jwt-secret") {
+            args.extend(["--jwt-secret", secret.as_str()]);
+        }
+        args.extend_from_slice(extra);
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tallschool-server"))
+            .args(&args)
+            .arg("--data-dir")
+            .arg(&data_dir)
+            .env_remove("DATABASE_URL")
+            .env("TALLSCHOOL_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(log))
+            .spawn()
+            .unwrap();
+        // Copy stdout to a file (for the PII scan) and report the listening line.
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        let copy_path = stdout_path.clone();
+        std::thread::spawn(move || {
+            use std::io::Write;
+            let mut copy = std::fs::File::create(copy_path).unwrap();
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                writeln!(copy, "{line}").ok();
+                if let Some(addr) = line.strip_prefix("listening on ") {
+                    tx.send(addr.to_owned()).ok();
+                }
+            }
+        });
+        let base = match rx.recv_timeout(Duration::from_secs(120)) {
+            Ok(base) => base,
+            Err(_) => {
+                let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+                child.kill().ok();
+                panic!("server did not start within 120 s; log:\n{log}");
+            }
+        };
+        let http = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().unwrap();
+        TestServer { base, data_dir, database_url, backend, log_path, stdout_path, child, http }
+    }
+
+    /// Stop the server and start it again on the same database and data directory.
+    pub fn restart_with(mut self, extra: &[&str]) -> TestServer {
+        self.child.kill().ok();
+        self.child.wait().ok();
+        let (data_dir, url, backend) = (self.data_dir.clone(), self.database_url.clone(), self.backend.clone());
+        std::mem::forget(self);
+        Self::launch(data_dir, url, backend, extra)
+    }
+
+    pub fn demo_logins(&self) -> DemoLogins {
+        let text = std::fs::read_to_string(self.data_dir.join("demo-logins.json")).unwrap();
+        serde_json::from_str(&text).unwrap()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Any request; returns status and JSON body (Null when empty).
+    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
+        let mut request = self.http.request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        let value = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        (status, value)
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, path, token, Some(body)).await
+    }
+
+    pub async fn try_login(&self, username: &str, password: &str) -> (StatusCode, Value) {
+        self.post("/api/v1/auth/login", None, json!({"username": username, "password": password, "device_name": "test device"}))
+            .await
+    }
+
+    pub async fn login(&self, login: &Login) -> TokenResponse {
+        let (status, body) = self.try_login(&login.username, &login.password).await;
+        assert_eq!(status, StatusCode::OK, "login {}: {body}", login.username);
+        serde_json::from_value(body).unwrap()
+    }
+
+    pub async fn refresh(&self, refresh_token: &str) -> (StatusCode, Value) {
+        self.post("/api/v1/auth/refresh", None, json!({"refresh_token": refresh_token})).await
+    }
+
+    /// Everything the server printed so far (stdout and its JSON log).
+    pub fn output(&self) -> String {
+        let log = std::fs::read_to_string(&self.log_path).unwrap_or_default();
+        let stdout = std::fs::read_to_string(&self.stdout_path).unwrap_or_default();
+        format!("{stdout}\n{log}")
+    }
+
+    /// A direct connection to the server's database, for checks the API does not offer.
+    pub async fn db(&self) -> sqlx::AnyConnection {
+        sqlx::any::install_default_drivers();
+        sqlx::AnyConnection::connect(&self.database_url).await.unwrap()
+    }
+
+    /// Every byte the database holds, as text a scan can search: the SQLite files, or every
+    /// row of every PostgreSQL table (bytea as hex).
+    pub async fn database_dump(&self) -> Vec<u8> {
+        match &self.backend {
+            Backend::Sqlite => {
+                let mut bytes = Vec::new();
+                for suffix in ["", "-wal", "-shm"] {
+                    let path = self.data_dir.join(format!("tallschool.db{suffix}"));
+                    bytes.extend(std::fs::read(path).unwrap_or_default());
+                }
+                bytes
+            }
+            Backend::Postgres { .. } => {
+                let mut conn = self.db().await;
+                let tables: Vec<String> =
+                    sqlx::query_scalar("SELECT tablename::text FROM pg_tables WHERE schemaname = 'public'").fetch_all(&mut conn).await.unwrap();
+                let mut dump = String::new();
+                for table in tables {
+                    let sql = format!("SELECT CAST(t AS TEXT) FROM \"{table}\" t");
+                    let rows: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_all(&mut conn).await.unwrap();
+                    dump.push_str(&rows.join("\n"));
+                }
+                dump.into_bytes()
+            }
+        }
+    }
+
+    pub async fn wait_until_healthy(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if let Ok(response) = self.http.get(self.url("/healthz")).send().await {
+                if response.status() == StatusCode::OK {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("server not healthy within 30 s");
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
+}
+
+async fn create_pg_database(admin_url: &str) -> String {
+    sqlx::any::install_default_drivers();
+    let name = unique_name();
+    let mut admin = sqlx::AnyConnection::connect(admin_url).await.unwrap();
+    admin.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).await.unwrap();
+    let (base, _) = admin_url.rsplit_once('/').unwrap();
+    format!("{base}/{name}")
+}
+
+pub fn body<T: DeserializeOwned>(value: Value) -> T {
+    serde_json::from_value(value).unwrap()
+}
+
+/// Deadline-bounded wait for a condition checked by polling.
+pub async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+pub fn path_exists(path: &Path) -> bool {
+    path.exists()
+}
+
+/// One school's cast, signed in.
+pub struct SchoolCast {
+    pub school_id: String,
+    pub class_id: String,
+    pub edu_admin: TokenResponse,
+    pub teacher: TokenResponse,
+    pub student: TokenResponse,
+}
+
+/// Two schools: the demo school ("a") and a second one built through the API ("b"), plus the
+/// technical admin.
+pub struct World {
+    pub tech: TokenResponse,
+    pub a: SchoolCast,
+    pub b: SchoolCast,
+}
+
+impl World {
+    pub async fn build(server: &TestServer) -> World {
+        let demo = server.demo_logins();
+        let tech = server.login(&demo.tech_admin).await;
+        let edu_a = server.login(&demo.edu_admin).await;
+        let teacher_a = server.login(&demo.teacher).await;
+        let student_a = server.login(&demo.students[0]).await;
+        let (_, classes) = server.get("/api/v1/me/classes", &teacher_a.access_token).await;
+        let a = SchoolCast {
+            school_id: edu_a.user.school_id.unwrap().to_string(),
+            class_id: classes[0]["id"].as_str().unwrap().to_owned(),
+            edu_admin: edu_a,
+            teacher: teacher_a,
+            student: student_a,
+        };
+
+        let (status, school) = server.post("/api/v1/schools", Some(&tech.access_token), json!({"name": "Other School"})).await;
+        assert_eq!(status, StatusCode::CREATED, "{school}");
+        let school_b = school["id"].as_str().unwrap().to_owned();
+        let edu_b = create_and_login(server, &tech.access_token, &school_b, "other.admin", "edu_admin").await;
+        let teacher_b = create_and_login(server, &edu_b.access_token, &school_b, "other.teacher", "teacher").await;
+        let student_b = create_and_login(server, &edu_b.access_token, &school_b, "other.student", "student").await;
+        let (status, class) =
+            server.post(&format!("/api/v1/schools/{school_b}/classes"), Some(&edu_b.access_token), json!({"name": "Class 8B"})).await;
+        assert_eq!(status, StatusCode::CREATED, "{class}");
+        let class_b = class["id"].as_str().unwrap().to_owned();
+        for (user, role) in [(&teacher_b, "teacher"), (&student_b, "student")] {
+            let (status, body) = server
+                .post(&format!("/api/v1/classes/{class_b}/members"), Some(&edu_b.access_token), json!({"user_id": user.user.id, "role": role}))
+                .await;
+            assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+        }
+        let b = SchoolCast { school_id: school_b, class_id: class_b, edu_admin: edu_b, teacher: teacher_b, student: student_b };
+        World { tech, a, b }
+    }
+}
+
+/// Create an account through the API (initial password from the server) and sign in.
+pub async fn create_and_login(server: &TestServer, admin_token: &str, school: &str, username: &str, role: &str) -> TokenResponse {
+    let (status, created) =
+        server.post(&format!("/api/v1/schools/{school}/users"), Some(admin_token), json!({"username": username, "role": role})).await;
+    assert_eq!(status, StatusCode::CREATED, "create {username}: {created}");
+    let login = Login { username: username.to_owned(), password: created["initial_password"].as_str().unwrap().to_owned() };
+    server.login(&login).await
+}

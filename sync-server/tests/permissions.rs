@@ -1,0 +1,186 @@
+//! The permission matrix, generated from the policy data: every rule × every role × the
+//! caller's own school and another school, against the real server. The expected answer of
+//! each cell comes from `tallschool_shared::policy::decide`, so the table and the server
+//! cannot drift apart; and every route in the OpenAPI document must have a rule.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::{SchoolCast, TestServer, World, create_and_login};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use tallschool_shared::Role;
+use tallschool_shared::api::TokenResponse;
+use tallschool_shared::policy::{Action, Decision, POLICY, PUBLIC_ROUTES, Relation, Rule, Target, decide, may_assign_role};
+
+/// Self-service actions that change the caller's own credentials; they are exercised in
+/// `auth.rs` and would sign the matrix's callers out here.
+const CREDENTIAL_CHANGES: &[Action] = &[Action::ChangeOwnPassword, Action::RevokeOwnSession, Action::Logout];
+
+struct Cell<'a> {
+    actor: &'a TokenResponse,
+    role: Role,
+    /// The school whose objects are targeted.
+    target: &'a SchoolCast,
+    /// Spare student of the target school, enrolled before each removal.
+    spare: &'a str,
+    same_school: bool,
+}
+
+fn relation(cell: &Cell<'_>, rule: &Rule) -> Relation {
+    let same_school = cell.same_school && cell.role != Role::TechAdmin;
+    match rule.target {
+        Target::Caller => Relation { is_self: true, same_school: true, ..Relation::default() },
+        Target::System => Relation::default(),
+        Target::School => Relation { same_school, ..Relation::default() },
+        // The user target is the school's student.
+        Target::User => Relation {
+            same_school,
+            is_self: same_school && cell.role == Role::Student,
+            teaches_subject: same_school && cell.role == Role::Teacher,
+            ..Relation::default()
+        },
+        // The class target is the class the school's teacher and student are in.
+        Target::Class => Relation {
+            same_school,
+            teaches_class: same_school && cell.role == Role::Teacher,
+            learns_in_class: same_school && cell.role == Role::Student,
+            ..Relation::default()
+        },
+    }
+}
+
+fn request(cell: &Cell<'_>, rule: &Rule) -> (Method, String, Option<Value>) {
+    let unique = uuid::Uuid::new_v4().simple().to_string();
+    let target = cell.target;
+    let student = target.student.user.id.to_string();
+    let path = rule
+        .path
+        .replace("{school_id}", &target.school_id)
+        .replace("{class_id}", &target.class_id)
+        .replace("{user_id}", if rule.action == Action::RemoveClassMember { cell.spare } else { &student });
+    let assignable = [Role::Student, Role::Teacher, Role::EduAdmin].into_iter().find(|r| may_assign_role(cell.role, *r)).unwrap_or(Role::Student);
+    let body = match rule.action {
+        Action::CreateSchool => Some(json!({"name": format!("School {unique}")})),
+        Action::CreateUser => Some(json!({"username": format!("u{}", &unique[..12]), "role": assignable})),
+        Action::UpdateUser => Some(json!({"status": "active"})),
+        Action::WriteUserPii => Some(json!({"display_name": "Matrix Name"})),
+        Action::CreateCohort | Action::CreateClass => Some(json!({"name": format!("Group {}", &unique[..8])})),
+        Action::AddClassMember => Some(json!({"user_id": student, "role": "student"})),
+        _ => None,
+    };
+    (rule.method.parse().unwrap(), path, body)
+}
+
+#[tokio::test]
+async fn every_role_gets_exactly_what_the_policy_says_in_its_own_and_another_school() {
+    let server = TestServer::start().await;
+    let world = World::build(&server).await;
+    let spare_a = create_and_login(&server, &world.a.edu_admin.access_token, &world.a.school_id, "spare.a", "student").await.user.id.to_string();
+    let spare_b = create_and_login(&server, &world.b.edu_admin.access_token, &world.b.school_id, "spare.b", "student").await.user.id.to_string();
+    let actors = [
+        (&world.tech, Role::TechAdmin),
+        (&world.a.edu_admin, Role::EduAdmin),
+        (&world.a.teacher, Role::Teacher),
+        (&world.a.student, Role::Student),
+    ];
+
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for rule in POLICY {
+        if CREDENTIAL_CHANGES.contains(&rule.action) {
+            continue;
+        }
+        for (actor, role) in actors {
+            let tenants: &[bool] = if matches!(rule.target, Target::Caller | Target::System) { &[true] } else { &[true, false] };
+            for &same_school in tenants {
+                let (target, spare) = if same_school { (&world.a, &spare_a) } else { (&world.b, &spare_b) };
+                let cell = Cell { actor, role, target, spare, same_school };
+                if rule.action == Action::RemoveClassMember {
+                    let path = format!("/api/v1/classes/{}/members", target.class_id);
+                    let (status, _) =
+                        server.post(&path, Some(&target.edu_admin.access_token), json!({"user_id": spare, "role": "student"})).await;
+                    assert_eq!(status, StatusCode::NO_CONTENT);
+                }
+                let expected = decide(rule.action, role, &relation(&cell, rule));
+                let (method, path, body) = request(&cell, rule);
+                let (status, answer) = server.call(method.clone(), &path, Some(&actor.access_token), body).await;
+                let ok = match expected {
+                    Decision::Allow => status.is_success(),
+                    Decision::Forbidden => status == StatusCode::FORBIDDEN,
+                    Decision::Hidden => status == StatusCode::NOT_FOUND,
+                };
+                if !ok {
+                    failures.push(format!(
+                        "{:?} as {role} ({}): expected {expected:?}, got {status} {answer} for {method} {path}",
+                        rule.action,
+                        if same_school { "own school" } else { "other school" }
+                    ));
+                }
+                if !status.is_success() {
+                    // A refusal never carries data, only the error.
+                    assert!(answer.get("error").is_some() && answer.as_object().map(|o| o.len()) == Some(1), "{answer}");
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} of {checked} cells wrong:\n{}", failures.len(), failures.join("\n"));
+    assert!(checked >= 150, "the matrix covered only {checked} cells");
+}
+
+#[tokio::test]
+async fn every_route_in_the_api_has_a_policy_rule() {
+    let server = TestServer::start().await;
+    let response = server.http.get(server.url("/api/v1/openapi.json")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let doc: Value = response.json().await.unwrap();
+    let mut documented = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            if ["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
+                documented.insert((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    let governed: BTreeSet<(String, String)> = POLICY
+        .iter()
+        .map(|rule| (rule.method.to_owned(), rule.path.to_owned()))
+        .chain(PUBLIC_ROUTES.iter().map(|(m, p)| ((*m).to_owned(), (*p).to_owned())))
+        .collect();
+    assert_eq!(documented, governed, "routes and policy rules must match one to one");
+}
+
+#[tokio::test]
+async fn technical_admins_cannot_read_personal_data_and_school_admins_cannot_mint_them() {
+    let server = TestServer::start().await;
+    let world = World::build(&server).await;
+    for path in [
+        format!("/api/v1/users/{}/pii", world.a.student.user.id),
+        format!("/api/v1/classes/{}/roster", world.a.class_id),
+    ] {
+        assert_eq!(server.get(&path, &world.tech.access_token).await.0, StatusCode::FORBIDDEN, "{path}");
+    }
+    let (status, _) = server
+        .post(
+            &format!("/api/v1/schools/{}/users", world.a.school_id),
+            Some(&world.a.edu_admin.access_token),
+            json!({"username": "sneaky.root", "role": "tech_admin"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // A student cannot promote themself (unknown field smuggling is refused too).
+    let (status, _) = server
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/users/{}", world.a.student.user.id),
+            Some(&world.a.student.access_token),
+            Some(json!({"role": "teacher"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, me) = server.get("/api/v1/me", &world.a.student.access_token).await;
+    assert_eq!(me["role"], "student");
+}

@@ -82,6 +82,45 @@ pub async fn json_errors(request: Request, next: Next) -> Response {
     replaced
 }
 
+/// How much of an oversized body is read and thrown away before answering 413. Answering
+/// while the client is still sending makes it see a reset instead of our answer; past this
+/// much, the connection is cut anyway.
+const DRAIN_LIMIT: usize = 1024 * 1024;
+
+/// Middleware: read the request body up to `max` bytes (declared length or not). A larger body
+/// is drained (up to [`DRAIN_LIMIT`]) and answered 413, so that clients see a clean error.
+pub async fn cap_body(max: usize, request: Request, next: Next) -> Response {
+    use http_body_util::BodyExt;
+    let (parts, mut body) = request.into_parts();
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > DRAIN_LIMIT) {
+        return ApiError::PayloadTooLarge.into_response();
+    }
+    let mut kept = Vec::new();
+    let mut seen = 0_usize;
+    while let Some(frame) = body.frame().await {
+        let Ok(frame) = frame else {
+            return ApiError::InvalidJson("the request body could not be read".to_owned()).into_response();
+        };
+        if let Ok(data) = frame.into_data() {
+            seen = seen.saturating_add(data.len());
+            if seen <= max {
+                kept.extend_from_slice(&data);
+            } else if seen > DRAIN_LIMIT {
+                break;
+            }
+        }
+    }
+    if seen > max {
+        return ApiError::PayloadTooLarge.into_response();
+    }
+    next.run(Request::from_parts(parts, Body::from(kept))).await
+}
+
 /// The answer for paths that do not exist.
 pub async fn not_found() -> ApiError {
     ApiError::NotFound

@@ -1,0 +1,176 @@
+//! The PII vault: encrypted at rest, logged on every read, never in logs or the database in
+//! the clear, and failing closed.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{TestServer, World};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+const NAMES: &[&str] = &["Zelda Quuxington", "Þórunn Ægisdóttir", "Mateo Fernández-Ortiz"];
+const EMAILS: &[&str] = &["zelda.quux@example.org", "thorunn.aegis@example.net", "mateo.fo@example.com"];
+const BIRTH_DATES: &[&str] = &["2013-04-27", "2012-11-03", "2014-01-19"];
+
+fn hex_of(text: &str) -> String {
+    hex::encode(text.as_bytes())
+}
+
+#[tokio::test]
+async fn no_plaintext_personal_data_in_the_database_or_the_logs() {
+    let server = TestServer::start().await;
+    let world = World::build(&server).await;
+    let admin = &world.a.edu_admin.access_token;
+    let mut ids = Vec::new();
+    for i in 0..NAMES.len() {
+        let (status, created) = server
+            .post(
+                &format!("/api/v1/schools/{}/users", world.a.school_id),
+                Some(admin),
+                json!({"username": format!("pii.student{i}"), "role": "student",
+                       "pii": {"display_name": NAMES[i], "email": EMAILS[i], "birth_date": BIRTH_DATES[i]}}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        let id = created["user"]["id"].as_str().unwrap().to_owned();
+        let path = format!("/api/v1/classes/{}/members", world.a.class_id);
+        assert_eq!(server.post(&path, Some(admin), json!({"user_id": id, "role": "student"})).await.0, StatusCode::NO_CONTENT);
+        ids.push(id);
+    }
+    // Exercise every read path, and a rejected write that carries PII-looking input.
+    for id in &ids {
+        let (status, pii) = server.get(&format!("/api/v1/users/{id}/pii"), admin).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(NAMES.contains(&pii["display_name"].as_str().unwrap()));
+    }
+    let (status, roster) = server.get(&format!("/api/v1/classes/{}/roster", world.a.class_id), &world.a.teacher.access_token).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(roster.to_string().contains(NAMES[0]));
+    let (status, _) = server
+        .call(Method::PUT, &format!("/api/v1/users/{}/pii", ids[0]), Some(admin), Some(json!({"email": "Zelda Quuxington at home"})))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let dump = server.database_dump().await;
+    let dump_text = String::from_utf8_lossy(&dump).to_lowercase();
+    let output = server.output();
+    assert!(!output.is_empty() && !dump.is_empty());
+    for value in NAMES.iter().chain(EMAILS).chain(BIRTH_DATES).chain(&["Ada Lovelace", "Grace Hopper"]) {
+        assert!(!dump_text.contains(&value.to_lowercase()), "{value} found in the database");
+        assert!(!dump_text.contains(&hex_of(value)), "{value} found hex-encoded in the database");
+        assert!(!output.contains(value), "{value} found in the server's output");
+    }
+    // Every ciphertext row names its key.
+    let mut db = server.db().await;
+    let unkeyed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pii_fields WHERE key_id IS NULL OR key_id = ''").fetch_one(&mut db).await.unwrap();
+    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pii_fields").fetch_one(&mut db).await.unwrap();
+    assert_eq!(unkeyed, 0);
+    assert_eq!(rows, 6 + 3 * 3, "six demo names and three full records");
+}
+
+#[tokio::test]
+async fn every_read_is_logged_once_without_values_and_teachers_see_no_birth_dates() {
+    let server = TestServer::start().await;
+    let world = World::build(&server).await;
+    let student = world.a.student.user.id.to_string();
+    let admin = &world.a.edu_admin.access_token;
+    let (status, _) = server
+        .call(Method::PUT, &format!("/api/v1/users/{student}/pii"), Some(admin), Some(json!({"email": EMAILS[0], "birth_date": BIRTH_DATES[0]})))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+
+    let log_rows = |server: &TestServer| {
+        let url = server.database_url.clone();
+        async move {
+            sqlx::any::install_default_drivers();
+            let mut db = <sqlx::AnyConnection as sqlx::Connection>::connect(&url).await.unwrap();
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM pii_access_log").fetch_one(&mut db).await.unwrap()
+        }
+    };
+    let before = log_rows(&server).await;
+    let (status, full) = server.get(&format!("/api/v1/users/{student}/pii"), admin).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!((full["email"].as_str(), full["birth_date"].as_str()), (Some(EMAILS[0]), Some(BIRTH_DATES[0])));
+    assert_eq!(log_rows(&server).await, before + 1, "one read, one log row");
+
+    let (status, teacher_view) = server.get(&format!("/api/v1/users/{student}/pii"), &world.a.teacher.access_token).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(teacher_view["email"].as_str(), Some(EMAILS[0]));
+    assert!(teacher_view["birth_date"].is_null(), "teachers do not get birth dates");
+
+    let (status, own) = server.get("/api/v1/me/pii", &world.a.student.access_token).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(own["birth_date"].as_str(), Some(BIRTH_DATES[0]));
+    assert_eq!(log_rows(&server).await, before + 3);
+
+    // The school admin sees the log: who read whose which fields and why, never values.
+    let (status, log) = server.get(&format!("/api/v1/schools/{}/pii-access-log?limit=100000", world.a.school_id), admin).await;
+    assert_eq!(status, StatusCode::OK);
+    let entries = log.as_array().unwrap();
+    assert!(entries.len() <= 500);
+    let teacher_entry = entries.iter().find(|e| e["actor_id"] == json!(world.a.teacher.user.id)).unwrap();
+    assert_eq!(teacher_entry["subject_id"], json!(student));
+    assert_eq!(teacher_entry["fields"], json!(["display_name", "email"]));
+    assert_eq!(teacher_entry["purpose"], "profile_view");
+    assert!(!log.to_string().contains(EMAILS[0]));
+    let mut db = server.db().await;
+    let events: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE topic = 'pii.access.log'").fetch_one(&mut db).await.unwrap();
+    assert_eq!(events, log_rows(&server).await, "one pii.access.log event per logged read");
+    // Another school's admin cannot read this school's log.
+    let other = format!("/api/v1/schools/{}/pii-access-log", world.a.school_id);
+    assert_eq!(server.get(&other, &world.b.edu_admin.access_token).await.0, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_ciphertext_moved_to_another_person_does_not_decrypt() {
+    let server = TestServer::start().await;
+    let world = World::build(&server).await;
+    let admin = &world.a.edu_admin.access_token;
+    let demo = server.demo_logins();
+    let victim = world.a.student.user.id.to_string();
+    let other = server.login(&demo.students[1]).await.user.id.to_string();
+    for (id, email) in [(&victim, EMAILS[0]), (&other, EMAILS[1])] {
+        let (status, _) = server.call(Method::PUT, &format!("/api/v1/users/{id}/pii"), Some(admin), Some(json!({"email": email}))).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+    }
+    // Copy the victim's sealed email over the other student's row.
+    let mut db = server.db().await;
+    let row: (Vec<u8>, Vec<u8>) = sqlx::query_as("SELECT nonce, ciphertext FROM pii_fields WHERE user_id = $1 AND field = 'email'")
+        .bind(&victim)
+        .fetch_one(&mut db)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE pii_fields SET nonce = $1, ciphertext = $2 WHERE user_id = $3 AND field = 'email'")
+        .bind(row.0)
+        .bind(row.1)
+        .bind(&other)
+        .execute(&mut db)
+        .await
+        .unwrap();
+    let (status, body) = server.get(&format!("/api/v1/users/{other}/pii"), admin).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(!body.to_string().contains(EMAILS[0]));
+    assert!(server.output().contains("pii ciphertext failed authentication"));
+    // The victim's own record still reads fine.
+    assert_eq!(server.get(&format!("/api/v1/users/{victim}/pii"), admin).await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn without_the_right_key_the_vault_fails_closed() {
+    let server = TestServer::start().await;
+    let demo = server.demo_logins();
+    let key = std::fs::read_to_string(server.data_dir.join("keys/pii.key")).unwrap();
+    assert_eq!(base64_len(&key), 32);
+    let wrong = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, [3_u8; 32]);
+    let server = server.restart_with(&["--pii-key", &wrong]);
+    let token = server.login(&demo.students[0]).await.access_token;
+    let (status, body) = server.get("/api/v1/me/pii", &token).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert!(!body.to_string().contains("Ada Lovelace"));
+    // Non-PII endpoints keep working.
+    assert_eq!(server.get("/api/v1/me", &token).await.0, StatusCode::OK);
+}
+
+fn base64_len(encoded: &str) -> usize {
+    base64::Engine::decode(&base64::engine::general_purpose::STANDARD, encoded.trim()).map(|k| k.len()).unwrap_or(0)
+}

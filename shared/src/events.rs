@@ -29,29 +29,11 @@ pub struct Envelope<T> {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum UserEvent {
-    Created {
-        user_id: UserId,
-        school_id: Option<SchoolId>,
-        role: Role,
-        actor_id: Option<UserId>,
-    },
-    RoleChanged {
-        user_id: UserId,
-        from: Role,
-        to: Role,
-        actor_id: UserId,
-    },
-    Disabled {
-        user_id: UserId,
-        actor_id: UserId,
-    },
-    Enabled {
-        user_id: UserId,
-        actor_id: UserId,
-    },
-    PasswordChanged {
-        user_id: UserId,
-    },
+    Created { user_id: UserId, school_id: Option<SchoolId>, role: Role, actor_id: Option<UserId> },
+    RoleChanged { user_id: UserId, from: Role, to: Role, actor_id: UserId },
+    Disabled { user_id: UserId, actor_id: UserId },
+    Enabled { user_id: UserId, actor_id: UserId },
+    PasswordChanged { user_id: UserId },
 }
 
 impl Event for UserEvent {
@@ -118,16 +100,9 @@ impl Event for PiiUpdated {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum SecurityEvent {
     /// A rotated refresh token was presented again: the whole session was revoked.
-    RefreshReuseDetected {
-        user_id: UserId,
-        session_id: SessionId,
-    },
+    RefreshReuseDetected { user_id: UserId, session_id: SessionId },
     /// Sessions ended by a password change, role change, disabling or the user.
-    SessionsRevoked {
-        user_id: UserId,
-        reason: String,
-        count: u64,
-    },
+    SessionsRevoked { user_id: UserId, reason: String, count: u64 },
 }
 
 impl Event for SecurityEvent {

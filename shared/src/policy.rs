@@ -145,10 +145,7 @@ pub const POLICY: &[Rule] = &[
 ];
 
 /// Routes anyone may call without an access token.
-pub const PUBLIC_ROUTES: &[(&str, &str)] = &[
-    ("POST", "/api/v1/auth/login"),
-    ("POST", "/api/v1/auth/refresh"),
-];
+pub const PUBLIC_ROUTES: &[(&str, &str)] = &[("POST", "/api/v1/auth/login"), ("POST", "/api/v1/auth/refresh")];
 
 /// Facts about how the actor relates to one target, gathered by the server before deciding.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -28,7 +28,12 @@ pub struct Allowed {
     pub school: Option<SchoolId>,
 }
 
-pub async fn authorize(conn: &mut Conn, actor: &AuthUser, action: Action, target: TargetRef) -> Result<Allowed, ApiError> {
+pub async fn authorize(
+    conn: &mut Conn,
+    actor: &AuthUser,
+    action: Action,
+    target: TargetRef,
+) -> Result<Allowed, ApiError> {
     let (relation, school) = relate(conn, actor, target).await?;
     match policy::decide(action, actor.role, &relation) {
         Decision::Allow => Ok(Allowed { relation, school }),
@@ -37,7 +42,11 @@ pub async fn authorize(conn: &mut Conn, actor: &AuthUser, action: Action, target
     }
 }
 
-async fn relate(conn: &mut Conn, actor: &AuthUser, target: TargetRef) -> Result<(Relation, Option<SchoolId>), ApiError> {
+async fn relate(
+    conn: &mut Conn,
+    actor: &AuthUser,
+    target: TargetRef,
+) -> Result<(Relation, Option<SchoolId>), ApiError> {
     let same = |school: SchoolId| actor.school_id == Some(school);
     Ok(match target {
         TargetRef::Caller => (Relation { is_self: true, same_school: true, ..Relation::default() }, actor.school_id),
@@ -53,7 +62,8 @@ async fn relate(conn: &mut Conn, actor: &AuthUser, target: TargetRef) -> Result<
                 && actor.role == Role::Teacher
                 && user.role == Role::Student
                 && classes::teaches_student(conn, actor.id, user.id).await?;
-            let relation = Relation { same_school, is_self: user.id == actor.id, teaches_subject, ..Relation::default() };
+            let relation =
+                Relation { same_school, is_self: user.id == actor.id, teaches_subject, ..Relation::default() };
             (relation, user.school_id)
         }
         TargetRef::Class(id) => {

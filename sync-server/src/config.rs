@@ -12,10 +12,7 @@ use serde::Deserialize;
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config file {path}: {source}")]
-    ReadFile {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    ReadFile { path: PathBuf, source: std::io::Error },
     #[error("config file {path} is not valid: {message}")]
     ParseFile { path: PathBuf, message: String },
     #[error("invalid setting {name}: {reason}")]
@@ -148,7 +145,10 @@ impl Settings {
             demo: cli.demo.or(file.demo).unwrap_or(false),
             jwt_secret: cli.jwt_secret.or(file.jwt_secret),
             pii_key: cli.pii_key.or(file.pii_key),
-            access_token_ttl_secs: cli.access_token_ttl_secs.or(file.access_token_ttl_secs).unwrap_or(MAX_ACCESS_TOKEN_TTL_SECS),
+            access_token_ttl_secs: cli
+                .access_token_ttl_secs
+                .or(file.access_token_ttl_secs)
+                .unwrap_or(MAX_ACCESS_TOKEN_TTL_SECS),
             session_idle_ttl_secs: cli.session_idle_ttl_secs.or(file.session_idle_ttl_secs).unwrap_or(14 * 24 * 3600),
             session_absolute_ttl_secs: cli
                 .session_absolute_ttl_secs
@@ -195,7 +195,8 @@ fn default_database_url(data_dir: &Path) -> SecretString {
 }
 
 fn read_file(path: &Path) -> Result<FileSettings, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::ReadFile { path: path.to_owned(), source })?;
+    let text =
+        std::fs::read_to_string(path).map_err(|source| ConfigError::ReadFile { path: path.to_owned(), source })?;
     // toml's messages quote the offending line, which may hold a secret: keep only the position.
     toml::from_str(&text).map_err(|error| ConfigError::ParseFile {
         path: path.to_owned(),
@@ -221,7 +222,11 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("tallschool-config-{}", std::process::id()));
         std::fs::create_dir_all(&dir).ok();
         let path = dir.join("server.toml");
-        std::fs::write(&path, "bind = \"127.0.0.1:9000\"\naccess_token_ttl_secs = 600\njwt_secret = \"s3cr3t-value\"\n").ok();
+        std::fs::write(
+            &path,
+            "bind = \"127.0.0.1:9000\"\naccess_token_ttl_secs = 600\njwt_secret = \"s3cr3t-value\"\n",
+        )
+        .ok();
         let cli = Cli {
             config: Some(path),
             access_token_ttl_secs: Some(300),
@@ -242,8 +247,15 @@ mod tests {
         let path = dir.join("server.toml");
         std::fs::write(&path, "jwt_secrett = \"oops-value\"\n").ok();
         let error = Settings::resolve(Cli { config: Some(path), ..Cli::default() }).err().map(|e| e.to_string());
-        assert!(error.as_deref().is_some_and(|e| e.contains("unknown field") && !e.contains("oops-value")), "{error:?}");
-        let cli = Cli { access_token_ttl_secs: Some(3600), database_url: Some(SecretString::from("sqlite://x.db")), ..Cli::default() };
+        assert!(
+            error.as_deref().is_some_and(|e| e.contains("unknown field") && !e.contains("oops-value")),
+            "{error:?}"
+        );
+        let cli = Cli {
+            access_token_ttl_secs: Some(3600),
+            database_url: Some(SecretString::from("sqlite://x.db")),
+            ..Cli::default()
+        };
         assert!(Settings::resolve(cli).is_err());
     }
 }

@@ -48,7 +48,8 @@ pub fn to_blob(sealed: &Sealed) -> Vec<u8> {
 }
 
 pub fn from_blob(blob: &[u8]) -> Option<Sealed> {
-    (blob.len() > NONCE_LEN).then(|| Sealed { nonce: blob[..NONCE_LEN].to_vec(), ciphertext: blob[NONCE_LEN..].to_vec() })
+    (blob.len() > NONCE_LEN)
+        .then(|| Sealed { nonce: blob[..NONCE_LEN].to_vec(), ciphertext: blob[NONCE_LEN..].to_vec() })
 }
 
 fn cipher(key: &[u8]) -> Result<Aes256Gcm, CryptoError> {

@@ -164,7 +164,9 @@ mod tests {
         for (engine, backend) in [("sqlite", Backend::Sqlite), ("postgres", Backend::Postgres)] {
             let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations").join(engine);
             let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
-                .map(|entries| entries.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+                .map(|entries| {
+                    entries.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect()
+                })
                 .unwrap_or_default();
             on_disk.sort();
             let embedded: Vec<String> = embedded_migrations(backend)

@@ -108,7 +108,12 @@ async fn seed(state: &AppState) -> Result<DemoLogins, ApiError> {
     tx.commit().await?;
     let mut logins = logins.into_iter();
     let mut next = || logins.next().ok_or_else(|| ApiError::Internal("demo accounts missing".to_owned()));
-    Ok(DemoLogins { tech_admin: next()?, edu_admin: next()?, teacher: next()?, students: vec![next()?, next()?, next()?] })
+    Ok(DemoLogins {
+        tech_admin: next()?,
+        edu_admin: next()?,
+        teacher: next()?,
+        students: vec![next()?, next()?, next()?],
+    })
 }
 
 fn write_logins(path: &PathBuf, logins: &DemoLogins) -> Result<(), DemoError> {
@@ -119,7 +124,8 @@ fn write_logins(path: &PathBuf, logins: &DemoLogins) -> Result<(), DemoError> {
         Err(error) if error.kind() != std::io::ErrorKind::NotFound => return Err(write_error(error)),
         _ => {}
     }
-    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).map_err(write_error)?;
+    let mut file =
+        std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).map_err(write_error)?;
     file.write_all(&json).map_err(write_error)?;
     file.sync_all().map_err(write_error)
 }

@@ -87,9 +87,9 @@ impl ApiError {
             StatusCode::FORBIDDEN => ApiError::Forbidden,
             StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType,
             StatusCode::TOO_MANY_REQUESTS => ApiError::RateLimited { retry_after_secs: 1 },
-            status if status.is_client_error() => ApiError::InvalidJson(
-                status.canonical_reason().unwrap_or("bad request").to_lowercase(),
-            ),
+            status if status.is_client_error() => {
+                ApiError::InvalidJson(status.canonical_reason().unwrap_or("bad request").to_lowercase())
+            }
             _ => ApiError::Internal(format!("status {status}")),
         }
     }

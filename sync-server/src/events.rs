@@ -10,15 +10,13 @@ use crate::error::ApiError;
 /// Append `event` to the outbox inside the caller's transaction.
 pub async fn publish<E: Event>(conn: &mut Conn, event: &E, now: i64) -> Result<(), ApiError> {
     let payload = serde_json::to_string(event).map_err(|e| ApiError::Internal(format!("event encode: {e}")))?;
-    sqlx::query(
-        "INSERT INTO outbox (id, topic, schema_version, occurred_at, payload) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(uuid::Uuid::now_v7().to_string())
-    .bind(E::TOPIC)
-    .bind(i64::from(E::SCHEMA_VERSION))
-    .bind(now)
-    .bind(payload)
-    .execute(&mut *conn)
-    .await?;
+    sqlx::query("INSERT INTO outbox (id, topic, schema_version, occurred_at, payload) VALUES ($1, $2, $3, $4, $5)")
+        .bind(uuid::Uuid::now_v7().to_string())
+        .bind(E::TOPIC)
+        .bind(i64::from(E::SCHEMA_VERSION))
+        .bind(now)
+        .bind(payload)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }

@@ -92,11 +92,8 @@ const DRAIN_LIMIT: usize = 1024 * 1024;
 pub async fn cap_body(max: usize, request: Request, next: Next) -> Response {
     use http_body_util::BodyExt;
     let (parts, mut body) = request.into_parts();
-    let declared = parts
-        .headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
+    let declared =
+        parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|length| length > DRAIN_LIMIT) {
         return ApiError::PayloadTooLarge.into_response();
     }

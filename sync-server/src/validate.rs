@@ -23,9 +23,7 @@ pub fn new_username(raw: &str) -> Result<String, ApiError> {
     let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-');
     let length = name.chars().count();
     if !(USERNAME_MIN..=USERNAME_MAX).contains(&length) {
-        return Err(ApiError::Validation(format!(
-            "username must have {USERNAME_MIN} to {USERNAME_MAX} characters"
-        )));
+        return Err(ApiError::Validation(format!("username must have {USERNAME_MIN} to {USERNAME_MAX} characters")));
     }
     if !name.chars().all(allowed) || !name.starts_with(|c: char| c.is_ascii_alphanumeric()) {
         return Err(ApiError::Validation(
@@ -94,7 +92,8 @@ mod tests {
     fn usernames_normalise_and_refuse_odd_unicode() {
         assert_eq!(new_username("Ana.Lopez").ok().as_deref(), Some("ana.lopez"));
         assert_eq!(new_username("ｔｅａｃｈｅｒ").ok().as_deref(), Some("teacher"), "full-width folds");
-        for bad in ["ab", "ana lopez", "ana\u{200B}lopez", "anа", "😀😀😀", "-ana", "ana\nlopez", "ana\u{202E}x"] {
+        for bad in ["ab", "ana lopez", "ana\u{200B}lopez", "anа", "😀😀😀", "-ana", "ana\nlopez", "ana\u{202E}x"]
+        {
             assert!(new_username(bad).is_err(), "{bad:?} should be refused");
         }
     }

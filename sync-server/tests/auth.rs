@@ -136,7 +136,11 @@ async fn password_change_needs_the_current_one_and_ends_other_sessions() {
     let device_b = server.login(&demo.students[0]).await;
 
     let (status, _) = server
-        .post("/api/v1/me/password", Some(&device_a.access_token), json!({"new_password": "correct horse battery staple"}))
+        .post(
+            "/api/v1/me/password",
+            Some(&device_a.access_token),
+            json!({"new_password": "correct horse battery staple"}),
+        )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "current_password is required");
     let (status, _) = server
@@ -218,12 +222,23 @@ async fn hashes_are_argon2id_and_weak_ones_are_upgraded_at_login() {
     }
     // Seed an old, weak hash for one account, sign in, and find it upgraded.
     use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
-    let weak = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, argon2::Params::new(8, 1, 1, None).unwrap());
+    let weak = argon2::Argon2::new(
+        argon2::Algorithm::Argon2id,
+        argon2::Version::V0x13,
+        argon2::Params::new(8, 1, 1, None).unwrap(),
+    );
     let old = weak.hash_password(b"an old weak-hash password", &SaltString::generate(&mut OsRng)).unwrap().to_string();
-    sqlx::query("UPDATE users SET password_hash = $1 WHERE username = $2").bind(&old).bind("demo.student2").execute(&mut db).await.unwrap();
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE username = $2")
+        .bind(&old)
+        .bind("demo.student2")
+        .execute(&mut db)
+        .await
+        .unwrap();
     server.login(&Login { username: "demo.student2".into(), password: "an old weak-hash password".into() }).await;
-    let upgraded: String =
-        sqlx::query_scalar("SELECT password_hash FROM users WHERE username = 'demo.student2'").fetch_one(&mut db).await.unwrap();
+    let upgraded: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE username = 'demo.student2'")
+        .fetch_one(&mut db)
+        .await
+        .unwrap();
     assert!(upgraded.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{upgraded}");
 }
 
@@ -234,16 +249,22 @@ async fn a_disabled_account_is_signed_out_and_cannot_sign_in() {
     let admin = server.login(&demo.edu_admin).await;
     let student = server.login(&demo.students[2]).await;
     let path = format!("/api/v1/users/{}", student.user.id);
-    let (status, body) = server.call(Method::PATCH, &path, Some(&admin.access_token), Some(json!({"status": "disabled"}))).await;
+    let (status, body) =
+        server.call(Method::PATCH, &path, Some(&admin.access_token), Some(json!({"status": "disabled"}))).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(server.get("/api/v1/me", &student.access_token).await.0, StatusCode::UNAUTHORIZED);
     assert_eq!(server.refresh(&student.refresh_token).await.0, StatusCode::UNAUTHORIZED);
-    assert_eq!(server.try_login(&demo.students[2].username, &demo.students[2].password).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        server.try_login(&demo.students[2].username, &demo.students[2].password).await.0,
+        StatusCode::UNAUTHORIZED
+    );
     let mut db = server.db().await;
-    let events: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE topic = 'user.events.v2' AND payload LIKE '%\"disabled\"%'")
-        .fetch_one(&mut db)
-        .await
-        .unwrap();
+    let events: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM outbox WHERE topic = 'user.events.v2' AND payload LIKE '%\"disabled\"%'",
+    )
+    .fetch_one(&mut db)
+    .await
+    .unwrap();
     assert_eq!(events, 1);
 }
 
@@ -256,12 +277,23 @@ async fn a_demoted_teacher_loses_teacher_access_at_once() {
     let (_, classes) = server.get("/api/v1/me/classes", &teacher.access_token).await;
     let class_id = classes[0]["id"].as_str().unwrap().to_owned();
     let (status, body) = server
-        .call(Method::PATCH, &format!("/api/v1/users/{}", teacher.user.id), Some(&admin.access_token), Some(json!({"role": "student"})))
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/users/{}", teacher.user.id),
+            Some(&admin.access_token),
+            Some(json!({"role": "student"})),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["role"], "student");
-    assert_eq!(server.get(&format!("/api/v1/classes/{class_id}/members"), &teacher.access_token).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        server.get(&format!("/api/v1/classes/{class_id}/members"), &teacher.access_token).await.0,
+        StatusCode::UNAUTHORIZED
+    );
     // Even with a fresh sign-in the former teacher is no longer a teacher of the class.
     let again = server.login(&demo.teacher).await;
-    assert_eq!(server.get(&format!("/api/v1/classes/{class_id}/members"), &again.access_token).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        server.get(&format!("/api/v1/classes/{class_id}/members"), &again.access_token).await.0,
+        StatusCode::FORBIDDEN
+    );
 }

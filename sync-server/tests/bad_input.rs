@@ -8,7 +8,12 @@ use common::{TestServer, World};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-async fn raw(server: &TestServer, path: &str, content_type: Option<&str>, body: impl Into<reqwest::Body>) -> (StatusCode, Value) {
+async fn raw(
+    server: &TestServer,
+    path: &str,
+    content_type: Option<&str>,
+    body: impl Into<reqwest::Body>,
+) -> (StatusCode, Value) {
     let mut request = server.http.post(server.url(path)).body(body);
     if let Some(content_type) = content_type {
         request = request.header("content-type", content_type);
@@ -18,20 +23,77 @@ async fn raw(server: &TestServer, path: &str, content_type: Option<&str>, body: 
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
+/// (what, Content-Type, body, expected status, expected error code)
+type BadRequest = (&'static str, Option<&'static str>, Vec<u8>, StatusCode, &'static str);
+
 #[tokio::test]
 async fn malformed_mistyped_oversized_and_unknown_input_is_refused_clearly() {
     let server = TestServer::start().await;
     let login = "/api/v1/auth/login";
-    let cases: Vec<(&str, Option<&str>, Vec<u8>, StatusCode, &str)> = vec![
-        ("truncated JSON", Some("application/json"), b"{\"username\": \"a".to_vec(), StatusCode::BAD_REQUEST, "invalid_json"),
-        ("not JSON at all", Some("application/json"), b"\x00\xff garbage".to_vec(), StatusCode::BAD_REQUEST, "invalid_json"),
-        ("wrong types", Some("application/json"), br#"{"username": 5, "password": [], "device_name": null}"#.to_vec(), StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
-        ("missing fields", Some("application/json"), br#"{"username": "x"}"#.to_vec(), StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
-        ("unknown field", Some("application/json"), br#"{"username": "x", "password": "y", "device_name": "z", "role": "tech_admin"}"#.to_vec(), StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
-        ("no content type", None, br#"{"username": "x", "password": "y", "device_name": "z"}"#.to_vec(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
-        ("form instead of JSON", Some("application/x-www-form-urlencoded"), b"username=x&password=y".to_vec(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
-        ("oversize body", Some("application/json"), format!(r#"{{"username": "{}", "password": "y", "device_name": "z"}}"#, "a".repeat(20_000)).into_bytes(), StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
-        ("very large body", Some("application/json"), vec![b' '; 500_000], StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+    let cases: Vec<BadRequest> = vec![
+        (
+            "truncated JSON",
+            Some("application/json"),
+            b"{\"username\": \"a".to_vec(),
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+        ),
+        (
+            "not JSON at all",
+            Some("application/json"),
+            b"\x00\xff garbage".to_vec(),
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+        ),
+        (
+            "wrong types",
+            Some("application/json"),
+            br#"{"username": 5, "password": [], "device_name": null}"#.to_vec(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        ),
+        (
+            "missing fields",
+            Some("application/json"),
+            br#"{"username": "x"}"#.to_vec(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        ),
+        (
+            "unknown field",
+            Some("application/json"),
+            br#"{"username": "x", "password": "y", "device_name": "z", "role": "tech_admin"}"#.to_vec(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        ),
+        (
+            "no content type",
+            None,
+            br#"{"username": "x", "password": "y", "device_name": "z"}"#.to_vec(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+        ),
+        (
+            "form instead of JSON",
+            Some("application/x-www-form-urlencoded"),
+            b"username=x&password=y".to_vec(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+        ),
+        (
+            "oversize body",
+            Some("application/json"),
+            format!(r#"{{"username": "{}", "password": "y", "device_name": "z"}}"#, "a".repeat(20_000)).into_bytes(),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+        ),
+        (
+            "very large body",
+            Some("application/json"),
+            vec![b' '; 500_000],
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+        ),
     ];
     for (name, content_type, body, status, code) in cases {
         let (got, answer) = raw(&server, login, content_type, body).await;
@@ -73,13 +135,17 @@ async fn odd_usernames_and_bad_personal_data_store_nothing() {
     let users_path = format!("/api/v1/schools/{}/users", world.a.school_id);
     let (_, before) = server.get(&users_path, admin).await;
 
-    for username in ["ana\u{200B}lopez", "аdmin", "😀😀😀", "a b", "\u{202E}evil", "x", &"y".repeat(65), "ana\nlopez", "-dash"] {
-        let (status, answer) = server.post(&users_path, Some(admin), json!({"username": username, "role": "student"})).await;
+    for username in
+        ["ana\u{200B}lopez", "аdmin", "😀😀😀", "a b", "\u{202E}evil", "x", &"y".repeat(65), "ana\nlopez", "-dash"]
+    {
+        let (status, answer) =
+            server.post(&users_path, Some(admin), json!({"username": username, "role": "student"})).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{username:?}: {answer}");
         assert_eq!(answer["error"]["code"], "validation_failed");
     }
     // Look-alike spellings of an existing name collapse onto it: a conflict, not a second account.
-    let (status, _) = server.post(&users_path, Some(admin), json!({"username": "ＤＥＭＯ.teacher", "role": "student"})).await;
+    let (status, _) =
+        server.post(&users_path, Some(admin), json!({"username": "ＤＥＭＯ.teacher", "role": "student"})).await;
     assert_eq!(status, StatusCode::CONFLICT);
 
     for pii in [
@@ -90,24 +156,28 @@ async fn odd_usernames_and_bad_personal_data_store_nothing() {
         json!({"display_name": "x".repeat(101)}),
         json!({"nickname": "extra field"}),
     ] {
-        let (status, answer) =
-            server.post(&users_path, Some(admin), json!({"username": "half.stored", "role": "student", "pii": pii})).await;
+        let (status, answer) = server
+            .post(&users_path, Some(admin), json!({"username": "half.stored", "role": "student", "pii": pii}))
+            .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{pii}: {answer}");
     }
     let (_, after) = server.get(&users_path, admin).await;
     assert_eq!(before, after, "no account was created by any refused request");
     let mut db = server.db().await;
-    let orphans: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pii_fields WHERE user_id NOT IN (SELECT id FROM users)")
-        .fetch_one(&mut db)
-        .await
-        .unwrap();
+    let orphans: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM pii_fields WHERE user_id NOT IN (SELECT id FROM users)")
+            .fetch_one(&mut db)
+            .await
+            .unwrap();
     assert_eq!(orphans, 0);
 
     // Enrolling someone of another school, or with the wrong role, is refused.
     let members = format!("/api/v1/classes/{}/members", world.a.class_id);
-    let (status, _) = server.post(&members, Some(admin), json!({"user_id": world.b.student.user.id, "role": "student"})).await;
+    let (status, _) =
+        server.post(&members, Some(admin), json!({"user_id": world.b.student.user.id, "role": "student"})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    let (status, _) = server.post(&members, Some(admin), json!({"user_id": world.a.student.user.id, "role": "teacher"})).await;
+    let (status, _) =
+        server.post(&members, Some(admin), json!({"user_id": world.a.student.user.id, "role": "teacher"})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 }
 

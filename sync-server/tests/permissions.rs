@@ -12,15 +12,15 @@ use common::{SchoolCast, TestServer, World, create_and_login};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tallschool_shared::Role;
-use tallschool_shared::api::TokenResponse;
-use tallschool_shared::policy::{Action, Decision, POLICY, PUBLIC_ROUTES, Relation, Rule, Target, decide, may_assign_role};
+use tallschool_shared::policy::{
+    Action, Decision, POLICY, PUBLIC_ROUTES, Relation, Rule, Target, decide, may_assign_role,
+};
 
 /// Self-service actions that change the caller's own credentials; they are exercised in
 /// `auth.rs` and would sign the matrix's callers out here.
 const CREDENTIAL_CHANGES: &[Action] = &[Action::ChangeOwnPassword, Action::RevokeOwnSession, Action::Logout];
 
 struct Cell<'a> {
-    actor: &'a TokenResponse,
     role: Role,
     /// The school whose objects are targeted.
     target: &'a SchoolCast,
@@ -61,7 +61,10 @@ fn request(cell: &Cell<'_>, rule: &Rule) -> (Method, String, Option<Value>) {
         .replace("{school_id}", &target.school_id)
         .replace("{class_id}", &target.class_id)
         .replace("{user_id}", if rule.action == Action::RemoveClassMember { cell.spare } else { &student });
-    let assignable = [Role::Student, Role::Teacher, Role::EduAdmin].into_iter().find(|r| may_assign_role(cell.role, *r)).unwrap_or(Role::Student);
+    let assignable = [Role::Student, Role::Teacher, Role::EduAdmin]
+        .into_iter()
+        .find(|r| may_assign_role(cell.role, *r))
+        .unwrap_or(Role::Student);
     let body = match rule.action {
         Action::CreateSchool => Some(json!({"name": format!("School {unique}")})),
         Action::CreateUser => Some(json!({"username": format!("u{}", &unique[..12]), "role": assignable})),
@@ -78,8 +81,16 @@ fn request(cell: &Cell<'_>, rule: &Rule) -> (Method, String, Option<Value>) {
 async fn every_role_gets_exactly_what_the_policy_says_in_its_own_and_another_school() {
     let server = TestServer::start().await;
     let world = World::build(&server).await;
-    let spare_a = create_and_login(&server, &world.a.edu_admin.access_token, &world.a.school_id, "spare.a", "student").await.user.id.to_string();
-    let spare_b = create_and_login(&server, &world.b.edu_admin.access_token, &world.b.school_id, "spare.b", "student").await.user.id.to_string();
+    let spare_a = create_and_login(&server, &world.a.edu_admin.access_token, &world.a.school_id, "spare.a", "student")
+        .await
+        .user
+        .id
+        .to_string();
+    let spare_b = create_and_login(&server, &world.b.edu_admin.access_token, &world.b.school_id, "spare.b", "student")
+        .await
+        .user
+        .id
+        .to_string();
     let actors = [
         (&world.tech, Role::TechAdmin),
         (&world.a.edu_admin, Role::EduAdmin),
@@ -94,14 +105,16 @@ async fn every_role_gets_exactly_what_the_policy_says_in_its_own_and_another_sch
             continue;
         }
         for (actor, role) in actors {
-            let tenants: &[bool] = if matches!(rule.target, Target::Caller | Target::System) { &[true] } else { &[true, false] };
+            let tenants: &[bool] =
+                if matches!(rule.target, Target::Caller | Target::System) { &[true] } else { &[true, false] };
             for &same_school in tenants {
                 let (target, spare) = if same_school { (&world.a, &spare_a) } else { (&world.b, &spare_b) };
-                let cell = Cell { actor, role, target, spare, same_school };
+                let cell = Cell { role, target, spare, same_school };
                 if rule.action == Action::RemoveClassMember {
                     let path = format!("/api/v1/classes/{}/members", target.class_id);
-                    let (status, _) =
-                        server.post(&path, Some(&target.edu_admin.access_token), json!({"user_id": spare, "role": "student"})).await;
+                    let (status, _) = server
+                        .post(&path, Some(&target.edu_admin.access_token), json!({"user_id": spare, "role": "student"}))
+                        .await;
                     assert_eq!(status, StatusCode::NO_CONTENT);
                 }
                 let expected = decide(rule.action, role, &relation(&cell, rule));
@@ -121,7 +134,10 @@ async fn every_role_gets_exactly_what_the_policy_says_in_its_own_and_another_sch
                 }
                 if !status.is_success() {
                     // A refusal never carries data, only the error.
-                    assert!(answer.get("error").is_some() && answer.as_object().map(|o| o.len()) == Some(1), "{answer}");
+                    assert!(
+                        answer.get("error").is_some() && answer.as_object().map(|o| o.len()) == Some(1),
+                        "{answer}"
+                    );
                 }
                 checked += 1;
             }

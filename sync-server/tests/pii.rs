@@ -34,7 +34,10 @@ async fn no_plaintext_personal_data_in_the_database_or_the_logs() {
         assert_eq!(status, StatusCode::CREATED, "{created}");
         let id = created["user"]["id"].as_str().unwrap().to_owned();
         let path = format!("/api/v1/classes/{}/members", world.a.class_id);
-        assert_eq!(server.post(&path, Some(admin), json!({"user_id": id, "role": "student"})).await.0, StatusCode::NO_CONTENT);
+        assert_eq!(
+            server.post(&path, Some(admin), json!({"user_id": id, "role": "student"})).await.0,
+            StatusCode::NO_CONTENT
+        );
         ids.push(id);
     }
     // Exercise every read path, and a rejected write that carries PII-looking input.
@@ -43,11 +46,17 @@ async fn no_plaintext_personal_data_in_the_database_or_the_logs() {
         assert_eq!(status, StatusCode::OK);
         assert!(NAMES.contains(&pii["display_name"].as_str().unwrap()));
     }
-    let (status, roster) = server.get(&format!("/api/v1/classes/{}/roster", world.a.class_id), &world.a.teacher.access_token).await;
+    let (status, roster) =
+        server.get(&format!("/api/v1/classes/{}/roster", world.a.class_id), &world.a.teacher.access_token).await;
     assert_eq!(status, StatusCode::OK);
     assert!(roster.to_string().contains(NAMES[0]));
     let (status, _) = server
-        .call(Method::PUT, &format!("/api/v1/users/{}/pii", ids[0]), Some(admin), Some(json!({"email": "Zelda Quuxington at home"})))
+        .call(
+            Method::PUT,
+            &format!("/api/v1/users/{}/pii", ids[0]),
+            Some(admin),
+            Some(json!({"email": "Zelda Quuxington at home"})),
+        )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 
@@ -62,7 +71,10 @@ async fn no_plaintext_personal_data_in_the_database_or_the_logs() {
     }
     // Every ciphertext row names its key.
     let mut db = server.db().await;
-    let unkeyed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pii_fields WHERE key_id IS NULL OR key_id = ''").fetch_one(&mut db).await.unwrap();
+    let unkeyed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pii_fields WHERE key_id IS NULL OR key_id = ''")
+        .fetch_one(&mut db)
+        .await
+        .unwrap();
     let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pii_fields").fetch_one(&mut db).await.unwrap();
     assert_eq!(unkeyed, 0);
     assert_eq!(rows, 6 + 3 * 3, "six demo names and three full records");
@@ -75,7 +87,12 @@ async fn every_read_is_logged_once_without_values_and_teachers_see_no_birth_date
     let student = world.a.student.user.id.to_string();
     let admin = &world.a.edu_admin.access_token;
     let (status, _) = server
-        .call(Method::PUT, &format!("/api/v1/users/{student}/pii"), Some(admin), Some(json!({"email": EMAILS[0], "birth_date": BIRTH_DATES[0]})))
+        .call(
+            Method::PUT,
+            &format!("/api/v1/users/{student}/pii"),
+            Some(admin),
+            Some(json!({"email": EMAILS[0], "birth_date": BIRTH_DATES[0]})),
+        )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
 
@@ -93,7 +110,8 @@ async fn every_read_is_logged_once_without_values_and_teachers_see_no_birth_date
     assert_eq!((full["email"].as_str(), full["birth_date"].as_str()), (Some(EMAILS[0]), Some(BIRTH_DATES[0])));
     assert_eq!(log_rows(&server).await, before + 1, "one read, one log row");
 
-    let (status, teacher_view) = server.get(&format!("/api/v1/users/{student}/pii"), &world.a.teacher.access_token).await;
+    let (status, teacher_view) =
+        server.get(&format!("/api/v1/users/{student}/pii"), &world.a.teacher.access_token).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(teacher_view["email"].as_str(), Some(EMAILS[0]));
     assert!(teacher_view["birth_date"].is_null(), "teachers do not get birth dates");
@@ -104,7 +122,8 @@ async fn every_read_is_logged_once_without_values_and_teachers_see_no_birth_date
     assert_eq!(log_rows(&server).await, before + 3);
 
     // The school admin sees the log: who read whose which fields and why, never values.
-    let (status, log) = server.get(&format!("/api/v1/schools/{}/pii-access-log?limit=100000", world.a.school_id), admin).await;
+    let (status, log) =
+        server.get(&format!("/api/v1/schools/{}/pii-access-log?limit=100000", world.a.school_id), admin).await;
     assert_eq!(status, StatusCode::OK);
     let entries = log.as_array().unwrap();
     assert!(entries.len() <= 500);
@@ -114,7 +133,10 @@ async fn every_read_is_logged_once_without_values_and_teachers_see_no_birth_date
     assert_eq!(teacher_entry["purpose"], "profile_view");
     assert!(!log.to_string().contains(EMAILS[0]));
     let mut db = server.db().await;
-    let events: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE topic = 'pii.access.log'").fetch_one(&mut db).await.unwrap();
+    let events: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE topic = 'pii.access.log'")
+        .fetch_one(&mut db)
+        .await
+        .unwrap();
     assert_eq!(events, log_rows(&server).await, "one pii.access.log event per logged read");
     // Another school's admin cannot read this school's log.
     let other = format!("/api/v1/schools/{}/pii-access-log", world.a.school_id);
@@ -130,16 +152,19 @@ async fn a_ciphertext_moved_to_another_person_does_not_decrypt() {
     let victim = world.a.student.user.id.to_string();
     let other = server.login(&demo.students[1]).await.user.id.to_string();
     for (id, email) in [(&victim, EMAILS[0]), (&other, EMAILS[1])] {
-        let (status, _) = server.call(Method::PUT, &format!("/api/v1/users/{id}/pii"), Some(admin), Some(json!({"email": email}))).await;
+        let (status, _) = server
+            .call(Method::PUT, &format!("/api/v1/users/{id}/pii"), Some(admin), Some(json!({"email": email})))
+            .await;
         assert_eq!(status, StatusCode::NO_CONTENT);
     }
     // Copy the victim's sealed email over the other student's row.
     let mut db = server.db().await;
-    let row: (Vec<u8>, Vec<u8>) = sqlx::query_as("SELECT nonce, ciphertext FROM pii_fields WHERE user_id = $1 AND field = 'email'")
-        .bind(&victim)
-        .fetch_one(&mut db)
-        .await
-        .unwrap();
+    let row: (Vec<u8>, Vec<u8>) =
+        sqlx::query_as("SELECT nonce, ciphertext FROM pii_fields WHERE user_id = $1 AND field = 'email'")
+            .bind(&victim)
+            .fetch_one(&mut db)
+            .await
+            .unwrap();
     sqlx::query("UPDATE pii_fields SET nonce = $1, ciphertext = $2 WHERE user_id = $3 AND field = 'email'")
         .bind(row.0)
         .bind(row.1)

@@ -9,10 +9,12 @@ use serde_json::Value;
 
 async fn reuse_events(server: &TestServer) -> i64 {
     let mut db = server.db().await;
-    sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE topic = 'security.events.v1' AND payload LIKE '%refresh_reuse_detected%'")
-        .fetch_one(&mut db)
-        .await
-        .unwrap()
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM outbox WHERE topic = 'security.events.v1' AND payload LIKE '%refresh_reuse_detected%'",
+    )
+    .fetch_one(&mut db)
+    .await
+    .unwrap()
 }
 
 fn refresh_token(body: &Value) -> String {
@@ -66,7 +68,8 @@ async fn a_retry_inside_the_window_gets_the_same_pair_but_an_older_token_is_reus
     assert_eq!(server.refresh(&r3).await.0, StatusCode::UNAUTHORIZED, "family revoked");
     assert_eq!(reuse_events(&server).await, 1);
     let mut db = server.db().await;
-    let stored: Vec<String> = sqlx::query_scalar("SELECT token_hash FROM refresh_tokens").fetch_all(&mut db).await.unwrap();
+    let stored: Vec<String> =
+        sqlx::query_scalar("SELECT token_hash FROM refresh_tokens").fetch_all(&mut db).await.unwrap();
     for token in [&r1, &r2, &r3] {
         assert!(stored.iter().all(|hash| hash != token && hash.len() == 64), "only digests are stored");
     }
@@ -101,7 +104,9 @@ async fn sessions_have_an_absolute_lifetime() {
     let server = TestServer::start_with(&["--session-idle-ttl-secs", "1", "--session-absolute-ttl-secs", "1"]).await;
     let demo = server.demo_logins();
     let tokens = server.login(&demo.teacher).await;
-    common::eventually("the session to expire", || async { server.refresh(&tokens.refresh_token).await.0 == StatusCode::UNAUTHORIZED })
-        .await;
+    common::eventually("the session to expire", || async {
+        server.refresh(&tokens.refresh_token).await.0 == StatusCode::UNAUTHORIZED
+    })
+    .await;
     assert_eq!(server.get("/api/v1/me", &tokens.access_token).await.0, StatusCode::UNAUTHORIZED);
 }

@@ -96,7 +96,9 @@ async fn forged_expired_and_mistyped_tokens_are_refused() {
         URL_SAFE_NO_PAD.encode(serde_json::to_vec(&jwk_header).unwrap()),
         URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims).unwrap())
     );
-    let signature = jsonwebtoken::crypto::sign(signing_input.as_bytes(), &EncodingKey::from_secret(attacker), Algorithm::HS256).unwrap();
+    let signature =
+        jsonwebtoken::crypto::sign(signing_input.as_bytes(), &EncodingKey::from_secret(attacker), Algorithm::HS256)
+            .unwrap();
     cases.push(("embedded jwk", format!("{signing_input}.{signature}")));
     cases.push(("the refresh token itself", real.refresh_token.clone()));
     cases.push(("garbage", "not.a.token".to_owned()));
@@ -111,7 +113,13 @@ async fn forged_expired_and_mistyped_tokens_are_refused() {
     // No header, a wrong scheme, and Basic auth.
     let plain = server.http.get(server.url("/api/v1/me")).send().await.unwrap();
     assert_eq!(plain.status(), StatusCode::UNAUTHORIZED);
-    let basic = server.http.get(server.url("/api/v1/me")).basic_auth("demo.teacher", Some(&demo.teacher.password)).send().await.unwrap();
+    let basic = server
+        .http
+        .get(server.url("/api/v1/me"))
+        .basic_auth("demo.teacher", Some(&demo.teacher.password))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(basic.status(), StatusCode::UNAUTHORIZED);
 }
 

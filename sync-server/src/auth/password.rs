@@ -33,7 +33,9 @@ struct Inner {
 #[derive(Debug, PartialEq, Eq)]
 pub enum Verified {
     /// The password matches; `needs_rehash` when the stored hash used weaker parameters.
-    Match { needs_rehash: bool },
+    Match {
+        needs_rehash: bool,
+    },
     Mismatch,
 }
 
@@ -92,7 +94,9 @@ fn is_weaker_than_current(hash: &PasswordHash<'_>) -> bool {
 /// NIST-style policy: length only, no composition rules; exact bytes, no trimming or folding.
 pub fn check_new_password(password: &str, username: &str) -> Result<(), ApiError> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(ApiError::Validation(format!("the new password must have at least {MIN_PASSWORD_CHARS} characters")));
+        return Err(ApiError::Validation(format!(
+            "the new password must have at least {MIN_PASSWORD_CHARS} characters"
+        )));
     }
     if password.len() > MAX_PASSWORD_BYTES {
         return Err(ApiError::Validation(format!("the new password must be at most {MAX_PASSWORD_BYTES} bytes")));
@@ -107,12 +111,49 @@ pub fn check_new_password(password: &str, username: &str) -> Result<(), ApiError
 /// Passwords attackers try first, plus school-specific ones. A short list on purpose: the
 /// length rule already excludes most of the common top lists.
 const COMMON_PASSWORDS: &[&str] = &[
-    "password", "password1", "password123", "password2024", "password2025", "password2026", "12345678",
-    "123456789", "1234567890", "qwertyuiop", "qwerty123", "iloveyou", "11111111", "00000000",
-    "abcdefgh", "abc12345", "letmein1", "welcome1", "welcome123", "football", "baseball", "superman",
-    "sunshine", "princess", "starwars", "trustno1", "passw0rd", "p@ssw0rd", "summer2024!", "winter2024!",
-    "teacher1", "teacher123", "student1", "student123", "school123", "tallschool", "tallschool1",
-    "classroom", "homework", "changeme", "changeme1", "admin123", "administrator",
+    "password",
+    "password1",
+    "password123",
+    "password2024",
+    "password2025",
+    "password2026",
+    "12345678",
+    "123456789",
+    "1234567890",
+    "qwertyuiop",
+    "qwerty123",
+    "iloveyou",
+    "11111111",
+    "00000000",
+    "abcdefgh",
+    "abc12345",
+    "letmein1",
+    "welcome1",
+    "welcome123",
+    "football",
+    "baseball",
+    "superman",
+    "sunshine",
+    "princess",
+    "starwars",
+    "trustno1",
+    "passw0rd",
+    "p@ssw0rd",
+    "summer2024!",
+    "winter2024!",
+    "teacher1",
+    "teacher123",
+    "student1",
+    "student123",
+    "school123",
+    "tallschool",
+    "tallschool1",
+    "classroom",
+    "homework",
+    "changeme",
+    "changeme1",
+    "admin123",
+    "administrator",
 ];
 
 /// A fresh random password for a new account: 20 characters from an unambiguous alphabet

@@ -3,7 +3,9 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use tallschool_shared::api::{ChangePasswordRequest, LoginRequest, RefreshRequest, SessionView, TokenResponse, UserView};
+use tallschool_shared::api::{
+    ChangePasswordRequest, LoginRequest, RefreshRequest, SessionView, TokenResponse, UserView,
+};
 use tallschool_shared::events::UserEvent;
 use tallschool_shared::policy::Action;
 use tallschool_shared::{ErrorBody, SessionId, UserStatus};
@@ -35,7 +37,11 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// Sign in on a device. Unknown users and wrong passwords get the same answer in similar time.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = TokenResponse), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
-async fn login(State(state): State<AppState>, meta: RequestMeta, ApiJson(request): ApiJson<LoginRequest>) -> ApiResult<Json<TokenResponse>> {
+async fn login(
+    State(state): State<AppState>,
+    meta: RequestMeta,
+    ApiJson(request): ApiJson<LoginRequest>,
+) -> ApiResult<Json<TokenResponse>> {
     state.limits.check_client(meta.client_ip)?;
     let username = validate::normalize_username(&request.username);
     state.limits.check_account(&username)?;
@@ -64,7 +70,11 @@ async fn login(State(state): State<AppState>, meta: RequestMeta, ApiJson(request
 /// Exchange a refresh token for a new pair. The presented token is then used up.
 #[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,
     responses((status = 200, body = TokenResponse), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
-async fn refresh(State(state): State<AppState>, meta: RequestMeta, ApiJson(request): ApiJson<RefreshRequest>) -> ApiResult<Json<TokenResponse>> {
+async fn refresh(
+    State(state): State<AppState>,
+    meta: RequestMeta,
+    ApiJson(request): ApiJson<RefreshRequest>,
+) -> ApiResult<Json<TokenResponse>> {
     state.limits.check_client(meta.client_ip)?;
     if request.refresh_token.len() > 128 {
         return Err(ApiError::InvalidRefreshToken);
@@ -105,7 +115,11 @@ async fn list_sessions(State(state): State<AppState>, actor: AuthUser) -> ApiRes
 #[utoipa::path(delete, path = "/api/v1/me/sessions/{session_id}", tag = "me", security(("bearer" = [])),
     params(("session_id" = String, Path, description = "Session id")),
     responses((status = 204), (status = 404, body = ErrorBody)))]
-async fn revoke_session(State(state): State<AppState>, actor: AuthUser, ApiPath(session): ApiPath<SessionId>) -> ApiResult<StatusCode> {
+async fn revoke_session(
+    State(state): State<AppState>,
+    actor: AuthUser,
+    ApiPath(session): ApiPath<SessionId>,
+) -> ApiResult<StatusCode> {
     let mut conn = state.db.pool.acquire().await?;
     authorize(&mut conn, &actor, Action::RevokeOwnSession, TargetRef::Caller).await?;
     // Someone else's session is "not found", not "forbidden".

@@ -22,7 +22,12 @@ use crate::events;
 use super::tokens::{new_refresh_token, refresh_token_digest};
 
 /// Start a session for `user` on a new device and return its first token pair.
-pub async fn start(state: &AppState, user: &UserRecord, device_name: &str, now: i64) -> Result<TokenResponse, ApiError> {
+pub async fn start(
+    state: &AppState,
+    user: &UserRecord,
+    device_name: &str,
+    now: i64,
+) -> Result<TokenResponse, ApiError> {
     let session = SessionId(uuid::Uuid::new_v4());
     let refresh_token = new_refresh_token();
     let expires_at = now.saturating_add(secs(state.settings.session_absolute_ttl_secs));
@@ -108,12 +113,13 @@ pub async fn rotate(state: &AppState, presented: &str, now: i64) -> Result<Token
 
 /// End one session (logout or "sign out that device").
 pub async fn revoke(conn: &mut Conn, session: SessionId, reason: &str, now: i64) -> Result<bool, ApiError> {
-    let done = sqlx::query("UPDATE sessions SET revoked_at = $1, revoked_reason = $2 WHERE id = $3 AND revoked_at IS NULL")
-        .bind(now)
-        .bind(reason)
-        .bind(session.to_string())
-        .execute(&mut *conn)
-        .await?;
+    let done =
+        sqlx::query("UPDATE sessions SET revoked_at = $1, revoked_reason = $2 WHERE id = $3 AND revoked_at IS NULL")
+            .bind(now)
+            .bind(reason)
+            .bind(session.to_string())
+            .execute(&mut *conn)
+            .await?;
     Ok(done.rows_affected() > 0)
 }
 
@@ -211,22 +217,30 @@ async fn find_token(state: &AppState, digest: &str) -> Result<Option<TokenRow>, 
 }
 
 /// The same answer again, if this is a retry of the latest rotation within the window.
-async fn retry_within_grace(state: &AppState, used: &TokenRow, presented: &str, now: i64) -> Result<Option<TokenResponse>, ApiError> {
-    let (Some(used_at), Some(successor), Some(sealed)) = (used.used_at, &used.successor_hash, &used.successor_sealed) else {
+async fn retry_within_grace(
+    state: &AppState,
+    used: &TokenRow,
+    presented: &str,
+    now: i64,
+) -> Result<Option<TokenResponse>, ApiError> {
+    let (Some(used_at), Some(successor), Some(sealed)) = (used.used_at, &used.successor_hash, &used.successor_sealed)
+    else {
         return Ok(None);
     };
     if used.revoked_at.is_some() || now.saturating_sub(used_at) >= secs(state.settings.refresh_reuse_grace_secs) {
         return Ok(None);
     }
     // Only the immediately preceding token qualifies: its successor must still be unused.
-    let successor_unused: Option<Option<i64>> = sqlx::query_scalar("SELECT used_at FROM refresh_tokens WHERE token_hash = $1")
-        .bind(successor)
-        .fetch_optional(&state.db.pool)
-        .await?;
+    let successor_unused: Option<Option<i64>> =
+        sqlx::query_scalar("SELECT used_at FROM refresh_tokens WHERE token_hash = $1")
+            .bind(successor)
+            .fetch_optional(&state.db.pool)
+            .await?;
     if successor_unused != Some(None) {
         return Ok(None);
     }
-    let sealed = crypto::from_blob(sealed).ok_or_else(|| ApiError::Internal("sealed successor malformed".to_owned()))?;
+    let sealed =
+        crypto::from_blob(sealed).ok_or_else(|| ApiError::Internal("sealed successor malformed".to_owned()))?;
     let plain = crypto::open(&grace_key(presented), GRACE_AD, &sealed)
         .map_err(|_| ApiError::Internal("sealed successor does not open".to_owned()))?;
     let response = serde_json::from_slice(&plain).map_err(|e| ApiError::Internal(format!("sealed successor: {e}")))?;
@@ -254,7 +268,13 @@ async fn insert_token(conn: &mut Conn, digest: &str, session: SessionId, now: i6
     Ok(())
 }
 
-fn pair(state: &AppState, user: &UserRecord, session: SessionId, refresh_token: String, now: i64) -> Result<TokenResponse, ApiError> {
+fn pair(
+    state: &AppState,
+    user: &UserRecord,
+    session: SessionId,
+    refresh_token: String,
+    now: i64,
+) -> Result<TokenResponse, ApiError> {
     Ok(TokenResponse {
         access_token: state.tokens.issue(user.id, session, now)?,
         token_type: "Bearer".to_owned(),

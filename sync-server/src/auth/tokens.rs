@@ -83,7 +83,8 @@ impl TokenService {
         };
         let mut header = Header::new(Algorithm::HS256);
         header.kid = Some(self.key_id.clone());
-        jsonwebtoken::encode(&header, &claims, &self.encoding).map_err(|e| ApiError::Internal(format!("jwt encode: {e}")))
+        jsonwebtoken::encode(&header, &claims, &self.encoding)
+            .map_err(|e| ApiError::Internal(format!("jwt encode: {e}")))
     }
 
     /// Verify an access token. Every failure is the same 401 to the caller.

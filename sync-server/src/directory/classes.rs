@@ -62,7 +62,8 @@ pub async fn insert_class(
     cohort: Option<CohortId>,
     now: i64,
 ) -> Result<ClassView, ApiError> {
-    let class = ClassView { id: ClassId(uuid::Uuid::new_v4()), school_id: school, name: name.to_owned(), cohort_id: cohort };
+    let class =
+        ClassView { id: ClassId(uuid::Uuid::new_v4()), school_id: school, name: name.to_owned(), cohort_id: cohort };
     sqlx::query("INSERT INTO classes (id, school_id, cohort_id, name, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(class.id.to_string())
         .bind(school.to_string())
@@ -104,7 +105,13 @@ pub async fn list_user_classes(conn: &mut Conn, user: UserId) -> Result<Vec<Clas
 }
 
 /// Enrol a member, or change their part in the class. Idempotent.
-pub async fn upsert_member(conn: &mut Conn, class: ClassId, user: UserId, role: ClassRole, now: i64) -> Result<(), ApiError> {
+pub async fn upsert_member(
+    conn: &mut Conn,
+    class: ClassId,
+    user: UserId,
+    role: ClassRole,
+    now: i64,
+) -> Result<(), ApiError> {
     sqlx::query(
         "INSERT INTO enrolments (class_id, user_id, class_role, created_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (class_id, user_id) DO UPDATE SET class_role = excluded.class_role",
@@ -129,7 +136,11 @@ pub async fn remove_member(conn: &mut Conn, class: ClassId, user: UserId) -> Res
 }
 
 /// Drop enrolments a user's new account role no longer allows (a teacher made a student).
-pub async fn remove_mismatched_enrolments(conn: &mut Conn, user: UserId, class_role_kept: Option<ClassRole>) -> Result<(), ApiError> {
+pub async fn remove_mismatched_enrolments(
+    conn: &mut Conn,
+    user: UserId,
+    class_role_kept: Option<ClassRole>,
+) -> Result<(), ApiError> {
     let kept = class_role_kept.map(ClassRole::as_str).unwrap_or("");
     sqlx::query("DELETE FROM enrolments WHERE user_id = $1 AND class_role <> $2")
         .bind(user.to_string())
@@ -161,11 +172,12 @@ pub async fn list_members(conn: &mut Conn, class: ClassId) -> Result<Vec<MemberV
 
 /// The part `user` plays in `class`, if any.
 pub async fn membership(conn: &mut Conn, class: ClassId, user: UserId) -> Result<Option<ClassRole>, ApiError> {
-    let role: Option<String> = sqlx::query_scalar("SELECT class_role FROM enrolments WHERE class_id = $1 AND user_id = $2")
-        .bind(class.to_string())
-        .bind(user.to_string())
-        .fetch_optional(&mut *conn)
-        .await?;
+    let role: Option<String> =
+        sqlx::query_scalar("SELECT class_role FROM enrolments WHERE class_id = $1 AND user_id = $2")
+            .bind(class.to_string())
+            .bind(user.to_string())
+            .fetch_optional(&mut *conn)
+            .await?;
     role.map(|r| r.parse().map_err(|_| ApiError::Internal("stored class role unknown".to_owned()))).transpose()
 }
 

@@ -4,8 +4,8 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use tallschool_shared::api::{
-    AddMemberRequest, ClassView, CohortView, CreateClassRequest, CreateCohortRequest, CreateSchoolRequest, CreateUserRequest,
-    CreatedUser, MemberView, RosterEntry, SchoolView, UpdateUserRequest, UserView,
+    AddMemberRequest, ClassView, CohortView, CreateClassRequest, CreateCohortRequest, CreateSchoolRequest,
+    CreateUserRequest, CreatedUser, MemberView, RosterEntry, SchoolView, UpdateUserRequest, UserView,
 };
 use tallschool_shared::events::{PiiField, UserEvent};
 use tallschool_shared::policy::{Action, may_assign_role, readable_pii_fields};
@@ -68,7 +68,11 @@ async fn create_school(
 #[utoipa::path(get, path = "/api/v1/schools/{school_id}", tag = "schools", security(("bearer" = [])),
     params(("school_id" = String, Path, description = "School id")),
     responses((status = 200, body = SchoolView), (status = 404, body = ErrorBody)))]
-async fn read_school(State(state): State<AppState>, actor: AuthUser, ApiPath(school): ApiPath<SchoolId>) -> ApiResult<Json<SchoolView>> {
+async fn read_school(
+    State(state): State<AppState>,
+    actor: AuthUser,
+    ApiPath(school): ApiPath<SchoolId>,
+) -> ApiResult<Json<SchoolView>> {
     let mut conn = state.db.pool.acquire().await?;
     authorize(&mut conn, &actor, Action::ReadSchool, TargetRef::School(school)).await?;
     Ok(Json(schools::find(&mut conn, school).await?.ok_or(ApiError::NotFound)?))
@@ -80,7 +84,11 @@ async fn read_school(State(state): State<AppState>, actor: AuthUser, ApiPath(sch
 #[utoipa::path(get, path = "/api/v1/schools/{school_id}/users", tag = "users", security(("bearer" = [])),
     params(("school_id" = String, Path, description = "School id")),
     responses((status = 200, body = Vec<UserView>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn list_school_users(State(state): State<AppState>, actor: AuthUser, ApiPath(school): ApiPath<SchoolId>) -> ApiResult<Json<Vec<UserView>>> {
+async fn list_school_users(
+    State(state): State<AppState>,
+    actor: AuthUser,
+    ApiPath(school): ApiPath<SchoolId>,
+) -> ApiResult<Json<Vec<UserView>>> {
     let mut conn = state.db.pool.acquire().await?;
     authorize(&mut conn, &actor, Action::ListSchoolUsers, TargetRef::School(school)).await?;
     Ok(Json(users::list_in_school(&mut conn, school).await?.iter().map(users::UserRecord::view).collect()))
@@ -123,7 +131,11 @@ async fn create_user(
 #[utoipa::path(get, path = "/api/v1/users/{user_id}", tag = "users", security(("bearer" = [])),
     params(("user_id" = String, Path, description = "User id")),
     responses((status = 200, body = UserView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn read_user(State(state): State<AppState>, actor: AuthUser, ApiPath(user): ApiPath<UserId>) -> ApiResult<Json<UserView>> {
+async fn read_user(
+    State(state): State<AppState>,
+    actor: AuthUser,
+    ApiPath(user): ApiPath<UserId>,
+) -> ApiResult<Json<UserView>> {
     let mut conn = state.db.pool.acquire().await?;
     authorize(&mut conn, &actor, Action::ReadUser, TargetRef::User(user)).await?;
     Ok(Json(users::find(&mut conn, user).await?.ok_or(ApiError::NotFound)?.view()))
@@ -158,7 +170,12 @@ async fn update_user(
         users::set_role(&mut tx, user.id, role, now).await?;
         let kept = [ClassRole::Teacher, ClassRole::Student].into_iter().find(|part| part.required_role() == role);
         classes::remove_mismatched_enrolments(&mut tx, user.id, kept).await?;
-        events::publish(&mut tx, &UserEvent::RoleChanged { user_id: user.id, from: user.role, to: role, actor_id: actor.id }, now).await?;
+        events::publish(
+            &mut tx,
+            &UserEvent::RoleChanged { user_id: user.id, from: user.role, to: role, actor_id: actor.id },
+            now,
+        )
+        .await?;
         changed = true;
     }
     if let Some(status) = request.status.filter(|status| *status != user.status) {
@@ -183,7 +200,11 @@ async fn update_user(
 #[utoipa::path(get, path = "/api/v1/schools/{school_id}/cohorts", tag = "classes", security(("bearer" = [])),
     params(("school_id" = String, Path, description = "School id")),
     responses((status = 200, body = Vec<CohortView>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn list_cohorts(State(state): State<AppState>, actor: AuthUser, ApiPath(school): ApiPath<SchoolId>) -> ApiResult<Json<Vec<CohortView>>> {
+async fn list_cohorts(
+    State(state): State<AppState>,
+    actor: AuthUser,
+    ApiPath(school): ApiPath<SchoolId>,
+) -> ApiResult<Json<Vec<CohortView>>> {
     let mut conn = state.db.pool.acquire().await?;
     authorize(&mut conn, &actor, Action::ListCohorts, TargetRef::School(school)).await?;
     Ok(Json(classes::list_cohorts(&mut conn, school).await?))
@@ -208,7 +229,11 @@ async fn create_cohort(
 #[utoipa::path(get, path = "/api/v1/schools/{school_id}/classes", tag = "classes", security(("bearer" = [])),
     params(("school_id" = String, Path, description = "School id")),
     responses((status = 200, body = Vec<ClassView>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn list_school_classes(State(state): State<AppState>, actor: AuthUser, ApiPath(school): ApiPath<SchoolId>) -> ApiResult<Json<Vec<ClassView>>> {
+async fn list_school_classes(
+    State(state): State<AppState>,
+    actor: AuthUser,
+    ApiPath(school): ApiPath<SchoolId>,
+) -> ApiResult<Json<Vec<ClassView>>> {
     let mut conn = state.db.pool.acquire().await?;
     authorize(&mut conn, &actor, Action::ListSchoolClasses, TargetRef::School(school)).await?;
     Ok(Json(classes::list_school_classes(&mut conn, school).await?))
@@ -232,13 +257,20 @@ async fn create_class(
             return Err(ApiError::Validation("cohort_id is not a cohort of this school".to_owned()));
         }
     }
-    Ok((StatusCode::CREATED, Json(classes::insert_class(&mut conn, school, &name, request.cohort_id, clock::now()).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(classes::insert_class(&mut conn, school, &name, request.cohort_id, clock::now()).await?),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/classes/{class_id}", tag = "classes", security(("bearer" = [])),
     params(("class_id" = String, Path, description = "Class id")),
     responses((status = 200, body = ClassView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn read_class(State(state): State<AppState>, actor: AuthUser, ApiPath(class): ApiPath<ClassId>) -> ApiResult<Json<ClassView>> {
+async fn read_class(
+    State(state): State<AppState>,
+    actor: AuthUser,
+    ApiPath(class): ApiPath<ClassId>,
+) -> ApiResult<Json<ClassView>> {
     let mut conn = state.db.pool.acquire().await?;
     authorize(&mut conn, &actor, Action::ReadClass, TargetRef::Class(class)).await?;
     Ok(Json(classes::find_class(&mut conn, class).await?.ok_or(ApiError::NotFound)?))
@@ -248,7 +280,11 @@ async fn read_class(State(state): State<AppState>, actor: AuthUser, ApiPath(clas
 #[utoipa::path(get, path = "/api/v1/classes/{class_id}/members", tag = "classes", security(("bearer" = [])),
     params(("class_id" = String, Path, description = "Class id")),
     responses((status = 200, body = Vec<MemberView>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn list_members(State(state): State<AppState>, actor: AuthUser, ApiPath(class): ApiPath<ClassId>) -> ApiResult<Json<Vec<MemberView>>> {
+async fn list_members(
+    State(state): State<AppState>,
+    actor: AuthUser,
+    ApiPath(class): ApiPath<ClassId>,
+) -> ApiResult<Json<Vec<MemberView>>> {
     let mut conn = state.db.pool.acquire().await?;
     authorize(&mut conn, &actor, Action::ListClassMembers, TargetRef::Class(class)).await?;
     Ok(Json(classes::list_members(&mut conn, class).await?))
@@ -267,9 +303,14 @@ async fn add_member(
     let mut conn = state.db.pool.acquire().await?;
     let allowed = authorize(&mut conn, &actor, Action::AddClassMember, TargetRef::Class(class)).await?;
     let member = users::find(&mut conn, request.user_id).await?;
-    let fits = member.is_some_and(|m| m.school_id == allowed.school && m.role == request.role.required_role() && m.status == UserStatus::Active);
+    let fits = member.is_some_and(|m| {
+        m.school_id == allowed.school && m.role == request.role.required_role() && m.status == UserStatus::Active
+    });
     if !fits {
-        return Err(ApiError::Validation(format!("user_id must be an active {} of this school", request.role.as_str())));
+        return Err(ApiError::Validation(format!(
+            "user_id must be an active {} of this school",
+            request.role.as_str()
+        )));
     }
     classes::upsert_member(&mut conn, class, request.user_id, request.role, clock::now()).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -278,7 +319,11 @@ async fn add_member(
 #[utoipa::path(delete, path = "/api/v1/classes/{class_id}/members/{user_id}", tag = "classes", security(("bearer" = [])),
     params(("class_id" = String, Path, description = "Class id"), ("user_id" = String, Path, description = "User id")),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn remove_member(State(state): State<AppState>, actor: AuthUser, ApiPath((class, user)): ApiPath<(ClassId, UserId)>) -> ApiResult<StatusCode> {
+async fn remove_member(
+    State(state): State<AppState>,
+    actor: AuthUser,
+    ApiPath((class, user)): ApiPath<(ClassId, UserId)>,
+) -> ApiResult<StatusCode> {
     let mut conn = state.db.pool.acquire().await?;
     authorize(&mut conn, &actor, Action::RemoveClassMember, TargetRef::Class(class)).await?;
     if !classes::remove_member(&mut conn, class, user).await? {
@@ -291,19 +336,38 @@ async fn remove_member(State(state): State<AppState>, actor: AuthUser, ApiPath((
 #[utoipa::path(get, path = "/api/v1/classes/{class_id}/roster", tag = "classes", security(("bearer" = [])),
     params(("class_id" = String, Path, description = "Class id")),
     responses((status = 200, body = Vec<RosterEntry>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn roster(State(state): State<AppState>, actor: AuthUser, meta: RequestMeta, ApiPath(class): ApiPath<ClassId>) -> ApiResult<Json<Vec<RosterEntry>>> {
+async fn roster(
+    State(state): State<AppState>,
+    actor: AuthUser,
+    meta: RequestMeta,
+    ApiPath(class): ApiPath<ClassId>,
+) -> ApiResult<Json<Vec<RosterEntry>>> {
     let mut tx = state.db.begin().await?;
     let allowed = authorize(&mut tx, &actor, Action::ReadClassRoster, TargetRef::Class(class)).await?;
     let members = classes::list_members(&mut tx, class).await?;
-    let fields: &[PiiField] = if readable_pii_fields(actor.role, false).contains(&PiiField::DisplayName) { &[PiiField::DisplayName] } else { &[] };
+    let fields: &[PiiField] = if readable_pii_fields(actor.role, false).contains(&PiiField::DisplayName) {
+        &[PiiField::DisplayName]
+    } else {
+        &[]
+    };
     let subjects: Vec<_> = members.iter().map(|m| (m.user_id, allowed.school)).collect();
-    let reader = Reader { actor_id: actor.id, actor_role: actor.role, purpose: "class_roster", request_id: meta.request_id.as_deref() };
+    let reader = Reader {
+        actor_id: actor.id,
+        actor_role: actor.role,
+        purpose: "class_roster",
+        request_id: meta.request_id.as_deref(),
+    };
     let names = state.vault.read(&mut tx, &reader, &subjects, fields, clock::now()).await?;
     tx.commit().await?;
     let roster = members
         .into_iter()
         .zip(names)
-        .map(|(member, pii)| RosterEntry { user_id: member.user_id, username: member.username, role: member.role, display_name: pii.display_name })
+        .map(|(member, pii)| RosterEntry {
+            user_id: member.user_id,
+            username: member.username,
+            role: member.role,
+            display_name: pii.display_name,
+        })
         .collect();
     Ok(Json(roster))
 }

@@ -72,11 +72,20 @@ impl PiiVault {
     }
 
     /// Seal and store the fields of `update` for `subject`, and emit `user.pii.updated`.
-    pub async fn write(&self, conn: &mut Conn, subject: UserId, update: &PiiUpdate, actor: Option<UserId>, now: i64) -> Result<(), ApiError> {
-        let key = self.keyring.get(&self.current_id).ok_or_else(|| ApiError::Unavailable("pii key not loaded".to_owned()))?;
+    pub async fn write(
+        &self,
+        conn: &mut Conn,
+        subject: UserId,
+        update: &PiiUpdate,
+        actor: Option<UserId>,
+        now: i64,
+    ) -> Result<(), ApiError> {
+        let key =
+            self.keyring.get(&self.current_id).ok_or_else(|| ApiError::Unavailable("pii key not loaded".to_owned()))?;
         for (field, value) in &update.fields {
-            let sealed = crypto::seal(key.bytes.expose_secret(), &associated_data(subject, *field, &key.id), value.as_bytes())
-                .map_err(|e| ApiError::Internal(format!("pii seal: {e}")))?;
+            let sealed =
+                crypto::seal(key.bytes.expose_secret(), &associated_data(subject, *field, &key.id), value.as_bytes())
+                    .map_err(|e| ApiError::Internal(format!("pii seal: {e}")))?;
             sqlx::query(
                 "INSERT INTO pii_fields (user_id, field, key_id, nonce, ciphertext, updated_at) VALUES ($1, $2, $3, $4, $5, $6) \
                  ON CONFLICT (user_id, field) DO UPDATE SET key_id = excluded.key_id, nonce = excluded.nonce, \
@@ -137,11 +146,14 @@ impl PiiVault {
 
     fn open(&self, subject: UserId, field: PiiField, key_id: &str, sealed: &Sealed) -> Result<String, ApiError> {
         // Fail closed: a missing key is an outage (503), never a fallback to anything readable.
-        let key = self.keyring.get(key_id).ok_or_else(|| ApiError::Unavailable(format!("pii key {key_id} not loaded")))?;
-        let plain = crypto::open(key.bytes.expose_secret(), &associated_data(subject, field, key_id), sealed).map_err(|_| {
-            tracing::error!(subject_id = %subject, field = field.as_str(), "pii ciphertext failed authentication");
-            ApiError::Internal("pii ciphertext failed authentication".to_owned())
-        })?;
+        let key =
+            self.keyring.get(key_id).ok_or_else(|| ApiError::Unavailable(format!("pii key {key_id} not loaded")))?;
+        let plain = crypto::open(key.bytes.expose_secret(), &associated_data(subject, field, key_id), sealed).map_err(
+            |_| {
+                tracing::error!(subject_id = %subject, field = field.as_str(), "pii ciphertext failed authentication");
+                ApiError::Internal("pii ciphertext failed authentication".to_owned())
+            },
+        )?;
         String::from_utf8(plain).map_err(|_| ApiError::Internal("pii plaintext is not UTF-8".to_owned()))
     }
 }

@@ -21,10 +21,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::{ApiJson, ApiPath};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(read_own))
-        .routes(routes!(read_user, write_user))
-        .routes(routes!(access_log))
+    OpenApiRouter::new().routes(routes!(read_own)).routes(routes!(read_user, write_user)).routes(routes!(access_log))
 }
 
 /// The caller's own personal data.
@@ -33,7 +30,12 @@ pub fn router() -> OpenApiRouter<AppState> {
 async fn read_own(State(state): State<AppState>, actor: AuthUser, meta: RequestMeta) -> ApiResult<Json<PiiView>> {
     let mut tx = state.db.begin().await?;
     authorize(&mut tx, &actor, Action::ReadOwnPii, TargetRef::Caller).await?;
-    let reader = Reader { actor_id: actor.id, actor_role: actor.role, purpose: "self_view", request_id: meta.request_id.as_deref() };
+    let reader = Reader {
+        actor_id: actor.id,
+        actor_role: actor.role,
+        purpose: "self_view",
+        request_id: meta.request_id.as_deref(),
+    };
     let fields = readable_pii_fields(actor.role, true);
     let view = state.vault.read(&mut tx, &reader, &[(actor.id, actor.school_id)], fields, clock::now()).await?;
     tx.commit().await?;
@@ -44,7 +46,12 @@ async fn read_own(State(state): State<AppState>, actor: AuthUser, meta: RequestM
 #[utoipa::path(get, path = "/api/v1/users/{user_id}/pii", tag = "pii", security(("bearer" = [])),
     params(("user_id" = String, Path, description = "User id")),
     responses((status = 200, body = PiiView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn read_user(State(state): State<AppState>, actor: AuthUser, meta: RequestMeta, ApiPath(subject): ApiPath<UserId>) -> ApiResult<Json<PiiView>> {
+async fn read_user(
+    State(state): State<AppState>,
+    actor: AuthUser,
+    meta: RequestMeta,
+    ApiPath(subject): ApiPath<UserId>,
+) -> ApiResult<Json<PiiView>> {
     let mut tx = state.db.begin().await?;
     let allowed = authorize(&mut tx, &actor, Action::ReadUserPii, TargetRef::User(subject)).await?;
     let fields = readable_pii_fields(actor.role, allowed.relation.is_self);

@@ -148,7 +148,13 @@ impl TestServer {
     }
 
     /// Any request; returns status and JSON body (Null when empty).
-    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         let mut request = self.http.request(method, self.url(path));
         if let Some(token) = token {
             request = request.bearer_auth(token);
@@ -159,7 +165,8 @@ impl TestServer {
         let response = request.send().await.unwrap();
         let status = response.status();
         let text = response.text().await.unwrap();
-        let value = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        let value =
+            if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
         (status, value)
     }
 
@@ -172,8 +179,12 @@ impl TestServer {
     }
 
     pub async fn try_login(&self, username: &str, password: &str) -> (StatusCode, Value) {
-        self.post("/api/v1/auth/login", None, json!({"username": username, "password": password, "device_name": "test device"}))
-            .await
+        self.post(
+            "/api/v1/auth/login",
+            None,
+            json!({"username": username, "password": password, "device_name": "test device"}),
+        )
+        .await
     }
 
     pub async fn login(&self, login: &Login) -> TokenResponse {
@@ -214,11 +225,15 @@ impl TestServer {
             Backend::Postgres { .. } => {
                 let mut conn = self.db().await;
                 let tables: Vec<String> =
-                    sqlx::query_scalar("SELECT tablename::text FROM pg_tables WHERE schemaname = 'public'").fetch_all(&mut conn).await.unwrap();
+                    sqlx::query_scalar("SELECT tablename::text FROM pg_tables WHERE schemaname = 'public'")
+                        .fetch_all(&mut conn)
+                        .await
+                        .unwrap();
                 let mut dump = String::new();
                 for table in tables {
                     let sql = format!("SELECT CAST(t AS TEXT) FROM \"{table}\" t");
-                    let rows: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_all(&mut conn).await.unwrap();
+                    let rows: Vec<String> =
+                        sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_all(&mut conn).await.unwrap();
                     dump.push_str(&rows.join("\n"));
                 }
                 dump.into_bytes()
@@ -229,10 +244,9 @@ impl TestServer {
     pub async fn wait_until_healthy(&self) {
         let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {
-            if let Ok(response) = self.http.get(self.url("/healthz")).send().await {
-                if response.status() == StatusCode::OK {
-                    return;
-                }
+            let response = self.http.get(self.url("/healthz")).send().await;
+            if response.is_ok_and(|r| r.status() == StatusCode::OK) {
+                return;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -313,32 +327,60 @@ impl World {
             student: student_a,
         };
 
-        let (status, school) = server.post("/api/v1/schools", Some(&tech.access_token), json!({"name": "Other School"})).await;
+        let (status, school) =
+            server.post("/api/v1/schools", Some(&tech.access_token), json!({"name": "Other School"})).await;
         assert_eq!(status, StatusCode::CREATED, "{school}");
         let school_b = school["id"].as_str().unwrap().to_owned();
         let edu_b = create_and_login(server, &tech.access_token, &school_b, "other.admin", "edu_admin").await;
         let teacher_b = create_and_login(server, &edu_b.access_token, &school_b, "other.teacher", "teacher").await;
         let student_b = create_and_login(server, &edu_b.access_token, &school_b, "other.student", "student").await;
-        let (status, class) =
-            server.post(&format!("/api/v1/schools/{school_b}/classes"), Some(&edu_b.access_token), json!({"name": "Class 8B"})).await;
+        let (status, class) = server
+            .post(
+                &format!("/api/v1/schools/{school_b}/classes"),
+                Some(&edu_b.access_token),
+                json!({"name": "Class 8B"}),
+            )
+            .await;
         assert_eq!(status, StatusCode::CREATED, "{class}");
         let class_b = class["id"].as_str().unwrap().to_owned();
         for (user, role) in [(&teacher_b, "teacher"), (&student_b, "student")] {
             let (status, body) = server
-                .post(&format!("/api/v1/classes/{class_b}/members"), Some(&edu_b.access_token), json!({"user_id": user.user.id, "role": role}))
+                .post(
+                    &format!("/api/v1/classes/{class_b}/members"),
+                    Some(&edu_b.access_token),
+                    json!({"user_id": user.user.id, "role": role}),
+                )
                 .await;
             assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
         }
-        let b = SchoolCast { school_id: school_b, class_id: class_b, edu_admin: edu_b, teacher: teacher_b, student: student_b };
+        let b = SchoolCast {
+            school_id: school_b,
+            class_id: class_b,
+            edu_admin: edu_b,
+            teacher: teacher_b,
+            student: student_b,
+        };
         World { tech, a, b }
     }
 }
 
 /// Create an account through the API (initial password from the server) and sign in.
-pub async fn create_and_login(server: &TestServer, admin_token: &str, school: &str, username: &str, role: &str) -> TokenResponse {
-    let (status, created) =
-        server.post(&format!("/api/v1/schools/{school}/users"), Some(admin_token), json!({"username": username, "role": role})).await;
+pub async fn create_and_login(
+    server: &TestServer,
+    admin_token: &str,
+    school: &str,
+    username: &str,
+    role: &str,
+) -> TokenResponse {
+    let (status, created) = server
+        .post(
+            &format!("/api/v1/schools/{school}/users"),
+            Some(admin_token),
+            json!({"username": username, "role": role}),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED, "create {username}: {created}");
-    let login = Login { username: username.to_owned(), password: created["initial_password"].as_str().unwrap().to_owned() };
+    let login =
+        Login { username: username.to_owned(), password: created["initial_password"].as_str().unwrap().to_owned() };
     server.login(&login).await
 }

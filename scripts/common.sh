@@ -1,0 +1,27 @@
+# Shared by the scripts: where builds go, and installing what is missing.
+# Builds live outside the clone so that repeated runs (and fresh clones) reuse them.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/tallschool/target}"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+# Debian packages the server and its tests need. Installed only when missing.
+SYSTEM_PACKAGES=(build-essential pkg-config curl python3 postgresql)
+
+ensure_packages() {
+  local missing=()
+  for package in "${SYSTEM_PACKAGES[@]}"; do
+    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "Installing missing packages: ${missing[*]}"
+  local sudo=()
+  [ "$(id -u)" -ne 0 ] && sudo=(sudo)
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}"
+}
+
+ensure_rust() {
+  if ! command -v cargo >/dev/null 2>&1; then
+    echo "Rust is missing: install it from https://rustup.rs (rustup), then run this again." >&2
+    exit 1
+  fi
+}

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Install what is missing, build, and start the sync server with SQLite, a local data folder
+# and a demo school; prints its URL and the demo logins. Extra arguments go to the server,
+# e.g. `scripts/run.sh --bind 0.0.0.0:8080`. DATABASE_URL=postgres://… uses PostgreSQL.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/common.sh
+ensure_packages
+ensure_rust
+cargo build --release --locked -p tallschool-server
+exec "$CARGO_TARGET_DIR/release/tallschool-server" --demo --data-dir "${TALLSCHOOL_DATA_DIR:-data}" "$@"

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Every check CI runs: formatting, lints, and all tests — end-to-end tests once against
+# SQLite and once against a throwaway PostgreSQL cluster.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/common.sh
+ensure_packages
+ensure_rust
+
+cargo fmt --all --check
+cargo clippy --locked --workspace --all-targets -- -D warnings
+
+if cargo nextest --version >/dev/null 2>&1; then
+  run_tests=(cargo nextest run --locked --workspace --no-fail-fast)
+else
+  run_tests=(cargo test --locked --workspace --no-fail-fast)
+fi
+echo "== tests on SQLite"
+"${run_tests[@]}"
+echo "== tests on PostgreSQL"
+scripts/with-postgres.sh "${run_tests[@]}"

@@ -30,6 +30,13 @@ async fn teacher_signs_in_refreshes_and_lists_their_class() {
     assert_eq!(students, 3);
     let (status, me) = server.get("/api/v1/me", access).await;
     assert_eq!((status, me["role"].as_str()), (StatusCode::OK, Some("teacher")));
+
+    // Tokens never reach the logs.
+    let output = server.output();
+    let next_refresh = refreshed["refresh_token"].as_str().unwrap();
+    for token in [tokens.refresh_token.as_str(), tokens.access_token.as_str(), next_refresh] {
+        assert!(!output.contains(&token[..20]), "a token prefix is in the server output");
+    }
 }
 
 #[tokio::test]

@@ -19,12 +19,15 @@ pub enum ConfigError {
     Invalid { name: &'static str, reason: String },
 }
 
-/// Flags; each also reads its `TALLSCHOOL_…` environment variable.
-#[derive(Debug, Default, Parser)]
+/// Flags; each also reads its `TALLSCHOOL_…` environment variable. The TOML file takes the
+/// same settings under their snake_case names, so one struct describes both.
+#[derive(Debug, Default, Parser, Deserialize)]
 #[command(name = "tallschool-server", version, about = "TallSchool sync server")]
+#[serde(deny_unknown_fields)]
 pub struct Cli {
     /// TOML file with any of the settings below (snake_case names).
     #[arg(long, env = "TALLSCHOOL_CONFIG")]
+    #[serde(skip)]
     pub config: Option<PathBuf>,
     /// Address to listen on; port 0 picks a free port.
     #[arg(long, env = "TALLSCHOOL_BIND")]
@@ -73,27 +76,6 @@ pub struct Cli {
     pub log_format: Option<LogFormat>,
 }
 
-/// The same settings, as a TOML file may give them.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileSettings {
-    bind: Option<SocketAddr>,
-    data_dir: Option<PathBuf>,
-    database_url: Option<SecretString>,
-    demo: Option<bool>,
-    jwt_secret: Option<SecretString>,
-    pii_key: Option<SecretString>,
-    access_token_ttl_secs: Option<u64>,
-    session_idle_ttl_secs: Option<u64>,
-    session_absolute_ttl_secs: Option<u64>,
-    refresh_reuse_grace_secs: Option<u64>,
-    login_account_burst: Option<u32>,
-    login_account_refill_secs: Option<u64>,
-    client_ip_burst: Option<u32>,
-    client_ip_refill_millis: Option<u64>,
-    log_format: Option<LogFormat>,
-}
-
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum LogFormat {
@@ -130,7 +112,7 @@ impl Settings {
     pub fn resolve(cli: Cli) -> Result<Self, ConfigError> {
         let file = match &cli.config {
             Some(path) => read_file(path)?,
-            None => FileSettings::default(),
+            None => Cli::default(),
         };
         let data_dir = cli.data_dir.or(file.data_dir).unwrap_or_else(|| PathBuf::from("data"));
         let database_url = cli
@@ -194,7 +176,7 @@ fn default_database_url(data_dir: &Path) -> SecretString {
     SecretString::from(format!("sqlite://{}", data_dir.join("tallschool.db").display()))
 }
 
-fn read_file(path: &Path) -> Result<FileSettings, ConfigError> {
+fn read_file(path: &Path) -> Result<Cli, ConfigError> {
     let text =
         std::fs::read_to_string(path).map_err(|source| ConfigError::ReadFile { path: path.to_owned(), source })?;
     // toml's messages quote the offending line, which may hold a secret: keep only the position.

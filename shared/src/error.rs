@@ -9,6 +9,10 @@ use serde::{Deserialize, Serialize};
 pub enum ErrorCode {
     /// The body is not valid JSON, or not the expected shape.
     InvalidJson,
+    /// A binary body (e.g. a sync message) is malformed.
+    InvalidBody,
+    /// The client speaks a protocol version the server no longer accepts.
+    UpgradeRequired,
     /// The request was understood but a field is not acceptable.
     ValidationFailed,
     /// The body is not `application/json`.
@@ -41,6 +45,8 @@ impl ErrorCode {
     pub const fn as_str(self) -> &'static str {
         match self {
             ErrorCode::InvalidJson => "invalid_json",
+            ErrorCode::InvalidBody => "invalid_body",
+            ErrorCode::UpgradeRequired => "upgrade_required",
             ErrorCode::ValidationFailed => "validation_failed",
             ErrorCode::UnsupportedMediaType => "unsupported_media_type",
             ErrorCode::PayloadTooLarge => "payload_too_large",

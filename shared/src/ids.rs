@@ -58,3 +58,7 @@ opaque_id!(
     /// One signed-in device: a refresh-token family.
     SessionId
 );
+opaque_id!(
+    /// A synced document (deck, text, video test, or a student's progress in one of them).
+    DocId
+);

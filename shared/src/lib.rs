@@ -3,12 +3,14 @@
 //! so that the same crate builds for the server, the native client and the wasm UI.
 
 pub mod api;
+pub mod docs;
 pub mod error;
 pub mod events;
 pub mod ids;
 pub mod policy;
 pub mod role;
+pub mod sync;
 
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
-pub use ids::{ClassId, CohortId, SchoolId, SessionId, UserId};
+pub use ids::{ClassId, CohortId, DocId, SchoolId, SessionId, UserId};
 pub use role::{ClassRole, Role, UserStatus};

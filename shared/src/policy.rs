@@ -39,6 +39,9 @@ pub enum Action {
     AddClassMember,
     RemoveClassMember,
     ReadClassRoster,
+    // documents
+    Sync,
+    RunCompaction,
 }
 
 /// How an actor must relate to the target for a role's permission to apply.
@@ -142,7 +145,48 @@ pub const POLICY: &[Rule] = &[
     rule!(AddClassMember, "POST" "/api/v1/classes/{class_id}/members", Class: Deny, OwnSchool, Deny, Deny),
     rule!(RemoveClassMember, "DELETE" "/api/v1/classes/{class_id}/members/{user_id}", Class: Deny, OwnSchool, Deny, Deny),
     rule!(ReadClassRoster, "GET" "/api/v1/classes/{class_id}/roster", Class: Deny, OwnSchool, ClassTeacher, Deny),
+    // Which documents a sync round may read and write is decided per document by DOC_POLICY.
+    rule!(Sync, "POST" "/api/v1/sync", Caller: Deny, Myself, Myself, Myself),
+    rule!(RunCompaction, "POST" "/api/v1/admin/compaction", System: Anywhere, Deny, Deny, Deny),
 ];
+
+/// Who may read and write a synced document, by document class and role:
+/// `(read, write)` for technical admin, educational admin, teacher, student.
+/// For progress documents, `Myself` means "the student the progress belongs to, while
+/// enrolled in the class".
+pub struct DocRule {
+    pub content: bool,
+    pub grants: [(Grant, Grant); 4],
+}
+
+pub const DOC_POLICY: &[DocRule] = &[
+    DocRule {
+        content: true,
+        grants: [(Deny, Deny), (OwnSchool, OwnSchool), (ClassTeacher, ClassTeacher), (ClassMember, Deny)],
+    },
+    DocRule {
+        content: false,
+        grants: [(Deny, Deny), (OwnSchool, Deny), (ClassTeacher, Deny), (Myself, Myself)],
+    },
+];
+
+/// Whether `role`, standing in `relation` to a document, may read / write it.
+pub fn doc_access(role: Role, content: bool, relation: &Relation) -> (bool, bool) {
+    let Some(rule) = DOC_POLICY.iter().find(|rule| rule.content == content) else {
+        return (false, false);
+    };
+    let column = match role {
+        Role::TechAdmin => 0,
+        Role::EduAdmin => 1,
+        Role::Teacher => 2,
+        Role::Student => 3,
+    };
+    let (read, write) = rule.grants[column];
+    // A student's own progress also requires still being in the class.
+    let progress_owner = !content && role == Role::Student;
+    let allows = |grant| grant_allows(grant, relation) && (!progress_owner || relation.learns_in_class);
+    (allows(read), allows(write))
+}
 
 /// Routes anyone may call without an access token.
 pub const PUBLIC_ROUTES: &[(&str, &str)] = &[("POST", "/api/v1/auth/login"), ("POST", "/api/v1/auth/refresh")];
@@ -259,6 +303,21 @@ mod tests {
         assert_eq!(decide(Action::ReadClass, Role::Teacher, &here), Decision::Forbidden);
         let taught = Relation { teaches_class: true, ..here };
         assert_eq!(decide(Action::ReadClass, Role::Teacher, &taught), Decision::Allow);
+    }
+
+    #[test]
+    fn students_write_only_their_own_progress_and_read_class_content() {
+        let in_class = Relation { same_school: true, learns_in_class: true, ..Relation::default() };
+        assert_eq!(doc_access(Role::Student, true, &in_class), (true, false));
+        assert_eq!(doc_access(Role::Student, false, &in_class), (false, false));
+        let own = Relation { is_self: true, ..in_class };
+        assert_eq!(doc_access(Role::Student, false, &own), (true, true));
+        let left_class = Relation { learns_in_class: false, ..own };
+        assert_eq!(doc_access(Role::Student, false, &left_class), (false, false));
+        let teaching = Relation { same_school: true, teaches_class: true, ..Relation::default() };
+        assert_eq!(doc_access(Role::Teacher, true, &teaching), (true, true));
+        assert_eq!(doc_access(Role::Teacher, false, &teaching), (true, false));
+        assert_eq!(doc_access(Role::TechAdmin, true, &teaching), (false, false));
     }
 
     #[test]

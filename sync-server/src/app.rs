@@ -26,12 +26,17 @@ use crate::db::Db;
 use crate::error::ApiError;
 use crate::keys::{self, KeyLength};
 use crate::pii::PiiVault;
-use crate::{auth, demo, directory, http, pii};
+use crate::{auth, demo, directory, documents, http, pii};
 
 /// Largest request body any route accepts (413 above it).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// Sign-in bodies are tiny; a smaller cap keeps hashing work bounded.
 pub const MAX_AUTH_BODY_BYTES: usize = 16 * 1024;
+
+/// The body limit of a path: sync rounds carry documents' changes, everything else is small.
+pub fn body_limit(path: &str) -> usize {
+    if path == documents::SYNC_PATH { tallschool_shared::sync::MAX_BODY_BYTES } else { MAX_BODY_BYTES }
+}
 
 #[derive(Clone)]
 pub struct AppState {
@@ -130,6 +135,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(auth_routes)
         .merge(directory::routes::router())
         .merge(pii::routes::router())
+        .merge(documents::routes::router())
         .split_for_parts()
 }
 
@@ -150,7 +156,7 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
         // Outermost last: request id → trace → JSON errors → panic guard → body cap.
-        .layer(axum::middleware::from_fn(|request, next| http::cap_body(MAX_BODY_BYTES, request, next)))
+        .layer(axum::middleware::from_fn(http::cap_body))
         .layer(CatchPanicLayer::custom(http::panic_response))
         .layer(axum::middleware::from_fn(http::json_errors))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
@@ -190,6 +196,11 @@ pub async fn run(settings: Settings) -> Result<(), StartError> {
 /// Serve on an already bound listener (tests bind port 0 themselves).
 pub async fn serve(listener: TcpListener, state: AppState) -> Result<(), StartError> {
     let addr = listener.local_addr().map_err(StartError::Serve)?;
+    documents::compaction::spawn(
+        state.db.clone(),
+        Duration::from_secs(state.settings.compaction_interval_secs),
+        state.settings.compaction_min_changes,
+    );
     let limits = state.limits.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(60));

@@ -74,6 +74,12 @@ pub struct Cli {
     /// `json` (default) or `pretty`.
     #[arg(long, env = "TALLSCHOOL_LOG_FORMAT")]
     pub log_format: Option<LogFormat>,
+    /// Seconds between snapshot compaction runs.
+    #[arg(long, env = "TALLSCHOOL_COMPACTION_INTERVAL_SECS")]
+    pub compaction_interval_secs: Option<u64>,
+    /// A document is compacted once it has this many changes since its last snapshot.
+    #[arg(long, env = "TALLSCHOOL_COMPACTION_MIN_CHANGES")]
+    pub compaction_min_changes: Option<i64>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
@@ -102,6 +108,8 @@ pub struct Settings {
     pub client_ip_burst: u32,
     pub client_ip_refill_millis: u64,
     pub log_format: LogFormat,
+    pub compaction_interval_secs: u64,
+    pub compaction_min_changes: i64,
 }
 
 pub const MAX_ACCESS_TOKEN_TTL_SECS: u64 = 15 * 60;
@@ -142,6 +150,8 @@ impl Settings {
             client_ip_burst: cli.client_ip_burst.or(file.client_ip_burst).unwrap_or(120),
             client_ip_refill_millis: cli.client_ip_refill_millis.or(file.client_ip_refill_millis).unwrap_or(500),
             log_format: cli.log_format.or(file.log_format).unwrap_or_default(),
+            compaction_interval_secs: cli.compaction_interval_secs.or(file.compaction_interval_secs).unwrap_or(300),
+            compaction_min_changes: cli.compaction_min_changes.or(file.compaction_min_changes).unwrap_or(200),
         };
         settings.check()?;
         Ok(settings)
@@ -160,6 +170,9 @@ impl Settings {
         }
         if self.login_account_burst == 0 || self.client_ip_burst == 0 {
             return invalid("login_account_burst", "bursts must be at least 1");
+        }
+        if self.compaction_interval_secs == 0 || self.compaction_min_changes < 1 {
+            return invalid("compaction_interval_secs", "compaction interval and threshold must be positive");
         }
         if self.login_account_refill_secs == 0 || self.client_ip_refill_millis == 0 {
             return invalid("login_account_refill_secs", "refill periods must be positive");

@@ -11,6 +11,10 @@ pub enum ApiError {
     #[error("{0}")]
     InvalidJson(String),
     #[error("{0}")]
+    InvalidBody(String),
+    #[error("{0}")]
+    UpgradeRequired(String),
+    #[error("{0}")]
     Validation(String),
     #[error("the request body must be JSON (Content-Type: application/json)")]
     UnsupportedMediaType,
@@ -42,6 +46,8 @@ impl ApiError {
     pub fn code(&self) -> ErrorCode {
         match self {
             ApiError::InvalidJson(_) => ErrorCode::InvalidJson,
+            ApiError::InvalidBody(_) => ErrorCode::InvalidBody,
+            ApiError::UpgradeRequired(_) => ErrorCode::UpgradeRequired,
             ApiError::Validation(_) => ErrorCode::ValidationFailed,
             ApiError::UnsupportedMediaType => ErrorCode::UnsupportedMediaType,
             ApiError::PayloadTooLarge => ErrorCode::PayloadTooLarge,
@@ -61,6 +67,8 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::InvalidJson(_) => StatusCode::BAD_REQUEST,
+            ApiError::InvalidBody(_) => StatusCode::BAD_REQUEST,
+            ApiError::UpgradeRequired(_) => StatusCode::UPGRADE_REQUIRED,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,

@@ -87,14 +87,15 @@ pub async fn json_errors(request: Request, next: Next) -> Response {
 /// much, the connection is cut anyway.
 const DRAIN_LIMIT: usize = 1024 * 1024;
 
-/// Middleware: read the request body up to `max` bytes (declared length or not). A larger body
-/// is drained (up to [`DRAIN_LIMIT`]) and answered 413, so that clients see a clean error.
-pub async fn cap_body(max: usize, request: Request, next: Next) -> Response {
+/// Middleware: read the request body up to the route's limit (declared length or not). A larger
+/// body is drained (up to [`DRAIN_LIMIT`]) and answered 413, so that clients see a clean error.
+pub async fn cap_body(request: Request, next: Next) -> Response {
     use http_body_util::BodyExt;
+    let max = crate::app::body_limit(request.uri().path());
     let (parts, mut body) = request.into_parts();
     let declared =
         parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|length| length > DRAIN_LIMIT) {
+    if declared.is_some_and(|length| length > max.max(DRAIN_LIMIT)) {
         return ApiError::PayloadTooLarge.into_response();
     }
     let mut kept = Vec::new();
@@ -107,7 +108,7 @@ pub async fn cap_body(max: usize, request: Request, next: Next) -> Response {
             seen = seen.saturating_add(data.len());
             if seen <= max {
                 kept.extend_from_slice(&data);
-            } else if seen > DRAIN_LIMIT {
+            } else if seen > max.max(DRAIN_LIMIT) {
                 break;
             }
         }

@@ -10,6 +10,7 @@ pub mod crypto;
 pub mod db;
 pub mod demo;
 pub mod directory;
+pub mod documents;
 pub mod error;
 pub mod events;
 pub mod http;

@@ -122,6 +122,15 @@ pub async fn upsert_member(
     .bind(now)
     .execute(&mut *conn)
     .await?;
+    bump_access_epoch(conn, user).await
+}
+
+/// The user can now read documents they could not before: their devices resync from the start.
+pub async fn bump_access_epoch(conn: &mut Conn, user: UserId) -> Result<(), ApiError> {
+    sqlx::query("UPDATE users SET access_epoch = access_epoch + 1 WHERE id = $1")
+        .bind(user.to_string())
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 

@@ -1,0 +1,128 @@
+//! The sync protocol: one request per round. The client sends its cursor and its
+//! unacknowledged automerge changes, grouped per document; the server answers with
+//! acknowledgements or per-document rejections, every change after the cursor in documents the
+//! caller may read, and the new cursor. Bodies are MessagePack (automerge change bytes are
+//! already compact; no base64), content type [`CONTENT_TYPE`].
+
+use serde::{Deserialize, Serialize};
+use serde_bytes::ByteBuf;
+
+use crate::DocId;
+use crate::docs::DocMeta;
+
+pub const CONTENT_TYPE: &str = "application/vnd.tallschool.sync+msgpack";
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// Largest request body (413 above).
+pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+/// Most changes one round may push (413 above).
+pub const MAX_CHANGES_PER_ROUND: usize = 20_000;
+/// Largest stored size of one document's changes (422 above).
+pub const MAX_DOC_BYTES: u64 = 64 * 1024 * 1024;
+/// A response page holds about this many bytes of changes; more means `has_more`.
+pub const PAGE_BYTES: usize = 4 * 1024 * 1024;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncRequest {
+    pub protocol: u32,
+    /// The last server sequence number this device has seen.
+    pub cursor: u64,
+    /// The access epoch the cursor belongs to; when the server's differs (the caller was
+    /// given access to more documents), it answers from the beginning.
+    pub epoch: u64,
+    pub push: Vec<DocPush>,
+}
+
+/// New changes of one document, in causal order (dependencies first).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocPush {
+    pub meta: DocMeta,
+    pub changes: Vec<ByteBuf>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncResponse {
+    /// Changes now durably stored (including ones stored before: pushing twice is harmless).
+    pub acks: Vec<DocAck>,
+    /// Documents whose pushed changes were refused; nothing of them was stored.
+    pub rejections: Vec<DocRejection>,
+    /// Changes after the cursor, per document, in server order.
+    pub docs: Vec<DocUpdate>,
+    pub cursor: u64,
+    pub epoch: u64,
+    /// More changes wait: ask again with the new cursor.
+    pub has_more: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocAck {
+    pub doc: DocId,
+    /// SHA-256 change hashes (32 bytes each).
+    pub hashes: Vec<ByteBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RejectReason {
+    /// The caller may not write this document.
+    Forbidden,
+    /// The metadata does not match the registered document, or is inconsistent.
+    InvalidMeta,
+    /// A change depends on changes the document does not have (or belongs to another document).
+    UnknownDependencies,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocRejection {
+    pub doc: DocId,
+    pub reason: RejectReason,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocUpdate {
+    pub meta: DocMeta,
+    pub changes: Vec<ByteBuf>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CodecError {
+    #[error("not a valid sync message: {0}")]
+    Decode(String),
+    #[error("cannot encode sync message: {0}")]
+    Encode(String),
+}
+
+pub fn encode<T: Serialize>(message: &T) -> Result<Vec<u8>, CodecError> {
+    rmp_serde::to_vec_named(message).map_err(|e| CodecError::Encode(e.to_string()))
+}
+
+pub fn decode<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Result<T, CodecError> {
+    rmp_serde::from_slice(bytes).map_err(|e| CodecError::Decode(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use uuid::Uuid;
+
+    use super::*;
+    use crate::ClassId;
+    use crate::docs::DocKind;
+
+    #[test]
+    fn requests_round_trip_and_carry_bytes_raw() {
+        let meta = DocMeta::content(DocId(Uuid::new_v4()), DocKind::Deck, ClassId(Uuid::new_v4()));
+        let change = vec![0xAB_u8; 1000];
+        let request = SyncRequest {
+            protocol: PROTOCOL_VERSION,
+            cursor: 42,
+            epoch: 1,
+            push: vec![DocPush { meta, changes: vec![ByteBuf::from(change)] }],
+        };
+        let bytes = encode(&request).expect("encode");
+        assert!(bytes.len() < 1000 + 200, "no base64 blow-up: {} bytes", bytes.len());
+        assert_eq!(decode::<SyncRequest>(&bytes).expect("decode"), request);
+        assert!(decode::<SyncRequest>(&bytes[..bytes.len() / 2]).is_err());
+        assert!(decode::<SyncRequest>(b"\xff\x00garbage").is_err());
+    }
+}

@@ -1,0 +1,97 @@
+//! `POST /api/v1/sync`: one round of offline-first sync; `POST /api/v1/admin/compaction`.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use tallschool_shared::policy::Action;
+use tallschool_shared::sync::{self, MAX_CHANGES_PER_ROUND, PROTOCOL_VERSION, SyncRequest, SyncResponse};
+use tallschool_shared::ErrorBody;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::compaction;
+use super::store::{self, ParsedPush};
+use crate::access::{TargetRef, authorize};
+use crate::app::AppState;
+use crate::auth::AuthUser;
+use crate::clock;
+use crate::error::{ApiError, ApiResult};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(sync_round))
+        .layer(DefaultBodyLimit::max(sync::MAX_BODY_BYTES))
+        .routes(routes!(run_compaction))
+}
+
+/// One sync round: push unacknowledged changes, pull everything newer than the cursor.
+/// Body and answer are MessagePack (`application/vnd.tallschool.sync+msgpack`); see
+/// `tallschool_shared::sync` for the shapes.
+#[utoipa::path(post, path = "/api/v1/sync", tag = "sync", security(("bearer" = [])),
+    request_body(content = Vec<u8>, content_type = "application/vnd.tallschool.sync+msgpack", description = "SyncRequest"),
+    responses(
+        (status = 200, description = "SyncResponse (MessagePack)", content_type = "application/vnd.tallschool.sync+msgpack"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn sync_round(State(state): State<AppState>, actor: AuthUser, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if !content_type.starts_with(sync::CONTENT_TYPE) {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    {
+        let mut conn = state.db.pool.acquire().await?;
+        authorize(&mut conn, &actor, Action::Sync, TargetRef::Caller).await?;
+    }
+    let request: SyncRequest = sync::decode(&body).map_err(|e| ApiError::InvalidBody(e.to_string()))?;
+    if request.protocol != PROTOCOL_VERSION {
+        return Err(ApiError::UpgradeRequired(format!("this server speaks sync protocol {PROTOCOL_VERSION}; update the app")));
+    }
+    let total: usize = request.push.iter().map(|p| p.changes.len()).sum();
+    if total > MAX_CHANGES_PER_ROUND {
+        return Err(ApiError::PayloadTooLarge);
+    }
+    let mut pushes = Vec::with_capacity(request.push.len());
+    for push in request.push {
+        let doc = push.meta.id;
+        let mut changes = Vec::with_capacity(push.changes.len());
+        for (index, bytes) in push.changes.into_iter().enumerate() {
+            let change = automerge::Change::from_bytes(bytes.into_vec())
+                .map_err(|_| ApiError::InvalidBody(format!("document {doc}: change {index} is not a valid automerge change")))?;
+            changes.push(change);
+        }
+        pushes.push(ParsedPush { meta: push.meta, changes });
+    }
+    tracing::info!(user_id = %actor.id, docs = pushes.len(), changes = total, cursor = request.cursor, "sync round");
+    let pushed = store::push(&state.db, &actor, pushes, clock::now()).await?;
+    let pulled = store::pull(&state.db, &actor, request.cursor, request.epoch).await?;
+    let response = SyncResponse {
+        acks: pushed.acks,
+        rejections: pushed.rejections,
+        docs: pulled.docs,
+        cursor: pulled.cursor,
+        epoch: pulled.epoch,
+        has_more: pulled.has_more,
+    };
+    let bytes = sync::encode(&response).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static(sync::CONTENT_TYPE))], bytes).into_response())
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct CompactionReport {
+    /// Documents given a new snapshot.
+    compacted: u64,
+}
+
+/// Compact documents' histories into snapshots now (it also runs in the background).
+#[utoipa::path(post, path = "/api/v1/admin/compaction", tag = "admin", security(("bearer" = [])),
+    responses((status = 200, body = CompactionReport), (status = 403, body = ErrorBody)))]
+async fn run_compaction(State(state): State<AppState>, actor: AuthUser) -> ApiResult<Json<CompactionReport>> {
+    {
+        let mut conn = state.db.pool.acquire().await?;
+        authorize(&mut conn, &actor, Action::RunCompaction, TargetRef::System).await?;
+    }
+    let compacted = compaction::run_once(&state.db, 1, clock::now()).await?;
+    Ok(Json(CompactionReport { compacted }))
+}

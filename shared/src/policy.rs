@@ -164,10 +164,7 @@ pub const DOC_POLICY: &[DocRule] = &[
         content: true,
         grants: [(Deny, Deny), (OwnSchool, OwnSchool), (ClassTeacher, ClassTeacher), (ClassMember, Deny)],
     },
-    DocRule {
-        content: false,
-        grants: [(Deny, Deny), (OwnSchool, Deny), (ClassTeacher, Deny), (Myself, Myself)],
-    },
+    DocRule { content: false, grants: [(Deny, Deny), (OwnSchool, Deny), (ClassTeacher, Deny), (Myself, Myself)] },
 ];
 
 /// Whether `role`, standing in `relation` to a document, may read / write it.

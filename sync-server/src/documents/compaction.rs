@@ -40,7 +40,8 @@ async fn compact(db: &Db, doc: &str, now: i64) -> Result<bool, ApiError> {
     let mut changes = Vec::with_capacity(rows.len());
     for row in &rows {
         let bytes: Vec<u8> = col(row, "bytes")?;
-        changes.push(Change::from_bytes(bytes).map_err(|e| ApiError::Internal(format!("stored change unreadable: {e}")))?);
+        changes
+            .push(Change::from_bytes(bytes).map_err(|e| ApiError::Internal(format!("stored change unreadable: {e}")))?);
     }
     // Building the document is CPU work: keep it off the async runtime.
     let snapshot = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, ApiError> {

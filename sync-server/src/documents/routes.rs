@@ -5,9 +5,9 @@ use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use tallschool_shared::ErrorBody;
 use tallschool_shared::policy::Action;
 use tallschool_shared::sync::{self, MAX_CHANGES_PER_ROUND, PROTOCOL_VERSION, SyncRequest, SyncResponse};
-use tallschool_shared::ErrorBody;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -35,7 +35,12 @@ pub fn router() -> OpenApiRouter<AppState> {
         (status = 200, description = "SyncResponse (MessagePack)", content_type = "application/vnd.tallschool.sync+msgpack"),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn sync_round(State(state): State<AppState>, actor: AuthUser, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
+async fn sync_round(
+    State(state): State<AppState>,
+    actor: AuthUser,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     if !content_type.starts_with(sync::CONTENT_TYPE) {
         return Err(ApiError::UnsupportedMediaType);
@@ -46,7 +51,9 @@ async fn sync_round(State(state): State<AppState>, actor: AuthUser, headers: Hea
     }
     let request: SyncRequest = sync::decode(&body).map_err(|e| ApiError::InvalidBody(e.to_string()))?;
     if request.protocol != PROTOCOL_VERSION {
-        return Err(ApiError::UpgradeRequired(format!("this server speaks sync protocol {PROTOCOL_VERSION}; update the app")));
+        return Err(ApiError::UpgradeRequired(format!(
+            "this server speaks sync protocol {PROTOCOL_VERSION}; update the app"
+        )));
     }
     let total: usize = request.push.iter().map(|p| p.changes.len()).sum();
     if total > MAX_CHANGES_PER_ROUND {
@@ -57,8 +64,9 @@ async fn sync_round(State(state): State<AppState>, actor: AuthUser, headers: Hea
         let doc = push.meta.id;
         let mut changes = Vec::with_capacity(push.changes.len());
         for (index, bytes) in push.changes.into_iter().enumerate() {
-            let change = automerge::Change::from_bytes(bytes.into_vec())
-                .map_err(|_| ApiError::InvalidBody(format!("document {doc}: change {index} is not a valid automerge change")))?;
+            let change = automerge::Change::from_bytes(bytes.into_vec()).map_err(|_| {
+                ApiError::InvalidBody(format!("document {doc}: change {index} is not a valid automerge change"))
+            })?;
             changes.push(change);
         }
         pushes.push(ParsedPush { meta: push.meta, changes });

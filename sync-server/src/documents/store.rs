@@ -103,7 +103,12 @@ async fn check_push(conn: &mut Conn, actor: &AuthUser, push: &ParsedPush) -> Res
 }
 
 /// How the caller relates to a document (for `doc_access`).
-pub async fn relation(conn: &mut Conn, actor: &AuthUser, meta: &DocMeta, school: tallschool_shared::SchoolId) -> Result<Relation, ApiError> {
+pub async fn relation(
+    conn: &mut Conn,
+    actor: &AuthUser,
+    meta: &DocMeta,
+    school: tallschool_shared::SchoolId,
+) -> Result<Relation, ApiError> {
     let same_school = actor.school_id == Some(school);
     let part = if same_school { classes::membership(conn, meta.class_id, actor.id).await? } else { None };
     Ok(Relation {
@@ -117,7 +122,11 @@ pub async fn relation(conn: &mut Conn, actor: &AuthUser, meta: &DocMeta, school:
 
 /// Every change must depend only on changes of this document (stored, or earlier in this
 /// push); a change without dependencies must be the document's deterministic first change.
-async fn check_dependencies(conn: &mut Conn, meta: &DocMeta, changes: &[Change]) -> Result<Result<(), String>, ApiError> {
+async fn check_dependencies(
+    conn: &mut Conn,
+    meta: &DocMeta,
+    changes: &[Change],
+) -> Result<Result<(), String>, ApiError> {
     let genesis = genesis_hash(meta.id, meta.kind).map_err(|e| ApiError::Internal(format!("genesis: {e}")))?;
     let mut in_push: HashSet<ChangeHash> = HashSet::new();
     let mut wanted: HashSet<ChangeHash> = HashSet::new();
@@ -135,7 +144,11 @@ async fn check_dependencies(conn: &mut Conn, meta: &DocMeta, changes: &[Change])
     }
 }
 
-async fn stored_hashes(conn: &mut Conn, doc: DocId, wanted: &HashSet<ChangeHash>) -> Result<HashSet<ChangeHash>, ApiError> {
+async fn stored_hashes(
+    conn: &mut Conn,
+    doc: DocId,
+    wanted: &HashSet<ChangeHash>,
+) -> Result<HashSet<ChangeHash>, ApiError> {
     let mut found = HashSet::new();
     let wanted: Vec<&ChangeHash> = wanted.iter().collect();
     for chunk in wanted.chunks(200) {
@@ -203,12 +216,14 @@ async fn store_changes(
         hashes.push(ByteBuf::from(change.hash().0.to_vec()));
     }
     if count > 0 {
-        sqlx::query("UPDATE documents SET change_count = change_count + $1, total_bytes = total_bytes + $2 WHERE id = $3")
-            .bind(count)
-            .bind(bytes)
-            .bind(meta.id.to_string())
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(
+            "UPDATE documents SET change_count = change_count + $1, total_bytes = total_bytes + $2 WHERE id = $3",
+        )
+        .bind(count)
+        .bind(bytes)
+        .bind(meta.id.to_string())
+        .execute(&mut *conn)
+        .await?;
     }
     Ok(hashes)
 }
@@ -282,7 +297,9 @@ pub async fn pull(db: &Db, actor: &AuthUser, cursor: u64, epoch: u64) -> Result<
     let mut snapshots: HashMap<String, (i64, Vec<u8>)> = HashMap::new();
     if from == 0 {
         let readable = readable_documents(actor.role, "$2", "$3").unwrap_or_default();
-        let sql = format!("SELECT doc_id, up_to_seq, bytes FROM doc_snapshots WHERE up_to_seq <= $1 AND doc_id IN ({readable})");
+        let sql = format!(
+            "SELECT doc_id, up_to_seq, bytes FROM doc_snapshots WHERE up_to_seq <= $1 AND doc_id IN ({readable})"
+        );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(max_i)
             .bind(actor.id.to_string())
@@ -353,7 +370,8 @@ pub async fn pull(db: &Db, actor: &AuthUser, cursor: u64, epoch: u64) -> Result<
     let docs = updates
         .into_iter()
         .map(|(id, changes)| {
-            let meta = metas.get(&id).cloned().ok_or_else(|| ApiError::Internal("document without metadata".to_owned()))?;
+            let meta =
+                metas.get(&id).cloned().ok_or_else(|| ApiError::Internal("document without metadata".to_owned()))?;
             Ok(DocUpdate { meta, changes })
         })
         .collect::<Result<_, ApiError>>()?;
@@ -364,7 +382,10 @@ async fn load_metas(conn: &mut Conn, ids: &[String]) -> Result<HashMap<String, D
     let mut metas = HashMap::new();
     for chunk in ids.chunks(200) {
         let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 1)).collect();
-        let sql = format!("SELECT id, kind, class_id, owner_id, subject_id FROM documents WHERE id IN ({})", placeholders.join(", "));
+        let sql = format!(
+            "SELECT id, kind, class_id, owner_id, subject_id FROM documents WHERE id IN ({})",
+            placeholders.join(", ")
+        );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for id in chunk {
             query = query.bind(id);

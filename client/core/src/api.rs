@@ -1,0 +1,134 @@
+//! The HTTP client for the sync server's API.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use tallschool_shared::ErrorBody;
+use tallschool_shared::api::{LoginRequest, RefreshRequest, TokenResponse};
+use tallschool_shared::sync::{self, SyncResponse};
+
+use crate::error::{ClientError, Result};
+
+/// How a request ended, beyond plain success.
+#[derive(Debug)]
+pub enum Failure {
+    /// The access token is no longer accepted: refresh and retry.
+    Unauthorized,
+    /// Rate-limited or the server is struggling: wait (at least `retry_after`) and retry.
+    Busy {
+        retry_after: Option<Duration>,
+    },
+    Other(ClientError),
+}
+
+impl From<ClientError> for Failure {
+    fn from(error: ClientError) -> Self {
+        Failure::Other(error)
+    }
+}
+
+#[derive(Clone)]
+pub struct Api {
+    http: reqwest::Client,
+    server: String,
+}
+
+impl Api {
+    pub fn new(server: &str) -> Result<Api> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(120))
+            .user_agent(concat!("tallschool/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ClientError::Invalid(format!("http client: {e}")))?;
+        Ok(Api { http, server: server.trim_end_matches('/').to_owned() })
+    }
+
+    pub fn server(&self) -> &str {
+        &self.server
+    }
+
+    pub async fn login(&self, username: &str, password: &str, device_name: &str) -> Result<TokenResponse> {
+        let body = LoginRequest {
+            username: username.to_owned(),
+            password: password.to_owned(),
+            device_name: device_name.to_owned(),
+        };
+        let response =
+            self.http.post(format!("{}/api/v1/auth/login", self.server)).json(&body).send().await.map_err(offline)?;
+        json_or_error(response).await
+    }
+
+    pub async fn refresh(&self, refresh_token: &str) -> std::result::Result<TokenResponse, Failure> {
+        let body = RefreshRequest { refresh_token: refresh_token.to_owned() };
+        let response =
+            self.http.post(format!("{}/api/v1/auth/refresh", self.server)).json(&body).send().await.map_err(offline)?;
+        match response.status() {
+            StatusCode::UNAUTHORIZED => Err(Failure::Other(ClientError::SessionExpired)),
+            status if busy(status) => Err(Failure::Busy { retry_after: retry_after(&response) }),
+            _ => Ok(json_or_error(response).await?),
+        }
+    }
+
+    /// Send one sync round (an encoded `SyncRequest`).
+    pub async fn sync(&self, access_token: &str, body: Vec<u8>) -> std::result::Result<SyncResponse, Failure> {
+        let response = self
+            .http
+            .post(format!("{}/api/v1/sync", self.server))
+            .bearer_auth(access_token)
+            .header(reqwest::header::CONTENT_TYPE, sync::CONTENT_TYPE)
+            .body(body)
+            .send()
+            .await
+            .map_err(offline)?;
+        match response.status() {
+            StatusCode::OK => {
+                let bytes = response.bytes().await.map_err(offline)?;
+                sync::decode(&bytes).map_err(|e| Failure::Other(ClientError::Protocol(e.to_string())))
+            }
+            StatusCode::UNAUTHORIZED => Err(Failure::Unauthorized),
+            status if busy(status) => Err(Failure::Busy { retry_after: retry_after(&response) }),
+            _ => Err(Failure::Other(error_of(response).await)),
+        }
+    }
+}
+
+fn busy(status: StatusCode) -> bool {
+    status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error()
+}
+
+fn retry_after(response: &reqwest::Response) -> Option<Duration> {
+    response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        .map(Duration::from_secs)
+}
+
+fn offline(error: reqwest::Error) -> ClientError {
+    ClientError::Offline(error.to_string())
+}
+
+async fn json_or_error<T: serde::de::DeserializeOwned>(response: reqwest::Response) -> Result<T> {
+    if response.status().is_success() {
+        response.json().await.map_err(|e| ClientError::Protocol(e.to_string()))
+    } else {
+        Err(error_of(response).await)
+    }
+}
+
+async fn error_of(response: reqwest::Response) -> ClientError {
+    let status = response.status().as_u16();
+    match response.json::<ErrorBody>().await {
+        Ok(body) => ClientError::Server {
+            status,
+            code: serde_json::to_value(body.error.code)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
+            message: body.error.message,
+        },
+        Err(_) => ClientError::Server { status, code: String::new(), message: "no error details".to_owned() },
+    }
+}

@@ -1,0 +1,210 @@
+//! The sync engine: rounds until nothing is left to send or receive. Changes are marked sent
+//! only when the server acknowledges them, so a crash, a dropped connection or a lost answer
+//! at any point only means the next round sends them again (the server stores each change
+//! once). Being offline is a normal outcome, reported, not an error.
+
+use std::path::Path;
+use std::time::Duration;
+
+use tallschool_shared::api::UserView;
+use tallschool_shared::sync::{self, PROTOCOL_VERSION, SyncRequest, SyncResponse};
+
+use crate::api::{Api, Failure};
+use crate::error::{ClientError, Result};
+use crate::session::{self, Session};
+use crate::store::{Applied, Store};
+
+/// Changes sent in one round at most.
+pub const MAX_CHANGES_PER_ROUND: usize = 2_000;
+/// Tries of one round while the server answers 429/5xx.
+const BUSY_TRIES: u32 = 5;
+
+pub struct Client {
+    pub store: Store,
+    session: Option<Session>,
+}
+
+/// What a `sync` did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SyncReport {
+    pub rounds: u64,
+    pub sent_changes: u64,
+    pub acked_changes: u64,
+    pub received_changes: u64,
+    pub received_docs: u64,
+    pub rejected_docs: u64,
+    pub bytes_sent: u64,
+    /// The server could not be reached; everything stays queued.
+    pub offline: bool,
+    pub pending_after: u64,
+}
+
+/// One round's request, ready to send.
+pub struct Round {
+    pub body: Vec<u8>,
+    pub changes: usize,
+}
+
+impl Client {
+    pub fn open(dir: &Path) -> Result<Client> {
+        let store = Store::open(dir)?;
+        let session = session::load(dir)?;
+        Ok(Client { store, session })
+    }
+
+    pub fn session(&self) -> Option<&Session> {
+        self.session.as_ref()
+    }
+
+    pub fn user(&self) -> Result<&UserView> {
+        self.session.as_ref().map(|s| &s.user).ok_or(ClientError::NotSignedIn)
+    }
+
+    /// Sign in. A different account on a device that still has unsynced work is refused, so
+    /// that one student's work never leaks into, or is lost to, another's.
+    pub async fn login(&mut self, server: &str, username: &str, password: &str, device_name: &str) -> Result<UserView> {
+        let api = Api::new(server)?;
+        let tokens = api.login(username, password, device_name).await?;
+        let previous = self.store.get("account")?;
+        let account = tokens.user.id.to_string();
+        if previous.as_deref().is_some_and(|p| p != account) {
+            if self.store.status()?.pending_changes > 0 {
+                return Err(ClientError::Invalid(
+                    "another account has unsynced work on this device: sync it first (sign in as that account)"
+                        .to_owned(),
+                ));
+            }
+            self.store.forget_everything()?;
+        }
+        self.store.set("account", &account)?;
+        let session = Session {
+            server: api.server().to_owned(),
+            access_token: tokens.access_token,
+            refresh_token: tokens.refresh_token,
+            user: tokens.user,
+        };
+        session::save(self.store.dir(), &session)?;
+        let user = session.user.clone();
+        self.session = Some(session);
+        Ok(user)
+    }
+
+    /// Forget the tokens (the server session ends when it is next seen, or by expiry).
+    pub fn logout(&mut self) -> Result<()> {
+        self.session = None;
+        session::clear(self.store.dir())
+    }
+
+    /// The next round's request: the cursor and the oldest pending changes.
+    pub fn prepare_round(&self) -> Result<Round> {
+        let (cursor, epoch) = self.store.cursor()?;
+        let outgoing = self.store.outgoing(MAX_CHANGES_PER_ROUND)?;
+        let request = SyncRequest { protocol: PROTOCOL_VERSION, cursor, epoch, push: outgoing.push };
+        let body = sync::encode(&request).map_err(|e| ClientError::Protocol(e.to_string()))?;
+        Ok(Round { body, changes: outgoing.rows.len() })
+    }
+
+    /// Send one round, refreshing the access token and backing off as needed.
+    pub async fn send(&mut self, body: Vec<u8>) -> Result<SyncResponse> {
+        let mut busy_tries = 0;
+        let mut refreshed = false;
+        loop {
+            let session = self.session.as_ref().ok_or(ClientError::NotSignedIn)?;
+            let api = Api::new(&session.server)?;
+            match api.sync(&session.access_token, body.clone()).await {
+                Ok(response) => return Ok(response),
+                Err(Failure::Unauthorized) if !refreshed => {
+                    self.refresh(&api).await?;
+                    refreshed = true;
+                }
+                Err(Failure::Unauthorized) => return Err(ClientError::SessionExpired),
+                Err(Failure::Busy { retry_after }) if busy_tries + 1 < BUSY_TRIES => {
+                    busy_tries += 1;
+                    let backoff = Duration::from_millis(250 << busy_tries);
+                    tokio::time::sleep(retry_after.unwrap_or(backoff).max(backoff).min(Duration::from_secs(30))).await;
+                }
+                Err(Failure::Busy { .. }) => return Err(ClientError::Offline("the server is busy".to_owned())),
+                Err(Failure::Other(error)) => return Err(error),
+            }
+        }
+    }
+
+    async fn refresh(&mut self, api: &Api) -> Result<()> {
+        let session = self.session.as_ref().ok_or(ClientError::NotSignedIn)?;
+        let mut tries = 0;
+        let tokens = loop {
+            match api.refresh(&session.refresh_token).await {
+                Ok(tokens) => break tokens,
+                Err(Failure::Busy { retry_after }) if tries < BUSY_TRIES => {
+                    tries += 1;
+                    tokio::time::sleep(
+                        retry_after.unwrap_or(Duration::from_millis(250 << tries)).min(Duration::from_secs(30)),
+                    )
+                    .await;
+                }
+                Err(Failure::Busy { .. }) => return Err(ClientError::Offline("the server is busy".to_owned())),
+                Err(Failure::Unauthorized) => return Err(ClientError::SessionExpired),
+                Err(Failure::Other(error)) => return Err(error),
+            }
+        };
+        let renewed = Session {
+            access_token: tokens.access_token,
+            refresh_token: tokens.refresh_token,
+            user: tokens.user,
+            ..session.clone()
+        };
+        // Saved before use: a crash now keeps the new refresh token.
+        session::save(self.store.dir(), &renewed)?;
+        self.session = Some(renewed);
+        Ok(())
+    }
+
+    pub fn apply(&mut self, response: &SyncResponse) -> Result<Applied> {
+        self.store.apply(response)
+    }
+
+    /// Rounds until nothing is left; `progress` sees the report after each round.
+    pub async fn sync(&mut self, mut progress: impl FnMut(&SyncReport)) -> Result<SyncReport> {
+        let mut report = SyncReport::default();
+        loop {
+            let round = self.prepare_round()?;
+            report.bytes_sent += u64::try_from(round.body.len()).unwrap_or(0);
+            let response = match self.send(round.body).await {
+                Ok(response) => response,
+                Err(ClientError::Offline(_)) => {
+                    report.offline = true;
+                    break;
+                }
+                Err(error) => return Err(error),
+            };
+            let applied = self.apply(&response)?;
+            report.rounds += 1;
+            report.sent_changes += u64::try_from(round.changes).unwrap_or(0);
+            report.acked_changes += applied.acked;
+            report.received_changes += applied.received_changes;
+            report.received_docs += applied.received_docs;
+            report.rejected_docs += applied.rejected_docs;
+            progress(&report);
+            if round.changes > 0
+                && applied.acked == 0
+                && applied.rejected_docs == 0
+                && self.store.status()?.pending_changes > 0
+            {
+                // Acknowledged before (an earlier answer was lost) — the server still says so:
+                // the rows were already marked; anything else means the server ignores us.
+                return Err(ClientError::Protocol(
+                    "the server neither acknowledged nor refused the changes sent".to_owned(),
+                ));
+            }
+            let nothing_sent = round.changes == 0;
+            if !response.has_more && (nothing_sent || self.store.status()?.pending_changes == 0) {
+                break;
+            }
+            if report.rounds > 100_000 {
+                return Err(ClientError::Protocol("sync does not converge".to_owned()));
+            }
+        }
+        report.pending_after = self.store.status()?.pending_changes;
+        Ok(report)
+    }
+}

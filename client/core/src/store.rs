@@ -1,0 +1,480 @@
+//! The local store (SQLite through rusqlite, WAL, `synchronous = FULL`).
+//!
+//! A document is its last snapshot plus the chunks (automerge changes) added since; loading is
+//! `load(snapshot)` then `load_incremental` of each chunk, and after enough chunks the document
+//! is saved as a new snapshot. Changes made on this device also go to the outbox, where they
+//! stay until the server acknowledges them (or, if it refuses them, are kept and reported).
+//! Every edit and every applied sync answer is one transaction: a crash at any point leaves
+//! the store as before or after it, never between.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use automerge::transaction::Transaction;
+use automerge::{ActorId, Automerge, AutomergeError, ChangeHash};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use serde_bytes::ByteBuf;
+use tallschool_shared::docs::{DocKind, DocMeta, genesis};
+use tallschool_shared::sync::{DocPush, DocRejection, SyncResponse};
+use tallschool_shared::{ClassId, DocId, UserId};
+
+use crate::content;
+use crate::error::{ClientError, Result};
+
+/// After this many chunks a document is saved as a new snapshot.
+const CHUNKS_BEFORE_SNAPSHOT: i64 = 64;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS docs (
+    id          TEXT PRIMARY KEY,
+    kind        TEXT NOT NULL,
+    class_id    TEXT NOT NULL,
+    owner_id    TEXT,
+    subject_id  TEXT,
+    snapshot    BLOB NOT NULL,
+    -- materialized for listing without opening the document
+    title       TEXT NOT NULL DEFAULT '',
+    items       INTEGER NOT NULL DEFAULT 0,
+    updated_at  INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS doc_chunks (
+    id      INTEGER PRIMARY KEY AUTOINCREMENT,
+    doc_id  TEXT NOT NULL REFERENCES docs(id),
+    bytes   BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS doc_chunks_doc ON doc_chunks(doc_id, id);
+-- Changes made here, in the order they were made: 'pending' until acknowledged, then
+-- 'acked'; 'rejected' (kept, never dropped) when the server refuses their document.
+CREATE TABLE IF NOT EXISTS outbox (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    doc_id      TEXT NOT NULL REFERENCES docs(id),
+    hash        BLOB NOT NULL,
+    bytes       BLOB NOT NULL,
+    state       TEXT NOT NULL CHECK (state IN ('pending', 'acked', 'rejected')),
+    created_at  INTEGER NOT NULL,
+    UNIQUE (doc_id, hash)
+);
+CREATE INDEX IF NOT EXISTS outbox_state ON outbox(state, id);
+CREATE TABLE IF NOT EXISTS rejections (
+    doc_id   TEXT PRIMARY KEY,
+    reason   TEXT NOT NULL,
+    message  TEXT NOT NULL,
+    at       INTEGER NOT NULL
+);
+";
+
+pub struct Store {
+    conn: Connection,
+    dir: PathBuf,
+    actor: ActorId,
+}
+
+/// What `status` shows.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Status {
+    pub pending_changes: u64,
+    pub rejected_changes: u64,
+    pub documents: u64,
+    pub cursor: u64,
+    pub epoch: u64,
+    pub last_sync_at: Option<i64>,
+    pub rejections: Vec<(String, String)>,
+}
+
+/// A listed document.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct DocSummary {
+    pub id: DocId,
+    pub kind: DocKind,
+    pub class_id: ClassId,
+    pub owner_id: Option<UserId>,
+    pub subject_id: Option<DocId>,
+    pub title: String,
+    pub items: i64,
+}
+
+/// The changes of one round's push, and the outbox rows they came from.
+pub struct Outgoing {
+    pub push: Vec<DocPush>,
+    pub rows: Vec<i64>,
+}
+
+/// What applying a sync answer did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Applied {
+    pub acked: u64,
+    pub rejected_docs: u64,
+    pub received_changes: u64,
+    pub received_docs: u64,
+}
+
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+impl Store {
+    /// Open (or create) the store in `dir`.
+    pub fn open(dir: &Path) -> Result<Store> {
+        std::fs::create_dir_all(dir).map_err(|source| ClientError::File { path: dir.display().to_string(), source })?;
+        let conn = Connection::open(dir.join("tallschool.db"))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        // FULL: an edit the user saw saved survives power loss, not only a crash.
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.execute_batch(SCHEMA)?;
+        let actor = match kv_get(&conn, "device_actor")? {
+            Some(hex) => {
+                ActorId::from(decode_hex(&hex).ok_or_else(|| ClientError::Invalid("device actor corrupt".to_owned()))?)
+            }
+            None => {
+                let actor = ActorId::random();
+                kv_set(&conn, "device_actor", &actor.to_hex_string())?;
+                actor
+            }
+        };
+        Ok(Store { conn, dir: dir.to_owned(), actor })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn get(&self, key: &str) -> Result<Option<String>> {
+        kv_get(&self.conn, key)
+    }
+
+    pub fn set(&self, key: &str, value: &str) -> Result<()> {
+        kv_set(&self.conn, key, value)
+    }
+
+    /// The last server position seen, and the access epoch it belongs to.
+    pub fn cursor(&self) -> Result<(u64, u64)> {
+        let number = |key| -> Result<u64> { Ok(self.get(key)?.and_then(|v| v.parse().ok()).unwrap_or(0)) };
+        Ok((number("cursor")?, number("epoch")?))
+    }
+
+    pub fn meta(&self, id: DocId) -> Result<Option<DocMeta>> {
+        self.conn
+            .query_row(
+                "SELECT id, kind, class_id, owner_id, subject_id FROM docs WHERE id = ?1",
+                [id.to_string()],
+                meta_from_row,
+            )
+            .optional()?
+            .transpose()
+    }
+
+    /// The document as this device has it.
+    pub fn load(&self, id: DocId) -> Result<Option<(DocMeta, Automerge)>> {
+        let Some(meta) = self.meta(id)? else { return Ok(None) };
+        let doc = load_doc(&self.conn, id)?;
+        Ok(Some((meta, doc)))
+    }
+
+    pub fn list(&self) -> Result<Vec<DocSummary>> {
+        let mut statement = self.conn.prepare(
+            "SELECT id, kind, class_id, owner_id, subject_id, title, items FROM docs ORDER BY kind, title, id",
+        )?;
+        let rows = statement.query_map([], |row| {
+            let meta = meta_from_row(row)?;
+            Ok((meta, row.get::<_, String>(5)?, row.get::<_, i64>(6)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (meta, title, items) = row?;
+            let meta = meta?;
+            out.push(DocSummary {
+                id: meta.id,
+                kind: meta.kind,
+                class_id: meta.class_id,
+                owner_id: meta.owner_id,
+                subject_id: meta.subject_id,
+                title,
+                items,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Make one change to a document (creating it from its deterministic first change if this
+    /// device does not have it yet), durably, and queue it for the server.
+    pub fn edit<F>(&mut self, meta: &DocMeta, f: F) -> Result<Option<ChangeHash>>
+    where
+        F: FnOnce(&mut Transaction<'_>) -> std::result::Result<(), AutomergeError>,
+    {
+        meta.check().map_err(|e| ClientError::Invalid(e.to_string()))?;
+        let at = now();
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut doc = match meta_in(&tx, meta.id)? {
+            Some(stored) if &stored != meta => {
+                return Err(ClientError::Invalid(format!("document {} exists with other metadata", meta.id)));
+            }
+            Some(_) => load_doc(&tx, meta.id)?,
+            None => {
+                let doc = genesis(meta.id, meta.kind)?;
+                insert_doc(&tx, meta, &doc, at)?;
+                for mut change in doc.get_changes(&[]) {
+                    queue(&tx, meta.id, change.hash(), &change.bytes(), at)?;
+                }
+                doc
+            }
+        };
+        doc.set_actor(self.actor.clone());
+        let heads = doc.get_heads();
+        doc.transact::<_, _, AutomergeError>(f).map_err(|failure| failure.error)?;
+        if doc.get_heads() == heads {
+            tx.commit()?;
+            return Ok(None);
+        }
+        let Some(mut change) = doc.get_last_local_change() else {
+            return Err(ClientError::Invalid("the edit made no change".to_owned()));
+        };
+        let bytes = change.bytes().into_owned();
+        append_chunk(&tx, meta.id, &bytes)?;
+        queue(&tx, meta.id, change.hash(), &bytes, at)?;
+        materialize(&tx, meta, &doc, at)?;
+        maybe_snapshot(&tx, meta.id, &doc)?;
+        tx.commit()?;
+        Ok(Some(change.hash()))
+    }
+
+    /// The oldest pending changes, grouped per document, at most `max_changes`.
+    pub fn outgoing(&self, max_changes: usize) -> Result<Outgoing> {
+        let mut statement = self.conn.prepare(
+            "SELECT o.id, o.bytes, d.id, d.kind, d.class_id, d.owner_id, d.subject_id \
+             FROM outbox o JOIN docs d ON d.id = o.doc_id WHERE o.state = 'pending' ORDER BY o.id LIMIT ?1",
+        )?;
+        let limit = i64::try_from(max_changes).unwrap_or(i64::MAX);
+        let rows = statement.query_map([limit], |row| {
+            let meta = meta_from_columns(row, 2)?;
+            Ok((row.get::<_, i64>(0)?, row.get::<_, Vec<u8>>(1)?, meta))
+        })?;
+        let mut push: Vec<DocPush> = Vec::new();
+        let mut index: HashMap<DocId, usize> = HashMap::new();
+        let mut ids = Vec::new();
+        for row in rows {
+            let (id, bytes, meta) = row?;
+            let meta = meta?;
+            let slot = *index.entry(meta.id).or_insert_with(|| {
+                push.push(DocPush { meta: meta.clone(), changes: Vec::new() });
+                push.len() - 1
+            });
+            push[slot].changes.push(ByteBuf::from(bytes));
+            ids.push(id);
+        }
+        Ok(Outgoing { push, rows: ids })
+    }
+
+    /// Apply a server answer in one transaction: acknowledgements, rejections, received
+    /// changes, and the new cursor.
+    pub fn apply(&mut self, response: &SyncResponse) -> Result<Applied> {
+        let at = now();
+        let mut applied = Applied::default();
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for ack in &response.acks {
+            for hash in &ack.hashes {
+                applied.acked += u64::try_from(tx.execute(
+                    "UPDATE outbox SET state = 'acked' WHERE doc_id = ?1 AND hash = ?2 AND state = 'pending'",
+                    params![ack.doc.to_string(), hash.as_slice()],
+                )?)
+                .unwrap_or(0);
+            }
+        }
+        for DocRejection { doc, reason, message } in &response.rejections {
+            tx.execute(
+                "UPDATE outbox SET state = 'rejected' WHERE doc_id = ?1 AND state = 'pending'",
+                [doc.to_string()],
+            )?;
+            let reason =
+                serde_json::to_value(reason).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+            tx.execute(
+                "INSERT INTO rejections (doc_id, reason, message, at) VALUES (?1, ?2, ?3, ?4) \
+                 ON CONFLICT (doc_id) DO UPDATE SET reason = excluded.reason, message = excluded.message, at = excluded.at",
+                params![doc.to_string(), reason, message, at],
+            )?;
+            applied.rejected_docs += 1;
+        }
+        for update in &response.docs {
+            let meta = &update.meta;
+            meta.check().map_err(|e| ClientError::Protocol(format!("server sent invalid metadata: {e}")))?;
+            let mut doc = match meta_in(&tx, meta.id)? {
+                Some(_) => load_doc(&tx, meta.id)?,
+                None => {
+                    let doc = genesis(meta.id, meta.kind)?;
+                    insert_doc(&tx, meta, &doc, at)?;
+                    applied.received_docs += 1;
+                    doc
+                }
+            };
+            for chunk in &update.changes {
+                doc.load_incremental(chunk)
+                    .map_err(|e| ClientError::Protocol(format!("received change unreadable: {e}")))?;
+                append_chunk(&tx, meta.id, chunk)?;
+                applied.received_changes += 1;
+            }
+            materialize(&tx, meta, &doc, at)?;
+            maybe_snapshot(&tx, meta.id, &doc)?;
+        }
+        kv_set(&tx, "cursor", &response.cursor.to_string())?;
+        kv_set(&tx, "epoch", &response.epoch.to_string())?;
+        kv_set(&tx, "last_sync_at", &at.to_string())?;
+        tx.commit()?;
+        Ok(applied)
+    }
+
+    /// Refused changes go back to the outbox to be tried again (e.g. after a teacher fixed
+    /// the class membership that made the server refuse them).
+    pub fn retry_rejected(&self) -> Result<u64> {
+        let count = self.conn.execute("UPDATE outbox SET state = 'pending' WHERE state = 'rejected'", [])?;
+        self.conn.execute("DELETE FROM rejections", [])?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
+    pub fn status(&self) -> Result<Status> {
+        let count = |sql: &str| -> Result<u64> {
+            let n: i64 = self.conn.query_row(sql, [], |row| row.get(0))?;
+            Ok(u64::try_from(n).unwrap_or(0))
+        };
+        let (cursor, epoch) = self.cursor()?;
+        let mut statement =
+            self.conn.prepare("SELECT doc_id, reason || ': ' || message FROM rejections ORDER BY at")?;
+        let rejections =
+            statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+        Ok(Status {
+            pending_changes: count("SELECT COUNT(*) FROM outbox WHERE state = 'pending'")?,
+            rejected_changes: count("SELECT COUNT(*) FROM outbox WHERE state = 'rejected'")?,
+            documents: count("SELECT COUNT(*) FROM docs")?,
+            cursor,
+            epoch,
+            last_sync_at: self.get("last_sync_at")?.and_then(|v| v.parse().ok()),
+            rejections,
+        })
+    }
+
+    /// Forget the account's documents and position (sign-out on a shared device).
+    pub fn forget_everything(&self) -> Result<()> {
+        self.conn.execute_batch(
+            "DELETE FROM outbox; DELETE FROM doc_chunks; DELETE FROM rejections; DELETE FROM docs; \
+             DELETE FROM kv WHERE key IN ('cursor', 'epoch', 'last_sync_at');",
+        )?;
+        Ok(())
+    }
+}
+
+fn kv_get(conn: &Connection, key: &str) -> Result<Option<String>> {
+    Ok(conn.query_row("SELECT value FROM kv WHERE key = ?1", [key], |row| row.get(0)).optional()?)
+}
+
+fn kv_set(conn: &Connection, key: &str, value: &str) -> Result<()> {
+    conn.execute(
+        "INSERT INTO kv (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![key, value],
+    )?;
+    Ok(())
+}
+
+type MetaResult = Result<DocMeta>;
+
+fn meta_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<MetaResult> {
+    meta_from_columns(row, 0)
+}
+
+fn meta_from_columns(row: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<MetaResult> {
+    let id: String = row.get(first)?;
+    let kind: String = row.get(first + 1)?;
+    let class: String = row.get(first + 2)?;
+    let owner: Option<String> = row.get(first + 3)?;
+    let subject: Option<String> = row.get(first + 4)?;
+    let bad = |what: &str| ClientError::Invalid(format!("stored {what} unreadable"));
+    Ok((|| {
+        Ok(DocMeta {
+            id: id.parse().map_err(|_| bad("id"))?,
+            kind: DocKind::parse(&kind).ok_or_else(|| bad("kind"))?,
+            class_id: class.parse().map_err(|_| bad("class"))?,
+            owner_id: owner.map(|o| o.parse().map_err(|_| bad("owner"))).transpose()?,
+            subject_id: subject.map(|s| s.parse().map_err(|_| bad("subject"))).transpose()?,
+        })
+    })())
+}
+
+fn meta_in(conn: &Connection, id: DocId) -> Result<Option<DocMeta>> {
+    conn.query_row(
+        "SELECT id, kind, class_id, owner_id, subject_id FROM docs WHERE id = ?1",
+        [id.to_string()],
+        meta_from_row,
+    )
+    .optional()?
+    .transpose()
+}
+
+fn load_doc(conn: &Connection, id: DocId) -> Result<Automerge> {
+    let snapshot: Vec<u8> =
+        conn.query_row("SELECT snapshot FROM docs WHERE id = ?1", [id.to_string()], |row| row.get(0))?;
+    let mut doc = Automerge::load(&snapshot)?;
+    let mut statement = conn.prepare_cached("SELECT bytes FROM doc_chunks WHERE doc_id = ?1 ORDER BY id")?;
+    let chunks = statement.query_map([id.to_string()], |row| row.get::<_, Vec<u8>>(0))?;
+    for chunk in chunks {
+        doc.load_incremental(&chunk?)?;
+    }
+    Ok(doc)
+}
+
+fn insert_doc(conn: &Connection, meta: &DocMeta, doc: &Automerge, at: i64) -> Result<()> {
+    conn.execute(
+        "INSERT INTO docs (id, kind, class_id, owner_id, subject_id, snapshot, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            meta.id.to_string(),
+            meta.kind.as_str(),
+            meta.class_id.to_string(),
+            meta.owner_id.map(|o| o.to_string()),
+            meta.subject_id.map(|s| s.to_string()),
+            doc.save(),
+            at
+        ],
+    )?;
+    Ok(())
+}
+
+fn append_chunk(conn: &Connection, id: DocId, bytes: &[u8]) -> Result<()> {
+    conn.prepare_cached("INSERT INTO doc_chunks (doc_id, bytes) VALUES (?1, ?2)")?
+        .execute(params![id.to_string(), bytes])?;
+    Ok(())
+}
+
+fn queue(conn: &Connection, id: DocId, hash: ChangeHash, bytes: &[u8], at: i64) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO outbox (doc_id, hash, bytes, state, created_at) VALUES (?1, ?2, ?3, 'pending', ?4) \
+         ON CONFLICT (doc_id, hash) DO NOTHING",
+    )?
+    .execute(params![id.to_string(), hash.0.as_slice(), bytes, at])?;
+    Ok(())
+}
+
+fn maybe_snapshot(conn: &Connection, id: DocId, doc: &Automerge) -> Result<()> {
+    let chunks: i64 =
+        conn.query_row("SELECT COUNT(*) FROM doc_chunks WHERE doc_id = ?1", [id.to_string()], |row| row.get(0))?;
+    if chunks >= CHUNKS_BEFORE_SNAPSHOT {
+        conn.execute("UPDATE docs SET snapshot = ?1 WHERE id = ?2", params![doc.save(), id.to_string()])?;
+        conn.execute("DELETE FROM doc_chunks WHERE doc_id = ?1", [id.to_string()])?;
+    }
+    Ok(())
+}
+
+/// Keep the listing columns in step with the document.
+fn materialize(conn: &Connection, meta: &DocMeta, doc: &Automerge, at: i64) -> Result<()> {
+    let summary = content::summarize(meta.kind, doc);
+    conn.execute(
+        "UPDATE docs SET title = ?1, items = ?2, updated_at = ?3 WHERE id = ?4",
+        params![summary.title, summary.items, at, meta.id.to_string()],
+    )?;
+    Ok(())
+}
+
+fn decode_hex(text: &str) -> Option<Vec<u8>> {
+    (0..text.len()).step_by(2).map(|i| text.get(i..i + 2).and_then(|pair| u8::from_str_radix(pair, 16).ok())).collect()
+}

@@ -204,7 +204,7 @@ pub struct Relation {
 }
 
 /// The outcome of a check. `Hidden` means the caller must not even learn that the target
-/// exists (other school): answer 404, not 403.
+/// exists (it lies in another school): answer 404, not 403.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Decision {
     Allow,
@@ -233,9 +233,10 @@ pub fn decide(action: Action, role: Role, relation: &Relation) -> Decision {
     let Some(rule) = rule(action) else {
         return Decision::Forbidden;
     };
+    let has_tenant = matches!(rule.target, Target::School | Target::User | Target::Class);
     if grant_allows(rule.grant_for(role), relation) {
         Decision::Allow
-    } else if relation.same_school || relation.is_self || role == Role::TechAdmin {
+    } else if !has_tenant || relation.same_school || relation.is_self || role == Role::TechAdmin {
         Decision::Forbidden
     } else {
         Decision::Hidden

@@ -82,7 +82,7 @@ pub async fn json_errors(request: Request, next: Next) -> Response {
     replaced
 }
 
-/// How much of an oversized body is read and thrown away before answering 413. Answering
+/// How much beyond the limit an oversized body is read and thrown away before answering 413. Answering
 /// while the client is still sending makes it see a reset instead of our answer; past this
 /// much, the connection is cut anyway.
 const DRAIN_LIMIT: usize = 1024 * 1024;
@@ -95,7 +95,8 @@ pub async fn cap_body(request: Request, next: Next) -> Response {
     let (parts, mut body) = request.into_parts();
     let declared =
         parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|length| length > max.max(DRAIN_LIMIT)) {
+    let drain_until = max.saturating_add(DRAIN_LIMIT);
+    if declared.is_some_and(|length| length > drain_until) {
         return ApiError::PayloadTooLarge.into_response();
     }
     let mut kept = Vec::new();
@@ -108,7 +109,7 @@ pub async fn cap_body(request: Request, next: Next) -> Response {
             seen = seen.saturating_add(data.len());
             if seen <= max {
                 kept.extend_from_slice(&data);
-            } else if seen > max.max(DRAIN_LIMIT) {
+            } else if seen > drain_until {
                 break;
             }
         }

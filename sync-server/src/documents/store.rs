@@ -76,14 +76,12 @@ async fn check_push(conn: &mut Conn, actor: &AuthUser, push: &ParsedPush) -> Res
     let Some(class) = classes::find_class(conn, meta.class_id).await? else {
         return Ok(Err((RejectReason::InvalidMeta, "unknown class".to_owned())));
     };
-    if existing.is_none() {
-        if let Some(subject) = meta.subject_id {
-            let subject_ok = find_meta(conn, subject)
-                .await?
-                .is_some_and(|(subject, _)| subject.kind.is_content() && subject.class_id == meta.class_id);
-            if !subject_ok {
-                return Ok(Err((RejectReason::InvalidMeta, "subject_id is not a document of this class".to_owned())));
-            }
+    if let Some(subject) = meta.subject_id.filter(|_| existing.is_none()) {
+        let subject_ok = find_meta(conn, subject)
+            .await?
+            .is_some_and(|(subject, _)| subject.kind.is_content() && subject.class_id == meta.class_id);
+        if !subject_ok {
+            return Ok(Err((RejectReason::InvalidMeta, "subject_id is not a document of this class".to_owned())));
         }
     }
     let relation = relation(conn, actor, meta, class.school_id).await?;

@@ -301,6 +301,8 @@ pub struct SchoolCast {
     pub edu_admin: TokenResponse,
     pub teacher: TokenResponse,
     pub student: TokenResponse,
+    pub teacher_login: Login,
+    pub student_login: Login,
 }
 
 /// Two schools: the demo school ("a") and a second one built through the API ("b"), plus the
@@ -325,6 +327,8 @@ impl World {
             edu_admin: edu_a,
             teacher: teacher_a,
             student: student_a,
+            teacher_login: demo.teacher.clone(),
+            student_login: demo.students[0].clone(),
         };
 
         let (status, school) =
@@ -332,8 +336,10 @@ impl World {
         assert_eq!(status, StatusCode::CREATED, "{school}");
         let school_b = school["id"].as_str().unwrap().to_owned();
         let edu_b = create_and_login(server, &tech.access_token, &school_b, "other.admin", "edu_admin").await;
-        let teacher_b = create_and_login(server, &edu_b.access_token, &school_b, "other.teacher", "teacher").await;
-        let student_b = create_and_login(server, &edu_b.access_token, &school_b, "other.student", "student").await;
+        let (teacher_b, teacher_b_login) =
+            create_login(server, &edu_b.access_token, &school_b, "other.teacher", "teacher").await;
+        let (student_b, student_b_login) =
+            create_login(server, &edu_b.access_token, &school_b, "other.student", "student").await;
         let (status, class) = server
             .post(
                 &format!("/api/v1/schools/{school_b}/classes"),
@@ -359,6 +365,8 @@ impl World {
             edu_admin: edu_b,
             teacher: teacher_b,
             student: student_b,
+            teacher_login: teacher_b_login,
+            student_login: student_b_login,
         };
         World { tech, a, b }
     }
@@ -372,6 +380,17 @@ pub async fn create_and_login(
     username: &str,
     role: &str,
 ) -> TokenResponse {
+    create_login(server, admin_token, school, username, role).await.0
+}
+
+/// Like [`create_and_login`], also returning the credentials.
+pub async fn create_login(
+    server: &TestServer,
+    admin_token: &str,
+    school: &str,
+    username: &str,
+    role: &str,
+) -> (TokenResponse, Login) {
     let (status, created) = server
         .post(
             &format!("/api/v1/schools/{school}/users"),
@@ -382,5 +401,35 @@ pub async fn create_and_login(
     assert_eq!(status, StatusCode::CREATED, "create {username}: {created}");
     let login =
         Login { username: username.to_owned(), password: created["initial_password"].as_str().unwrap().to_owned() };
-    server.login(&login).await
+    (server.login(&login).await, login)
+}
+
+/// A device running the real offline engine, signed in to the test server.
+pub struct Device {
+    pub client: tallschool_client::Client,
+    pub dir: PathBuf,
+}
+
+impl Device {
+    pub async fn sign_in(server: &TestServer, login: &Login) -> Device {
+        let dir = server.data_dir.join("devices").join(unique_name());
+        let mut client = tallschool_client::Client::open(&dir).unwrap();
+        client.login(&server.base, &login.username, &login.password, "test device").await.unwrap();
+        Device { client, dir }
+    }
+
+    /// Reopen from disk, as after a crash or a restart of the app.
+    pub fn restart(self) -> Device {
+        let dir = self.dir.clone();
+        drop(self.client);
+        Device { client: tallschool_client::Client::open(&dir).unwrap(), dir }
+    }
+
+    pub async fn sync(&mut self) -> tallschool_client::SyncReport {
+        self.client.sync(|_| {}).await.unwrap()
+    }
+
+    pub fn store(&mut self) -> &mut tallschool_client::Store {
+        &mut self.client.store
+    }
 }

@@ -1,0 +1,443 @@
+//! Offline-first sync end to end: real server, real client engines (one per device).
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::{Device, TestServer, World};
+use reqwest::StatusCode;
+use tallschool_client::content::{self, Review};
+use tallschool_shared::docs::{DocKind, DocMeta};
+use tallschool_shared::sync::{self, DocPush, SyncRequest, SyncResponse};
+use tallschool_shared::{ClassId, DocId};
+
+fn class(world_class: &str) -> ClassId {
+    world_class.parse().unwrap()
+}
+
+fn review(card: &str, rating: u8, at: i64) -> Review {
+    Review { card: card.to_owned(), rating, at }
+}
+
+fn heads(device: &mut Device, doc: DocId) -> Vec<automerge::ChangeHash> {
+    let (_, document) = device.store().load(doc).unwrap().unwrap();
+    let mut heads = document.get_heads();
+    heads.sort();
+    heads
+}
+
+fn cards(device: &mut Device, deck: DocId) -> BTreeSet<(String, String, String)> {
+    let (_, document) = device.store().load(deck).unwrap().unwrap();
+    let json = content::to_json(&document);
+    json["cards"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(id, card)| {
+            (
+                id.clone(),
+                card["front"].as_str().unwrap_or("").to_owned(),
+                card["back"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect()
+}
+
+async fn stored_changes(server: &TestServer, doc: DocId) -> (i64, i64) {
+    let mut db = server.db().await;
+    let all: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM doc_changes WHERE doc_id = $1")
+        .bind(doc.to_string())
+        .fetch_one(&mut db)
+        .await
+        .unwrap();
+    let distinct: i64 = sqlx::query_scalar("SELECT COUNT(DISTINCT hash) FROM doc_changes WHERE doc_id = $1")
+        .bind(doc.to_string())
+        .fetch_one(&mut db)
+        .await
+        .unwrap();
+    (all, distinct)
+}
+
+#[tokio::test]
+async fn two_offline_devices_and_a_teacher_converge_in_any_order() {
+    let server = TestServer::start().await;
+    let world = World::build(&server).await;
+    let demo = server.demo_logins();
+    let mut teacher = Device::sign_in(&server, &demo.teacher).await;
+    let deck = content::create(teacher.store(), DocKind::Deck, class(&world.a.class_id), "Animals").unwrap();
+    let dog = content::put_card(teacher.store(), deck.id, None, Some("dog"), Some("perro")).unwrap();
+    let cat = content::put_card(teacher.store(), deck.id, None, Some("cat"), Some("gato")).unwrap();
+    teacher.sync().await;
+
+    let mut laptop = Device::sign_in(&server, &demo.students[0]).await;
+    let mut phone = Device::sign_in(&server, &demo.students[0]).await;
+    laptop.sync().await;
+    phone.sync().await;
+    let student = laptop.client.user().unwrap().id;
+
+    // Offline: both devices study (each creating the progress document on its own), the
+    // teacher edits the deck.
+    let progress =
+        content::record_session(laptop.store(), student, deck.id, &[review(&dog, 3, 100), review(&cat, 1, 101)])
+            .unwrap();
+    content::record_session(laptop.store(), student, deck.id, &[review(&dog, 4, 200)]).unwrap();
+    let same = content::record_session(phone.store(), student, deck.id, &[review(&cat, 2, 150)]).unwrap();
+    assert_eq!(same.id, progress.id, "both devices name the same progress document");
+    content::put_card(teacher.store(), deck.id, Some(&dog), None, Some("perro (m)")).unwrap();
+    let bird = content::put_card(teacher.store(), deck.id, None, Some("bird"), Some("pájaro")).unwrap();
+
+    // Back online, in an awkward order.
+    phone.sync().await;
+    teacher.sync().await;
+    laptop.sync().await;
+    phone.sync().await;
+    teacher.sync().await;
+
+    let all_reviews = vec![review(&dog, 3, 100), review(&cat, 1, 101), review(&cat, 2, 150), review(&dog, 4, 200)];
+    let mut expected = all_reviews.clone();
+    expected.sort_by(|a, b| (a.at, &a.card).cmp(&(b.at, &b.card)));
+    for device in [&mut laptop, &mut phone, &mut teacher] {
+        let (_, document) = device.store().load(progress.id).unwrap().unwrap();
+        assert_eq!(content::reviews(&document), expected, "every review on every device");
+    }
+    let deck_on = |device: &mut Device| cards(device, deck.id);
+    let expected_cards: BTreeSet<_> = [
+        (dog.clone(), "dog".to_owned(), "perro (m)".to_owned()),
+        (cat.clone(), "cat".to_owned(), "gato".to_owned()),
+        (bird.clone(), "bird".to_owned(), "pájaro".to_owned()),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(deck_on(&mut laptop), expected_cards);
+    assert_eq!(deck_on(&mut phone), expected_cards);
+    assert_eq!(heads(&mut laptop, progress.id), heads(&mut phone, progress.id));
+    assert_eq!(heads(&mut laptop, progress.id), heads(&mut teacher, progress.id));
+    assert_eq!(heads(&mut laptop, deck.id), heads(&mut teacher, deck.id));
+
+    // One root: the two devices' first changes were the same change, stored once.
+    let mut db = server.db().await;
+    let (all, distinct) = stored_changes(&server, progress.id).await;
+    assert_eq!(all, distinct);
+    assert_eq!(all, 4, "genesis + three sessions");
+    let roots: Vec<Vec<u8>> = sqlx::query_scalar("SELECT bytes FROM doc_changes WHERE doc_id = $1")
+        .bind(progress.id.to_string())
+        .fetch_all(&mut db)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|bytes: &Vec<u8>| automerge::Change::from_bytes(bytes.clone()).unwrap().deps().is_empty())
+        .collect();
+    assert_eq!(roots.len(), 1);
+    for device in [&mut laptop, &mut phone, &mut teacher] {
+        assert_eq!(device.store().status().unwrap().pending_changes, 0);
+    }
+}
+
+#[tokio::test]
+async fn the_cli_syncs_two_devices_of_a_student_and_the_teacher_sees_it() {
+    let server = TestServer::start().await;
+    let world = World::build(&server).await;
+    let demo = server.demo_logins();
+    let cli = env!("CARGO_BIN_EXE_tallschool-server").replace("tallschool-server", "tallschool");
+    let run = |home: &std::path::Path, args: &[&str], stdin: Option<&str>| {
+        use std::io::Write;
+        let mut child = std::process::Command::new(&cli)
+            .arg("--home")
+            .arg(home)
+            .arg("--json")
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        if let Some(input) = stdin {
+            child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        }
+        let output = child.wait_with_output().unwrap();
+        assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        serde_json::from_slice::<serde_json::Value>(&output.stdout).unwrap_or(serde_json::Value::Null)
+    };
+    if !std::path::Path::new(&cli).exists() {
+        // The CLI binary is built by the workspace build that runs these tests.
+        panic!("{cli} not built; run the tests through scripts/test.sh or `cargo build --workspace` first");
+    }
+    let home = |name: &str| server.data_dir.join("cli").join(name);
+    let login = |name: &str, login: &common::Login| {
+        run(
+            &home(name),
+            &["login", "--server", &server.base, "--username", &login.username],
+            Some(&format!("{}\n", login.password)),
+        )
+    };
+    login("teacher", &demo.teacher);
+    let deck = run(&home("teacher"), &["deck", "create", "--class", &world.a.class_id, "--title", "Verbs"], None)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let card = run(&home("teacher"), &["deck", "card", &deck, "--front", "to be", "--back", "ser"], None)["card"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    run(&home("teacher"), &["sync"], None);
+    for device in ["one", "two"] {
+        login(device, &demo.students[1]);
+        run(&home(device), &["sync"], None);
+    }
+    // Offline on both terminals, then sync.
+    run(&home("one"), &["study", &deck, &format!("{card}:3")], None);
+    run(&home("two"), &["study", &deck, &format!("{card}:1")], None);
+    let status = run(&home("two"), &["status"], None);
+    assert_eq!(status["status"]["pending_changes"], 2);
+    run(&home("one"), &["sync"], None);
+    run(&home("two"), &["sync"], None);
+    run(&home("teacher"), &["sync"], None);
+    let docs = run(&home("teacher"), &["docs"], None);
+    let progress =
+        docs.as_array().unwrap().iter().find(|d| d["kind"] == "progress").unwrap()["id"].as_str().unwrap().to_owned();
+    let reviews = run(&home("teacher"), &["reviews", &progress], None);
+    let ratings: BTreeSet<u64> = reviews.as_array().unwrap().iter().map(|r| r["rating"].as_u64().unwrap()).collect();
+    assert_eq!(ratings, [1, 3].into_iter().collect());
+}
+
+#[tokio::test]
+async fn students_cannot_write_content_or_others_progress_nor_read_other_classes() {
+    let server = TestServer::start().await;
+    let world = World::build(&server).await;
+    let demo = server.demo_logins();
+    let mut teacher = Device::sign_in(&server, &demo.teacher).await;
+    let deck = content::create(teacher.store(), DocKind::Deck, class(&world.a.class_id), "Numbers").unwrap();
+    let one = content::put_card(teacher.store(), deck.id, None, Some("one"), Some("uno")).unwrap();
+    teacher.sync().await;
+    let before = stored_changes(&server, deck.id).await;
+
+    let mut student = Device::sign_in(&server, &demo.students[0]).await;
+    student.sync().await;
+    content::put_card(student.store(), deck.id, Some(&one), None, Some("WRONG")).unwrap();
+    let report = student.sync().await;
+    assert_eq!(report.rejected_docs, 1);
+    let status = student.store().status().unwrap();
+    assert_eq!(status.rejected_changes, 1, "kept locally, reported");
+    assert!(status.rejections[0].1.contains("forbidden"));
+    assert_eq!(stored_changes(&server, deck.id).await, before, "nothing stored");
+
+    // Another student's progress: the id is derived from that student, the owner does not match.
+    let other = world.a.student.user.id;
+    let forged = DocMeta::progress(other, &deck);
+    let mut thief = Device::sign_in(&server, &demo.students[1]).await;
+    thief.sync().await;
+    thief
+        .store()
+        .edit(&forged, |tx| {
+            use automerge::transaction::Transactable;
+            tx.put(automerge::ROOT, "forged", true).map(|_| ())
+        })
+        .unwrap();
+    let report = thief.sync().await;
+    assert_eq!(report.rejected_docs, 1);
+    assert_eq!(stored_changes(&server, forged.id).await, (0, 0));
+
+    // A student of another class (school b) receives nothing of class a, and a teacher of
+    // school b cannot write into class a.
+    let mut b_student = Device::sign_in(&server, &world.b.student_login).await;
+    let report = b_student.sync().await;
+    assert_eq!(report.received_changes, 0);
+    assert!(b_student.store().list().unwrap().is_empty());
+    let mut b_teacher = Device::sign_in(&server, &world.b.teacher_login).await;
+    let intruder = content::create(b_teacher.store(), DocKind::Deck, class(&world.a.class_id), "Intruder").unwrap();
+    let report = b_teacher.sync().await;
+    assert_eq!(report.rejected_docs, 1);
+    assert_eq!(stored_changes(&server, intruder.id).await, (0, 0));
+    // ...and cannot add to class a's deck either.
+    b_teacher
+        .store()
+        .edit(&deck, |tx| {
+            use automerge::transaction::Transactable;
+            tx.put(automerge::ROOT, "title", "hijacked").map(|_| ())
+        })
+        .unwrap();
+    assert_eq!(b_teacher.sync().await.rejected_docs, 1);
+    assert_eq!(stored_changes(&server, deck.id).await, before);
+    // The class's own teacher still reads its deck unchanged.
+    let mut fresh = Device::sign_in(&server, &world.a.teacher_login).await;
+    fresh.sync().await;
+    assert_eq!(cards(&mut fresh, deck.id), [(one, "one".to_owned(), "uno".to_owned())].into_iter().collect());
+}
+
+async fn raw_sync(server: &TestServer, token: &str, content_type: &str, body: Vec<u8>) -> (StatusCode, Vec<u8>) {
+    let response = server
+        .http
+        .post(server.url("/api/v1/sync"))
+        .bearer_auth(token)
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    (response.status(), response.bytes().await.unwrap().to_vec())
+}
+
+fn encoded(push: Vec<DocPush>, protocol: u32) -> Vec<u8> {
+    sync::encode(&SyncRequest { protocol, cursor: 0, epoch: 0, push }).unwrap()
+}
+
+#[tokio::test]
+async fn hostile_sync_bodies_get_clear_errors_and_change_nothing() {
+    let server = TestServer::start().await;
+    let world = World::build(&server).await;
+    let demo = server.demo_logins();
+    let mut teacher = Device::sign_in(&server, &demo.teacher).await;
+    let deck = content::create(teacher.store(), DocKind::Deck, class(&world.a.class_id), "Colours").unwrap();
+    content::put_card(teacher.store(), deck.id, None, Some("red"), Some("rojo")).unwrap();
+    let other = content::create(teacher.store(), DocKind::Deck, class(&world.a.class_id), "Shapes").unwrap();
+    content::put_card(teacher.store(), other.id, None, Some("circle"), Some("círculo")).unwrap();
+    teacher.sync().await;
+    let token = teacher.client.session().unwrap().access_token.clone();
+    let snapshot = |server: &TestServer| {
+        let url = server.database_url.clone();
+        async move {
+            sqlx::any::install_default_drivers();
+            let mut db = <sqlx::AnyConnection as sqlx::Connection>::connect(&url).await.unwrap();
+            sqlx::query_scalar::<_, Vec<u8>>("SELECT hash FROM doc_changes ORDER BY seq")
+                .fetch_all(&mut db)
+                .await
+                .unwrap()
+        }
+    };
+    let before = snapshot(&server).await;
+
+    // A real change of the other deck, to smuggle under this deck's id.
+    let (_, other_doc) = teacher.store().load(other.id).unwrap().unwrap();
+    let mut foreign: Vec<Vec<u8>> =
+        other_doc.get_changes(&[]).into_iter().map(|mut c| c.bytes().into_owned()).collect();
+    let meta = teacher.store().meta(deck.id).unwrap().unwrap();
+    let mut garbage = vec![0_u8; 4096];
+    rand::RngCore::fill_bytes(&mut rand::rng(), &mut garbage);
+    let valid = encoded(Vec::new(), sync::PROTOCOL_VERSION);
+    let corrupt = encoded(
+        vec![DocPush {
+            meta: meta.clone(),
+            changes: vec![serde_bytes::ByteBuf::from(vec![0x85, 0x6f, 0x4a, 0x83, 1, 2, 3])],
+        }],
+        sync::PROTOCOL_VERSION,
+    );
+    let too_many = encoded(
+        vec![DocPush {
+            meta: meta.clone(),
+            changes: vec![serde_bytes::ByteBuf::from(vec![0_u8; 1]); sync::MAX_CHANGES_PER_ROUND + 1],
+        }],
+        sync::PROTOCOL_VERSION,
+    );
+    let cases: Vec<(&str, &str, Vec<u8>, StatusCode)> = vec![
+        ("random bytes", sync::CONTENT_TYPE, garbage, StatusCode::BAD_REQUEST),
+        ("truncated envelope", sync::CONTENT_TYPE, valid[..valid.len() - 3].to_vec(), StatusCode::BAD_REQUEST),
+        ("empty body", sync::CONTENT_TYPE, Vec::new(), StatusCode::BAD_REQUEST),
+        ("corrupt change", sync::CONTENT_TYPE, corrupt, StatusCode::BAD_REQUEST),
+        ("JSON instead of MessagePack", "application/json", b"{}".to_vec(), StatusCode::UNSUPPORTED_MEDIA_TYPE),
+        ("old protocol", sync::CONTENT_TYPE, encoded(Vec::new(), 0), StatusCode::UPGRADE_REQUIRED),
+        ("too many changes", sync::CONTENT_TYPE, too_many, StatusCode::PAYLOAD_TOO_LARGE),
+        ("oversized body", sync::CONTENT_TYPE, vec![0_u8; sync::MAX_BODY_BYTES + 1], StatusCode::PAYLOAD_TOO_LARGE),
+    ];
+    for (name, content_type, body, status) in cases {
+        let (got, answer) = raw_sync(&server, &token, content_type, body).await;
+        assert_eq!(got, status, "{name}: {}", String::from_utf8_lossy(&answer));
+        let error: serde_json::Value = serde_json::from_slice(&answer).unwrap();
+        assert!(error["error"]["code"].is_string(), "{name}: {error}");
+    }
+
+    // A change claiming another document: its history does not belong here.
+    foreign.retain(|bytes| !automerge::Change::from_bytes(bytes.clone()).unwrap().deps().is_empty());
+    let smuggle = encoded(
+        vec![DocPush { meta, changes: foreign.into_iter().map(serde_bytes::ByteBuf::from).collect() }],
+        sync::PROTOCOL_VERSION,
+    );
+    let (status, answer) = raw_sync(&server, &token, sync::CONTENT_TYPE, smuggle).await;
+    assert_eq!(status, StatusCode::OK);
+    let answer: SyncResponse = sync::decode(&answer).unwrap();
+    assert_eq!(answer.rejections.len(), 1);
+    assert_eq!(answer.rejections[0].reason, sync::RejectReason::UnknownDependencies);
+
+    // Without a token: 401. And the server still serves, with nothing stored.
+    let (status, _) =
+        raw_sync(&server, "not-a-token", sync::CONTENT_TYPE, encoded(Vec::new(), sync::PROTOCOL_VERSION)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(snapshot(&server).await, before, "stored documents unchanged");
+    assert_eq!(teacher.sync().await.offline, false);
+}
+
+#[tokio::test]
+async fn a_student_enrolled_later_receives_the_class_history_and_offline_is_not_an_error() {
+    let server = TestServer::start().await;
+    let world = World::build(&server).await;
+    let demo = server.demo_logins();
+    let mut teacher = Device::sign_in(&server, &demo.teacher).await;
+    let deck = content::create(teacher.store(), DocKind::Deck, class(&world.a.class_id), "Late").unwrap();
+    content::put_card(teacher.store(), deck.id, None, Some("early"), Some("temprano")).unwrap();
+    teacher.sync().await;
+
+    // A new student, synced (nothing to see), then enrolled: the next sync brings the history.
+    let (_, login) =
+        common::create_login(&server, &world.a.edu_admin.access_token, &world.a.school_id, "late.student", "student")
+            .await;
+    let mut late = Device::sign_in(&server, &login).await;
+    assert_eq!(late.sync().await.received_changes, 0);
+    let members = format!("/api/v1/classes/{}/members", world.a.class_id);
+    let user = late.client.user().unwrap().id;
+    let (status, _) = server
+        .post(&members, Some(&world.a.edu_admin.access_token), serde_json::json!({"user_id": user, "role": "student"}))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    late.sync().await;
+    assert_eq!(late.store().list().unwrap().iter().map(|d| d.title.clone()).collect::<Vec<_>>(), ["Late"]);
+
+    // Offline: work is queued and kept; a later sync delivers it.
+    let mut offline = Device::sign_in(&server, &demo.teacher).await;
+    offline.sync().await;
+    content::put_card(offline.store(), deck.id, None, Some("offline"), Some("sin conexión")).unwrap();
+    let session = offline.client.session().unwrap().clone();
+    let mut unplugged = session.clone();
+    unplugged.server = "http://127.0.0.1:9".to_owned();
+    tallschool_client::session::save(&offline.dir, &unplugged).unwrap();
+    let mut offline = offline.restart();
+    let report = offline.sync().await;
+    assert!(report.offline);
+    assert_eq!(report.pending_after, 1);
+    tallschool_client::session::save(&offline.dir, &session).unwrap();
+    let mut offline = offline.restart();
+    let report = offline.sync().await;
+    assert!(!report.offline);
+    assert_eq!(report.pending_after, 0);
+    teacher.sync().await;
+    assert_eq!(cards(&mut teacher, deck.id).len(), 2);
+}
+
+#[tokio::test]
+async fn compaction_snapshots_serve_new_devices_the_same_document() {
+    let server = TestServer::start().await;
+    let world = World::build(&server).await;
+    let demo = server.demo_logins();
+    let mut teacher = Device::sign_in(&server, &demo.teacher).await;
+    let deck = content::create(teacher.store(), DocKind::Deck, class(&world.a.class_id), "Long").unwrap();
+    for i in 0..30 {
+        content::put_card(teacher.store(), deck.id, None, Some(&format!("front {i}")), Some(&format!("back {i}")))
+            .unwrap();
+    }
+    teacher.sync().await;
+    let (status, report) =
+        server.post("/api/v1/admin/compaction", Some(&world.tech.access_token), serde_json::json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert!(report["compacted"].as_u64().unwrap() >= 1);
+    // After the snapshot, one more edit.
+    content::put_card(teacher.store(), deck.id, None, Some("last"), Some("último")).unwrap();
+    teacher.sync().await;
+    let mut fresh = Device::sign_in(&server, &demo.students[2]).await;
+    let report = fresh.sync().await;
+    assert!(report.received_changes < 10, "a snapshot, not 32 changes: {report:?}");
+    assert_eq!(cards(&mut fresh, deck.id), cards(&mut teacher, deck.id));
+    assert_eq!(heads(&mut fresh, deck.id), heads(&mut teacher, deck.id));
+    // Students may not run it.
+    let (status, _) =
+        server.post("/api/v1/admin/compaction", Some(&world.a.student.access_token), serde_json::json!({})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}

@@ -363,7 +363,7 @@ async fn hostile_sync_bodies_get_clear_errors_and_change_nothing() {
         raw_sync(&server, "not-a-token", sync::CONTENT_TYPE, encoded(Vec::new(), sync::PROTOCOL_VERSION)).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(snapshot(&server).await, before, "stored documents unchanged");
-    assert_eq!(teacher.sync().await.offline, false);
+    assert!(!teacher.sync().await.offline);
 }
 
 #[tokio::test]

@@ -33,6 +33,8 @@ CREATE TABLE IF NOT EXISTS docs (
     owner_id    TEXT,
     subject_id  TEXT,
     snapshot    BLOB NOT NULL,
+    -- bumped on every write, so that an in-memory copy knows when it is stale
+    version     INTEGER NOT NULL DEFAULT 0,
     -- materialized for listing without opening the document
     title       TEXT NOT NULL DEFAULT '',
     items       INTEGER NOT NULL DEFAULT 0,
@@ -68,6 +70,9 @@ pub struct Store {
     conn: Connection,
     dir: PathBuf,
     actor: ActorId,
+    /// Documents as last loaded or written by this store, with the `version` they were at;
+    /// reused while the stored version is unchanged (another process may write too).
+    open: HashMap<DocId, (i64, Automerge)>,
 }
 
 /// What `status` shows.
@@ -137,7 +142,7 @@ impl Store {
                 actor
             }
         };
-        Ok(Store { conn, dir: dir.to_owned(), actor })
+        Ok(Store { conn, dir: dir.to_owned(), actor, open: HashMap::new() })
     }
 
     pub fn dir(&self) -> &Path {
@@ -170,9 +175,12 @@ impl Store {
     }
 
     /// The document as this device has it.
-    pub fn load(&self, id: DocId) -> Result<Option<(DocMeta, Automerge)>> {
+    pub fn load(&mut self, id: DocId) -> Result<Option<(DocMeta, Automerge)>> {
         let Some(meta) = self.meta(id)? else { return Ok(None) };
-        let doc = load_doc(&self.conn, id)?;
+        let doc = take_doc(&self.conn, &mut self.open, id)?;
+        let version: i64 =
+            self.conn.query_row("SELECT version FROM docs WHERE id = ?1", [id.to_string()], |row| row.get(0))?;
+        self.open.insert(id, (version, doc.clone()));
         Ok(Some((meta, doc)))
     }
 
@@ -214,7 +222,7 @@ impl Store {
             Some(stored) if &stored != meta => {
                 return Err(ClientError::Invalid(format!("document {} exists with other metadata", meta.id)));
             }
-            Some(_) => load_doc(&tx, meta.id)?,
+            Some(_) => take_doc(&tx, &mut self.open, meta.id)?,
             None => {
                 let doc = genesis(meta.id, meta.kind)?;
                 insert_doc(&tx, meta, &doc, at)?;
@@ -239,7 +247,9 @@ impl Store {
         queue(&tx, meta.id, change.hash(), &bytes, at)?;
         materialize(&tx, meta, &doc, at)?;
         maybe_snapshot(&tx, meta.id, &doc)?;
+        let version = bump_version(&tx, meta.id)?;
         tx.commit()?;
+        self.open.insert(meta.id, (version, doc));
         Ok(Some(change.hash()))
     }
 
@@ -276,6 +286,7 @@ impl Store {
         let at = now();
         let mut applied = Applied::default();
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut touched = Vec::new();
         for ack in &response.acks {
             for hash in &ack.hashes {
                 applied.acked += u64::try_from(tx.execute(
@@ -303,7 +314,7 @@ impl Store {
             let meta = &update.meta;
             meta.check().map_err(|e| ClientError::Protocol(format!("server sent invalid metadata: {e}")))?;
             let mut doc = match meta_in(&tx, meta.id)? {
-                Some(_) => load_doc(&tx, meta.id)?,
+                Some(_) => take_doc(&tx, &mut self.open, meta.id)?,
                 None => {
                     let doc = genesis(meta.id, meta.kind)?;
                     insert_doc(&tx, meta, &doc, at)?;
@@ -319,11 +330,15 @@ impl Store {
             }
             materialize(&tx, meta, &doc, at)?;
             maybe_snapshot(&tx, meta.id, &doc)?;
+            touched.push((meta.id, bump_version(&tx, meta.id)?, doc));
         }
         kv_set(&tx, "cursor", &response.cursor.to_string())?;
         kv_set(&tx, "epoch", &response.epoch.to_string())?;
         kv_set(&tx, "last_sync_at", &at.to_string())?;
         tx.commit()?;
+        for (id, version, doc) in touched {
+            self.open.insert(id, (version, doc));
+        }
         Ok(applied)
     }
 
@@ -357,7 +372,8 @@ impl Store {
     }
 
     /// Forget the account's documents and position (sign-out on a shared device).
-    pub fn forget_everything(&self) -> Result<()> {
+    pub fn forget_everything(&mut self) -> Result<()> {
+        self.open.clear();
         self.conn.execute_batch(
             "DELETE FROM outbox; DELETE FROM doc_chunks; DELETE FROM rejections; DELETE FROM docs; \
              DELETE FROM kv WHERE key IN ('cursor', 'epoch', 'last_sync_at');",
@@ -410,6 +426,24 @@ fn meta_in(conn: &Connection, id: DocId) -> Result<Option<DocMeta>> {
     )
     .optional()?
     .transpose()
+}
+
+/// The document, taken out of the in-memory copies if current, else loaded from disk. Callers
+/// that change it put it back after their transaction commits.
+fn take_doc(conn: &Connection, open: &mut HashMap<DocId, (i64, Automerge)>, id: DocId) -> Result<Automerge> {
+    let version: i64 = conn.query_row("SELECT version FROM docs WHERE id = ?1", [id.to_string()], |row| row.get(0))?;
+    match open.remove(&id) {
+        Some((cached, doc)) if cached == version => Ok(doc),
+        _ => load_doc(conn, id),
+    }
+}
+
+fn bump_version(conn: &Connection, id: DocId) -> Result<i64> {
+    Ok(conn.query_row(
+        "UPDATE docs SET version = version + 1 WHERE id = ?1 RETURNING version",
+        [id.to_string()],
+        |row| row.get(0),
+    )?)
 }
 
 fn load_doc(conn: &Connection, id: DocId) -> Result<Automerge> {

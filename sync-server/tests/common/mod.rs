@@ -138,6 +138,12 @@ impl TestServer {
         Self::launch(data_dir, url, backend, extra)
     }
 
+    /// SIGKILL the server, as a crash or power cut would.
+    pub fn kill(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
+
     pub fn demo_logins(&self) -> DemoLogins {
         let text = std::fs::read_to_string(self.data_dir.join("demo-logins.json")).unwrap();
         serde_json::from_str(&text).unwrap()

@@ -8,6 +8,7 @@ pub mod error;
 pub mod events;
 pub mod ids;
 pub mod policy;
+pub mod reviews;
 pub mod role;
 pub mod sync;
 

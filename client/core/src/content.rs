@@ -73,7 +73,7 @@ pub fn put_card(
     if meta.kind != DocKind::Deck {
         return Err(ClientError::Invalid(format!("{deck} is not a deck")));
     }
-    let card_id = card.map(str::to_owned).unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let card_id = card.map(str::to_owned).unwrap_or_else(short_id);
     store.edit(&meta, |tx| {
         let cards = child_in(tx, "cards")?;
         let card = match tx.get(&cards, card_id.as_str())? {
@@ -116,15 +116,7 @@ pub fn add_question(store: &mut Store, test: DocId, at_secs: u32, prompt: &str) 
     Ok(id)
 }
 
-/// One answer to one card.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Review {
-    pub card: String,
-    /// 1 again, 2 hard, 3 good, 4 easy.
-    pub rating: u8,
-    /// Unix seconds.
-    pub at: i64,
-}
+pub use tallschool_shared::reviews::Review;
 
 /// Record a study session: all its reviews become one value under a fresh session id in the
 /// student's progress document for `subject`, so merging devices is a set union.
@@ -133,12 +125,11 @@ pub fn record_session(store: &mut Store, student: UserId, subject: DocId, review
     if !subject_meta.kind.is_content() {
         return Err(ClientError::Invalid(format!("{subject} is not a deck, text or video test")));
     }
-    if reviews.iter().any(|r| !(1..=4).contains(&r.rating)) {
-        return Err(ClientError::Invalid("ratings are 1 (again) to 4 (easy)".to_owned()));
-    }
+    let mut ordered = reviews.to_vec();
+    ordered.sort_by_key(|review| review.at);
+    let packed = tallschool_shared::reviews::pack(&ordered).map_err(|e| ClientError::Invalid(e.to_string()))?;
     let meta = DocMeta::progress(student, &subject_meta);
-    let session = uuid::Uuid::new_v4().to_string();
-    let packed = serde_json::to_vec(reviews).map_err(|e| ClientError::Invalid(e.to_string()))?;
+    let session = short_id();
     store.edit(&meta, |tx| {
         let sessions = child_in(tx, "reviews")?;
         tx.put(&sessions, session.as_str(), ScalarValue::Bytes(packed)).map(|_| ())
@@ -166,6 +157,15 @@ pub fn reviews(doc: &Automerge) -> Vec<Review> {
 /// The document as JSON, for `tallschool show` and tests.
 pub fn to_json(doc: &Automerge) -> serde_json::Value {
     serde_json::to_value(automerge::AutoSerde::from(doc)).unwrap_or(serde_json::Value::Null)
+}
+
+/// A short random id (12 characters, 72 bits) for cards and study sessions: unique within a
+/// document for all practical purposes, and a fraction of a UUID's bytes in every review.
+pub fn short_id() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_";
+    let mut rng = rand::rng();
+    (0..12).map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())])).collect()
 }
 
 fn existing(store: &Store, id: DocId) -> Result<DocMeta> {

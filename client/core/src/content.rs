@@ -144,7 +144,7 @@ pub fn reviews(doc: &Automerge) -> Vec<Review> {
         .map_range(&sessions, ..)
         .filter_map(|item| match item.value {
             automerge::ValueRef::Scalar(automerge::ScalarValueRef::Bytes(bytes)) => {
-                serde_json::from_slice::<Vec<Review>>(&bytes).ok()
+                tallschool_shared::reviews::unpack(&bytes).ok()
             }
             _ => None,
         })

@@ -42,6 +42,16 @@ pub async fn authorize(
     }
 }
 
+/// For actions on the caller's own account: the policy needs no database facts.
+pub fn authorize_caller(actor: &AuthUser, action: Action) -> Result<(), ApiError> {
+    let relation = Relation { is_self: true, same_school: true, ..Relation::default() };
+    match policy::decide(action, actor.role, &relation) {
+        Decision::Allow => Ok(()),
+        Decision::Forbidden => Err(ApiError::Forbidden),
+        Decision::Hidden => Err(ApiError::NotFound),
+    }
+}
+
 async fn relate(
     conn: &mut Conn,
     actor: &AuthUser,

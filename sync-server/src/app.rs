@@ -46,6 +46,7 @@ pub struct AppState {
     pub vault: Arc<PiiVault>,
     pub limits: AuthLimits,
     pub settings: Arc<Settings>,
+    pub hot: Arc<crate::hot::HotCache>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -93,6 +94,7 @@ impl AppState {
             vault: Arc::new(PiiVault::new(pii_key)),
             limits: AuthLimits::new(&settings),
             settings: Arc::new(settings),
+            hot: Arc::default(),
         })
     }
 }

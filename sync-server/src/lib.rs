@@ -13,6 +13,7 @@ pub mod directory;
 pub mod documents;
 pub mod error;
 pub mod events;
+pub mod hot;
 pub mod http;
 pub mod keys;
 pub mod pii;

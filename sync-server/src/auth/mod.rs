@@ -41,8 +41,11 @@ impl FromRequestParts<AppState> for AuthUser {
             return Err(ApiError::Unauthorized);
         }
         let claims = state.tokens.verify(token.trim())?;
+        if let Some(cached) = state.hot.session(claims.sid).filter(|c| c.user.id == claims.sub) {
+            return if crate::clock::now() < cached.expires_at { Ok(cached.user) } else { Err(ApiError::Unauthorized) };
+        }
         let row = sqlx::query(
-            "SELECT u.username, u.role, u.school_id, u.status, s.revoked_at, s.expires_at \
+            "SELECT u.username, u.role, u.school_id, u.status, u.access_epoch, s.revoked_at, s.expires_at \
              FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1 AND s.user_id = $2",
         )
         .bind(claims.sid.to_string())
@@ -57,13 +60,18 @@ impl FromRequestParts<AppState> for AuthUser {
             return Err(ApiError::Unauthorized);
         }
         let role: String = col(&row, "role")?;
-        Ok(AuthUser {
+        let user = AuthUser {
             id: claims.sub,
             username: col(&row, "username")?,
             role: role.parse().map_err(|_| ApiError::Internal("stored role unknown".to_owned()))?,
             school_id: opt_id_col(&row, "school_id")?,
             session_id: claims.sid,
-        })
+        };
+        let epoch: i64 = col(&row, "access_epoch")?;
+        let cached =
+            crate::hot::CachedSession { user: user.clone(), expires_at, epoch: u64::try_from(epoch).unwrap_or(0) };
+        state.hot.remember_session(claims.sid, cached);
+        Ok(user)
     }
 }
 

@@ -89,6 +89,7 @@ async fn logout(State(state): State<AppState>, actor: AuthUser) -> ApiResult<Sta
     let mut conn = state.db.pool.acquire().await?;
     authorize(&mut conn, &actor, Action::Logout, TargetRef::Caller).await?;
     sessions::revoke(&mut conn, actor.session_id, "logout", clock::now()).await?;
+    state.hot.forget_sessions();
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -127,6 +128,7 @@ async fn revoke_session(
         return Err(ApiError::NotFound);
     }
     sessions::revoke(&mut conn, session, "signed_out_by_user", clock::now()).await?;
+    state.hot.forget_sessions();
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -158,5 +160,6 @@ async fn change_password(
         sessions::revoke_all(&mut tx, user.id, Some(actor.session_id), "password_changed", now).await?;
     }
     tx.commit().await?;
+    state.hot.forget_sessions();
     Ok(StatusCode::NO_CONTENT)
 }

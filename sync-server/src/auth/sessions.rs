@@ -255,6 +255,7 @@ async fn revoke_for_reuse(state: &AppState, used: &TokenRow, now: i64) -> Result
         tracing::warn!(user_id = %used.user_id, session_id = %used.session_id, "refresh token reuse detected; session revoked");
     }
     tx.commit().await?;
+    state.hot.forget_sessions();
     Ok(())
 }
 

@@ -192,6 +192,7 @@ async fn update_user(
     }
     let updated = users::find(&mut tx, user.id).await?.ok_or(ApiError::NotFound)?;
     tx.commit().await?;
+    state.hot.forget_sessions();
     Ok(Json(updated.view()))
 }
 
@@ -313,6 +314,7 @@ async fn add_member(
         )));
     }
     classes::upsert_member(&mut conn, class, request.user_id, request.role, clock::now()).await?;
+    state.hot.forget_sessions();
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -329,6 +331,7 @@ async fn remove_member(
     if !classes::remove_member(&mut conn, class, user).await? {
         return Err(ApiError::NotFound);
     }
+    state.hot.forget_sessions();
     Ok(StatusCode::NO_CONTENT)
 }
 

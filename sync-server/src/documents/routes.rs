@@ -13,7 +13,7 @@ use utoipa_axum::routes;
 
 use super::compaction;
 use super::store::{self, ParsedPush};
-use crate::access::{TargetRef, authorize};
+use crate::access::{TargetRef, authorize, authorize_caller};
 use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::clock;
@@ -45,10 +45,7 @@ async fn sync_round(
     if !content_type.starts_with(sync::CONTENT_TYPE) {
         return Err(ApiError::UnsupportedMediaType);
     }
-    {
-        let mut conn = state.db.pool.acquire().await?;
-        authorize(&mut conn, &actor, Action::Sync, TargetRef::Caller).await?;
-    }
+    authorize_caller(&actor, Action::Sync)?;
     let request: SyncRequest = sync::decode(&body).map_err(|e| ApiError::InvalidBody(e.to_string()))?;
     if request.protocol != PROTOCOL_VERSION {
         return Err(ApiError::UpgradeRequired(format!(
@@ -73,7 +70,10 @@ async fn sync_round(
     }
     tracing::info!(user_id = %actor.id, docs = pushes.len(), changes = total, cursor = request.cursor, "sync round");
     let pushed = store::push(&state.db, &actor, pushes, clock::now()).await?;
-    let pulled = store::pull(&state.db, &actor, request.cursor, request.epoch).await?;
+    if !pushed.acks.is_empty() {
+        state.hot.forget_latest_seq();
+    }
+    let pulled = store::pull(&state.db, &state.hot, &actor, request.cursor, request.epoch).await?;
     let response = SyncResponse {
         acks: pushed.acks,
         rejections: pushed.rejections,

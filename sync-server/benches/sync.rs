@@ -151,7 +151,7 @@ fn automerge_sync(client: &Automerge, server: &Automerge) -> (usize, usize) {
 fn document_rows(rows: &mut Vec<Row>) {
     let cards = card_ids(150);
     let id = DocId(uuid::Uuid::new_v4());
-    let (_, mut ours) = packed_progress(id, 1, &cards);
+    let (_, ours) = packed_progress(id, 1, &cards);
     let (_, mut per_review) = naive_progress(id, 1, &cards, true);
     let (_, mut per_session) = naive_progress(id, 1, &cards, false);
     let meta = DocMeta {
@@ -161,13 +161,15 @@ fn document_rows(rows: &mut Vec<Row>) {
         owner_id: Some(UserId(uuid::Uuid::new_v4())),
         subject_id: Some(DocId(uuid::Uuid::new_v4())),
     };
-    let wire = sync::encode(&SyncRequest {
-        protocol: PROTOCOL_VERSION,
-        cursor: 1_000_000,
-        epoch: 3,
-        push: vec![DocPush { meta, changes: ours.iter_mut().map(|c| ByteBuf::from(c.bytes().into_owned())).collect() }],
-    })
-    .unwrap()
+    let wire = gzip(
+        &sync::encode(&SyncRequest {
+            protocol: PROTOCOL_VERSION,
+            cursor: 1_000_000,
+            epoch: 3,
+            push: vec![DocPush { meta, changes: ours.iter().map(|c| ByteBuf::from(c.raw_bytes().to_vec())).collect() }],
+        })
+        .unwrap(),
+    )
     .len();
     let per = |b: usize| format!("{b} B ({:.1} B/review)", b as f64 / REVIEWS_PER_DAY as f64);
     rows.push(row(
@@ -283,32 +285,48 @@ async fn cast(state: &AppState, n: usize) -> Cast {
     Cast { class, teacher, students: accounts }
 }
 
+/// One round as the app sends it (gzip both ways); sizes are bytes on the wire.
 async fn round(
     http: &reqwest::Client,
     base: &str,
     token: &str,
     request: &SyncRequest,
 ) -> (SyncResponse, usize, usize, Duration) {
-    let body = sync::encode(request).unwrap();
-    let sent = body.len();
+    use std::io::Read;
     let start = Instant::now();
+    let body = gzip(&sync::encode(request).unwrap());
+    let sent = body.len();
     let response = http
         .post(format!("{base}/api/v1/sync"))
         .bearer_auth(token)
         .header("content-type", sync::CONTENT_TYPE)
+        .header("content-encoding", "gzip")
+        .header("accept-encoding", "gzip")
         .body(body)
         .send()
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
-    let bytes = response.bytes().await.unwrap();
+    let gzipped = response.headers().get("content-encoding").is_some_and(|v| v == "gzip");
+    let wire = response.bytes().await.unwrap();
+    let mut bytes = Vec::new();
+    if gzipped {
+        flate2::read::GzDecoder::new(&wire[..]).read_to_end(&mut bytes).unwrap();
+    } else {
+        bytes = wire.to_vec();
+    }
     let elapsed = start.elapsed();
-    (sync::decode(&bytes).unwrap(), sent, bytes.len(), elapsed)
+    (sync::decode(&bytes).unwrap(), sent, wire.len(), elapsed)
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    tallschool_client::api::gzip(bytes).map_err(|_| "gzip").unwrap()
 }
 
 async fn server_rows(rows: &mut Vec<Row>, database_url: String, label: &str, raw_floor: bool) {
     let (base, state, handle) = server(database_url, label).await;
-    let http = reqwest::Client::builder().pool_max_idle_per_host(64).build().unwrap();
+    // Decompression by hand, to count the bytes on the wire.
+    let http = reqwest::Client::builder().pool_max_idle_per_host(64).no_gzip().build().unwrap();
     let cast = cast(&state, STUDENTS).await;
     let cards = card_ids(150);
 
@@ -430,14 +448,14 @@ async fn server_rows(rows: &mut Vec<Row>, database_url: String, label: &str, raw
         let (doc, _) = packed_progress(meta.id, 0, &cards);
         doc
     };
-    let (week_doc, mut week) = packed_progress(meta.id, 7, &cards);
+    let (week_doc, week) = packed_progress(meta.id, 7, &cards);
     let week_request = SyncRequest {
         protocol: PROTOCOL_VERSION,
         cursor,
         epoch,
         push: vec![DocPush {
             meta: meta.clone(),
-            changes: week.iter_mut().map(|c| ByteBuf::from(c.bytes().into_owned())).collect(),
+            changes: week.iter().map(|c| ByteBuf::from(c.raw_bytes().to_vec())).collect(),
         }],
     };
     let (response, sent, received, latency) = round(&http, &base, &token, &week_request).await;

@@ -159,6 +159,9 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
         // Outermost last: request id → trace → JSON errors → panic guard → body cap.
         .layer(axum::middleware::from_fn(http::cap_body))
+        // Outside the cap, so that the cap counts decompressed bytes (no zip bombs).
+        .layer(tower_http::decompression::RequestDecompressionLayer::new())
+        .layer(tower_http::compression::CompressionLayer::new())
         .layer(CatchPanicLayer::custom(http::panic_response))
         .layer(axum::middleware::from_fn(http::json_errors))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {

@@ -358,6 +358,19 @@ async fn hostile_sync_bodies_get_clear_errors_and_change_nothing() {
     assert_eq!(answer.rejections.len(), 1);
     assert_eq!(answer.rejections[0].reason, sync::RejectReason::UnknownDependencies);
 
+    // A body that claims gzip but is not.
+    let response = server
+        .http
+        .post(server.url("/api/v1/sync"))
+        .bearer_auth(&token)
+        .header("content-type", sync::CONTENT_TYPE)
+        .header("content-encoding", "gzip")
+        .body(b"definitely not gzip".to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+
     // Without a token: 401. And the server still serves, with nothing stored.
     let (status, _) =
         raw_sync(&server, "not-a-token", sync::CONTENT_TYPE, encoded(Vec::new(), sync::PROTOCOL_VERSION)).await;

@@ -77,7 +77,8 @@ impl Api {
             .post(format!("{}/api/v1/sync", self.server))
             .bearer_auth(access_token)
             .header(reqwest::header::CONTENT_TYPE, sync::CONTENT_TYPE)
-            .body(body)
+            .header(reqwest::header::CONTENT_ENCODING, "gzip")
+            .body(gzip(&body)?)
             .send()
             .await
             .map_err(offline)?;
@@ -91,6 +92,18 @@ impl Api {
             _ => Err(Failure::Other(error_of(response).await)),
         }
     }
+}
+
+/// Sync bodies carry uncompressed automerge changes, gzip-ed together: study sessions repeat
+/// the same card ids, which compress across changes (answers come back gzip-ed too).
+pub fn gzip(bytes: &[u8]) -> std::result::Result<Vec<u8>, Failure> {
+    use std::io::Write;
+    let mut encoder =
+        flate2::write::GzEncoder::new(Vec::with_capacity(bytes.len() / 3), flate2::Compression::default());
+    encoder
+        .write_all(bytes)
+        .and_then(|()| encoder.finish())
+        .map_err(|e| Failure::Other(ClientError::Invalid(format!("gzip: {e}"))))
 }
 
 fn busy(status: StatusCode) -> bool {

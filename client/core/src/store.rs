@@ -226,8 +226,8 @@ impl Store {
             None => {
                 let doc = genesis(meta.id, meta.kind)?;
                 insert_doc(&tx, meta, &doc, at)?;
-                for mut change in doc.get_changes(&[]) {
-                    queue(&tx, meta.id, change.hash(), &change.bytes(), at)?;
+                for change in doc.get_changes(&[]) {
+                    queue(&tx, meta.id, change.hash(), change.raw_bytes(), at)?;
                 }
                 doc
             }
@@ -239,10 +239,10 @@ impl Store {
             tx.commit()?;
             return Ok(None);
         }
-        let Some(mut change) = doc.get_last_local_change() else {
+        let Some(change) = doc.get_last_local_change() else {
             return Err(ClientError::Invalid("the edit made no change".to_owned()));
         };
-        let bytes = change.bytes().into_owned();
+        let bytes = change.raw_bytes().to_vec();
         append_chunk(&tx, meta.id, &bytes)?;
         queue(&tx, meta.id, change.hash(), &bytes, at)?;
         materialize(&tx, meta, &doc, at)?;

@@ -454,3 +454,32 @@ async fn compaction_snapshots_serve_new_devices_the_same_document() {
         server.post("/api/v1/admin/compaction", Some(&world.a.student.access_token), serde_json::json!({})).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn the_client_backs_off_when_the_server_says_429_and_then_succeeds() {
+    let server = TestServer::start_with(&[
+        "--access-token-ttl-secs",
+        "1",
+        "--client-ip-burst",
+        "2",
+        "--client-ip-refill-millis",
+        "1500",
+    ])
+    .await;
+    let demo = server.demo_logins();
+    let mut device = Device::sign_in(&server, &demo.teacher).await;
+    // Empty the address's bucket, then let the access token expire.
+    let (status, _) = server.try_login(&demo.teacher.username, "wrong").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = server.refresh("not-a-token").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "the bucket is empty");
+    let token = device.client.session().unwrap().access_token.clone();
+    common::eventually("the access token to expire", || async {
+        server.get("/api/v1/me", &token).await.0 == StatusCode::UNAUTHORIZED
+    })
+    .await;
+    // The sync needs a refresh, the refresh is rate-limited: the client waits and retries.
+    let report = device.sync().await;
+    assert!(!report.offline, "{report:?}");
+    assert_ne!(device.client.session().unwrap().access_token, token, "refreshed after backing off");
+}

@@ -15,7 +15,7 @@ use automerge::{ActorId, Automerge, AutomergeError, ChangeHash};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde_bytes::ByteBuf;
 use tallschool_shared::docs::{DocKind, DocMeta, genesis};
-use tallschool_shared::sync::{DocPush, DocRejection, SyncResponse};
+use tallschool_shared::sync::{ACK_PREFIX, DocPush, DocRejection, SyncResponse};
 use tallschool_shared::{ClassId, DocId, UserId};
 
 use crate::content;
@@ -288,10 +288,13 @@ impl Store {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut touched = Vec::new();
         for ack in &response.acks {
-            for hash in &ack.hashes {
+            // Acknowledged by hash prefix; a prefix shorter than the protocol's could match
+            // changes the server never saw, so it is ignored.
+            for hash in ack.hashes.iter().filter(|h| (ACK_PREFIX..=32).contains(&h.len())) {
                 applied.acked += u64::try_from(tx.execute(
-                    "UPDATE outbox SET state = 'acked' WHERE doc_id = ?1 AND hash = ?2 AND state = 'pending'",
-                    params![ack.doc.to_string(), hash.as_slice()],
+                    "UPDATE outbox SET state = 'acked' \
+                     WHERE doc_id = ?1 AND substr(hash, 1, ?3) = ?2 AND state = 'pending'",
+                    params![ack.doc.to_string(), hash.as_slice(), i64::try_from(hash.len()).unwrap_or(32)],
                 )?)
                 .unwrap_or(0);
             }

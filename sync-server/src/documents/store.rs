@@ -9,7 +9,7 @@ use automerge::{Change, ChangeHash};
 use serde_bytes::ByteBuf;
 use tallschool_shared::docs::{DocKind, DocMeta, genesis_hash};
 use tallschool_shared::policy::{Relation, doc_access};
-use tallschool_shared::sync::{DocAck, DocRejection, DocUpdate, MAX_DOC_BYTES, PAGE_BYTES, RejectReason};
+use tallschool_shared::sync::{ACK_PREFIX, DocAck, DocRejection, DocUpdate, MAX_DOC_BYTES, PAGE_BYTES, RejectReason};
 use tallschool_shared::{ClassRole, DocId, Role};
 
 use crate::auth::AuthUser;
@@ -212,7 +212,7 @@ async fn store_changes(
             count += 1;
             bytes += i64::try_from(raw.len()).unwrap_or(i64::MAX);
         }
-        hashes.push(ByteBuf::from(change.hash().0.to_vec()));
+        hashes.push(ByteBuf::from(change.hash().0[..ACK_PREFIX].to_vec()));
     }
     if count > 0 {
         sqlx::query(

@@ -146,3 +146,11 @@ impl From<tokio::task::JoinError> for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// Map a database error, giving a unique-key violation a message that says what is taken.
+pub fn conflict_as(message: &'static str) -> impl Fn(sqlx::Error) -> ApiError {
+    move |error| match ApiError::from(error) {
+        ApiError::Conflict(_) => ApiError::Conflict(message.to_owned()),
+        other => other,
+    }
+}

@@ -22,6 +22,8 @@ const BUSY_TRIES: u32 = 5;
 pub struct Client {
     pub store: Store,
     session: Option<Session>,
+    /// Kept between rounds so that connections (and TLS setup) are reused.
+    api: Option<Api>,
 }
 
 /// What a `sync` did.
@@ -49,7 +51,7 @@ impl Client {
     pub fn open(dir: &Path) -> Result<Client> {
         let store = Store::open(dir)?;
         let session = session::load(dir)?;
-        Ok(Client { store, session })
+        Ok(Client { store, session, api: None })
     }
 
     pub fn session(&self) -> Option<&Session> {
@@ -86,12 +88,14 @@ impl Client {
         session::save(self.store.dir(), &session)?;
         let user = session.user.clone();
         self.session = Some(session);
+        self.api = Some(api);
         Ok(user)
     }
 
     /// Forget the tokens (the server session ends when it is next seen, or by expiry).
     pub fn logout(&mut self) -> Result<()> {
         self.session = None;
+        self.api = None;
         session::clear(self.store.dir())
     }
 
@@ -110,7 +114,14 @@ impl Client {
         let mut refreshed = false;
         loop {
             let session = self.session.as_ref().ok_or(ClientError::NotSignedIn)?;
-            let api = Api::new(&session.server)?;
+            let api = match &self.api {
+                Some(api) if api.server() == session.server.trim_end_matches('/') => api.clone(),
+                _ => {
+                    let api = Api::new(&session.server)?;
+                    self.api = Some(api.clone());
+                    api
+                }
+            };
             match api.sync(&session.access_token, body.clone()).await {
                 Ok(response) => return Ok(response),
                 Err(Failure::Unauthorized) if !refreshed => {

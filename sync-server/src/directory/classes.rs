@@ -4,14 +4,7 @@ use tallschool_shared::api::{ClassView, CohortView, MemberView};
 use tallschool_shared::{ClassId, ClassRole, CohortId, SchoolId, UserId};
 
 use crate::db::{AnyRow, Conn, col, id_col, opt_id_col};
-use crate::error::ApiError;
-
-fn conflict_as(message: &'static str) -> impl Fn(sqlx::Error) -> ApiError {
-    move |error| match ApiError::from(error) {
-        ApiError::Conflict(_) => ApiError::Conflict(message.to_owned()),
-        other => other,
-    }
-}
+use crate::error::{ApiError, conflict_as};
 
 fn class_from_row(row: &AnyRow) -> Result<ClassView, ApiError> {
     Ok(ClassView {

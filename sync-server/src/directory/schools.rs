@@ -4,7 +4,7 @@ use tallschool_shared::SchoolId;
 use tallschool_shared::api::SchoolView;
 
 use crate::db::{AnyRow, Conn, col, id_col};
-use crate::error::ApiError;
+use crate::error::{ApiError, conflict_as};
 
 fn from_row(row: &AnyRow) -> Result<SchoolView, ApiError> {
     Ok(SchoolView { id: id_col(row, "id")?, name: col(row, "name")? })
@@ -18,10 +18,7 @@ pub async fn insert(conn: &mut Conn, name: &str, now: i64) -> Result<SchoolView,
         .bind(now)
         .execute(&mut *conn)
         .await
-        .map_err(|error| match ApiError::from(error) {
-            ApiError::Conflict(_) => ApiError::Conflict("a school with that name exists".to_owned()),
-            other => other,
-        })?;
+        .map_err(conflict_as("a school with that name exists"))?;
     Ok(school)
 }
 

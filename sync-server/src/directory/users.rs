@@ -6,7 +6,7 @@ use tallschool_shared::events::UserEvent;
 use tallschool_shared::{Role, SchoolId, UserId, UserStatus};
 
 use crate::db::{AnyRow, Conn, col, id_col, opt_id_col};
-use crate::error::ApiError;
+use crate::error::{ApiError, conflict_as};
 use crate::events;
 
 #[derive(Clone, Debug)]
@@ -95,10 +95,7 @@ pub async fn insert(
     .bind(now)
     .execute(&mut *conn)
     .await
-    .map_err(|error| match ApiError::from(error) {
-        ApiError::Conflict(_) => ApiError::Conflict("that username is taken".to_owned()),
-        other => other,
-    })?;
+    .map_err(conflict_as("that username is taken"))?;
     let event = UserEvent::Created { user_id: record.id, school_id, role, actor_id: actor };
     events::publish(conn, &event, now).await?;
     Ok(record)

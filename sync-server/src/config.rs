@@ -80,6 +80,12 @@ pub struct Cli {
     /// A document is compacted once it has this many changes since its last snapshot.
     #[arg(long, env = "TALLSCHOOL_COMPACTION_MIN_CHANGES")]
     pub compaction_min_changes: Option<i64>,
+    /// Largest stored size of one document's changes (422 beyond).
+    #[arg(long, env = "TALLSCHOOL_MAX_DOC_BYTES")]
+    pub max_doc_bytes: Option<u64>,
+    /// Most changes in one sync answer; more wait for the next round (`has_more`).
+    #[arg(long, env = "TALLSCHOOL_SYNC_PAGE_CHANGES")]
+    pub sync_page_changes: Option<u64>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
@@ -110,6 +116,8 @@ pub struct Settings {
     pub log_format: LogFormat,
     pub compaction_interval_secs: u64,
     pub compaction_min_changes: i64,
+    pub max_doc_bytes: u64,
+    pub sync_page_changes: u64,
 }
 
 pub const MAX_ACCESS_TOKEN_TTL_SECS: u64 = 15 * 60;
@@ -152,6 +160,8 @@ impl Settings {
             log_format: cli.log_format.or(file.log_format).unwrap_or_default(),
             compaction_interval_secs: cli.compaction_interval_secs.or(file.compaction_interval_secs).unwrap_or(300),
             compaction_min_changes: cli.compaction_min_changes.or(file.compaction_min_changes).unwrap_or(200),
+            max_doc_bytes: cli.max_doc_bytes.or(file.max_doc_bytes).unwrap_or(tallschool_shared::sync::MAX_DOC_BYTES),
+            sync_page_changes: cli.sync_page_changes.or(file.sync_page_changes).unwrap_or(5_000),
         };
         settings.check()?;
         Ok(settings)
@@ -170,6 +180,9 @@ impl Settings {
         }
         if self.login_account_burst == 0 || self.client_ip_burst == 0 {
             return invalid("login_account_burst", "bursts must be at least 1");
+        }
+        if self.sync_page_changes == 0 || self.max_doc_bytes == 0 {
+            return invalid("sync_page_changes", "sync page size and document size limit must be positive");
         }
         if self.compaction_interval_secs == 0 || self.compaction_min_changes < 1 {
             return invalid("compaction_interval_secs", "compaction interval and threshold must be positive");

@@ -483,3 +483,30 @@ async fn the_client_backs_off_when_the_server_says_429_and_then_succeeds() {
     assert!(!report.offline, "{report:?}");
     assert_ne!(device.client.session().unwrap().access_token, token, "refreshed after backing off");
 }
+
+#[tokio::test]
+async fn long_answers_are_paged_and_oversized_documents_refused() {
+    let server = TestServer::start_with(&["--sync-page-changes", "25", "--max-doc-bytes", "60000"]).await;
+    let world = World::build(&server).await;
+    let demo = server.demo_logins();
+    let mut teacher = Device::sign_in(&server, &demo.teacher).await;
+    let deck = content::create(teacher.store(), DocKind::Deck, class(&world.a.class_id), "Paged").unwrap();
+    for i in 0..100 {
+        content::put_card(teacher.store(), deck.id, None, Some(&format!("q{i}")), Some(&format!("a{i}"))).unwrap();
+    }
+    assert_eq!(teacher.sync().await.pending_after, 0);
+    let mut student = Device::sign_in(&server, &demo.students[0]).await;
+    let report = student.sync().await;
+    assert!(report.rounds >= 4, "102 changes in pages of 25: {report:?}");
+    assert_eq!(report.received_changes, 102);
+    assert_eq!(cards(&mut student, deck.id), cards(&mut teacher, deck.id));
+
+    // A document that would grow past the limit: 422, nothing stored, the change kept locally.
+    let before = stored_changes(&server, deck.id).await;
+    let noise: String = (0..80_000).map(|i| char::from(b'a' + ((i * 7919 + i / 13) % 26) as u8)).collect();
+    content::put_card(teacher.store(), deck.id, None, Some("huge"), Some(&noise)).unwrap();
+    let error = teacher.client.sync(|_| {}).await.unwrap_err();
+    assert!(error.to_string().contains("422"), "{error}");
+    assert_eq!(stored_changes(&server, deck.id).await, before);
+    assert_eq!(teacher.store().status().unwrap().pending_changes, 1);
+}

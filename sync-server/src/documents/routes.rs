@@ -69,11 +69,15 @@ async fn sync_round(
         pushes.push(ParsedPush { meta: push.meta, changes });
     }
     tracing::info!(user_id = %actor.id, docs = pushes.len(), changes = total, cursor = request.cursor, "sync round");
-    let pushed = store::push(&state.db, &actor, pushes, clock::now()).await?;
+    let limits = store::SyncLimits {
+        max_doc_bytes: state.settings.max_doc_bytes,
+        page_changes: state.settings.sync_page_changes,
+    };
+    let pushed = store::push(&state.db, &limits, &actor, pushes, clock::now()).await?;
     if !pushed.acks.is_empty() {
         state.hot.forget_latest_seq();
     }
-    let pulled = store::pull(&state.db, &state.hot, &actor, request.cursor, request.epoch).await?;
+    let pulled = store::pull(&state.db, &state.hot, &limits, &actor, request.cursor, request.epoch).await?;
     let response = SyncResponse {
         acks: pushed.acks,
         rejections: pushed.rejections,

@@ -9,7 +9,7 @@ use automerge::{Change, ChangeHash};
 use serde_bytes::ByteBuf;
 use tallschool_shared::docs::{DocKind, DocMeta, genesis_hash};
 use tallschool_shared::policy::{Relation, doc_access};
-use tallschool_shared::sync::{ACK_PREFIX, DocAck, DocRejection, DocUpdate, MAX_DOC_BYTES, PAGE_BYTES, RejectReason};
+use tallschool_shared::sync::{ACK_PREFIX, DocAck, DocRejection, DocUpdate, PAGE_BYTES, RejectReason};
 use tallschool_shared::{ClassRole, DocId, Role};
 
 use crate::auth::AuthUser;
@@ -17,6 +17,14 @@ use crate::db::{AnyRow, Conn, Db, col, id_col, opt_id_col};
 use crate::directory::classes;
 use crate::error::ApiError;
 use crate::hot::HotCache;
+
+/// Size limits of the store (settings; defaults in `tallschool_shared::sync`).
+#[derive(Clone, Copy, Debug)]
+pub struct SyncLimits {
+    pub max_doc_bytes: u64,
+    /// Most changes in one answer page.
+    pub page_changes: u64,
+}
 
 /// One document's pushed changes, already parsed.
 pub struct ParsedPush {
@@ -30,8 +38,14 @@ pub struct PushOutcome {
 }
 
 /// Store what may be stored. Rejections are per document; a document that would grow past
-/// [`MAX_DOC_BYTES`] fails the whole round (422) so that nothing is stored half-way.
-pub async fn push(db: &Db, actor: &AuthUser, pushes: Vec<ParsedPush>, now: i64) -> Result<PushOutcome, ApiError> {
+/// `limits.max_doc_bytes` fails the whole round (422) so that nothing is stored half-way.
+pub async fn push(
+    db: &Db,
+    limits: &SyncLimits,
+    actor: &AuthUser,
+    pushes: Vec<ParsedPush>,
+    now: i64,
+) -> Result<PushOutcome, ApiError> {
     let mut outcome = PushOutcome { acks: Vec::new(), rejections: Vec::new() };
     if pushes.is_empty() {
         return Ok(outcome);
@@ -41,7 +55,7 @@ pub async fn push(db: &Db, actor: &AuthUser, pushes: Vec<ParsedPush>, now: i64) 
     sqlx::query("UPDATE sync_lock SET n = n + 1 WHERE id = 1").execute(&mut *tx).await?;
     for push in pushes {
         let doc = push.meta.id;
-        match check_push(&mut tx, actor, &push).await? {
+        match check_push(&mut tx, limits, actor, &push).await? {
             Err((reason, message)) => outcome.rejections.push(DocRejection { doc, reason, message }),
             Ok(registered) => {
                 let hashes = store_changes(&mut tx, actor, &push, registered, now).await?;
@@ -61,7 +75,12 @@ struct Registered {
 }
 
 /// `Ok(Err(..))` is a rejection of this document; `Err` fails the round.
-async fn check_push(conn: &mut Conn, actor: &AuthUser, push: &ParsedPush) -> Result<Verdict, ApiError> {
+async fn check_push(
+    conn: &mut Conn,
+    limits: &SyncLimits,
+    actor: &AuthUser,
+    push: &ParsedPush,
+) -> Result<Verdict, ApiError> {
     let meta = &push.meta;
     if let Err(error) = meta.check() {
         return Ok(Err((RejectReason::InvalidMeta, error.to_string())));
@@ -95,8 +114,8 @@ async fn check_push(conn: &mut Conn, actor: &AuthUser, push: &ParsedPush) -> Res
     }
     let added: i64 = push.changes.iter().map(|c| i64::try_from(c.raw_bytes().len()).unwrap_or(i64::MAX)).sum();
     let current = existing.as_ref().map_or(0, |r| r.total_bytes);
-    if u64::try_from(current.saturating_add(added)).unwrap_or(u64::MAX) > MAX_DOC_BYTES {
-        return Err(ApiError::Validation(format!("document {} would exceed {MAX_DOC_BYTES} bytes", meta.id)));
+    if u64::try_from(current.saturating_add(added)).unwrap_or(u64::MAX) > limits.max_doc_bytes {
+        return Err(ApiError::Validation(format!("document {} would exceed {} bytes", meta.id, limits.max_doc_bytes)));
     }
     Ok(Ok(existing))
 }
@@ -274,7 +293,14 @@ fn readable_documents(role: Role, user: &str, school: &str) -> Option<String> {
 }
 
 /// Changes after `cursor` in documents the caller may read, at most a page.
-pub async fn pull(db: &Db, hot: &HotCache, actor: &AuthUser, cursor: u64, epoch: u64) -> Result<Pulled, ApiError> {
+pub async fn pull(
+    db: &Db,
+    hot: &HotCache,
+    limits: &SyncLimits,
+    actor: &AuthUser,
+    cursor: u64,
+    epoch: u64,
+) -> Result<Pulled, ApiError> {
     // The common case — nothing new for an up-to-date device — is answered from memory.
     let cached_epoch = hot.session(actor.session_id).map(|s| s.epoch);
     if let (Some(max), Some(current)) = (hot.latest_seq(), cached_epoch)
@@ -327,7 +353,7 @@ pub async fn pull(db: &Db, hot: &HotCache, actor: &AuthUser, cursor: u64, epoch:
          WHERE c.doc_id = r.id AND c.seq > $1 AND c.seq <= $2 AND c.origin_session <> $5 \
          ORDER BY c.seq LIMIT $6"
     );
-    let limit = 5_000_i64;
+    let limit = i64::try_from(limits.page_changes).unwrap_or(i64::MAX);
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(from_i)
         .bind(max_i)

@@ -15,6 +15,8 @@ if cargo nextest --version >/dev/null 2>&1; then
 else
   run_tests=(cargo test --locked --workspace --no-fail-fast)
 fi
+# End-to-end tests drive the binaries of every crate (the server, the `tallschool` CLI).
+cargo build --locked --workspace --bins
 echo "== tests on SQLite"
 "${run_tests[@]}"
 echo "== tests on PostgreSQL"

@@ -177,9 +177,7 @@ impl Store {
     /// The document as this device has it.
     pub fn load(&mut self, id: DocId) -> Result<Option<(DocMeta, Automerge)>> {
         let Some(meta) = self.meta(id)? else { return Ok(None) };
-        let doc = take_doc(&self.conn, &mut self.open, id)?;
-        let version: i64 =
-            self.conn.query_row("SELECT version FROM docs WHERE id = ?1", [id.to_string()], |row| row.get(0))?;
+        let (version, doc) = take_doc(&self.conn, &mut self.open, id)?;
         self.open.insert(id, (version, doc.clone()));
         Ok(Some((meta, doc)))
     }
@@ -222,7 +220,7 @@ impl Store {
             Some(stored) if &stored != meta => {
                 return Err(ClientError::Invalid(format!("document {} exists with other metadata", meta.id)));
             }
-            Some(_) => take_doc(&tx, &mut self.open, meta.id)?,
+            Some(_) => take_doc(&tx, &mut self.open, meta.id)?.1,
             None => {
                 let doc = genesis(meta.id, meta.kind)?;
                 insert_doc(&tx, meta, &doc, at)?;
@@ -317,7 +315,7 @@ impl Store {
             let meta = &update.meta;
             meta.check().map_err(|e| ClientError::Protocol(format!("server sent invalid metadata: {e}")))?;
             let mut doc = match meta_in(&tx, meta.id)? {
-                Some(_) => take_doc(&tx, &mut self.open, meta.id)?,
+                Some(_) => take_doc(&tx, &mut self.open, meta.id)?.1,
                 None => {
                     let doc = genesis(meta.id, meta.kind)?;
                     insert_doc(&tx, meta, &doc, at)?;
@@ -433,11 +431,11 @@ fn meta_in(conn: &Connection, id: DocId) -> Result<Option<DocMeta>> {
 
 /// The document, taken out of the in-memory copies if current, else loaded from disk. Callers
 /// that change it put it back after their transaction commits.
-fn take_doc(conn: &Connection, open: &mut HashMap<DocId, (i64, Automerge)>, id: DocId) -> Result<Automerge> {
+fn take_doc(conn: &Connection, open: &mut HashMap<DocId, (i64, Automerge)>, id: DocId) -> Result<(i64, Automerge)> {
     let version: i64 = conn.query_row("SELECT version FROM docs WHERE id = ?1", [id.to_string()], |row| row.get(0))?;
     match open.remove(&id) {
-        Some((cached, doc)) if cached == version => Ok(doc),
-        _ => load_doc(conn, id),
+        Some((cached, doc)) if cached == version => Ok((version, doc)),
+        _ => Ok((version, load_doc(conn, id)?)),
     }
 }
 

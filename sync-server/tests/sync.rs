@@ -501,12 +501,27 @@ async fn long_answers_are_paged_and_oversized_documents_refused() {
     assert_eq!(report.received_changes, 102);
     assert_eq!(cards(&mut student, deck.id), cards(&mut teacher, deck.id));
 
-    // A document that would grow past the limit: 422, nothing stored, the change kept locally.
+    // A document that would grow past the limit: the round gets 422 and nothing is stored;
+    // the client sets that document's change aside (kept, reported) and the rest syncs.
     let before = stored_changes(&server, deck.id).await;
     let noise: String = (0..80_000).map(|i| char::from(b'a' + ((i * 7919 + i / 13) % 26) as u8)).collect();
     content::put_card(teacher.store(), deck.id, None, Some("huge"), Some(&noise)).unwrap();
-    let error = teacher.client.sync(|_| {}).await.unwrap_err();
-    assert!(error.to_string().contains("422"), "{error}");
+    let other = content::create(teacher.store(), DocKind::Text, class(&world.a.class_id), "Still syncs").unwrap();
+    let round = teacher.client.prepare_round().unwrap();
+    let direct = server
+        .http
+        .post(server.url("/api/v1/sync"))
+        .bearer_auth(&teacher.client.session().unwrap().access_token)
+        .header("content-type", sync::CONTENT_TYPE)
+        .body(round.body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(direct.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let report = teacher.sync().await;
+    assert_eq!(report.rejected_docs, 1, "{report:?}");
     assert_eq!(stored_changes(&server, deck.id).await, before);
-    assert_eq!(teacher.store().status().unwrap().pending_changes, 1);
+    let status = teacher.store().status().unwrap();
+    assert_eq!((status.pending_changes, status.rejected_changes), (0, 1));
+    assert!(stored_changes(&server, other.id).await.0 >= 2, "the other document synced");
 }

@@ -45,6 +45,8 @@ pub struct SyncReport {
 pub struct Round {
     pub body: Vec<u8>,
     pub changes: usize,
+    pub documents: usize,
+    first_doc: Option<tallschool_shared::DocId>,
 }
 
 impl Client {
@@ -101,11 +103,20 @@ impl Client {
 
     /// The next round's request: the cursor and the oldest pending changes.
     pub fn prepare_round(&self) -> Result<Round> {
+        self.prepare(false)
+    }
+
+    fn prepare(&self, one_document: bool) -> Result<Round> {
         let (cursor, epoch) = self.store.cursor()?;
-        let outgoing = self.store.outgoing(MAX_CHANGES_PER_ROUND)?;
+        let outgoing = if one_document {
+            self.store.outgoing_one_document(MAX_CHANGES_PER_ROUND)?
+        } else {
+            self.store.outgoing(MAX_CHANGES_PER_ROUND)?
+        };
+        let first_doc = outgoing.push.first().map(|push| push.meta.id);
         let request = SyncRequest { protocol: PROTOCOL_VERSION, cursor, epoch, push: outgoing.push };
         let body = sync::encode(&request).map_err(|e| ClientError::Protocol(e.to_string()))?;
-        Ok(Round { body, changes: outgoing.rows.len() })
+        Ok(Round { body, changes: outgoing.rows.len(), documents: request.push.len(), first_doc })
     }
 
     /// Send one round, refreshing the access token and backing off as needed.
@@ -177,8 +188,11 @@ impl Client {
     /// Rounds until nothing is left; `progress` sees the report after each round.
     pub async fn sync(&mut self, mut progress: impl FnMut(&SyncReport)) -> Result<SyncReport> {
         let mut report = SyncReport::default();
+        // After a round is refused as a whole (422), documents go one per round until the
+        // one the server refuses is found and set aside, so the rest keeps syncing.
+        let mut one_document = false;
         loop {
-            let round = self.prepare_round()?;
+            let round = self.prepare(one_document)?;
             report.bytes_sent += u64::try_from(round.body.len()).unwrap_or(0);
             let response = match self.send(round.body).await {
                 Ok(response) => response,
@@ -186,6 +200,18 @@ impl Client {
                     report.offline = true;
                     break;
                 }
+                Err(ClientError::Server { status: 422, code, message }) => match round.first_doc {
+                    Some(doc) if round.documents == 1 => {
+                        self.store.refuse_locally(doc, &code, &message)?;
+                        report.rejected_docs += 1;
+                        continue;
+                    }
+                    Some(_) if !one_document => {
+                        one_document = true;
+                        continue;
+                    }
+                    _ => return Err(ClientError::Server { status: 422, code, message }),
+                },
                 Err(error) => return Err(error),
             };
             let applied = self.apply(&response)?;

@@ -253,12 +253,23 @@ impl Store {
 
     /// The oldest pending changes, grouped per document, at most `max_changes`.
     pub fn outgoing(&self, max_changes: usize) -> Result<Outgoing> {
+        self.outgoing_where(max_changes, false)
+    }
+
+    /// Like [`Store::outgoing`], but only the oldest pending document's changes.
+    pub fn outgoing_one_document(&self, max_changes: usize) -> Result<Outgoing> {
+        self.outgoing_where(max_changes, true)
+    }
+
+    fn outgoing_where(&self, max_changes: usize, one_document: bool) -> Result<Outgoing> {
         let mut statement = self.conn.prepare(
             "SELECT o.id, o.bytes, d.id, d.kind, d.class_id, d.owner_id, d.subject_id \
-             FROM outbox o JOIN docs d ON d.id = o.doc_id WHERE o.state = 'pending' ORDER BY o.id LIMIT ?1",
+             FROM outbox o JOIN docs d ON d.id = o.doc_id WHERE o.state = 'pending' \
+               AND (?2 = 0 OR o.doc_id = (SELECT doc_id FROM outbox WHERE state = 'pending' ORDER BY id LIMIT 1)) \
+             ORDER BY o.id LIMIT ?1",
         )?;
         let limit = i64::try_from(max_changes).unwrap_or(i64::MAX);
-        let rows = statement.query_map([limit], |row| {
+        let rows = statement.query_map(params![limit, i64::from(one_document)], |row| {
             let meta = meta_from_columns(row, 2)?;
             Ok((row.get::<_, i64>(0)?, row.get::<_, Vec<u8>>(1)?, meta))
         })?;
@@ -341,6 +352,21 @@ impl Store {
             self.open.insert(id, (version, doc));
         }
         Ok(applied)
+    }
+
+    /// The server refused a whole round because of this document (e.g. it grew too large):
+    /// keep its changes, stop sending them, and say why.
+    pub fn refuse_locally(&self, doc: DocId, reason: &str, message: &str) -> Result<()> {
+        self.conn.execute(
+            "UPDATE outbox SET state = 'rejected' WHERE doc_id = ?1 AND state = 'pending'",
+            [doc.to_string()],
+        )?;
+        self.conn.execute(
+            "INSERT INTO rejections (doc_id, reason, message, at) VALUES (?1, ?2, ?3, ?4) \
+             ON CONFLICT (doc_id) DO UPDATE SET reason = excluded.reason, message = excluded.message, at = excluded.at",
+            params![doc.to_string(), reason, message, now()],
+        )?;
+        Ok(())
     }
 
     /// Refused changes go back to the outbox to be tried again (e.g. after a teacher fixed

@@ -4,7 +4,9 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/tallschool/target}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 # Debian packages the server and its tests need. Installed only when missing.
-SYSTEM_PACKAGES=(build-essential pkg-config curl python3 postgresql)
+# rustc-web … lld-22: Debian's compiler and std sources, to build shared/ for wasm32 where
+# rustup cannot download the target.
+SYSTEM_PACKAGES=(build-essential pkg-config curl python3 postgresql rustc-web cargo-web rust-web-src rust-web-llvm lld-22)
 
 ensure_packages() {
   local missing=()

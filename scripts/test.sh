@@ -9,6 +9,7 @@ ensure_rust
 
 cargo fmt --all --check
 cargo clippy --locked --workspace --all-targets -- -D warnings
+scripts/check-wasm.sh
 
 if cargo nextest --version >/dev/null 2>&1; then
   run_tests=(cargo nextest run --locked --workspace --no-fail-fast)

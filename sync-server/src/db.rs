@@ -10,7 +10,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions, install_default_drivers};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::{AnyPool, Executor};
 
-pub use sqlx::any::{AnyRow, AnyTransactionManager};
+pub use sqlx::any::AnyRow;
 pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
 pub type Conn = sqlx::AnyConnection;
 

@@ -12,6 +12,11 @@ const NAMES: &[&str] = &["Zelda Quuxington", "Þórunn Ægisdóttir", "Mateo Fer
 const EMAILS: &[&str] = &["zelda.quux@example.org", "thorunn.aegis@example.net", "mateo.fo@example.com"];
 const BIRTH_DATES: &[&str] = &["2013-04-27", "2012-11-03", "2014-01-19"];
 
+async fn log_rows(server: &TestServer) -> i64 {
+    let mut db = server.db().await;
+    sqlx::query_scalar("SELECT COUNT(*) FROM pii_access_log").fetch_one(&mut db).await.unwrap()
+}
+
 fn hex_of(text: &str) -> String {
     hex::encode(text.as_bytes())
 }
@@ -96,14 +101,6 @@ async fn every_read_is_logged_once_without_values_and_teachers_see_no_birth_date
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
 
-    let log_rows = |server: &TestServer| {
-        let url = server.database_url.clone();
-        async move {
-            sqlx::any::install_default_drivers();
-            let mut db = <sqlx::AnyConnection as sqlx::Connection>::connect(&url).await.unwrap();
-            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM pii_access_log").fetch_one(&mut db).await.unwrap()
-        }
-    };
     let before = log_rows(&server).await;
     let (status, full) = server.get(&format!("/api/v1/users/{student}/pii"), admin).await;
     assert_eq!(status, StatusCode::OK);

@@ -59,6 +59,12 @@ async fn stored_changes(server: &TestServer, doc: DocId) -> (i64, i64) {
     (all, distinct)
 }
 
+/// Every stored change hash, in server order.
+async fn stored_hashes(server: &TestServer) -> Vec<Vec<u8>> {
+    let mut db = server.db().await;
+    sqlx::query_scalar("SELECT hash FROM doc_changes ORDER BY seq").fetch_all(&mut db).await.unwrap()
+}
+
 #[tokio::test]
 async fn two_offline_devices_and_a_teacher_converge_in_any_order() {
     let server = TestServer::start().await;
@@ -294,18 +300,7 @@ async fn hostile_sync_bodies_get_clear_errors_and_change_nothing() {
     content::put_card(teacher.store(), other.id, None, Some("circle"), Some("círculo")).unwrap();
     teacher.sync().await;
     let token = teacher.client.session().unwrap().access_token.clone();
-    let snapshot = |server: &TestServer| {
-        let url = server.database_url.clone();
-        async move {
-            sqlx::any::install_default_drivers();
-            let mut db = <sqlx::AnyConnection as sqlx::Connection>::connect(&url).await.unwrap();
-            sqlx::query_scalar::<_, Vec<u8>>("SELECT hash FROM doc_changes ORDER BY seq")
-                .fetch_all(&mut db)
-                .await
-                .unwrap()
-        }
-    };
-    let before = snapshot(&server).await;
+    let before = stored_hashes(&server).await;
 
     // A real change of the other deck, to smuggle under this deck's id.
     let (_, other_doc) = teacher.store().load(other.id).unwrap().unwrap();
@@ -375,7 +370,7 @@ async fn hostile_sync_bodies_get_clear_errors_and_change_nothing() {
     let (status, _) =
         raw_sync(&server, "not-a-token", sync::CONTENT_TYPE, encoded(Vec::new(), sync::PROTOCOL_VERSION)).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_eq!(snapshot(&server).await, before, "stored documents unchanged");
+    assert_eq!(stored_hashes(&server).await, before, "stored documents unchanged");
     assert!(!teacher.sync().await.offline);
 }
 

@@ -67,10 +67,6 @@ impl PiiVault {
         Self { current_id, keyring: HashMap::from([(current.id.clone(), current)]) }
     }
 
-    pub fn current_key_id(&self) -> &str {
-        &self.current_id
-    }
-
     /// Seal and store the fields of `update` for `subject`, and emit `user.pii.updated`.
     pub async fn write(
         &self,

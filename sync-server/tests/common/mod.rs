@@ -4,14 +4,13 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
 use reqwest::{Method, StatusCode};
-use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use sqlx::{Connection, Executor};
 use tallschool_shared::api::TokenResponse;
@@ -246,18 +245,6 @@ impl TestServer {
             }
         }
     }
-
-    pub async fn wait_until_healthy(&self) {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while Instant::now() < deadline {
-            let response = self.http.get(self.url("/healthz")).send().await;
-            if response.is_ok_and(|r| r.status() == StatusCode::OK) {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("server not healthy within 30 s");
-    }
 }
 
 impl Drop for TestServer {
@@ -276,10 +263,6 @@ async fn create_pg_database(admin_url: &str) -> String {
     format!("{base}/{name}")
 }
 
-pub fn body<T: DeserializeOwned>(value: Value) -> T {
-    serde_json::from_value(value).unwrap()
-}
-
 /// Deadline-bounded wait for a condition checked by polling.
 pub async fn eventually<F, Fut>(what: &str, mut check: F)
 where
@@ -294,10 +277,6 @@ where
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("timed out waiting for {what}");
-}
-
-pub fn path_exists(path: &Path) -> bool {
-    path.exists()
 }
 
 /// One school's cast, signed in.

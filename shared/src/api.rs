@@ -5,7 +5,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{ClassId, ClassRole, CohortId, Role, SchoolId, SessionId, UserId, UserStatus};
+use std::collections::BTreeMap;
+
+use crate::scheduling::StudySettings;
+use crate::video::{AttemptResult, Key};
+use crate::{ClassId, ClassRole, CohortId, DocId, Role, SchoolId, SessionId, UserId, UserStatus};
 
 #[cfg(feature = "openapi")]
 use utoipa::ToSchema;
@@ -177,13 +181,16 @@ pub struct CreateCohortRequest {
     pub name: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct ClassView {
     pub id: ClassId,
     pub school_id: SchoolId,
     pub name: String,
     pub cohort_id: Option<CohortId>,
+    /// How the class studies flashcards (set by its teachers).
+    #[serde(default)]
+    pub study: StudySettings,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -220,6 +227,53 @@ pub struct RosterEntry {
     pub username: String,
     pub role: ClassRole,
     pub display_name: Option<String>,
+}
+
+// ---------------------------------------------------------------- learning
+
+/// Answer keys of a graded video test: they stay on the server, never in the synced document.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct AnswerKeysRequest {
+    pub test_id: DocId,
+    /// Question id → key.
+    pub keys: BTreeMap<String, Key>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct GradeRequest {
+    pub test_id: DocId,
+    pub student_id: UserId,
+    pub attempt_id: String,
+    pub question_id: String,
+    pub points: f64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(ToSchema, utoipa::IntoParams))]
+pub struct ResultsQuery {
+    pub test_id: DocId,
+}
+
+/// Graded attempts of a test: the caller's own for a student, everyone's for teachers.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ResultsView {
+    pub test_id: DocId,
+    pub attempts: Vec<AttemptResult>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct RunDigestRequest {
+    /// Any time in the week to digest (Unix seconds); default: the week before this one.
+    #[serde(default)]
+    pub week_of: Option<i64>,
 }
 
 // ---------------------------------------------------------------- health

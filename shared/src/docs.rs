@@ -134,24 +134,30 @@ pub fn genesis(id: DocId, kind: DocKind) -> Result<Automerge, AutomergeError> {
         |tx| {
             tx.put(ROOT, "schema", SCHEMA_VERSION)?;
             tx.put(ROOT, "kind", kind.as_str())?;
-            match kind {
-                DocKind::Deck => {
-                    tx.put(ROOT, "title", "")?;
-                    tx.put_object(ROOT, "cards", ObjType::Map)?;
-                }
-                DocKind::Text => {
-                    tx.put(ROOT, "title", "")?;
-                    tx.put_object(ROOT, "body", ObjType::Text)?;
-                }
-                DocKind::VideoTest => {
-                    tx.put(ROOT, "title", "")?;
-                    tx.put_object(ROOT, "questions", ObjType::Map)?;
-                }
-                DocKind::Progress => {
-                    tx.put_object(ROOT, "reviews", ObjType::Map)?;
-                    tx.put_object(ROOT, "positions", ObjType::Map)?;
-                    tx.put_object(ROOT, "attempts", ObjType::Map)?;
-                }
+            // Every map of the layout in `crate::schema` is created here, once for all devices.
+            let maps: &[&str] = match kind {
+                DocKind::Deck => &["cards", "assignments"],
+                DocKind::Text => &["assignments"],
+                DocKind::VideoTest => &["questions", "assignments"],
+                DocKind::Progress => &[
+                    "reviews",
+                    "positions",
+                    "furthest",
+                    "reading_days",
+                    "bookmarks",
+                    "highlights",
+                    "cards",
+                    "attempts",
+                ],
+            };
+            if kind.is_content() {
+                tx.put(ROOT, "title", "")?;
+            }
+            if kind == DocKind::Text {
+                tx.put_object(ROOT, "body", ObjType::Text)?;
+            }
+            for map in maps {
+                tx.put_object(ROOT, *map, ObjType::Map)?;
             }
             Ok(())
         },

@@ -136,3 +136,16 @@ mod tests {
         assert_eq!(PiiField::parse("password"), None);
     }
 }
+
+/// A weekly digest of a class or cohort was computed (`learning.digest.v1`). Numbers and
+/// opaque ids only.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DigestComputed {
+    pub school_id: crate::SchoolId,
+    pub digest: crate::digest::Digest,
+}
+
+impl Event for DigestComputed {
+    const TOPIC: &'static str = "learning.digest.v1";
+    const SCHEMA_VERSION: u32 = 1;
+}

@@ -42,6 +42,14 @@ pub enum Action {
     // documents
     Sync,
     RunCompaction,
+    // learning
+    SetStudySettings,
+    SetAnswerKeys,
+    ReadResults,
+    GradeAnswer,
+    ReadClassDigests,
+    ReadSchoolDigests,
+    RunDigests,
 }
 
 /// How an actor must relate to the target for a role's permission to apply.
@@ -148,6 +156,15 @@ pub const POLICY: &[Rule] = &[
     // Which documents a sync round may read and write is decided per document by DOC_POLICY.
     rule!(Sync, "POST" "/api/v1/sync", Caller: Deny, Myself, Myself, Myself),
     rule!(RunCompaction, "POST" "/api/v1/admin/compaction", System: Anywhere, Deny, Deny, Deny),
+    rule!(SetStudySettings, "PUT" "/api/v1/classes/{class_id}/study-settings", Class: Deny, OwnSchool, ClassTeacher, Deny),
+    // Keys and grades are written by the class's teachers only; students read their own results.
+    rule!(SetAnswerKeys, "PUT" "/api/v1/classes/{class_id}/answer-keys", Class: Deny, Deny, ClassTeacher, Deny),
+    rule!(ReadResults, "GET" "/api/v1/classes/{class_id}/results", Class: Deny, OwnSchool, ClassTeacher, ClassMember),
+    rule!(GradeAnswer, "PUT" "/api/v1/classes/{class_id}/grades", Class: Deny, Deny, ClassTeacher, Deny),
+    rule!(ReadClassDigests, "GET" "/api/v1/classes/{class_id}/digests", Class: Deny, OwnSchool, ClassTeacher, Deny),
+    rule!(ReadSchoolDigests, "GET" "/api/v1/schools/{school_id}/digests", School: Deny, OwnSchool, Deny, Deny),
+    // Digests hold numbers and opaque ids only, so technical admins may run them.
+    rule!(RunDigests, "POST" "/api/v1/schools/{school_id}/digests", School: Anywhere, OwnSchool, Deny, Deny),
 ];
 
 /// Who may read and write a synced document, by document class and role:

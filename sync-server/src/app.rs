@@ -26,7 +26,7 @@ use crate::db::Db;
 use crate::error::ApiError;
 use crate::keys::{self, KeyLength};
 use crate::pii::PiiVault;
-use crate::{auth, demo, directory, documents, http, pii};
+use crate::{auth, demo, directory, documents, http, learning, pii};
 
 /// Largest request body any route accepts (413 above it).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -138,6 +138,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(directory::routes::router())
         .merge(pii::routes::router())
         .merge(documents::routes::router())
+        .merge(learning::routes::router())
         .split_for_parts()
 }
 
@@ -201,6 +202,9 @@ pub async fn run(settings: Settings) -> Result<(), StartError> {
 /// Serve on an already bound listener (tests bind port 0 themselves).
 pub async fn serve(listener: TcpListener, state: AppState) -> Result<(), StartError> {
     let addr = listener.local_addr().map_err(StartError::Serve)?;
+    if let Some(schedule) = state.settings.digest_schedule.clone() {
+        learning::digest::spawn(state.db.clone(), schedule);
+    }
     documents::compaction::spawn(
         state.db.clone(),
         Duration::from_secs(state.settings.compaction_interval_secs),

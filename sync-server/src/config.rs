@@ -86,6 +86,10 @@ pub struct Cli {
     /// Most changes in one sync answer; more wait for the next round (`has_more`).
     #[arg(long, env = "TALLSCHOOL_SYNC_PAGE_CHANGES")]
     pub sync_page_changes: Option<u64>,
+    /// When the weekly digest runs: cron with seconds, UTC (default `0 0 5 * * Mon`);
+    /// `off` to run it only on demand.
+    #[arg(long, env = "TALLSCHOOL_DIGEST_SCHEDULE")]
+    pub digest_schedule: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
@@ -118,6 +122,8 @@ pub struct Settings {
     pub compaction_min_changes: i64,
     pub max_doc_bytes: u64,
     pub sync_page_changes: u64,
+    /// `None`: the digest runs only on demand.
+    pub digest_schedule: Option<cron::Schedule>,
 }
 
 pub const MAX_ACCESS_TOKEN_TTL_SECS: u64 = 15 * 60;
@@ -162,6 +168,9 @@ impl Settings {
             compaction_min_changes: cli.compaction_min_changes.or(file.compaction_min_changes).unwrap_or(200),
             max_doc_bytes: cli.max_doc_bytes.or(file.max_doc_bytes).unwrap_or(tallschool_shared::sync::MAX_DOC_BYTES),
             sync_page_changes: cli.sync_page_changes.or(file.sync_page_changes).unwrap_or(5_000),
+            digest_schedule: parse_schedule(
+                cli.digest_schedule.as_deref().or(file.digest_schedule.as_deref()).unwrap_or("0 0 5 * * Mon"),
+            )?,
         };
         settings.check()?;
         Ok(settings)
@@ -217,6 +226,16 @@ fn read_file(path: &Path) -> Result<Cli, ConfigError> {
 
 fn first_line(text: &str) -> &str {
     text.lines().next().unwrap_or(text)
+}
+
+fn parse_schedule(text: &str) -> Result<Option<cron::Schedule>, ConfigError> {
+    if text.trim() == "off" {
+        return Ok(None);
+    }
+    text.parse::<cron::Schedule>().map(Some).map_err(|e| ConfigError::Invalid {
+        name: "digest_schedule",
+        reason: format!("{text:?} is not a cron schedule with seconds (e.g. \"0 0 5 * * Mon\"): {e}"),
+    })
 }
 
 #[cfg(test)]

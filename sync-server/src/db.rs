@@ -114,10 +114,12 @@ fn sqlite_url_creating_dir(url: &str) -> Result<String, DbError> {
 const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../../migrations/sqlite/0001_foundation.sql")),
     (2, "documents", include_str!("../../migrations/sqlite/0002_documents.sql")),
+    (3, "learning", include_str!("../../migrations/sqlite/0003_learning.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../../migrations/postgres/0001_foundation.sql")),
     (2, "documents", include_str!("../../migrations/postgres/0002_documents.sql")),
+    (3, "learning", include_str!("../../migrations/postgres/0003_learning.sql")),
 ];
 
 pub fn embedded_migrations(backend: Backend) -> &'static [(i64, &'static str, &'static str)] {

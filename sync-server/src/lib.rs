@@ -16,6 +16,7 @@ pub mod events;
 pub mod hot;
 pub mod http;
 pub mod keys;
+pub mod learning;
 pub mod pii;
 pub mod validate;
 

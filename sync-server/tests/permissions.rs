@@ -8,13 +8,16 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use common::{SchoolCast, TestServer, World, create_and_login};
+use common::{Device, SchoolCast, TestServer, World, create_and_login};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use tallschool_shared::Role;
+use tallschool_client::{content, video_tests};
+use tallschool_shared::docs::DocKind;
 use tallschool_shared::policy::{
     Action, Decision, POLICY, PUBLIC_ROUTES, Relation, Rule, Target, decide, may_assign_role,
 };
+use tallschool_shared::video::{Answer, Key, QuestionKind};
+use tallschool_shared::{ClassId, Role};
 
 /// Self-service actions that change the caller's own credentials; they are exercised in
 /// `auth.rs` and would sign the matrix's callers out here.
@@ -24,6 +27,8 @@ struct Cell<'a> {
     role: Role,
     /// The school whose objects are targeted.
     target: &'a SchoolCast,
+    /// A graded video test of the target school's class with one submitted attempt.
+    test: &'a TestFixture,
     /// Spare student of the target school, enrolled before each removal.
     spare: &'a str,
     same_school: bool,
@@ -52,6 +57,39 @@ fn relation(cell: &Cell<'_>, rule: &Rule) -> Relation {
     }
 }
 
+/// A video test (one true/false question) of a school's class, and its student's submitted attempt.
+struct TestFixture {
+    test: String,
+    question: String,
+    attempt: String,
+}
+
+async fn video_test_fixture(server: &TestServer, cast: &SchoolCast) -> TestFixture {
+    let class: ClassId = cast.class_id.parse().unwrap();
+    let mut teacher = Device::sign_in(server, &cast.teacher_login).await;
+    let test = content::create(teacher.store(), DocKind::VideoTest, class, "Matrix test").unwrap().id;
+    let settings =
+        video_tests::TestSettings { media: Some("a".repeat(64)), duration_secs: Some(60), ..Default::default() };
+    video_tests::configure(teacher.store(), test, &settings).unwrap();
+    let new = video_tests::NewQuestion {
+        at_secs: 10,
+        kind: QuestionKind::TrueFalse,
+        prompt: "Is water wet?",
+        options: &[],
+        points: 1,
+    };
+    let question = video_tests::add_question(teacher.store(), test, &new, Some(&Key::Truth(true))).unwrap();
+    teacher.sync().await;
+    let mut student = Device::sign_in(server, &cast.student_login).await;
+    student.sync().await;
+    let me = cast.student.user.id;
+    let (attempt, _) = video_tests::start_attempt(student.store(), me, test, 1.0).unwrap();
+    video_tests::answer(student.store(), me, test, &attempt, &question, &Answer::Truth(true), 10).unwrap();
+    video_tests::submit(student.store(), me, test, &attempt).unwrap();
+    student.sync().await;
+    TestFixture { test: test.to_string(), question, attempt }
+}
+
 fn request(cell: &Cell<'_>, rule: &Rule) -> (Method, String, Option<Value>) {
     let unique = uuid::Uuid::new_v4().simple().to_string();
     let target = cell.target;
@@ -61,6 +99,7 @@ fn request(cell: &Cell<'_>, rule: &Rule) -> (Method, String, Option<Value>) {
         .replace("{school_id}", &target.school_id)
         .replace("{class_id}", &target.class_id)
         .replace("{user_id}", if rule.action == Action::RemoveClassMember { cell.spare } else { &student });
+    let path = if rule.action == Action::ReadResults { format!("{path}?test_id={}", cell.test.test) } else { path };
     let assignable = [Role::Student, Role::Teacher, Role::EduAdmin]
         .into_iter()
         .find(|r| may_assign_role(cell.role, *r))
@@ -72,6 +111,13 @@ fn request(cell: &Cell<'_>, rule: &Rule) -> (Method, String, Option<Value>) {
         Action::WriteUserPii => Some(json!({"display_name": "Matrix Name"})),
         Action::CreateCohort | Action::CreateClass => Some(json!({"name": format!("Group {}", &unique[..8])})),
         Action::AddClassMember => Some(json!({"user_id": student, "role": "student"})),
+        Action::SetStudySettings => Some(json!({"desired_retention": 0.85, "new_per_day": 15, "reviews_per_day": 150})),
+        Action::SetAnswerKeys => {
+            Some(json!({"test_id": cell.test.test, "keys": {&cell.test.question: {"truth": true}}}))
+        }
+        Action::GradeAnswer => Some(json!({"test_id": cell.test.test, "student_id": student,
+            "attempt_id": cell.test.attempt, "question_id": cell.test.question, "points": 1.0})),
+        Action::RunDigests => Some(json!({})),
         _ => None,
     };
     (rule.method.parse().unwrap(), path, body)
@@ -91,6 +137,8 @@ async fn every_role_gets_exactly_what_the_policy_says_in_its_own_and_another_sch
         .user
         .id
         .to_string();
+    let test_a = video_test_fixture(&server, &world.a).await;
+    let test_b = video_test_fixture(&server, &world.b).await;
     let actors = [
         (&world.tech, Role::TechAdmin),
         (&world.a.edu_admin, Role::EduAdmin),
@@ -108,8 +156,9 @@ async fn every_role_gets_exactly_what_the_policy_says_in_its_own_and_another_sch
             let tenants: &[bool] =
                 if matches!(rule.target, Target::Caller | Target::System) { &[true] } else { &[true, false] };
             for &same_school in tenants {
-                let (target, spare) = if same_school { (&world.a, &spare_a) } else { (&world.b, &spare_b) };
-                let cell = Cell { role, target, spare, same_school };
+                let (target, spare, test) =
+                    if same_school { (&world.a, &spare_a, &test_a) } else { (&world.b, &spare_b, &test_b) };
+                let cell = Cell { role, target, test, spare, same_school };
                 if rule.action == Action::RemoveClassMember {
                     let path = format!("/api/v1/classes/{}/members", target.class_id);
                     let (status, _) = server

@@ -19,7 +19,13 @@ async fn a_server_killed_mid_round_loses_and_duplicates_nothing() {
     let mut teacher = Device::sign_in(&server, &demo.teacher).await;
     let deck = content::create(teacher.store(), DocKind::Deck, world.a.class_id.parse().unwrap(), "Big").unwrap();
     for i in 0..3000 {
-        content::put_card(teacher.store(), deck.id, None, Some(&format!("q{i}")), Some(&format!("a{i}"))).unwrap();
+        content::put_card(
+            teacher.store(),
+            deck.id,
+            None,
+            &content::CardPatch::front_back(Some(&format!("q{i}")), Some(&format!("a{i}"))),
+        )
+        .unwrap();
     }
     let local_changes = teacher.store().status().unwrap().pending_changes;
     assert_eq!(local_changes, 3002);
@@ -113,7 +119,13 @@ impl Sim {
             Step::Edit(0) => {
                 self.edits += 1;
                 let (deck, front) = (self.deck.id, format!("f{}", self.edits));
-                let card = content::put_card(self.device(0).store(), deck, None, Some(&front), Some("b")).unwrap();
+                let card = content::put_card(
+                    self.device(0).store(),
+                    deck,
+                    None,
+                    &content::CardPatch::front_back(Some(&front), Some("b")),
+                )
+                .unwrap();
                 self.cards.insert(card);
             }
             Step::Edit(i) => {

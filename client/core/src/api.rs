@@ -94,6 +94,28 @@ impl Api {
     }
 }
 
+impl Api {
+    /// A JSON call to `/api/v1/…` with the access token.
+    pub async fn json<T: serde::de::DeserializeOwned>(
+        &self,
+        access_token: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> std::result::Result<T, Failure> {
+        let mut request = self.http.request(method, format!("{}{path}", self.server)).bearer_auth(access_token);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await.map_err(offline)?;
+        match response.status() {
+            StatusCode::UNAUTHORIZED => Err(Failure::Unauthorized),
+            status if busy(status) => Err(Failure::Busy { retry_after: retry_after(&response) }),
+            _ => Ok(json_or_error(response).await?),
+        }
+    }
+}
+
 /// Sync bodies carry uncompressed automerge changes, gzip-ed together: study sessions repeat
 /// the same card ids, which compress across changes (answers come back gzip-ed too).
 pub fn gzip(bytes: &[u8]) -> std::result::Result<Vec<u8>, Failure> {

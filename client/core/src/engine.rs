@@ -6,13 +6,14 @@
 use std::path::Path;
 use std::time::Duration;
 
-use tallschool_shared::api::UserView;
+use tallschool_shared::api::{ClassView, ResultsView, UserView};
 use tallschool_shared::sync::{self, PROTOCOL_VERSION, SyncRequest, SyncResponse};
 
 use crate::api::{Api, Failure};
 use crate::error::{ClientError, Result};
 use crate::session::{self, Session};
 use crate::store::{Applied, Store};
+use crate::video_tests;
 
 /// Changes sent in one round at most.
 pub const MAX_CHANGES_PER_ROUND: usize = 2_000;
@@ -39,6 +40,13 @@ pub struct SyncReport {
     /// The server could not be reached; everything stays queued.
     pub offline: bool,
     pub pending_after: u64,
+    /// Study answers written into progress documents before sending.
+    pub answers_written: u64,
+    /// Answer keys handed to the server, and graded results received.
+    pub keys_delivered: u64,
+    pub results_received: u64,
+    /// Steps after the rounds that did not work out (each is retried next sync).
+    pub warnings: Vec<String>,
 }
 
 /// One round's request, ready to send.
@@ -188,6 +196,9 @@ impl Client {
     /// Rounds until nothing is left; `progress` sees the report after each round.
     pub async fn sync(&mut self, mut progress: impl FnMut(&SyncReport)) -> Result<SyncReport> {
         let mut report = SyncReport::default();
+        if self.session.is_some() && self.store.pending_answers()? > 0 {
+            report.answers_written = u64::try_from(self.store.end_session()?).unwrap_or(0);
+        }
         // After a round is refused as a whole (422), documents go one per round until the
         // one the server refuses is found and set aside, so the rest keeps syncing.
         let mut one_document = false;
@@ -241,7 +252,84 @@ impl Client {
                 return Err(ClientError::Protocol("sync does not converge".to_owned()));
             }
         }
+        if !report.offline {
+            self.after_rounds(&mut report).await?;
+        }
         report.pending_after = self.store.status()?.pending_changes;
         Ok(report)
+    }
+
+    /// A JSON call with the session's token, refreshing it once if it has expired.
+    pub async fn call<T: serde::de::DeserializeOwned>(
+        &mut self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<T> {
+        let mut refreshed = false;
+        loop {
+            let session = self.session.as_ref().ok_or(ClientError::NotSignedIn)?;
+            let api = match &self.api {
+                Some(api) if api.server() == session.server.trim_end_matches('/') => api.clone(),
+                _ => {
+                    let api = Api::new(&session.server)?;
+                    self.api = Some(api.clone());
+                    api
+                }
+            };
+            match api.json(&session.access_token, method.clone(), path, body).await {
+                Ok(value) => return Ok(value),
+                Err(Failure::Unauthorized) if !refreshed => {
+                    self.refresh(&api).await?;
+                    refreshed = true;
+                }
+                Err(Failure::Unauthorized) => return Err(ClientError::SessionExpired),
+                Err(Failure::Busy { .. }) => return Err(ClientError::Offline("the server is busy".to_owned())),
+                Err(Failure::Other(error)) => return Err(error),
+            }
+        }
+    }
+
+    /// After the documents: the classes' study settings, answer keys this teacher wrote
+    /// offline, and graded results.
+    async fn after_rounds(&mut self, report: &mut SyncReport) -> Result<()> {
+        match self.call::<Vec<ClassView>>(reqwest::Method::GET, "/api/v1/me/classes", None).await {
+            Ok(classes) => {
+                let rows: Vec<_> = classes.iter().map(|c| (c.id.to_string(), c.name.clone(), c.study)).collect();
+                self.store.save_classes(&rows)?;
+            }
+            Err(error) => report.warnings.push(format!("classes: {error}")),
+        }
+        for (test, keys) in video_tests::pending_keys(&self.store)? {
+            let Some(meta) = self.store.meta(test)? else { continue };
+            let body = serde_json::json!({"test_id": test, "keys": keys});
+            let path = format!("/api/v1/classes/{}/answer-keys", meta.class_id);
+            match self.call::<serde_json::Value>(reqwest::Method::PUT, &path, Some(&body)).await {
+                Ok(_) => {
+                    let questions: Vec<String> = keys.keys().cloned().collect();
+                    video_tests::keys_delivered(&self.store, test, &questions)?;
+                    report.keys_delivered += questions.len() as u64;
+                }
+                Err(error) => report.warnings.push(format!("answer keys of {test}: {error}")),
+            }
+        }
+        let user = self.user()?.clone();
+        let tests = if user.role == tallschool_shared::Role::Student {
+            video_tests::tests_with_submissions(&mut self.store, user.id)?
+        } else {
+            video_tests::all_tests(&self.store)?
+        };
+        for test in tests {
+            let Some(meta) = self.store.meta(test)? else { continue };
+            let path = format!("/api/v1/classes/{}/results?test_id={test}", meta.class_id);
+            match self.call::<ResultsView>(reqwest::Method::GET, &path, None).await {
+                Ok(results) => {
+                    video_tests::save_results(&self.store, test, &results.attempts)?;
+                    report.results_received += results.attempts.len() as u64;
+                }
+                Err(error) => report.warnings.push(format!("results of {test}: {error}")),
+            }
+        }
+        Ok(())
     }
 }

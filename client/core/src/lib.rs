@@ -12,8 +12,13 @@ pub mod api;
 pub mod content;
 pub mod engine;
 pub mod error;
+pub mod learning;
+pub mod lobby;
+pub mod reading;
+pub mod reports;
 pub mod session;
 pub mod store;
+pub mod video_tests;
 
 pub use engine::{Client, SyncReport};
 pub use error::ClientError;

@@ -132,6 +132,8 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         conn.execute_batch(SCHEMA)?;
+        conn.execute_batch(crate::learning::SCHEMA)?;
+        conn.execute_batch(crate::video_tests::SCHEMA)?;
         let actor = match kv_get(&conn, "device_actor")? {
             Some(hex) => {
                 ActorId::from(decode_hex(&hex).ok_or_else(|| ClientError::Invalid("device actor corrupt".to_owned()))?)
@@ -143,6 +145,19 @@ impl Store {
             }
         };
         Ok(Store { conn, dir: dir.to_owned(), actor, open: HashMap::new() })
+    }
+
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub(crate) fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
+    /// This device's automerge actor, as hex: also its key for per-device values.
+    pub fn device_actor_hex(&self) -> String {
+        self.actor.to_hex_string()
     }
 
     pub fn dir(&self) -> &Path {
@@ -182,6 +197,15 @@ impl Store {
         Ok(Some((meta, doc)))
     }
 
+    /// Read the document without copying it: `f` sees this device's current state.
+    pub fn read<T>(&mut self, id: DocId, f: impl FnOnce(&DocMeta, &Automerge) -> T) -> Result<Option<T>> {
+        let Some(meta) = self.meta(id)? else { return Ok(None) };
+        let (version, doc) = take_doc(&self.conn, &mut self.open, id)?;
+        let value = f(&meta, &doc);
+        self.open.insert(id, (version, doc));
+        Ok(Some(value))
+    }
+
     pub fn list(&self) -> Result<Vec<DocSummary>> {
         let mut statement = self.conn.prepare(
             "SELECT id, kind, class_id, owner_id, subject_id, title, items FROM docs ORDER BY kind, title, id",
@@ -213,6 +237,16 @@ impl Store {
     where
         F: FnOnce(&mut Transaction<'_>) -> std::result::Result<(), AutomergeError>,
     {
+        self.edit_then(meta, f, |_| Ok(()))
+    }
+
+    /// [`Store::edit`], and `then` in the same local transaction (e.g. removing the rows the
+    /// change was made from), so a crash leaves both done or neither.
+    pub fn edit_then<F, G>(&mut self, meta: &DocMeta, f: F, then: G) -> Result<Option<ChangeHash>>
+    where
+        F: FnOnce(&mut Transaction<'_>) -> std::result::Result<(), AutomergeError>,
+        G: FnOnce(&Connection) -> Result<()>,
+    {
         meta.check().map_err(|e| ClientError::Invalid(e.to_string()))?;
         let at = now();
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -234,6 +268,7 @@ impl Store {
         let heads = doc.get_heads();
         doc.transact::<_, _, AutomergeError>(f).map_err(|failure| failure.error)?;
         if doc.get_heads() == heads {
+            then(&tx)?;
             tx.commit()?;
             return Ok(None);
         }
@@ -243,9 +278,10 @@ impl Store {
         let bytes = change.raw_bytes().to_vec();
         append_chunk(&tx, meta.id, &bytes)?;
         queue(&tx, meta.id, change.hash(), &bytes, at)?;
-        materialize(&tx, meta, &doc, at)?;
+        materialize(&tx, meta, &doc, &heads, at, false)?;
         maybe_snapshot(&tx, meta.id, &doc)?;
         let version = bump_version(&tx, meta.id)?;
+        then(&tx)?;
         tx.commit()?;
         self.open.insert(meta.id, (version, doc));
         Ok(Some(change.hash()))
@@ -334,13 +370,14 @@ impl Store {
                     doc
                 }
             };
+            let before = doc.get_heads();
             for chunk in &update.changes {
                 doc.load_incremental(chunk)
                     .map_err(|e| ClientError::Protocol(format!("received change unreadable: {e}")))?;
                 append_chunk(&tx, meta.id, chunk)?;
                 applied.received_changes += 1;
             }
-            materialize(&tx, meta, &doc, at)?;
+            materialize(&tx, meta, &doc, &before, at, true)?;
             maybe_snapshot(&tx, meta.id, &doc)?;
             touched.push((meta.id, bump_version(&tx, meta.id)?, doc));
         }
@@ -403,6 +440,8 @@ impl Store {
         self.open.clear();
         self.conn.execute_batch(
             "DELETE FROM outbox; DELETE FROM doc_chunks; DELETE FROM rejections; DELETE FROM docs; \
+             DELETE FROM study_items; DELETE FROM pending_reviews; DELETE FROM study_days; \
+             DELETE FROM activity_days; DELETE FROM classes; DELETE FROM pending_keys; DELETE FROM results; \
              DELETE FROM kv WHERE key IN ('cursor', 'epoch', 'last_sync_at');",
         )?;
         Ok(())
@@ -527,13 +566,20 @@ fn maybe_snapshot(conn: &Connection, id: DocId, doc: &Automerge) -> Result<()> {
 }
 
 /// Keep the listing columns in step with the document.
-fn materialize(conn: &Connection, meta: &DocMeta, doc: &Automerge, at: i64) -> Result<()> {
+fn materialize(
+    conn: &Connection,
+    meta: &DocMeta,
+    doc: &Automerge,
+    before: &[ChangeHash],
+    at: i64,
+    from_sync: bool,
+) -> Result<()> {
     let summary = content::summarize(meta.kind, doc);
     conn.execute(
         "UPDATE docs SET title = ?1, items = ?2, updated_at = ?3 WHERE id = ?4",
         params![summary.title, summary.items, at, meta.id.to_string()],
     )?;
-    Ok(())
+    crate::learning::materialize(conn, meta, doc, before, from_sync)
 }
 
 fn decode_hex(text: &str) -> Option<Vec<u8>> {

@@ -1,6 +1,7 @@
 //! Cohorts, classes and enrolments (who teaches and who learns in a class).
 
 use tallschool_shared::api::{ClassView, CohortView, MemberView};
+use tallschool_shared::scheduling::StudySettings;
 use tallschool_shared::{ClassId, ClassRole, CohortId, SchoolId, UserId};
 
 use crate::db::{AnyRow, Conn, col, id_col, opt_id_col};
@@ -12,7 +13,24 @@ fn class_from_row(row: &AnyRow) -> Result<ClassView, ApiError> {
         school_id: id_col(row, "school_id")?,
         name: col(row, "name")?,
         cohort_id: opt_id_col(row, "cohort_id")?,
+        study: StudySettings {
+            desired_retention: col::<f64>(row, "desired_retention")? as f32,
+            new_per_day: u32::try_from(col::<i64>(row, "new_per_day")?).unwrap_or(0),
+            reviews_per_day: u32::try_from(col::<i64>(row, "reviews_per_day")?).unwrap_or(0),
+        },
     })
+}
+
+/// Set how a class studies flashcards.
+pub async fn set_study_settings(conn: &mut Conn, class: ClassId, settings: &StudySettings) -> Result<(), ApiError> {
+    sqlx::query("UPDATE classes SET desired_retention = $1, new_per_day = $2, reviews_per_day = $3 WHERE id = $4")
+        .bind(f64::from(settings.desired_retention))
+        .bind(i64::from(settings.new_per_day))
+        .bind(i64::from(settings.reviews_per_day))
+        .bind(class.to_string())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 fn cohort_from_row(row: &AnyRow) -> Result<CohortView, ApiError> {
@@ -55,8 +73,13 @@ pub async fn insert_class(
     cohort: Option<CohortId>,
     now: i64,
 ) -> Result<ClassView, ApiError> {
-    let class =
-        ClassView { id: ClassId(uuid::Uuid::new_v4()), school_id: school, name: name.to_owned(), cohort_id: cohort };
+    let class = ClassView {
+        id: ClassId(uuid::Uuid::new_v4()),
+        school_id: school,
+        name: name.to_owned(),
+        cohort_id: cohort,
+        study: StudySettings::default(),
+    };
     sqlx::query("INSERT INTO classes (id, school_id, cohort_id, name, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(class.id.to_string())
         .bind(school.to_string())
@@ -70,7 +93,7 @@ pub async fn insert_class(
 }
 
 pub async fn find_class(conn: &mut Conn, id: ClassId) -> Result<Option<ClassView>, ApiError> {
-    let row = sqlx::query("SELECT id, school_id, cohort_id, name FROM classes WHERE id = $1")
+    let row = sqlx::query("SELECT id, school_id, cohort_id, name, desired_retention, new_per_day, reviews_per_day FROM classes WHERE id = $1")
         .bind(id.to_string())
         .fetch_optional(&mut *conn)
         .await?;
@@ -78,7 +101,7 @@ pub async fn find_class(conn: &mut Conn, id: ClassId) -> Result<Option<ClassView
 }
 
 pub async fn list_school_classes(conn: &mut Conn, school: SchoolId) -> Result<Vec<ClassView>, ApiError> {
-    let rows = sqlx::query("SELECT id, school_id, cohort_id, name FROM classes WHERE school_id = $1 ORDER BY name")
+    let rows = sqlx::query("SELECT id, school_id, cohort_id, name, desired_retention, new_per_day, reviews_per_day FROM classes WHERE school_id = $1 ORDER BY name")
         .bind(school.to_string())
         .fetch_all(&mut *conn)
         .await?;
@@ -88,7 +111,7 @@ pub async fn list_school_classes(conn: &mut Conn, school: SchoolId) -> Result<Ve
 /// Classes the user teaches or learns in.
 pub async fn list_user_classes(conn: &mut Conn, user: UserId) -> Result<Vec<ClassView>, ApiError> {
     let rows = sqlx::query(
-        "SELECT c.id, c.school_id, c.cohort_id, c.name FROM classes c \
+        "SELECT c.id, c.school_id, c.cohort_id, c.name, c.desired_retention, c.new_per_day, c.reviews_per_day FROM classes c \
          JOIN enrolments e ON e.class_id = c.id WHERE e.user_id = $1 ORDER BY c.name",
     )
     .bind(user.to_string())

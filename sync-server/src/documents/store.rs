@@ -5,12 +5,12 @@
 
 use std::collections::{HashMap, HashSet};
 
-use automerge::{Change, ChangeHash};
+use automerge::{Automerge, Change, ChangeHash};
 use serde_bytes::ByteBuf;
 use tallschool_shared::docs::{DocKind, DocMeta, genesis_hash};
 use tallschool_shared::policy::{Relation, doc_access};
 use tallschool_shared::sync::{ACK_PREFIX, DocAck, DocRejection, DocUpdate, PAGE_BYTES, RejectReason};
-use tallschool_shared::{ClassRole, DocId, Role};
+use tallschool_shared::{ClassId, ClassRole, DocId, Role};
 
 use crate::auth::AuthUser;
 use crate::db::{AnyRow, Conn, Db, col, id_col, opt_id_col};
@@ -432,4 +432,52 @@ async fn load_metas(conn: &mut Conn, ids: &[String]) -> Result<HashMap<String, D
         }
     }
     Ok(metas)
+}
+
+/// A document as the server holds it (snapshot plus later changes), for jobs that read
+/// contents: grading, digests. Built off the async runtime.
+pub async fn load_document(conn: &mut Conn, id: DocId) -> Result<Option<(DocMeta, Automerge)>, ApiError> {
+    let Some((meta, _)) = find_meta(conn, id).await? else { return Ok(None) };
+    let snapshot = sqlx::query("SELECT up_to_seq, bytes FROM doc_snapshots WHERE doc_id = $1")
+        .bind(id.to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
+    let (after, snapshot_bytes): (i64, Option<Vec<u8>>) = match snapshot {
+        Some(row) => (col(&row, "up_to_seq")?, Some(col(&row, "bytes")?)),
+        None => (0, None),
+    };
+    let rows = sqlx::query("SELECT bytes FROM doc_changes WHERE doc_id = $1 AND seq > $2 ORDER BY seq")
+        .bind(id.to_string())
+        .bind(after)
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut changes = Vec::with_capacity(rows.len());
+    for row in &rows {
+        changes.push(col::<Vec<u8>>(row, "bytes")?);
+    }
+    let document = tokio::task::spawn_blocking(move || -> Result<Automerge, ApiError> {
+        let unreadable = |e: automerge::AutomergeError| ApiError::Internal(format!("stored document unreadable: {e}"));
+        let mut document = match snapshot_bytes {
+            Some(bytes) => Automerge::load(&bytes).map_err(unreadable)?,
+            None => Automerge::new(),
+        };
+        for bytes in changes {
+            document.load_incremental(&bytes).map_err(unreadable)?;
+        }
+        Ok(document)
+    })
+    .await??;
+    Ok(Some((meta, document)))
+}
+
+/// Documents of a class, optionally of one kind.
+pub async fn class_documents(conn: &mut Conn, class: ClassId, kind: Option<DocKind>) -> Result<Vec<DocMeta>, ApiError> {
+    let rows = sqlx::query(
+        "SELECT id, kind, class_id, owner_id, subject_id FROM documents WHERE class_id = $1 AND ($2 = '' OR kind = $2) ORDER BY id",
+    )
+    .bind(class.to_string())
+    .bind(kind.map_or("", DocKind::as_str))
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(meta_from_row).collect()
 }

@@ -1,0 +1,609 @@
+//! The learning commands: decks and study, classes, reader, video tests, assignments, Lobby,
+//! digests.
+
+use std::collections::BTreeSet;
+
+use reqwest::Method;
+use tallschool_client::content::{self, CardPatch};
+use tallschool_client::learning::now_secs;
+use tallschool_client::reading::{self, MarkKind, NewMark};
+use tallschool_client::video_tests::NewQuestion;
+use tallschool_client::{Client, ClientError, lobby, reports, video_tests};
+use tallschool_shared::api::{ClassView, ResultsView};
+use tallschool_shared::cards::{CardType, typed_matches};
+use tallschool_shared::dates::parse_due;
+use tallschool_shared::digest::Digest;
+use tallschool_shared::docs::DocKind;
+use tallschool_shared::scheduling::{Rating, StudySettings};
+use tallschool_shared::video::{Answer, AttemptResult, Feedback, Key, QuestionKind};
+use tallschool_shared::{DocId, schema};
+
+use super::{ClassCommand, Command, DeckCommand, DigestCommand, StudyCommand, TextCommand, VideoCommand, say};
+
+fn invalid(message: impl Into<String>) -> ClientError {
+    ClientError::Invalid(message.into())
+}
+
+fn created(json: bool, id: DocId) {
+    say(json, serde_json::json!({"id": id}), || id.to_string());
+}
+
+fn read_file(path: &std::path::Path) -> Result<String, ClientError> {
+    let bytes = std::fs::read(path).map_err(|source| ClientError::File { path: path.display().to_string(), source })?;
+    String::from_utf8(bytes).map_err(|_| invalid(format!("{} is not UTF-8 text", path.display())))
+}
+
+/// Character offset of the first occurrence of `words` in the text.
+fn find_offset(body: &str, words: &str) -> Result<(u64, u64), ClientError> {
+    let byte = body.find(words).ok_or_else(|| invalid(format!("{words:?} is not in the text")))?;
+    let start = body[..byte].chars().count() as u64;
+    Ok((start, start + words.chars().count() as u64))
+}
+
+fn choices(text: &str) -> Result<BTreeSet<u32>, ClientError> {
+    text.split(',')
+        .map(|p| p.trim().parse::<u32>().map_err(|_| invalid(format!("{text:?}: expected option numbers like 0,2"))))
+        .collect()
+}
+
+fn truth(text: &str) -> Result<bool, ClientError> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "true" | "t" | "yes" => Ok(true),
+        "false" | "f" | "no" => Ok(false),
+        _ => Err(invalid(format!("{text:?}: expected true or false"))),
+    }
+}
+
+fn parse_key(kind: QuestionKind, text: &str) -> Result<Key, ClientError> {
+    Ok(match kind {
+        QuestionKind::SingleChoice | QuestionKind::MultipleChoice => Key::Choices(choices(text)?),
+        QuestionKind::TrueFalse => Key::Truth(truth(text)?),
+        QuestionKind::ShortText => Key::Accepted(text.split('|').map(|s| s.trim().to_owned()).collect()),
+    })
+}
+
+fn parse_answer(kind: QuestionKind, text: &str) -> Result<Answer, ClientError> {
+    Ok(match kind {
+        QuestionKind::SingleChoice | QuestionKind::MultipleChoice => Answer::Choices(choices(text)?),
+        QuestionKind::TrueFalse => Answer::Truth(truth(text)?),
+        QuestionKind::ShortText => Answer::Text(text.to_owned()),
+    })
+}
+
+fn percent(value: Option<f64>) -> String {
+    value.map_or("-".to_owned(), |v| format!("{:.0}%", v * 100.0))
+}
+
+#[allow(clippy::too_many_lines)]
+pub async fn run(client: &mut Client, json: bool, command: Command) -> Result<(), ClientError> {
+    match command {
+        Command::Lobby => {
+            let user = client.user()?.id;
+            let lobby = lobby::lobby(&mut client.store, user, now_secs())?;
+            say(json, serde_json::json!(lobby), || {
+                let mut text = format!(
+                    "classes: {}\ncards due today: {}\nstreak: {} days\nsync: {} changes and {} answers waiting, last sync {}",
+                    lobby.classes.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", "),
+                    lobby.cards_due_total,
+                    lobby.streak_days,
+                    lobby.sync.pending_changes,
+                    lobby.sync.unsaved_answers,
+                    lobby.sync.last_sync_at.map_or("never".to_owned(), |t| t.to_string())
+                );
+                for d in &lobby.cards_due {
+                    text.push_str(&format!(
+                        "\n  {} ({}): {} learning, {} to review, {} new",
+                        d.title, d.deck_id, d.counts.learning, d.counts.review, d.counts.new
+                    ));
+                }
+                for (label, list) in [("due today", &lobby.due_today), ("OVERDUE", &lobby.overdue)] {
+                    for a in list {
+                        text.push_str(&format!("\n{label}: {} {} {}", a.kind.as_str(), a.title, a.section));
+                    }
+                }
+                text
+            });
+        }
+        Command::Deck(DeckCommand::Create { class, title, theme }) => {
+            let meta = content::create(&mut client.store, DocKind::Deck, class, &title)?;
+            if let Some(theme) = theme {
+                content::set_theme(&mut client.store, meta.id, &theme)?;
+            }
+            created(json, meta.id);
+        }
+        Command::Deck(DeckCommand::Card { deck, card, card_type, front, back, example, hint, tags, media }) => {
+            let card_type = card_type
+                .map(|t| CardType::parse(&t).ok_or_else(|| invalid(format!("unknown card type {t:?}"))))
+                .transpose()?;
+            let patch = CardPatch {
+                card_type,
+                front,
+                back,
+                example,
+                hint,
+                tags: tags.map(|t| t.split_whitespace().map(str::to_owned).collect()),
+                media,
+            };
+            let card = content::put_card(&mut client.store, deck, card.as_deref(), &patch)?;
+            say(json, serde_json::json!({"card": card}), || card.clone());
+        }
+        Command::Deck(DeckCommand::DeleteCard { deck, card }) => {
+            content::delete_card(&mut client.store, deck, &card)?;
+            say(json, serde_json::json!({"deleted": card}), || format!("card {card} deleted"));
+        }
+        Command::Deck(DeckCommand::Title { deck, title }) => content::set_title(&mut client.store, deck, &title)?,
+        Command::Deck(DeckCommand::Theme { deck, theme }) => content::set_theme(&mut client.store, deck, &theme)?,
+        Command::Deck(DeckCommand::Cards { deck }) => {
+            let (_, document) =
+                client.store.load(deck)?.ok_or_else(|| ClientError::UnknownDocument(deck.to_string()))?;
+            let cards: Vec<_> = schema::cards(&document).into_iter().filter(|c| !c.deleted).collect();
+            say(json, serde_json::json!(cards), || {
+                cards
+                    .iter()
+                    .map(|c| {
+                        format!("{}  {:<9} {} → {}", c.id, c.fields.card_type.as_str(), c.fields.front, c.fields.back)
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        Command::Deck(DeckCommand::Import { deck, file }) => {
+            let text = read_file(&file)?;
+            let report = content::import_cards(&mut client.store, deck, &text)?;
+            say(json, serde_json::json!({"imported": report.cards.len(), "rejected": report.rejected}), || {
+                let mut out = format!("{} cards imported, {} rows left out", report.cards.len(), report.rejected.len());
+                for (line, why) in &report.rejected {
+                    out.push_str(&format!("\n  line {line}: {why}"));
+                }
+                out
+            });
+        }
+        Command::Deck(DeckCommand::Export { deck, out }) => {
+            let csv = content::export_cards(&mut client.store, deck)?;
+            match out {
+                Some(path) => std::fs::write(&path, csv)
+                    .map_err(|source| ClientError::File { path: path.display().to_string(), source })?,
+                #[allow(clippy::print_stdout)]
+                None => print!("{csv}"),
+            }
+        }
+        Command::Deck(DeckCommand::Report { deck }) => {
+            let report = reports::deck_report(&mut client.store, deck, now_secs())?;
+            say(json, serde_json::json!(report), || {
+                let mut text = format!(
+                    "{} ({})\nstudent                               reviews cards lapses retention",
+                    report.title, report.theme
+                );
+                for s in &report.students {
+                    text.push_str(&format!(
+                        "\n{} {:>7} {:>5} {:>6} {:>9}{}",
+                        s.student_id,
+                        s.reviews,
+                        s.cards_studied,
+                        s.lapses,
+                        percent(s.predicted_retention),
+                        if s.struggling { "  struggling" } else { "" }
+                    ));
+                }
+                for c in &report.cards {
+                    text.push_str(&format!(
+                        "\ncard {} {:>4} reviews {:>5}  {}",
+                        c.card_id,
+                        c.reviews,
+                        percent(c.predicted_retention),
+                        c.front
+                    ));
+                }
+                text
+            });
+        }
+        Command::Study(StudyCommand::Next { deck }) => {
+            let next = client.store.next_item(deck, now_secs())?;
+            say(json, serde_json::json!(next), || match &next {
+                Some(item) => format!(
+                    "{} [{}] in {}\n  {}{}",
+                    item.item_id,
+                    item.phase,
+                    item.deck_id,
+                    item.prompt,
+                    if item.hint.is_empty() { String::new() } else { format!("\n  hint: {}", item.hint) }
+                ),
+                None => "nothing due; well done".to_owned(),
+            });
+        }
+        Command::Study(StudyCommand::Answer { deck, item, rating, typed }) => {
+            let expected = client
+                .store
+                .next_item_by_id(deck, &item)?
+                .ok_or_else(|| invalid(format!("no card {item} in deck {deck}")))?;
+            let matched = typed.as_deref().map(|t| typed_matches(&expected.answer, t));
+            let rating = match (rating, matched) {
+                (Some(r), _) => {
+                    Rating::parse(&r).ok_or_else(|| invalid(format!("{r:?}: rating is again, hard, good or easy")))?
+                }
+                (None, Some(true)) => Rating::Good,
+                (None, Some(false)) => Rating::Again,
+                (None, None) => return Err(invalid("give a rating (again, hard, good, easy) or --typed")),
+            };
+            let state = client.store.answer(deck, &item, rating, now_secs())?;
+            say(
+                json,
+                serde_json::json!({"item": item, "rating": rating, "state": state, "typed_correct": matched, "answer": expected.answer}),
+                || {
+                    let verdict = match matched {
+                        Some(true) => "correct. ",
+                        Some(false) => "not quite. ",
+                        None => "",
+                    };
+                    format!(
+                        "{verdict}answer: {}; next due at {} ({})",
+                        expected.answer,
+                        state.due,
+                        state.phase.as_str()
+                    )
+                },
+            );
+        }
+        Command::Study(StudyCommand::Undo) => {
+            let undone = client.store.undo()?;
+            say(json, serde_json::json!({"undone": undone.as_ref().map(|(_, item)| item)}), || match &undone {
+                Some((_, item)) => format!("took back the answer to {item}"),
+                None => "nothing to undo".to_owned(),
+            });
+        }
+        Command::Study(StudyCommand::End) => {
+            let written = client.store.end_session()?;
+            say(json, serde_json::json!({"answers_saved": written}), || format!("{written} answers saved"));
+        }
+        Command::Reviews { progress } => {
+            let (_, document) =
+                client.store.load(progress)?.ok_or_else(|| ClientError::UnknownDocument(progress.to_string()))?;
+            let reviews = schema::reviews(&document);
+            say(json, serde_json::json!(reviews), || {
+                reviews.iter().map(|r| format!("{} {} {}", r.at, r.card, r.rating)).collect::<Vec<_>>().join("\n")
+            });
+        }
+        Command::Class(ClassCommand::List) => {
+            let classes = client.store.classes()?;
+            let value: Vec<_> = classes
+                .iter()
+                .map(|(id, name, settings)| serde_json::json!({"id": id, "name": name, "study": settings}))
+                .collect();
+            say(json, serde_json::json!(value), || {
+                classes
+                    .iter()
+                    .map(|(id, name, s)| {
+                        format!(
+                            "{id}  {name}: retention {:.2}, {} new/day, {} reviews/day",
+                            s.desired_retention, s.new_per_day, s.reviews_per_day
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        Command::Class(ClassCommand::Settings { class, retention, new_per_day, reviews_per_day }) => {
+            let settings = StudySettings { desired_retention: retention, new_per_day, reviews_per_day };
+            settings.check().map_err(|e| invalid(e.to_string()))?;
+            let body = serde_json::json!(settings);
+            let view: ClassView =
+                client.call(Method::PUT, &format!("/api/v1/classes/{class}/study-settings"), Some(&body)).await?;
+            say(json, serde_json::json!(view), || {
+                format!("{}: retention {:.2}", view.name, view.study.desired_retention)
+            });
+        }
+        Command::Class(ClassCommand::Heatmap { class }) => {
+            let map = reports::theme_heatmap(&mut client.store, &class.to_string(), now_secs())?;
+            say(json, serde_json::json!(map), || {
+                map.iter()
+                    .flat_map(|(theme, students)| {
+                        students.iter().map(move |(s, r)| format!("{theme:<24} {s} {:>5}", percent(Some(*r))))
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        Command::Text(TextCommand::Create { class, title }) => {
+            created(json, content::create(&mut client.store, DocKind::Text, class, &title)?.id)
+        }
+        Command::Text(TextCommand::Append { text, words }) => content::append_text(&mut client.store, text, &words)?,
+        Command::Text(TextCommand::Import { text, file }) => {
+            let markdown = read_file(&file)?;
+            reading::set_body(&mut client.store, text, &markdown)?;
+        }
+        Command::Text(TextCommand::Show { text }) => {
+            let user = client.user()?.id;
+            let view = reading::view(&mut client.store, user, text)?;
+            say(json, serde_json::json!(view), || {
+                let mut out = format!(
+                    "{} ({} characters), at {}, furthest {:.0}%",
+                    view.title,
+                    view.chars,
+                    view.last_percent.map_or("the start".to_owned(), |p| format!("{p:.0}%")),
+                    view.furthest_percent
+                );
+                for s in &view.outline {
+                    out.push_str(&format!(
+                        "\n{}{} ({:.0}%)",
+                        "  ".repeat(usize::from(s.level)),
+                        s.title,
+                        s.end_percent
+                    ));
+                }
+                for (h, at) in &view.highlights {
+                    out.push_str(&format!("\nhighlight {} {} {:?}: {:?} {}", h.id, h.colour, at, h.quote, h.note));
+                }
+                out
+            });
+        }
+        Command::Text(TextCommand::Body { text }) => {
+            let (_, document) =
+                client.store.load(text)?.ok_or_else(|| ClientError::UnknownDocument(text.to_string()))?;
+            #[allow(clippy::print_stdout)]
+            {
+                println!("{}", schema::body(&document));
+            }
+        }
+        Command::Text(TextCommand::Read { text, at, percent, find }) => {
+            let user = client.user()?.id;
+            let (_, document) =
+                client.store.load(text)?.ok_or_else(|| ClientError::UnknownDocument(text.to_string()))?;
+            let body = schema::body(&document);
+            let total = body.chars().count() as f64;
+            let offset = match (at, percent, find) {
+                (Some(at), None, None) => at,
+                (None, Some(p), None) if (0.0..=100.0).contains(&p) => (total * p / 100.0).round() as u64,
+                (None, None, Some(words)) => find_offset(&body, &words)?.0,
+                _ => return Err(invalid("give one of --at, --percent (0-100) or --find")),
+            };
+            let reached = reading::set_position(&mut client.store, user, text, offset)?;
+            say(json, serde_json::json!({"offset": offset, "percent": reached}), || format!("at {reached:.0}%"));
+        }
+        Command::Text(TextCommand::Bookmark { text, at, note }) => {
+            let user = client.user()?.id;
+            let mark = NewMark { kind: MarkKind::Bookmark, start: at, end: at, note: &note, colour: "" };
+            let id = reading::add_mark(&mut client.store, user, text, &mark)?;
+            say(json, serde_json::json!({"bookmark": id}), || id.clone());
+        }
+        Command::Text(TextCommand::Highlight { text, from, to, find, colour, note }) => {
+            let user = client.user()?.id;
+            let (start, end) = match (from, to, find) {
+                (Some(from), Some(to), None) => (from, to),
+                (None, None, Some(words)) => {
+                    let (_, document) =
+                        client.store.load(text)?.ok_or_else(|| ClientError::UnknownDocument(text.to_string()))?;
+                    find_offset(&schema::body(&document), &words)?
+                }
+                _ => return Err(invalid("give --from and --to, or --find")),
+            };
+            let mark = NewMark { kind: MarkKind::Highlight, start, end, note: &note, colour: &colour };
+            let id = reading::add_mark(&mut client.store, user, text, &mark)?;
+            say(json, serde_json::json!({"highlight": id}), || id.clone());
+        }
+        Command::Text(TextCommand::Unmark { text, id, kind }) => {
+            let user = client.user()?.id;
+            let kind = match kind.as_str() {
+                "highlight" => MarkKind::Highlight,
+                "bookmark" => MarkKind::Bookmark,
+                other => return Err(invalid(format!("{other:?}: kind is highlight or bookmark"))),
+            };
+            reading::delete_mark(&mut client.store, user, text, kind, &id)?;
+        }
+        Command::Text(TextCommand::MakeCard { text, highlight, find, back }) => {
+            let user = client.user()?.id;
+            let range = match &find {
+                Some(words) => {
+                    let (_, document) =
+                        client.store.load(text)?.ok_or_else(|| ClientError::UnknownDocument(text.to_string()))?;
+                    Some(find_offset(&schema::body(&document), words)?)
+                }
+                None => None,
+            };
+            let card = reading::card_from_selection(
+                &mut client.store,
+                user,
+                text,
+                highlight.as_deref(),
+                range,
+                back.as_deref(),
+            )?;
+            say(json, serde_json::json!({"card": card}), || card.clone());
+        }
+        Command::Text(TextCommand::Progress { text }) => {
+            let rows = reports::reading_report(&mut client.store, text)?;
+            say(json, serde_json::json!(rows), || {
+                rows.iter()
+                    .map(|r| {
+                        format!(
+                            "{} {:>5.1}% read, {} highlights, {} own cards",
+                            r.student_id, r.furthest_percent, r.highlights, r.own_cards
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        Command::Video(VideoCommand::Create { class, title }) => {
+            created(json, content::create(&mut client.store, DocKind::VideoTest, class, &title)?.id)
+        }
+        Command::Video(VideoCommand::Configure { test, media, duration, prevent_skipping, attempts, feedback }) => {
+            let feedback = feedback
+                .map(|f| {
+                    Feedback::parse(&f).ok_or_else(|| invalid(format!("{f:?}: feedback is instant or graded_on_sync")))
+                })
+                .transpose()?;
+            let settings = video_tests::TestSettings {
+                media,
+                duration_secs: duration,
+                prevent_skipping,
+                attempts_allowed: attempts,
+                feedback,
+            };
+            video_tests::configure(&mut client.store, test, &settings)?;
+        }
+        Command::Video(VideoCommand::Question { test, at, kind, prompt, options, key, points }) => {
+            let kind = QuestionKind::parse(&kind).ok_or_else(|| {
+                invalid(format!("{kind:?}: kind is single_choice, multiple_choice, true_false or short_text"))
+            })?;
+            let key = key.map(|k| parse_key(kind, &k)).transpose()?;
+            let new = NewQuestion { at_secs: at, kind, prompt: &prompt, options: &options, points };
+            let id = video_tests::add_question(&mut client.store, test, &new, key.as_ref())?;
+            say(json, serde_json::json!({"question": id}), || id.clone());
+        }
+        Command::Video(VideoCommand::Show { test }) => {
+            let view = video_tests::view(&mut client.store, test)?;
+            say(json, serde_json::json!(view), || {
+                let mut out = format!("{} ({}s, feedback {})", view.title, view.duration_secs, view.feedback.as_str());
+                for q in &view.questions {
+                    out.push_str(&format!(
+                        "\n{} at {}s [{}] {} {:?}",
+                        q.id,
+                        q.at_secs,
+                        q.kind.as_str(),
+                        q.prompt,
+                        q.options
+                    ));
+                }
+                out
+            });
+        }
+        Command::Video(VideoCommand::Start { test, rate }) => {
+            let user = client.user()?.id;
+            let (attempt, position) = video_tests::start_attempt(&mut client.store, user, test, rate)?;
+            say(json, serde_json::json!({"attempt": attempt, "position": position}), || {
+                format!("attempt {attempt} from {position}s")
+            });
+        }
+        Command::Video(VideoCommand::Watch { test, attempt, from, to, rate }) => {
+            let user = client.user()?.id;
+            let watched = video_tests::watch(&mut client.store, user, test, &attempt, from, to, rate)?;
+            say(json, serde_json::json!({"watched": watched.encode()}), || format!("watched {}", watched.encode()));
+        }
+        Command::Video(VideoCommand::Answer { test, attempt, question, answer, at }) => {
+            let user = client.user()?.id;
+            let view = video_tests::view(&mut client.store, test)?;
+            let q = view
+                .questions
+                .iter()
+                .find(|q| q.id == question)
+                .ok_or_else(|| invalid(format!("no question {question} in this test")))?;
+            let given = parse_answer(q.kind, &answer)?;
+            let points = video_tests::answer(
+                &mut client.store,
+                user,
+                test,
+                &attempt,
+                &question,
+                &given,
+                at.unwrap_or(q.at_secs),
+            )?;
+            say(json, serde_json::json!({"saved": true, "points": points}), || match points {
+                Some(p) if p > 0.0 => format!("right ({p} points)"),
+                Some(_) => "not right".to_owned(),
+                None => "saved; graded after sync".to_owned(),
+            });
+        }
+        Command::Video(VideoCommand::Submit { test, attempt }) => {
+            let user = client.user()?.id;
+            video_tests::submit(&mut client.store, user, test, &attempt)?;
+            say(json, serde_json::json!({"submitted": attempt}), || {
+                "submitted; results come with the next sync".to_owned()
+            });
+        }
+        Command::Video(VideoCommand::Attempts { test }) => {
+            let user = client.user()?.id;
+            let attempts = video_tests::attempts(&mut client.store, user, test)?;
+            say(json, serde_json::json!(attempts), || {
+                attempts
+                    .iter()
+                    .map(|a| {
+                        let result = a
+                            .result
+                            .as_ref()
+                            .map_or("not graded yet".to_owned(), |r| format!("{}/{}", r.score, r.max_score));
+                        format!("{} {} answers, {}", a.attempt.id, a.attempt.answers.len(), result)
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        Command::Video(VideoCommand::Results { test }) => {
+            let meta = client.store.meta(test)?.ok_or_else(|| ClientError::UnknownDocument(test.to_string()))?;
+            let results: ResultsView = client
+                .call(Method::GET, &format!("/api/v1/classes/{}/results?test_id={test}", meta.class_id), None)
+                .await?;
+            video_tests::save_results(&client.store, test, &results.attempts)?;
+            say(json, serde_json::json!(results), || {
+                results
+                    .attempts
+                    .iter()
+                    .map(|r| {
+                        format!(
+                            "{} {} {}/{}{}",
+                            r.student_id,
+                            r.attempt_id,
+                            r.score,
+                            r.max_score,
+                            if r.complete { "" } else { " (needs grading)" }
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        Command::Video(VideoCommand::Grade { test, student, attempt, question, points }) => {
+            let meta = client.store.meta(test)?.ok_or_else(|| ClientError::UnknownDocument(test.to_string()))?;
+            let body = serde_json::json!({"test_id": test, "student_id": student, "attempt_id": attempt, "question_id": question, "points": points});
+            let result: AttemptResult =
+                client.call(Method::PUT, &format!("/api/v1/classes/{}/grades", meta.class_id), Some(&body)).await?;
+            say(json, serde_json::json!(result), || format!("{}/{}", result.score, result.max_score));
+        }
+        Command::Assign { doc, students, group, due, section, note } => {
+            let due = due
+                .map(|d| parse_due(&d).ok_or_else(|| invalid(format!("{d:?}: due is YYYY-MM-DD or Unix seconds"))))
+                .transpose()?;
+            let id = content::assign(&mut client.store, doc, &students, &group, due, &section, &note)?;
+            say(json, serde_json::json!({"assignment": id}), || id.clone());
+        }
+        Command::Unassign { doc, assignment } => content::unassign(&mut client.store, doc, &assignment)?,
+        Command::Digest(DigestCommand::Run { school, week_of }) => {
+            let body = serde_json::json!({"week_of": week_of});
+            let digests: Vec<Digest> =
+                client.call(Method::POST, &format!("/api/v1/schools/{school}/digests"), Some(&body)).await?;
+            say(json, serde_json::json!(digests), || format!("{} digests computed", digests.len()));
+        }
+        Command::Digest(DigestCommand::Show { class, school }) => {
+            let path = match (class, school) {
+                (Some(class), None) => format!("/api/v1/classes/{class}/digests"),
+                (None, Some(school)) => format!("/api/v1/schools/{school}/digests"),
+                _ => return Err(invalid("give --class or --school")),
+            };
+            let digests: Vec<Digest> = client.call(Method::GET, &path, None).await?;
+            say(json, serde_json::json!(digests), || {
+                digests
+                    .iter()
+                    .map(|d| {
+                        format!(
+                            "{:?} week of {}: {} of {} students active, {} reviews, retention {}",
+                            d.scope,
+                            d.week_start,
+                            d.numbers.active_students,
+                            d.numbers.students,
+                            d.numbers.reviews,
+                            percent(d.numbers.retention)
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        Command::Login { .. }
+        | Command::Logout
+        | Command::Sync
+        | Command::Status
+        | Command::Docs
+        | Command::Show { .. }
+        | Command::RetryRejected => {}
+    }
+    Ok(())
+}

@@ -1,0 +1,522 @@
+//! `tallschool`: the command-line client over the offline engine. Each `--home` directory is
+//! one device. Used by people who like terminals, by tests, and as a load generator.
+
+use std::io::{BufRead, IsTerminal};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+mod commands;
+
+use clap::{Parser, Subcommand};
+use tallschool_client::content;
+use tallschool_client::{Client, ClientError};
+use tallschool_shared::{ClassId, DocId, SchoolId, UserId};
+
+#[derive(Parser)]
+#[command(name = "tallschool", version, about = "TallSchool offline client")]
+struct Cli {
+    /// This device's data directory.
+    #[arg(long, env = "TALLSCHOOL_HOME", global = true)]
+    home: Option<PathBuf>,
+    /// Print results as JSON.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Sign in (the password is read from standard input unless given).
+    Login {
+        #[arg(long)]
+        server: String,
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        password: Option<String>,
+        #[arg(long, default_value = "tallschool CLI")]
+        device_name: String,
+    },
+    /// Forget this device's tokens.
+    Logout,
+    /// Send what is pending and receive what is new.
+    Sync,
+    /// Pending changes, refusals, last sync, cursor.
+    Status,
+    /// Documents on this device.
+    Docs,
+    /// A document as JSON.
+    Show { doc: DocId },
+    /// Put refused changes back in the queue.
+    RetryRejected,
+    /// Classes, what is due today, overdue work, streak and sync state.
+    Lobby,
+    /// Decks and cards (teachers).
+    #[command(subcommand)]
+    Deck(DeckCommand),
+    /// Study flashcards (students).
+    #[command(subcommand)]
+    Study(StudyCommand),
+    /// Reviews recorded in a progress document.
+    Reviews { progress: DocId },
+    /// Class settings and reports (teachers).
+    #[command(subcommand)]
+    Class(ClassCommand),
+    /// Reader texts.
+    #[command(subcommand)]
+    Text(TextCommand),
+    /// Video tests.
+    #[command(subcommand)]
+    Video(VideoCommand),
+    /// Assign a deck, text or video test to the class, a group or one student.
+    Assign {
+        doc: DocId,
+        /// Students (ids) of a group or one student; none means the whole class.
+        #[arg(long = "student")]
+        students: Vec<UserId>,
+        #[arg(long, default_value = "")]
+        group: String,
+        /// `YYYY-MM-DD` (end of that day, UTC) or Unix seconds.
+        #[arg(long)]
+        due: Option<String>,
+        /// For texts: the section to read, e.g. "chapter 2".
+        #[arg(long, default_value = "")]
+        section: String,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Withdraw an assignment.
+    Unassign { doc: DocId, assignment: String },
+    /// Weekly class and cohort digests.
+    #[command(subcommand)]
+    Digest(DigestCommand),
+}
+
+#[derive(Subcommand)]
+enum DeckCommand {
+    Create {
+        #[arg(long)]
+        class: ClassId,
+        #[arg(long)]
+        title: String,
+        #[arg(long)]
+        theme: Option<String>,
+    },
+    /// Add a card, or change fields of an existing one with `--card`.
+    Card {
+        deck: DocId,
+        #[arg(long)]
+        card: Option<String>,
+        /// basic, reversed, type_in or cloze.
+        #[arg(long = "type")]
+        card_type: Option<String>,
+        #[arg(long)]
+        front: Option<String>,
+        #[arg(long)]
+        back: Option<String>,
+        #[arg(long)]
+        example: Option<String>,
+        #[arg(long)]
+        hint: Option<String>,
+        /// Space-separated tags.
+        #[arg(long)]
+        tags: Option<String>,
+        /// SHA-256 of an image or audio file (repeatable).
+        #[arg(long = "media")]
+        media: Option<Vec<String>>,
+    },
+    /// Hide a card; students' history of it stays.
+    DeleteCard {
+        deck: DocId,
+        card: String,
+    },
+    Title {
+        deck: DocId,
+        title: String,
+    },
+    Theme {
+        deck: DocId,
+        theme: String,
+    },
+    /// Cards of a deck.
+    Cards {
+        deck: DocId,
+    },
+    /// Import cards from a CSV or TSV file with a header (front, back, type, example, hint, tags, media).
+    Import {
+        deck: DocId,
+        file: PathBuf,
+    },
+    /// Export a deck's cards as CSV (to standard output, or `--out`).
+    Export {
+        deck: DocId,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Reviews, predicted retention and struggling students per card (teachers).
+    Report {
+        deck: DocId,
+    },
+}
+
+#[derive(Subcommand)]
+enum StudyCommand {
+    /// The next card due (in `--deck`, or in any deck).
+    Next {
+        #[arg(long)]
+        deck: Option<DocId>,
+    },
+    /// Answer a card: again, hard, good or easy (or 1-4). With `--typed`, the rating follows
+    /// from whether the typed answer matches, unless one is given.
+    Answer {
+        deck: DocId,
+        item: String,
+        rating: Option<String>,
+        #[arg(long)]
+        typed: Option<String>,
+    },
+    /// Take back the last answer.
+    Undo,
+    /// Write the session's answers into the progress documents (one change each).
+    End,
+}
+
+#[derive(Subcommand)]
+enum ClassCommand {
+    /// Classes of this device's user, with their study settings.
+    List,
+    /// Set desired retention (0.70-0.97), new cards and reviews per day (online).
+    Settings {
+        class: ClassId,
+        #[arg(long)]
+        retention: f32,
+        #[arg(long)]
+        new_per_day: u32,
+        #[arg(long)]
+        reviews_per_day: u32,
+    },
+    /// Predicted retention per theme and student (teachers).
+    Heatmap { class: ClassId },
+}
+
+#[derive(Subcommand)]
+enum TextCommand {
+    Create {
+        #[arg(long)]
+        class: ClassId,
+        #[arg(long)]
+        title: String,
+    },
+    Append {
+        text: DocId,
+        words: String,
+    },
+    /// Replace the text with a Markdown file (only the changed part is edited).
+    Import {
+        text: DocId,
+        file: PathBuf,
+    },
+    /// Outline, where you are, bookmarks and highlights.
+    Show {
+        text: DocId,
+    },
+    /// The body (Markdown).
+    Body {
+        text: DocId,
+    },
+    /// Save the reading position: a character offset, a percentage, or the place of some words.
+    Read {
+        text: DocId,
+        #[arg(long)]
+        at: Option<u64>,
+        #[arg(long)]
+        percent: Option<f64>,
+        #[arg(long)]
+        find: Option<String>,
+    },
+    Bookmark {
+        text: DocId,
+        #[arg(long)]
+        at: u64,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Highlight `--from`..`--to`, or the first occurrence of `--find`.
+    Highlight {
+        text: DocId,
+        #[arg(long)]
+        from: Option<u64>,
+        #[arg(long)]
+        to: Option<u64>,
+        #[arg(long)]
+        find: Option<String>,
+        #[arg(long, default_value = "yellow")]
+        colour: String,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Remove a bookmark or highlight.
+    Unmark {
+        text: DocId,
+        id: String,
+        #[arg(long, default_value = "highlight")]
+        kind: String,
+    },
+    /// Make a card in your own deck from a highlight, or from `--find` words.
+    MakeCard {
+        text: DocId,
+        #[arg(long)]
+        highlight: Option<String>,
+        #[arg(long)]
+        find: Option<String>,
+        #[arg(long)]
+        back: Option<String>,
+    },
+    /// Each student's reading progress (teachers).
+    Progress {
+        text: DocId,
+    },
+}
+
+#[derive(Subcommand)]
+enum VideoCommand {
+    Create {
+        #[arg(long)]
+        class: ClassId,
+        #[arg(long)]
+        title: String,
+    },
+    /// The video, its length, skipping, attempts and feedback (`instant` or `graded_on_sync`).
+    Configure {
+        test: DocId,
+        #[arg(long)]
+        media: Option<String>,
+        #[arg(long)]
+        duration: Option<u32>,
+        #[arg(long)]
+        prevent_skipping: Option<bool>,
+        #[arg(long)]
+        attempts: Option<u32>,
+        #[arg(long)]
+        feedback: Option<String>,
+    },
+    /// Add a question at `--at` seconds. `--key`: option numbers from 0 ("1" or "0,2"),
+    /// "true"/"false", or accepted short answers separated by "|".
+    Question {
+        test: DocId,
+        #[arg(long)]
+        at: u32,
+        #[arg(long, default_value = "single_choice")]
+        kind: String,
+        #[arg(long)]
+        prompt: String,
+        #[arg(long = "option")]
+        options: Vec<String>,
+        #[arg(long)]
+        key: Option<String>,
+        #[arg(long, default_value_t = 1)]
+        points: u32,
+    },
+    Show {
+        test: DocId,
+    },
+    /// Start an attempt, or resume the unfinished one.
+    Start {
+        test: DocId,
+        #[arg(long, default_value_t = 1.0)]
+        rate: f64,
+    },
+    Watch {
+        test: DocId,
+        attempt: String,
+        #[arg(long)]
+        from: u32,
+        #[arg(long)]
+        to: u32,
+        #[arg(long, default_value_t = 1.0)]
+        rate: f64,
+    },
+    /// Answer: option numbers ("1" or "0,2"), "true"/"false", or text.
+    Answer {
+        test: DocId,
+        attempt: String,
+        question: String,
+        answer: String,
+        /// Where in the video (seconds); default: the question's time.
+        #[arg(long)]
+        at: Option<u32>,
+    },
+    Submit {
+        test: DocId,
+        attempt: String,
+    },
+    /// Your attempts, with results once graded.
+    Attempts {
+        test: DocId,
+    },
+    /// Everyone's graded attempts (teachers; online).
+    Results {
+        test: DocId,
+    },
+    /// Give points for an answer (teachers; online).
+    Grade {
+        test: DocId,
+        #[arg(long)]
+        student: UserId,
+        #[arg(long)]
+        attempt: String,
+        #[arg(long)]
+        question: String,
+        #[arg(long)]
+        points: f64,
+    },
+}
+
+#[derive(Subcommand)]
+enum DigestCommand {
+    /// Compute a school's digests now (online).
+    Run {
+        #[arg(long)]
+        school: SchoolId,
+        /// Any Unix time in the week; default: last week.
+        #[arg(long)]
+        week_of: Option<i64>,
+    },
+    /// Stored digests of a class or a school (online).
+    Show {
+        #[arg(long)]
+        class: Option<ClassId>,
+        #[arg(long)]
+        school: Option<SchoolId>,
+    },
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("tallschool: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn home(cli_home: Option<PathBuf>) -> PathBuf {
+    cli_home.unwrap_or_else(|| {
+        let base = std::env::var_os("XDG_DATA_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+            .unwrap_or_else(|| PathBuf::from("."));
+        base.join("tallschool")
+    })
+}
+
+#[allow(clippy::print_stdout)]
+fn say(json: bool, value: serde_json::Value, text: impl FnOnce() -> String) {
+    if json {
+        println!("{value}");
+    } else {
+        println!("{}", text());
+    }
+}
+
+#[allow(clippy::print_stderr)]
+async fn run(cli: Cli) -> Result<(), ClientError> {
+    let json = cli.json;
+    let mut client = Client::open(&home(cli.home))?;
+    match cli.command {
+        Command::Login { server, username, password, device_name } => {
+            let password = match password {
+                Some(password) => password,
+                None => {
+                    if std::io::stdin().is_terminal() {
+                        eprint!("password: ");
+                    }
+                    let mut line = String::new();
+                    std::io::stdin()
+                        .lock()
+                        .read_line(&mut line)
+                        .map_err(|e| ClientError::Invalid(format!("reading the password: {e}")))?;
+                    line.trim_end_matches(['\n', '\r']).to_owned()
+                }
+            };
+            let user = client.login(&server, &username, &password, &device_name).await?;
+            say(json, serde_json::json!(user), || format!("signed in as {} ({})", user.username, user.role));
+        }
+        Command::Logout => {
+            client.logout()?;
+            say(json, serde_json::json!({"signed_out": true}), || "signed out; local work is kept".to_owned());
+        }
+        Command::Sync => {
+            let interactive = std::io::stderr().is_terminal();
+            let report = client
+                .sync(|r| {
+                    if interactive || r.rounds % 10 == 0 {
+                        eprintln!(
+                            "round {}: sent {} changes ({} acknowledged), received {} changes in {} new documents",
+                            r.rounds, r.sent_changes, r.acked_changes, r.received_changes, r.received_docs
+                        );
+                    }
+                })
+                .await?;
+            say(json, serde_json::json!(report), || {
+                if report.offline {
+                    format!("offline: {} changes wait for the next sync", report.pending_after)
+                } else {
+                    format!(
+                        "synced in {} rounds: {} sent, {} received, {} refused documents, {} pending",
+                        report.rounds,
+                        report.acked_changes,
+                        report.received_changes,
+                        report.rejected_docs,
+                        report.pending_after
+                    )
+                }
+            });
+        }
+        Command::Status => {
+            let status = client.store.status()?;
+            let user = client.session().map(|s| s.user.username.clone());
+            say(json, serde_json::json!({"user": user, "status": status}), || {
+                let mut text = format!(
+                    "user: {}\npending changes: {}\nrefused changes: {}\ndocuments: {}\ncursor: {} (epoch {})\nlast sync: {}",
+                    user.as_deref().unwrap_or("(signed out)"),
+                    status.pending_changes,
+                    status.rejected_changes,
+                    status.documents,
+                    status.cursor,
+                    status.epoch,
+                    status.last_sync_at.map_or("never".to_owned(), |t| format!("{t} (unix seconds)"))
+                );
+                for (doc, why) in &status.rejections {
+                    text.push_str(&format!("\nrefused: {doc}: {why}"));
+                }
+                text
+            });
+        }
+        Command::Docs => {
+            let docs = client.store.list()?;
+            say(json, serde_json::json!(docs), || {
+                docs.iter()
+                    .map(|d| format!("{}  {:<10} {:>5}  {}", d.id, d.kind.as_str(), d.items, d.title))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        Command::Show { doc } => {
+            let (meta, document) =
+                client.store.load(doc)?.ok_or_else(|| ClientError::UnknownDocument(doc.to_string()))?;
+            let value = serde_json::json!({"meta": meta, "content": content::to_json(&document)});
+            say(true, value, String::new);
+        }
+        Command::RetryRejected => {
+            let count = client.store.retry_rejected()?;
+            say(json, serde_json::json!({"requeued": count}), || format!("{count} changes queued again"));
+        }
+        other => commands::run(&mut client, json, other).await?,
+    }
+    Ok(())
+}

@@ -1,0 +1,257 @@
+//! The reader on this device: texts, positions, bookmarks, highlights, and cards made from
+//! what a student highlighted. Positions are written under this device's key; "furthest" is the
+//! maximum over devices, so two devices reading offline never overwrite each other.
+
+use automerge::transaction::{Transactable, Transaction};
+use automerge::{AutomergeError, ObjId, ObjType, ReadDoc, Value};
+use serde::Serialize;
+use tallschool_shared::cards::{CardFields, CardType};
+use tallschool_shared::docs::{DocKind, DocMeta};
+use tallschool_shared::reader::{self, Anchor, Section};
+use tallschool_shared::schema::{self, Mark};
+use tallschool_shared::{DocId, UserId};
+
+use crate::content::{child_in, short_id};
+use crate::error::{ClientError, Result};
+use crate::learning::day_of;
+use crate::store::{Store, now};
+
+pub const MAX_TEXT_CHARS: usize = 2_000_000;
+
+fn text_doc(store: &mut Store, text: DocId) -> Result<(DocMeta, String)> {
+    let (meta, doc) = store.load(text)?.ok_or_else(|| ClientError::UnknownDocument(text.to_string()))?;
+    if meta.kind != DocKind::Text {
+        return Err(ClientError::Invalid(format!("{text} is not a text")));
+    }
+    Ok((meta, schema::body(&doc)))
+}
+
+/// Replace a text's body (e.g. from a Markdown file). The edit is a splice of the changed
+/// middle only, so readers' anchors before and after it stay exact.
+pub fn set_body(store: &mut Store, text: DocId, markdown: &str) -> Result<()> {
+    if markdown.chars().count() > MAX_TEXT_CHARS {
+        return Err(ClientError::Invalid("a text may have at most 2,000,000 characters".to_owned()));
+    }
+    let (meta, old) = text_doc(store, text)?;
+    let old: Vec<char> = old.chars().collect();
+    let new: Vec<char> = markdown.chars().collect();
+    let prefix = old.iter().zip(&new).take_while(|(a, b)| a == b).count();
+    let suffix = old[prefix..].iter().rev().zip(new[prefix..].iter().rev()).take_while(|(a, b)| a == b).count();
+    let removed = old.len() - prefix - suffix;
+    let inserted: String = new[prefix..new.len() - suffix].iter().collect();
+    store.edit(&meta, |tx| {
+        let body = child_in(tx, "body")?;
+        tx.splice_text(&body, prefix, removed as isize, &inserted)
+    })?;
+    Ok(())
+}
+
+/// What the reader shows of a text and the student's place in it.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReaderView {
+    pub title: String,
+    pub chars: u64,
+    pub outline: Vec<Section>,
+    pub media: Vec<String>,
+    /// Where this device's user was last (any device), resolved in the current text.
+    pub last_offset: Option<u64>,
+    pub last_percent: Option<f64>,
+    pub furthest_percent: f64,
+    pub bookmarks: Vec<(Mark, u64)>,
+    /// Highlights with where their quote is now (`None`: the passage was edited away).
+    pub highlights: Vec<(Mark, Option<(u64, u64)>)>,
+}
+
+pub fn view(store: &mut Store, student: UserId, text: DocId) -> Result<ReaderView> {
+    let (meta, body) = text_doc(store, text)?;
+    let title = store.load(text)?.map(|(_, d)| schema::title(&d)).unwrap_or_default();
+    let progress_id = DocMeta::progress(student, &meta).id;
+    let progress = store.load(progress_id)?.map(|(_, d)| schema::progress(&d)).unwrap_or_default();
+    let last = progress.last_position().map(|p| reader::resolve(&body, &p.anchor));
+    let total = body.chars().count();
+    Ok(ReaderView {
+        title,
+        chars: total as u64,
+        outline: reader::outline(&body),
+        media: reader::media_references(&body),
+        last_offset: last,
+        last_percent: last.map(|o| reader::percent_of(usize::try_from(o).unwrap_or(total), total)),
+        furthest_percent: progress.furthest,
+        bookmarks: progress.bookmarks.iter().map(|b| (b.clone(), reader::resolve(&body, &b.anchor))).collect(),
+        highlights: progress
+            .highlights
+            .iter()
+            .map(|h| (h.clone(), reader::resolve_quote(&body, &h.anchor, &h.quote)))
+            .collect(),
+    })
+}
+
+fn device_key(store: &Store) -> String {
+    store.device_actor_hex().chars().take(16).collect()
+}
+
+fn put_anchor(tx: &mut Transaction<'_>, obj: &ObjId, anchor: &Anchor) -> std::result::Result<(), AutomergeError> {
+    tx.put(obj, "offset", i64::try_from(anchor.offset).unwrap_or(i64::MAX))?;
+    tx.put(obj, "before", anchor.before.as_str())?;
+    tx.put(obj, "after", anchor.after.as_str())?;
+    tx.put(obj, "percent", anchor.percent)?;
+    Ok(())
+}
+
+/// Save where the student is (character offset). Returns the percentage.
+pub fn set_position(store: &mut Store, student: UserId, text: DocId, offset: u64) -> Result<f64> {
+    let (meta, body) = text_doc(store, text)?;
+    let total = body.chars().count() as u64;
+    if offset > total {
+        return Err(ClientError::Invalid(format!("position {offset} is beyond the text's {total} characters")));
+    }
+    let anchor = reader::anchor_at(&body, offset);
+    let progress = DocMeta::progress(student, &meta);
+    let device = device_key(store);
+    let at = now();
+    let previous = store.load(progress.id)?.map(|(_, d)| schema::progress(&d)).unwrap_or_default();
+    let furthest = previous.furthest.max(anchor.percent);
+    let day_key = format!("{}/{device}", day_of(at));
+    let day_best = previous.reading_days.get(&day_of(at)).copied().unwrap_or(0.0).max(anchor.percent);
+    store.edit(&progress, |tx| {
+        let positions = child_in(tx, "positions")?;
+        let position = tx.put_object(&positions, device.as_str(), ObjType::Map)?;
+        put_anchor(tx, &position, &anchor)?;
+        tx.put(&position, "at", at)?;
+        let furthest_map = child_in(tx, "furthest")?;
+        tx.put(&furthest_map, device.as_str(), furthest)?;
+        let days = child_in(tx, "reading_days")?;
+        tx.put(&days, day_key.as_str(), day_best)?;
+        Ok(())
+    })?;
+    store.mark_active(at)?;
+    Ok(anchor.percent)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MarkKind {
+    Bookmark,
+    Highlight,
+}
+
+impl MarkKind {
+    const fn key(self) -> &'static str {
+        match self {
+            MarkKind::Bookmark => "bookmarks",
+            MarkKind::Highlight => "highlights",
+        }
+    }
+}
+
+pub const COLOURS: [&str; 5] = ["yellow", "green", "blue", "pink", "orange"];
+
+/// A bookmark (`end` = `start`) or a highlight of `start..end`, with a note and colour.
+#[derive(Clone, Debug)]
+pub struct NewMark<'a> {
+    pub kind: MarkKind,
+    pub start: u64,
+    pub end: u64,
+    pub note: &'a str,
+    pub colour: &'a str,
+}
+
+pub fn add_mark(store: &mut Store, student: UserId, text: DocId, mark: &NewMark<'_>) -> Result<String> {
+    let NewMark { kind, start, end, note, colour } = *mark;
+    let (meta, body) = text_doc(store, text)?;
+    let total = body.chars().count() as u64;
+    if start > total || end > total || end < start {
+        return Err(ClientError::Invalid(format!("range {start}..{end} is outside the text (0..{total})")));
+    }
+    if kind == MarkKind::Highlight && (end == start || end - start > 5_000) {
+        return Err(ClientError::Invalid("a highlight covers 1 to 5000 characters".to_owned()));
+    }
+    if kind == MarkKind::Highlight && !COLOURS.contains(&colour) {
+        return Err(ClientError::Invalid(format!("colour must be one of {}", COLOURS.join(", "))));
+    }
+    if note.chars().count() > 5_000 {
+        return Err(ClientError::Invalid("a note may have at most 5000 characters".to_owned()));
+    }
+    let anchor = reader::anchor_at(&body, start);
+    let quote = if kind == MarkKind::Highlight { reader::slice(&body, start, end) } else { String::new() };
+    let progress = DocMeta::progress(student, &meta);
+    let id = short_id();
+    let at = now();
+    store.edit(&progress, |tx| {
+        let marks = child_in(tx, kind.key())?;
+        let mark = tx.put_object(&marks, id.as_str(), ObjType::Map)?;
+        put_anchor(tx, &mark, &anchor)?;
+        tx.put(&mark, "quote", quote.as_str())?;
+        tx.put(&mark, "note", note)?;
+        tx.put(&mark, "colour", if kind == MarkKind::Highlight { colour } else { "" })?;
+        tx.put(&mark, "at", at)?;
+        Ok(())
+    })?;
+    Ok(id)
+}
+
+pub fn delete_mark(store: &mut Store, student: UserId, text: DocId, kind: MarkKind, id: &str) -> Result<()> {
+    let (meta, _) = text_doc(store, text)?;
+    let progress = DocMeta::progress(student, &meta);
+    let exists = store.load(progress.id)?.is_some_and(|(_, d)| {
+        let p = schema::progress(&d);
+        let marks = if kind == MarkKind::Bookmark { p.bookmarks } else { p.highlights };
+        marks.iter().any(|m| m.id == id)
+    });
+    if !exists {
+        return Err(ClientError::Invalid(format!("no {} {id}", kind.key().trim_end_matches('s'))));
+    }
+    store.edit(&progress, |tx| {
+        let marks = child_in(tx, kind.key())?;
+        if let Some((Value::Object(_), obj)) = tx.get(&marks, id)? {
+            tx.put(&obj, "deleted", true)?;
+        }
+        Ok(())
+    })?;
+    Ok(())
+}
+
+/// Turn a highlight (or a selected word, `start..end`) into a card in the student's own deck
+/// for this text: the passage on the front, the note (or the given back) on the back.
+pub fn card_from_selection(
+    store: &mut Store,
+    student: UserId,
+    text: DocId,
+    highlight: Option<&str>,
+    range: Option<(u64, u64)>,
+    back: Option<&str>,
+) -> Result<String> {
+    let (meta, body) = text_doc(store, text)?;
+    let progress = DocMeta::progress(student, &meta);
+    let (front, note) = match (highlight, range) {
+        (Some(id), _) => {
+            let p = store.load(progress.id)?.map(|(_, d)| schema::progress(&d)).unwrap_or_default();
+            let mark = p
+                .highlights
+                .into_iter()
+                .find(|h| h.id == id)
+                .ok_or_else(|| ClientError::Invalid(format!("no highlight {id}")))?;
+            (mark.quote, mark.note)
+        }
+        (None, Some((start, end))) if start < end && end <= body.chars().count() as u64 => {
+            (reader::slice(&body, start, end), String::new())
+        }
+        _ => return Err(ClientError::Invalid("give a highlight id or a range inside the text".to_owned())),
+    };
+    let back = back.map(str::to_owned).filter(|b| !b.trim().is_empty()).unwrap_or(note);
+    let fields =
+        CardFields { card_type: CardType::Basic, front: front.trim().to_owned(), back, ..CardFields::default() };
+    fields.check().map_err(|e| ClientError::Invalid(format!("{e} (give --back)")))?;
+    let id = short_id();
+    let at = now();
+    store.edit(&progress, |tx| {
+        let cards = child_in(tx, "cards")?;
+        let card = tx.put_object(&cards, id.as_str(), ObjType::Map)?;
+        tx.put(&card, "type", fields.card_type.as_str())?;
+        tx.put(&card, "front", fields.front.as_str())?;
+        tx.put(&card, "back", fields.back.as_str())?;
+        tx.put(&card, "created_at", at)?;
+        tx.put(&card, "source", text.to_string())?;
+        Ok(())
+    })?;
+    Ok(id)
+}

@@ -1,0 +1,410 @@
+//! Video tests on this device: teachers build them (keys of graded tests go to the server
+//! only), students take attempts offline — answers with their video time, watched intervals,
+//! playback rate — and submit; results of graded tests come back with the next sync.
+
+use std::collections::BTreeMap;
+
+use automerge::transaction::Transactable;
+use automerge::{ObjType, ROOT, ReadDoc, Value};
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+use tallschool_shared::cards::is_sha256;
+use tallschool_shared::docs::{DocKind, DocMeta};
+use tallschool_shared::schema::{self, Attempt, VideoTest};
+use tallschool_shared::video::{self, Answer, AttemptResult, Feedback, Key, Question, QuestionKind, Watched};
+use tallschool_shared::{DocId, UserId};
+
+use crate::content::{child_in, short_id};
+use crate::error::{ClientError, Result};
+use crate::store::{Store, now};
+
+pub(crate) const SCHEMA: &str = "
+-- Answer keys of graded tests, kept on the teacher's device until the server has them.
+CREATE TABLE IF NOT EXISTS pending_keys (
+    test_id     TEXT NOT NULL,
+    question_id TEXT NOT NULL,
+    key         TEXT NOT NULL,
+    PRIMARY KEY (test_id, question_id)
+);
+-- Results of graded attempts, as the server last sent them.
+CREATE TABLE IF NOT EXISTS results (
+    test_id    TEXT NOT NULL,
+    attempt_id TEXT NOT NULL,
+    result     TEXT NOT NULL,
+    PRIMARY KEY (test_id, attempt_id)
+);
+";
+
+fn test_doc(store: &mut Store, test: DocId) -> Result<(DocMeta, VideoTest)> {
+    let (meta, doc) = store.load(test)?.ok_or_else(|| ClientError::UnknownDocument(test.to_string()))?;
+    if meta.kind != DocKind::VideoTest {
+        return Err(ClientError::Invalid(format!("{test} is not a video test")));
+    }
+    Ok((meta, schema::video_test(&doc)))
+}
+
+pub fn view(store: &mut Store, test: DocId) -> Result<VideoTest> {
+    test_doc(store, test).map(|(_, t)| t)
+}
+
+/// Settings of a test: the video, its length, skipping, attempts and feedback.
+#[derive(Clone, Debug, Default)]
+pub struct TestSettings {
+    pub media: Option<String>,
+    pub duration_secs: Option<u32>,
+    pub prevent_skipping: Option<bool>,
+    pub attempts_allowed: Option<u32>,
+    pub feedback: Option<Feedback>,
+}
+
+pub fn configure(store: &mut Store, test: DocId, settings: &TestSettings) -> Result<()> {
+    let (meta, current) = test_doc(store, test)?;
+    if let Some(media) = &settings.media
+        && !is_sha256(media)
+    {
+        return Err(ClientError::Invalid("media must be the video's SHA-256 (64 hex digits)".to_owned()));
+    }
+    if let Some(duration) = settings.duration_secs {
+        if !(1..=86_400).contains(&duration) {
+            return Err(ClientError::Invalid(video::VideoError::BadDuration.to_string()));
+        }
+        if let Some(late) = current.questions.iter().find(|q| q.at_secs > duration) {
+            return Err(ClientError::Invalid(format!(
+                "question {} is at {}s, after the new end",
+                late.id, late.at_secs
+            )));
+        }
+    }
+    if settings.feedback == Some(Feedback::Instant)
+        && current.feedback == Feedback::GradedOnSync
+        && !current.questions.is_empty()
+    {
+        return Err(ClientError::Invalid(
+            "keys of a graded test stay on the server; make a new test for instant feedback".to_owned(),
+        ));
+    }
+    store.edit(&meta, |tx| {
+        if let Some(media) = &settings.media {
+            tx.put(ROOT, "media", media.as_str())?;
+        }
+        if let Some(duration) = settings.duration_secs {
+            tx.put(ROOT, "duration", i64::from(duration))?;
+        }
+        if let Some(prevent) = settings.prevent_skipping {
+            tx.put(ROOT, "prevent_skipping", prevent)?;
+        }
+        if let Some(attempts) = settings.attempts_allowed {
+            tx.put(ROOT, "attempts_allowed", i64::from(attempts))?;
+        }
+        if let Some(feedback) = settings.feedback {
+            tx.put(ROOT, "feedback", feedback.as_str())?;
+        }
+        Ok(())
+    })?;
+    Ok(())
+}
+
+/// Add a question. Its key goes into the document only for instant feedback; for graded
+/// tests it waits on this device until the next sync hands it to the server.
+/// A question to add: where, what kind, what it asks, its options and points.
+#[derive(Clone, Debug)]
+pub struct NewQuestion<'a> {
+    pub at_secs: u32,
+    pub kind: QuestionKind,
+    pub prompt: &'a str,
+    pub options: &'a [String],
+    pub points: u32,
+}
+
+pub fn add_question(store: &mut Store, test: DocId, new: &NewQuestion<'_>, key: Option<&Key>) -> Result<String> {
+    let NewQuestion { at_secs, kind, prompt, options, points } = *new;
+    let (meta, current) = test_doc(store, test)?;
+    if current.duration_secs == 0 {
+        return Err(ClientError::Invalid("set the video and its duration first (video configure)".to_owned()));
+    }
+    let id = short_id();
+    let question =
+        Question { id: id.clone(), at_secs, kind, prompt: prompt.to_owned(), options: options.to_vec(), points };
+    question.check(current.duration_secs).map_err(|e| ClientError::Invalid(e.to_string()))?;
+    if let Some(key) = key {
+        question.check_key(key).map_err(|e| ClientError::Invalid(e.to_string()))?;
+    } else if kind != QuestionKind::ShortText {
+        return Err(ClientError::Invalid("choice and true/false questions need a key".to_owned()));
+    }
+    let key_json = key.map(|k| serde_json::to_string(k).unwrap_or_default());
+    let in_document = current.feedback == Feedback::Instant;
+    let options_json = serde_json::to_string(options).unwrap_or_default();
+    let pending = key_json.clone().filter(|_| !in_document);
+    store.edit_then(
+        &meta,
+        |tx| {
+            let questions = child_in(tx, "questions")?;
+            let q = tx.put_object(&questions, id.as_str(), ObjType::Map)?;
+            tx.put(&q, "at_secs", i64::from(at_secs))?;
+            tx.put(&q, "kind", kind.as_str())?;
+            tx.put(&q, "prompt", prompt)?;
+            tx.put(&q, "options", options_json.as_str())?;
+            tx.put(&q, "points", i64::from(points))?;
+            if in_document && let Some(key) = &key_json {
+                tx.put(&q, "key", key.as_str())?;
+            }
+            Ok(())
+        },
+        |conn| {
+            if let Some(key) = &pending {
+                conn.execute(
+                    "INSERT INTO pending_keys (test_id, question_id, key) VALUES (?1, ?2, ?3) \
+                     ON CONFLICT (test_id, question_id) DO UPDATE SET key = excluded.key",
+                    params![test.to_string(), id, key],
+                )?;
+            }
+            Ok(())
+        },
+    )?;
+    Ok(id)
+}
+
+/// Keys waiting to be handed to the server, per test.
+pub fn pending_keys(store: &Store) -> Result<BTreeMap<DocId, BTreeMap<String, Key>>> {
+    let mut statement = store.conn().prepare("SELECT test_id, question_id, key FROM pending_keys")?;
+    let rows = statement
+        .query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?)))?;
+    let mut out: BTreeMap<DocId, BTreeMap<String, Key>> = BTreeMap::new();
+    for row in rows {
+        let (test, question, key) = row?;
+        if let (Ok(test), Ok(key)) = (test.parse(), serde_json::from_str(&key)) {
+            out.entry(test).or_default().insert(question, key);
+        }
+    }
+    Ok(out)
+}
+
+pub fn keys_delivered(store: &Store, test: DocId, questions: &[String]) -> Result<()> {
+    for question in questions {
+        store.conn().execute(
+            "DELETE FROM pending_keys WHERE test_id = ?1 AND question_id = ?2",
+            params![test.to_string(), question],
+        )?;
+    }
+    Ok(())
+}
+
+fn my_attempts(store: &mut Store, student: UserId, meta: &DocMeta) -> Result<Vec<Attempt>> {
+    let progress = DocMeta::progress(student, meta).id;
+    Ok(store.load(progress)?.map(|(_, d)| schema::progress(&d).attempts).unwrap_or_default())
+}
+
+/// Resume the latest unfinished attempt (from any device), or start a new one if attempts
+/// are left. Returns the attempt id and where to continue.
+pub fn start_attempt(store: &mut Store, student: UserId, test: DocId, rate: f64) -> Result<(String, u32)> {
+    let (meta, current) = test_doc(store, test)?;
+    if !(0.25..=4.0).contains(&rate) {
+        return Err(ClientError::Invalid("playback rate must be 0.25 to 4".to_owned()));
+    }
+    let attempts = my_attempts(store, student, &meta)?;
+    if let Some(open) = attempts.iter().rev().find(|a| a.submitted_at.is_none()) {
+        return Ok((open.id.clone(), open.position));
+    }
+    let submitted = attempts.iter().filter(|a| a.submitted_at.is_some()).count();
+    if current.attempts_allowed > 0 && submitted >= current.attempts_allowed as usize {
+        return Err(ClientError::Invalid(format!("all {} attempts are used", current.attempts_allowed)));
+    }
+    let id = short_id();
+    let progress = DocMeta::progress(student, &meta);
+    let device: String = store.device_actor_hex().chars().take(16).collect();
+    let at = now();
+    store.edit(&progress, |tx| {
+        let attempts = child_in(tx, "attempts")?;
+        let attempt = tx.put_object(&attempts, id.as_str(), ObjType::Map)?;
+        tx.put(&attempt, "device", device.as_str())?;
+        tx.put(&attempt, "started_at", at)?;
+        tx.put(&attempt, "rate", rate)?;
+        tx.put(&attempt, "position", 0_i64)?;
+        tx.put(&attempt, "watched", "")?;
+        tx.put_object(&attempt, "answers", ObjType::Map)?;
+        Ok(())
+    })?;
+    store.mark_active(at)?;
+    Ok((id, 0))
+}
+
+fn open_attempt(
+    store: &mut Store,
+    student: UserId,
+    test: DocId,
+    attempt: &str,
+) -> Result<(DocMeta, VideoTest, Attempt)> {
+    let (meta, current) = test_doc(store, test)?;
+    let found = my_attempts(store, student, &meta)?
+        .into_iter()
+        .find(|a| a.id == attempt)
+        .ok_or_else(|| ClientError::Invalid(format!("no attempt {attempt}")))?;
+    if found.submitted_at.is_some() {
+        return Err(ClientError::Invalid("the attempt was submitted".to_owned()));
+    }
+    Ok((DocMeta::progress(student, &meta), current, found))
+}
+
+fn attempt_obj(
+    tx: &mut automerge::transaction::Transaction<'_>,
+    attempt: &str,
+) -> std::result::Result<automerge::ObjId, automerge::AutomergeError> {
+    let attempts = child_in(tx, "attempts")?;
+    match tx.get(&attempts, attempt)? {
+        Some((Value::Object(_), obj)) => Ok(obj),
+        _ => Err(automerge::AutomergeError::InvalidObjId(attempt.to_owned())),
+    }
+}
+
+/// The student watched `from..to` seconds at `rate`. With skipping prevented, playback may
+/// not start beyond what was already watched.
+pub fn watch(
+    store: &mut Store,
+    student: UserId,
+    test: DocId,
+    attempt: &str,
+    from: u32,
+    to: u32,
+    rate: f64,
+) -> Result<Watched> {
+    let (progress, current, found) = open_attempt(store, student, test, attempt)?;
+    if to <= from || to > current.duration_secs {
+        return Err(ClientError::Invalid(format!(
+            "{from}..{to} is not inside the video (0..{})",
+            current.duration_secs
+        )));
+    }
+    if current.prevent_skipping && from > found.watched.contiguous_from_start() {
+        return Err(ClientError::Invalid(format!(
+            "skipping ahead is off for this test: continue from {}s",
+            found.watched.contiguous_from_start()
+        )));
+    }
+    let mut watched = found.watched.clone();
+    watched.add(from, to);
+    let encoded = watched.encode();
+    store.edit(&progress, |tx| {
+        let obj = attempt_obj(tx, attempt)?;
+        tx.put(&obj, "watched", encoded.as_str())?;
+        tx.put(&obj, "position", i64::from(to))?;
+        tx.put(&obj, "rate", rate)?;
+        Ok(())
+    })?;
+    Ok(watched)
+}
+
+/// Answer a question of an open attempt. For instant-feedback tests, returns whether it was
+/// right (`Some(points)`).
+pub fn answer(
+    store: &mut Store,
+    student: UserId,
+    test: DocId,
+    attempt: &str,
+    question: &str,
+    given: &Answer,
+    video_at: u32,
+) -> Result<Option<f64>> {
+    let (progress, current, found) = open_attempt(store, student, test, attempt)?;
+    let q = current
+        .questions
+        .iter()
+        .find(|q| q.id == question)
+        .ok_or_else(|| ClientError::Invalid(format!("no question {question} in this test")))?;
+    q.check_answer(given).map_err(|e| ClientError::Invalid(e.to_string()))?;
+    if video_at > current.duration_secs {
+        return Err(ClientError::Invalid(format!("{video_at}s is beyond the video's {}s", current.duration_secs)));
+    }
+    if current.prevent_skipping && found.watched.contiguous_from_start() < q.at_secs {
+        return Err(ClientError::Invalid(format!("watch up to {}s before answering this question", q.at_secs)));
+    }
+    let answer_json = serde_json::to_string(given).unwrap_or_default();
+    let at = now();
+    store.edit(&progress, |tx| {
+        let obj = attempt_obj(tx, attempt)?;
+        let answers = match tx.get(&obj, "answers")? {
+            Some((Value::Object(_), answers)) => answers,
+            _ => tx.put_object(&obj, "answers", ObjType::Map)?,
+        };
+        let a = tx.put_object(&answers, question, ObjType::Map)?;
+        tx.put(&a, "answer", answer_json.as_str())?;
+        tx.put(&a, "video_at", i64::from(video_at))?;
+        tx.put(&a, "at", at)?;
+        Ok(())
+    })?;
+    store.mark_active(at)?;
+    Ok(match (current.feedback, current.keys.get(question)) {
+        (Feedback::Instant, Some(key)) => video::grade(q, key, given),
+        _ => None,
+    })
+}
+
+pub fn submit(store: &mut Store, student: UserId, test: DocId, attempt: &str) -> Result<()> {
+    let (progress, _, _) = open_attempt(store, student, test, attempt)?;
+    let at = now();
+    store.edit(&progress, |tx| {
+        let obj = attempt_obj(tx, attempt)?;
+        tx.put(&obj, "submitted_at", at)
+    })?;
+    Ok(())
+}
+
+/// What the student sees of their attempts: graded results from the server where known.
+#[derive(Clone, Debug, Serialize)]
+pub struct AttemptView {
+    pub attempt: Attempt,
+    pub result: Option<AttemptResult>,
+}
+
+pub fn attempts(store: &mut Store, student: UserId, test: DocId) -> Result<Vec<AttemptView>> {
+    let (meta, _) = test_doc(store, test)?;
+    let list = my_attempts(store, student, &meta)?;
+    let mut out = Vec::new();
+    for attempt in list {
+        let result: Option<String> = store
+            .conn()
+            .query_row(
+                "SELECT result FROM results WHERE test_id = ?1 AND attempt_id = ?2",
+                params![test.to_string(), attempt.id],
+                |row| row.get(0),
+            )
+            .optional()?;
+        out.push(AttemptView { result: result.and_then(|r| serde_json::from_str(&r).ok()), attempt });
+    }
+    Ok(out)
+}
+
+pub fn save_results(store: &Store, test: DocId, results: &[AttemptResult]) -> Result<()> {
+    for result in results {
+        store.conn().execute(
+            "INSERT INTO results (test_id, attempt_id, result) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (test_id, attempt_id) DO UPDATE SET result = excluded.result",
+            params![test.to_string(), result.attempt_id, serde_json::to_string(result).unwrap_or_default()],
+        )?;
+    }
+    Ok(())
+}
+
+/// Tests this device's user has submitted attempts in (their results are fetched on sync).
+pub fn tests_with_submissions(store: &mut Store, student: UserId) -> Result<Vec<DocId>> {
+    let mut out = Vec::new();
+    for doc in store.list()? {
+        if doc.kind == DocKind::Progress
+            && doc.owner_id == Some(student)
+            && let Some(subject) = doc.subject_id
+        {
+            let is_test = store.meta(subject)?.is_some_and(|m| m.kind == DocKind::VideoTest);
+            if is_test
+                && let Some((_, d)) = store.load(doc.id)?
+                && schema::progress(&d).attempts.iter().any(|a| a.submitted_at.is_some())
+            {
+                out.push(subject);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Tests in this device's documents (teachers fetch results of all of them).
+pub fn all_tests(store: &Store) -> Result<Vec<DocId>> {
+    Ok(store.list()?.into_iter().filter(|d| d.kind == DocKind::VideoTest).map(|d| d.id).collect())
+}

@@ -192,6 +192,7 @@ async fn bad_configuration_is_refused_at_start_with_a_clear_message() {
         (vec!["--config", config.to_str().unwrap()], "pii_key: must be 32 bytes"),
         (vec!["--access-token-ttl-secs", "86400"], "access_token_ttl_secs"),
         (vec!["--database-url", "mysql://x"], "unsupported database URL"),
+        (vec!["--digest-schedule", "every monday"], "digest_schedule"),
     ] {
         let output = std::process::Command::new(binary)
             .args(&args)

@@ -5,7 +5,7 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use common::{Device, TestServer, World};
+use common::{Cli, Device, TestServer, World, text};
 use reqwest::StatusCode;
 use tallschool_client::content::{self, Review};
 use tallschool_shared::docs::{DocKind, DocMeta};
@@ -156,67 +156,29 @@ async fn the_cli_syncs_two_devices_of_a_student_and_the_teacher_sees_it() {
     let server = TestServer::start().await;
     let world = World::build(&server).await;
     let demo = server.demo_logins();
-    let cli = env!("CARGO_BIN_EXE_tallschool-server").replace("tallschool-server", "tallschool");
-    let run = |home: &std::path::Path, args: &[&str], stdin: Option<&str>| {
-        use std::io::Write;
-        let mut child = std::process::Command::new(&cli)
-            .arg("--home")
-            .arg(home)
-            .arg("--json")
-            .args(args)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        if let Some(input) = stdin {
-            child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
-        }
-        let output = child.wait_with_output().unwrap();
-        assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
-        serde_json::from_slice::<serde_json::Value>(&output.stdout).unwrap_or(serde_json::Value::Null)
-    };
-    if !std::path::Path::new(&cli).exists() {
-        // The CLI binary is built by the workspace build that runs these tests.
-        panic!("{cli} not built; run the tests through scripts/test.sh or `cargo build --workspace` first");
-    }
-    let home = |name: &str| server.data_dir.join("cli").join(name);
-    let login = |name: &str, login: &common::Login| {
-        run(
-            &home(name),
-            &["login", "--server", &server.base, "--username", &login.username],
-            Some(&format!("{}\n", login.password)),
-        )
-    };
-    login("teacher", &demo.teacher);
-    let deck = run(&home("teacher"), &["deck", "create", "--class", &world.a.class_id, "--title", "Verbs"], None)["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let card = run(&home("teacher"), &["deck", "card", &deck, "--front", "to be", "--back", "ser"], None)["card"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    run(&home("teacher"), &["sync"], None);
+    let cli = Cli::new(&server);
+    cli.login("teacher", &demo.teacher);
+    let deck = text(&cli.run("teacher", &["deck", "create", "--class", &world.a.class_id, "--title", "Verbs"]), "id");
+    let card = text(&cli.run("teacher", &["deck", "card", &deck, "--front", "to be", "--back", "ser"]), "card");
+    cli.run("teacher", &["sync"]);
     for device in ["one", "two"] {
-        login(device, &demo.students[1]);
-        run(&home(device), &["sync"], None);
+        cli.login(device, &demo.students[1]);
+        cli.run(device, &["sync"]);
     }
     // Offline on both terminals, then sync.
-    run(&home("one"), &["study", "answer", &deck, &card, "good"], None);
-    run(&home("two"), &["study", "answer", &deck, &card, "again"], None);
+    cli.run("one", &["study", "answer", &deck, &card, "good"]);
+    cli.run("two", &["study", "answer", &deck, &card, "again"]);
     for device in ["one", "two"] {
-        assert_eq!(run(&home(device), &["study", "end"], None)["answers_saved"], 1);
+        assert_eq!(cli.run(device, &["study", "end"])["answers_saved"], 1);
     }
-    let status = run(&home("two"), &["status"], None);
+    let status = cli.run("two", &["status"]);
     assert_eq!(status["status"]["pending_changes"], 2);
-    run(&home("one"), &["sync"], None);
-    run(&home("two"), &["sync"], None);
-    run(&home("teacher"), &["sync"], None);
-    let docs = run(&home("teacher"), &["docs"], None);
-    let progress =
-        docs.as_array().unwrap().iter().find(|d| d["kind"] == "progress").unwrap()["id"].as_str().unwrap().to_owned();
-    let reviews = run(&home("teacher"), &["reviews", &progress], None);
+    cli.run("one", &["sync"]);
+    cli.run("two", &["sync"]);
+    cli.run("teacher", &["sync"]);
+    let docs = cli.run("teacher", &["docs"]);
+    let progress = text(docs.as_array().unwrap().iter().find(|d| d["kind"] == "progress").unwrap(), "id");
+    let reviews = cli.run("teacher", &["reviews", &progress]);
     let ratings: BTreeSet<u64> = reviews.as_array().unwrap().iter().map(|r| r["rating"].as_u64().unwrap()).collect();
     assert_eq!(ratings, [1, 3].into_iter().collect());
 }

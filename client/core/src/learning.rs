@@ -458,7 +458,7 @@ impl Store {
             )?,
             new: count(
                 "SELECT COUNT(*) FROM (SELECT 1 FROM study_items WHERE deck_id = ?1 AND deleted = 0 \
-                 AND phase = 'new' AND ?2 = ?2 LIMIT ?4)",
+                 AND phase = 'new' AND ?3 > 0 LIMIT ?4)",
                 new_left,
             )?,
         })
@@ -487,39 +487,42 @@ impl Store {
         for deck in decks {
             let counts = self.counts(deck, at)?;
             let day_end = (day_of(at) + 1) * DAY;
-            let pick = |sql: &str| -> Result<Option<NextItem>> {
+            // `?2` is the time bound of the query, if it has one.
+            let pick = |sql: &str, bound: Option<i64>| -> Result<Option<NextItem>> {
                 let sql = format!(
                     "SELECT item_id, prompt, answer, typed, hint, example, media, phase FROM study_items \
                      WHERE deck_id = ?1 AND deleted = 0 AND {sql} LIMIT 1"
                 );
-                Ok(self
-                    .conn()
-                    .prepare_cached(&sql)?
-                    .query_row(params![deck.to_string(), at, day_end], |row| {
-                        let item: String = row.get(0)?;
-                        Ok(NextItem {
-                            deck_id: deck,
-                            card_id: card_of(&item).to_owned(),
-                            item_id: item,
-                            prompt: row.get(1)?,
-                            answer: row.get(2)?,
-                            typed: row.get(3)?,
-                            hint: row.get(4)?,
-                            example: row.get(5)?,
-                            media: row.get::<_, String>(6)?.split_whitespace().map(str::to_owned).collect(),
-                            phase: row.get(7)?,
-                            counts,
-                        })
+                let mut statement = self.conn().prepare_cached(&sql)?;
+                let row = |row: &rusqlite::Row<'_>| {
+                    let item: String = row.get(0)?;
+                    Ok(NextItem {
+                        deck_id: deck,
+                        card_id: card_of(&item).to_owned(),
+                        item_id: item,
+                        prompt: row.get(1)?,
+                        answer: row.get(2)?,
+                        typed: row.get(3)?,
+                        hint: row.get(4)?,
+                        example: row.get(5)?,
+                        media: row.get::<_, String>(6)?.split_whitespace().map(str::to_owned).collect(),
+                        phase: row.get(7)?,
+                        counts,
                     })
-                    .optional()?)
+                };
+                Ok(match bound {
+                    Some(bound) => statement.query_row(params![deck.to_string(), bound], row),
+                    None => statement.query_row(params![deck.to_string()], row),
+                }
+                .optional()?)
             };
             // Learning steps that have come; a learning card due later today waits unless
             // nothing else is left (as in Anki).
-            let found = match pick("phase IN ('learning', 'relearning') AND due <= ?2 ORDER BY due")? {
+            let found = match pick("phase IN ('learning', 'relearning') AND due <= ?2 ORDER BY due", Some(at))? {
                 Some(item) => Some(item),
-                None if counts.review > 0 => pick("phase = 'review' AND due < ?3 ORDER BY due")?,
-                None if counts.new > 0 => pick("phase = 'new' AND ?2 = ?2 ORDER BY position, item_id")?,
-                None => pick("phase IN ('learning', 'relearning') AND due < ?3 ORDER BY due")?,
+                None if counts.review > 0 => pick("phase = 'review' AND due < ?2 ORDER BY due", Some(day_end))?,
+                None if counts.new > 0 => pick("phase = 'new' ORDER BY position, item_id", None)?,
+                None => pick("phase IN ('learning', 'relearning') AND due < ?2 ORDER BY due", Some(day_end))?,
             };
             if found.is_some() {
                 return Ok(found);
@@ -776,5 +779,37 @@ impl Store {
                 })
             })
             .optional()?)
+    }
+}
+
+/// One studied item's schedule, as `study queue` lists it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Scheduled {
+    pub item_id: String,
+    pub phase: String,
+    pub due: i64,
+    pub reps: u32,
+    pub lapses: u32,
+    pub stability: f32,
+}
+
+impl Store {
+    /// Every studied (not new) item of a deck with its schedule, soonest due first.
+    pub fn queue(&self, deck: DocId) -> Result<Vec<Scheduled>> {
+        let mut statement = self.conn().prepare(
+            "SELECT item_id, phase, due, reps, lapses, stability FROM study_items \
+             WHERE deck_id = ?1 AND deleted = 0 AND phase <> 'new' ORDER BY due, item_id",
+        )?;
+        let rows = statement.query_map([deck.to_string()], |row| {
+            Ok(Scheduled {
+                item_id: row.get(0)?,
+                phase: row.get(1)?,
+                due: row.get(2)?,
+                reps: row.get(3)?,
+                lapses: row.get(4)?,
+                stability: row.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }

@@ -418,3 +418,74 @@ impl Device {
         &mut self.client.store
     }
 }
+
+/// The `tallschool` CLI, one `--home` per device, against a test server.
+pub struct Cli {
+    exe: PathBuf,
+    root: PathBuf,
+    server: String,
+}
+
+impl Cli {
+    pub fn new(server: &TestServer) -> Cli {
+        let exe = PathBuf::from(env!("CARGO_BIN_EXE_tallschool-server").replace("tallschool-server", "tallschool"));
+        // The CLI binary is built by the workspace build that runs these tests.
+        assert!(
+            exe.exists(),
+            "{} not built; run the tests through scripts/test.sh or `cargo build --workspace`",
+            exe.display()
+        );
+        Cli { exe, root: server.data_dir.join("cli").join(unique_name()), server: server.base.clone() }
+    }
+
+    fn command(&self, home: &str, args: &[&str], stdin: Option<&str>) -> std::process::Output {
+        use std::io::Write;
+        let mut child = std::process::Command::new(&self.exe)
+            .arg("--home")
+            .arg(self.root.join(home))
+            .arg("--json")
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        if let Some(input) = stdin {
+            child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        }
+        child.wait_with_output().unwrap()
+    }
+
+    /// Run a command that must succeed; its JSON output.
+    pub fn run(&self, home: &str, args: &[&str]) -> Value {
+        let output = self.command(home, args, None);
+        assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        serde_json::from_slice(&output.stdout).unwrap_or(Value::Null)
+    }
+
+    /// Run a command that must fail; its error message.
+    pub fn fail(&self, home: &str, args: &[&str]) -> String {
+        let output = self.command(home, args, None);
+        assert!(!output.status.success(), "{args:?} should fail: {}", String::from_utf8_lossy(&output.stdout));
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    }
+
+    pub fn login(&self, home: &str, login: &Login) -> Value {
+        let output = self.command(
+            home,
+            &["login", "--server", &self.server, "--username", &login.username],
+            Some(&format!("{}\n", login.password)),
+        );
+        assert!(output.status.success(), "login: {}", String::from_utf8_lossy(&output.stderr));
+        serde_json::from_slice(&output.stdout).unwrap()
+    }
+
+    pub fn home(&self, home: &str) -> PathBuf {
+        self.root.join(home)
+    }
+}
+
+/// The string at `key` of a JSON answer.
+pub fn text(value: &Value, key: &str) -> String {
+    value[key].as_str().unwrap_or_else(|| panic!("no {key} in {value}")).to_owned()
+}

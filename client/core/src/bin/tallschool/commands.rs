@@ -251,6 +251,18 @@ pub async fn run(client: &mut Client, json: bool, command: Command) -> Result<()
                 None => "nothing to undo".to_owned(),
             });
         }
+        Command::Study(StudyCommand::Queue { deck }) => {
+            let queue = client.store.queue(deck)?;
+            say(json, serde_json::json!(queue), || {
+                queue
+                    .iter()
+                    .map(|s| {
+                        format!("{} {:<10} due {} ({} reviews, {} lapses)", s.item_id, s.phase, s.due, s.reps, s.lapses)
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
         Command::Study(StudyCommand::End) => {
             let written = client.store.end_session()?;
             say(json, serde_json::json!({"answers_saved": written}), || format!("{written} answers saved"));

@@ -178,6 +178,8 @@ enum StudyCommand {
     },
     /// Take back the last answer.
     Undo,
+    /// Studied cards of a deck with their schedule.
+    Queue { deck: DocId },
     /// Write the session's answers into the progress documents (one change each).
     End,
 }

@@ -1,0 +1,564 @@
+//! Learning features end to end through the `tallschool` CLI against a real server: a
+//! teacher creates, assigns and syncs; students study, read and answer offline on two
+//! devices; everything merges; the teacher sees progress and grades; the digest counts it.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::{Cli, TestServer, World, text};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+fn ids(value: &Value, key: &str) -> Vec<String> {
+    value.as_array().unwrap().iter().map(|v| v[key].as_str().unwrap().to_owned()).collect()
+}
+
+#[tokio::test]
+async fn decks_import_study_offline_on_two_devices_and_the_teacher_sees_retention() {
+    let server = TestServer::start().await;
+    let world = World::build(&server).await;
+    let demo = server.demo_logins();
+    let cli = Cli::new(&server);
+    cli.login("teacher", &demo.teacher);
+    let class = world.a.class_id.clone();
+
+    // The teacher builds a deck offline: an import with bad rows, every card type, an edit.
+    let deck = text(
+        &cli.run("teacher", &["deck", "create", "--class", &class, "--title", "Animals", "--theme", "Spanish"]),
+        "id",
+    );
+    let csv = cli.home("teacher").join("animals.csv");
+    std::fs::write(
+        &csv,
+        "front,back,type,tags\ndog,perro,,noun\ncat,gato,reversed,noun\n,no front,,\n\
+         \"The {{c1::horse}} eats {{c2::grass}}\",,cloze,\nbird,pájaro,wobbly,\nno deletion here,,cloze,\n",
+    )
+    .unwrap();
+    let report = cli.run("teacher", &["deck", "import", &deck, csv.to_str().unwrap()]);
+    assert_eq!(report["imported"], 3, "{report}");
+    let rejected: Vec<u64> = report["rejected"].as_array().unwrap().iter().map(|r| r[0].as_u64().unwrap()).collect();
+    assert_eq!(rejected, vec![4, 6, 7], "{report}");
+    let typed = text(
+        &cli.run("teacher", &["deck", "card", &deck, "--type", "type_in", "--front", "fish", "--back", "pez"]),
+        "card",
+    );
+    let doomed = text(&cli.run("teacher", &["deck", "card", &deck, "--front", "mouse", "--back", "ratón"]), "card");
+    let exported = cli.home("teacher").join("export.csv");
+    cli.run("teacher", &["deck", "export", &deck, "--out", exported.to_str().unwrap()]);
+    let again = std::fs::read_to_string(&exported).unwrap();
+    assert!(again.starts_with("front,back,type"), "{again}");
+    assert_eq!(again.lines().count(), 6, "header + 5 cards: {again}");
+    cli.run(
+        "teacher",
+        &["class", "settings", &class, "--retention", "0.85", "--new-per-day", "4", "--reviews-per-day", "50"],
+    );
+    cli.run("teacher", &["assign", &deck, "--due", "2099-01-31", "--note", "learn the animals"]);
+    cli.run("teacher", &["sync"]);
+
+    // Two devices of one student; the class's settings arrive with the sync.
+    for device in ["laptop", "phone"] {
+        cli.login(device, &demo.students[0]);
+        cli.run(device, &["sync"]);
+    }
+    let classes = cli.run("laptop", &["class", "list"]);
+    assert_eq!(classes[0]["study"]["new_per_day"], 4);
+    let lobby = cli.run("laptop", &["lobby"]);
+    assert_eq!(lobby["cards_due"][0]["counts"]["new"], 4, "new cards capped per day: {lobby}");
+    assert_eq!(lobby["due_today"].as_array().unwrap().len(), 0, "due in 2099");
+    assert_eq!(lobby["assignments"][0]["note"], "learn the animals");
+
+    // Offline: the laptop answers, takes one back, answers again; the phone studies too.
+    let first = cli.run("laptop", &["study", "next", "--deck", &deck]);
+    let item = text(&first, "item_id");
+    cli.run("laptop", &["study", "answer", &deck, &item, "good"]);
+    let undone = cli.run("laptop", &["study", "undo"]);
+    assert_eq!(undone["undone"], item.as_str());
+    assert_eq!(text(&cli.run("laptop", &["study", "next", "--deck", &deck]), "item_id"), item, "undo brings it back");
+    cli.run("laptop", &["study", "answer", &deck, &item, "easy"]);
+    let mut answered = BTreeSet::from([item.clone()]);
+    for _ in 0..3 {
+        let next = cli.run("laptop", &["study", "next", "--deck", &deck]);
+        let id = text(&next, "item_id");
+        let rating = if next["typed"] == true { "" } else { "good" };
+        if rating.is_empty() {
+            let result = cli.run("laptop", &["study", "answer", &deck, &id, "--typed", " PEZ "]);
+            assert_eq!(result["typed_correct"], true, "{result}");
+        } else {
+            cli.run("laptop", &["study", "answer", &deck, &id, rating]);
+        }
+        answered.insert(id);
+    }
+    assert_eq!(cli.run("laptop", &["lobby"])["cards_due"][0]["counts"]["new"], 0, "4 new a day");
+    let phone_item = text(&cli.run("phone", &["study", "next", "--deck", &deck]), "item_id");
+    cli.run("phone", &["study", "answer", &deck, &phone_item, "again"]);
+    assert_eq!(cli.run("phone", &["lobby"])["sync"]["unsaved_answers"], 1);
+
+    // Sync in any order: both devices then hold the same merged log and the same queue.
+    cli.run("phone", &["sync"]);
+    let laptop_report = cli.run("laptop", &["sync"]);
+    assert_eq!(laptop_report["answers_written"], 4, "the undone answer is not written");
+    cli.run("phone", &["sync"]);
+    let laptop_queue = cli.run("laptop", &["study", "queue", &deck]);
+    let phone_queue = cli.run("phone", &["study", "queue", &deck]);
+    assert_eq!(laptop_queue, phone_queue, "same schedule on both devices");
+    let queued: BTreeSet<String> = ids(&laptop_queue, "item_id").into_iter().collect();
+    assert!(queued.contains(&phone_item) && answered.is_subset(&queued), "{laptop_queue}");
+
+    // The teacher edits a studied card and deletes another: schedules stay, history stays.
+    let studied_card = item.split('#').next().unwrap().to_owned();
+    cli.run("teacher", &["deck", "card", &deck, "--card", &studied_card, "--example", "edited by the teacher"]);
+    cli.run("teacher", &["deck", "delete-card", &deck, &doomed]);
+    cli.run("teacher", &["sync"]);
+    cli.run("laptop", &["sync"]);
+    let after_edit = cli.run("laptop", &["study", "queue", &deck]);
+    let before: Vec<&Value> = laptop_queue
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| !s["item_id"].as_str().unwrap().starts_with(&doomed))
+        .collect();
+    let after: Vec<&Value> = after_edit.as_array().unwrap().iter().collect();
+    assert_eq!(before, after, "editing a card never resets a schedule; the deleted card is hidden");
+    let cards = cli.run("laptop", &["deck", "cards", &deck]);
+    assert!(!ids(&cards, "id").contains(&doomed));
+    assert!(ids(&cards, "id").contains(&typed));
+
+    // The teacher's view: reviews per student, predicted retention, the heatmap by theme.
+    cli.run("teacher", &["sync"]);
+    let report = cli.run("teacher", &["deck", "report", &deck]);
+    let student = &report["students"][0];
+    assert_eq!(student["student_id"], world.a.student.user.id.to_string());
+    assert_eq!(student["reviews"], 5, "{report}");
+    let retention = student["predicted_retention"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&retention), "{report}");
+    let heatmap = cli.run("teacher", &["class", "heatmap", &class]);
+    assert!(heatmap["Spanish"][world.a.student.user.id.to_string()].as_f64().is_some(), "{heatmap}");
+}
+
+#[tokio::test]
+async fn reading_positions_highlights_and_own_cards_merge_and_survive_edits() {
+    let server = TestServer::start().await;
+    let world = World::build(&server).await;
+    let demo = server.demo_logins();
+    let cli = Cli::new(&server);
+    cli.login("teacher", &demo.teacher);
+    let story = cli.home("teacher").join("story.md");
+    std::fs::create_dir_all(cli.home("teacher")).unwrap();
+    let chapter_text = "The fox lived by the river. Every morning she watched the herons fish in the shallows.";
+    let markdown = format!(
+        "# Chapter 1: Home\n\n{chapter_text}\n\n# Chapter 2: The storm\n\nOne night the rain came and the river rose over its banks.\n\n![map](media:{})\n\n# Chapter 3: After\n\n{}\n",
+        "b".repeat(64),
+        "Quiet days followed. ".repeat(20)
+    );
+    std::fs::write(&story, &markdown).unwrap();
+    let textdoc =
+        text(&cli.run("teacher", &["text", "create", "--class", &world.a.class_id, "--title", "The fox"]), "id");
+    cli.run("teacher", &["text", "import", &textdoc, story.to_str().unwrap()]);
+    let refused = cli.fail("teacher", &["assign", &textdoc, "--section", "chapter 9"]);
+    assert!(refused.contains("no section"), "{refused}");
+    let student_id = world.a.student.user.id.to_string();
+    cli.run(
+        "teacher",
+        &["assign", &textdoc, "--section", "chapter 2", "--due", "2000-01-01", "--student", &student_id],
+    );
+    cli.run("teacher", &["sync"]);
+
+    for device in ["laptop", "phone"] {
+        cli.login(device, &demo.students[0]);
+        cli.run(device, &["sync"]);
+    }
+    let lobby = cli.run("laptop", &["lobby"]);
+    assert_eq!(lobby["overdue"][0]["section"], "chapter 2", "assigned, past due, unread: {lobby}");
+    let outline = cli.run("laptop", &["text", "show", &textdoc])["outline"].clone();
+    assert_eq!(outline.as_array().unwrap().len(), 3);
+
+    // Offline: the laptop reads into chapter 1 and highlights; the phone reads further.
+    cli.run("laptop", &["text", "read", &textdoc, "--find", "herons"]);
+    let highlight = text(
+        &cli.run(
+            "laptop",
+            &["text", "highlight", &textdoc, "--find", "herons fish", "--colour", "green", "--note", "garzas pescan"],
+        ),
+        "highlight",
+    );
+    cli.run("laptop", &["text", "bookmark", &textdoc, "--at", "10"]);
+    let own = text(&cli.run("laptop", &["text", "make-card", &textdoc, "--highlight", &highlight]), "card");
+    let bad = cli.fail("laptop", &["text", "highlight", &textdoc, "--from", "5", "--to", "999999"]);
+    assert!(bad.contains("outside the text"), "{bad}");
+    let bad = cli.fail("laptop", &["text", "highlight", &textdoc, "--find", "river", "--colour", "ultraviolet"]);
+    assert!(bad.contains("colour"), "{bad}");
+    let phone_at = cli.run("phone", &["text", "read", &textdoc, "--find", "rain came"])["percent"].as_f64().unwrap();
+
+    cli.run("laptop", &["sync"]);
+    cli.run("phone", &["sync"]);
+    cli.run("laptop", &["sync"]);
+    for device in ["laptop", "phone"] {
+        let view = cli.run(device, &["text", "show", &textdoc]);
+        assert!((view["furthest_percent"].as_f64().unwrap() - phone_at).abs() < 1e-9, "{device}: {view}");
+        assert_eq!(view["highlights"].as_array().unwrap().len(), 1, "{device}");
+        assert_eq!(view["bookmarks"].as_array().unwrap().len(), 1, "{device}");
+    }
+    // Chapter 2 is read past its middle but not to its end.
+    let lobby = cli.run("laptop", &["lobby"]);
+    assert_eq!(lobby["overdue"].as_array().unwrap().len(), 1, "{lobby}");
+    cli.run("phone", &["text", "read", &textdoc, "--find", "# Chapter 3"]);
+    cli.run("phone", &["sync"]);
+    cli.run("laptop", &["sync"]);
+    let lobby = cli.run("laptop", &["lobby"]);
+    assert!(lobby["overdue"].as_array().unwrap().is_empty(), "chapter 2 done: {lobby}");
+    assert_eq!(lobby["assignments"][0]["done"], true);
+
+    // The card made from the highlight is studied like any other, on either device.
+    let progress = lobby["cards_due"][0]["deck_id"].as_str().unwrap().to_owned();
+    let next = cli.run("phone", &["study", "next", "--deck", &progress]);
+    assert_eq!((next["card_id"].as_str().unwrap(), next["prompt"].as_str().unwrap()), (own.as_str(), "herons fish"));
+    assert_eq!(next["answer"], "garzas pescan");
+
+    // The teacher adds a preface: the highlight follows its words.
+    std::fs::write(&story, format!("A preface the teacher added later.\n\n{markdown}")).unwrap();
+    cli.run("teacher", &["text", "import", &textdoc, story.to_str().unwrap()]);
+    cli.run("teacher", &["sync"]);
+    cli.run("laptop", &["sync"]);
+    let view = cli.run("laptop", &["text", "show", &textdoc]);
+    let (mark, at) = (&view["highlights"][0][0], &view["highlights"][0][1]);
+    let start = at[0].as_u64().unwrap() as usize;
+    let body: String = cli.run("laptop", &["show", &textdoc])["content"]["body"].as_str().unwrap().to_owned();
+    assert_eq!(body.chars().skip(start).take(11).collect::<String>(), "herons fish", "{mark}");
+
+    // The teacher sees each student's reading.
+    let rows = cli.run("teacher", &["text", "progress", &textdoc]);
+    assert_eq!(rows[0]["student_id"], student_id);
+    assert!(rows[0]["furthest_percent"].as_f64().unwrap() > phone_at);
+    assert_eq!(rows[0]["highlights"], 1);
+    assert_eq!(rows[0]["own_cards"], 1);
+}
+
+#[tokio::test]
+async fn video_tests_are_graded_on_sync_and_by_the_teacher_and_students_cannot_forge_grades() {
+    let server = TestServer::start().await;
+    let world = World::build(&server).await;
+    let demo = server.demo_logins();
+    let cli = Cli::new(&server);
+    cli.login("teacher", &demo.teacher);
+    let class = world.a.class_id.clone();
+    let test = text(&cli.run("teacher", &["video", "create", "--class", &class, "--title", "Photosynthesis"]), "id");
+    let video = "c".repeat(64);
+    cli.run(
+        "teacher",
+        &[
+            "video",
+            "configure",
+            &test,
+            "--media",
+            &video,
+            "--duration",
+            "120",
+            "--prevent-skipping",
+            "true",
+            "--attempts",
+            "2",
+        ],
+    );
+    let q = |args: &[&str]| {
+        let mut all = vec!["video", "question", test.as_str()];
+        all.extend_from_slice(args);
+        text(&cli.run("teacher", &all), "question")
+    };
+    let single = q(&[
+        "--at",
+        "20",
+        "--kind",
+        "single_choice",
+        "--prompt",
+        "Plants need?",
+        "--option",
+        "salt",
+        "--option",
+        "light",
+        "--option",
+        "noise",
+        "--key",
+        "1",
+        "--points",
+        "2",
+    ]);
+    let multiple = q(&[
+        "--at",
+        "40",
+        "--kind",
+        "multiple_choice",
+        "--prompt",
+        "Products?",
+        "--option",
+        "oxygen",
+        "--option",
+        "iron",
+        "--option",
+        "sugar",
+        "--key",
+        "0,2",
+        "--points",
+        "2",
+    ]);
+    let truth = q(&["--at", "60", "--kind", "true_false", "--prompt", "Roots photosynthesise?", "--key", "false"]);
+    let short = q(&["--at", "100", "--kind", "short_text", "--prompt", "Where does it happen?", "--points", "3"]);
+    let beyond = cli.fail(
+        "teacher",
+        &["video", "question", &test, "--at", "500", "--kind", "true_false", "--prompt", "late", "--key", "true"],
+    );
+    assert!(beyond.contains("120s long"), "{beyond}");
+    let bad_key = cli.fail(
+        "teacher",
+        &["video", "question", &test, "--at", "5", "--prompt", "x", "--option", "a", "--option", "b", "--key", "7"],
+    );
+    assert!(bad_key.contains("key"), "{bad_key}");
+    let report = cli.run("teacher", &["sync"]);
+    assert_eq!(report["keys_delivered"], 3, "{report}");
+
+    // The student's document carries no key.
+    cli.login("laptop", &demo.students[0]);
+    cli.login("phone", &demo.students[0]);
+    cli.run("laptop", &["sync"]);
+    cli.run("phone", &["sync"]);
+    let shown = cli.run("laptop", &["show", &test]).to_string();
+    assert!(!shown.contains("\"key\""), "{shown}");
+
+    // Offline attempt: skipping ahead is refused; bad answers are refused; nothing is stored wrongly.
+    let attempt = text(&cli.run("laptop", &["video", "start", &test]), "attempt");
+    cli.run("laptop", &["video", "watch", &test, &attempt, "--from", "0", "--to", "30"]);
+    let skip = cli.fail("laptop", &["video", "watch", &test, &attempt, "--from", "50", "--to", "70"]);
+    assert!(skip.contains("skipping"), "{skip}");
+    let early = cli.fail("laptop", &["video", "answer", &test, &attempt, &multiple, "0,2"]);
+    assert!(early.contains("watch up to 40s"), "{early}");
+    cli.run("laptop", &["video", "answer", &test, &attempt, &single, "1"]);
+    cli.run("laptop", &["video", "watch", &test, &attempt, "--from", "30", "--to", "120", "--rate", "1.5"]);
+    let ghost = cli.fail("laptop", &["video", "answer", &test, &attempt, "no-such-question", "1"]);
+    assert!(ghost.contains("no question"), "{ghost}");
+    let range = cli.fail("laptop", &["video", "answer", &test, &attempt, &single, "9"]);
+    assert!(range.contains("no such option"), "{range}");
+    let late = cli.fail("laptop", &["video", "answer", &test, &attempt, &truth, "false", "--at", "999"]);
+    assert!(late.contains("beyond"), "{late}");
+    cli.run("laptop", &["video", "answer", &test, &attempt, &multiple, "0"]);
+    cli.run("laptop", &["video", "answer", &test, &attempt, &truth, "false"]);
+    cli.run("laptop", &["video", "answer", &test, &attempt, &short, "In the chloroplasts"]);
+    let pending = cli.run("laptop", &["video", "answer", &test, &attempt, &truth, "false"]);
+    assert_eq!(pending["points"], Value::Null, "graded on sync: no verdict on the device");
+    // The phone, offline, starts its own attempt: the two never overwrite each other.
+    let other = text(&cli.run("phone", &["video", "start", &test]), "attempt");
+    assert_ne!(other, attempt);
+    cli.run("laptop", &["video", "submit", &test, &attempt]);
+    let report = cli.run("laptop", &["sync"]);
+    assert_eq!(report["results_received"], 1, "{report}");
+    let attempts = cli.run("laptop", &["video", "attempts", &test]);
+    let result = &attempts[0]["result"];
+    // 2 (single) + 1 (one of two right picks) + 1 (true/false) and the text waits for the teacher.
+    assert_eq!(result["score"], 4.0, "{attempts}");
+    assert_eq!(result["max_score"], 8.0);
+    assert_eq!(result["complete"], false);
+    cli.run("phone", &["sync"]);
+    let both = cli.run("phone", &["video", "attempts", &test]);
+    assert_eq!(both.as_array().unwrap().len(), 2, "both attempts kept: {both}");
+    let resumed = cli.run("phone", &["video", "start", &test]);
+    assert_eq!(text(&resumed, "attempt"), other, "the unfinished attempt resumes");
+
+    // A student cannot grade, not even their own attempt.
+    let student_id = world.a.student.user.id.to_string();
+    let forged = cli.fail(
+        "laptop",
+        &[
+            "video",
+            "grade",
+            &test,
+            "--student",
+            &student_id,
+            "--attempt",
+            &attempt,
+            "--question",
+            &short,
+            "--points",
+            "3",
+        ],
+    );
+    assert!(forged.contains("403"), "{forged}");
+
+    // The teacher grades the text answer; the student sees it after the next sync.
+    cli.run("teacher", &["sync"]);
+    let results = cli.run("teacher", &["video", "results", &test]);
+    assert_eq!(results["attempts"].as_array().unwrap().len(), 1, "only submitted attempts: {results}");
+    let too_many = cli.fail(
+        "teacher",
+        &[
+            "video",
+            "grade",
+            &test,
+            "--student",
+            &student_id,
+            "--attempt",
+            &attempt,
+            "--question",
+            &short,
+            "--points",
+            "4",
+        ],
+    );
+    assert!(too_many.contains("422"), "{too_many}");
+    let graded = cli.run(
+        "teacher",
+        &[
+            "video",
+            "grade",
+            &test,
+            "--student",
+            &student_id,
+            "--attempt",
+            &attempt,
+            "--question",
+            &short,
+            "--points",
+            "3",
+        ],
+    );
+    assert_eq!((graded["score"].as_f64(), graded["complete"].as_bool()), (Some(7.0), Some(true)));
+    cli.run("laptop", &["sync"]);
+    let attempts = cli.run("laptop", &["video", "attempts", &test]);
+    let mine = attempts.as_array().unwrap().iter().find(|a| a["attempt"]["id"] == attempt.as_str()).unwrap();
+    assert_eq!(mine["result"]["score"], 7.0);
+
+    // API-level hostile input.
+    let teacher = server.login(&demo.teacher).await;
+    let path = format!("/api/v1/classes/{class}/answer-keys");
+    let body = json!({"test_id": test, "keys": {"no-such-question": {"truth": true}}});
+    let (status, answer) = server.call(reqwest::Method::PUT, &path, Some(&teacher.access_token), Some(body)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+    let body = json!({"test_id": test, "keys": {&single: {"choices": [5]}}});
+    let (status, _) = server.call(reqwest::Method::PUT, &path, Some(&teacher.access_token), Some(body)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let other_class = format!("/api/v1/classes/{}/results?test_id={test}", world.b.class_id);
+    let (status, _) = server.get(&other_class, &world.b.teacher.access_token).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "a test of another class is not found");
+    let settings = format!("/api/v1/classes/{class}/study-settings");
+    let body = json!({"desired_retention": 0.5, "new_per_day": 10, "reviews_per_day": 100});
+    let (status, _) = server.call(reqwest::Method::PUT, &settings, Some(&teacher.access_token), Some(body)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn malformed_input_is_refused_and_nothing_is_stored() {
+    let server = TestServer::start().await;
+    let world = World::build(&server).await;
+    let demo = server.demo_logins();
+    let cli = Cli::new(&server);
+    cli.login("teacher", &demo.teacher);
+    let deck = text(&cli.run("teacher", &["deck", "create", "--class", &world.a.class_id, "--title", "Empty"]), "id");
+    let before = cli.run("teacher", &["show", &deck]);
+    let dir = cli.home("teacher");
+    for (name, bytes) in [
+        ("unknown-column.csv", b"front,colour\na,red\n".to_vec()),
+        ("no-header.csv", b"".to_vec()),
+        ("binary.csv", vec![0xff, 0xfe, 0x00, 0x01]),
+    ] {
+        let file = dir.join(name);
+        std::fs::write(&file, bytes).unwrap();
+        let error = cli.fail("teacher", &["deck", "import", &deck, file.to_str().unwrap()]);
+        assert!(!error.is_empty(), "{name}");
+    }
+    let error = cli.fail("teacher", &["deck", "card", &deck, "--type", "cloze", "--front", "no deletion"]);
+    assert!(error.contains("deletion"), "{error}");
+    let error =
+        cli.fail("teacher", &["deck", "card", &deck, "--front", "x", "--back", "y", "--media", "../../etc/passwd"]);
+    assert!(error.contains("SHA-256"), "{error}");
+    let error = cli.fail("teacher", &["assign", &deck, "--due", "next friday"]);
+    assert!(error.contains("YYYY-MM-DD"), "{error}");
+    assert_eq!(cli.run("teacher", &["show", &deck]), before, "nothing stored");
+    let error = cli.fail(
+        "teacher",
+        &[
+            "class",
+            "settings",
+            &world.a.class_id,
+            "--retention",
+            "0.99",
+            "--new-per-day",
+            "1",
+            "--reviews-per-day",
+            "1",
+        ],
+    );
+    assert!(error.contains("0.70"), "{error}");
+}
+
+#[tokio::test]
+async fn the_weekly_digest_counts_a_seeded_week_for_teachers_and_admins_only() {
+    let server = TestServer::start().await;
+    let world = World::build(&server).await;
+    let demo = server.demo_logins();
+    let cli = Cli::new(&server);
+    cli.login("teacher", &demo.teacher);
+    let class = world.a.class_id.clone();
+    let deck = text(&cli.run("teacher", &["deck", "create", "--class", &class, "--title", "Colours"]), "id");
+    let red = text(&cli.run("teacher", &["deck", "card", &deck, "--front", "red", "--back", "rojo"]), "card");
+    let blue = text(&cli.run("teacher", &["deck", "card", &deck, "--front", "blue", "--back", "azul"]), "card");
+    let reading = text(&cli.run("teacher", &["text", "create", "--class", &class, "--title", "Poem"]), "id");
+    cli.run("teacher", &["text", "append", &reading, &"Roses are red, violets are blue. ".repeat(10)]);
+    // Assigned to everyone, due yesterday: the students who have not read it are overdue.
+    cli.run("teacher", &["assign", &reading, "--due", "1000"]);
+    cli.run("teacher", &["sync"]);
+
+    // Student 1: three reviews (red twice: once new, once known, recalled) and reads 50%.
+    cli.login("ada", &demo.students[0]);
+    cli.run("ada", &["sync"]);
+    cli.run("ada", &["study", "answer", &deck, &red, "good"]);
+    cli.run("ada", &["study", "answer", &deck, &red, "good"]);
+    cli.run("ada", &["study", "answer", &deck, &blue, "again"]);
+    cli.run("ada", &["text", "read", &reading, "--percent", "50"]);
+    cli.run("ada", &["sync"]);
+    cli.run("teacher", &["sync"]);
+
+    cli.login("admin", &demo.edu_admin);
+    let school = world.a.school_id.clone();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs().to_string();
+    let digests = cli.run("admin", &["digest", "run", "--school", &school, "--week-of", &now]);
+    let class_digest = digests.as_array().unwrap().iter().find(|d| d["scope"]["class"] == class.as_str()).unwrap();
+    let n = &class_digest["numbers"];
+    assert_eq!(n["students"], 3, "{n}");
+    assert_eq!(n["active_students"], 1);
+    assert_eq!(n["reviews"], 3);
+    assert_eq!((n["retention_base"].as_u64(), n["retention"].as_f64()), (Some(1), Some(1.0)));
+    assert_eq!((n["readers"].as_u64(), n["reading_pace"].as_f64()), (Some(1), Some(50.0)));
+    assert_eq!(n["overdue"], 3, "every student: the poem is not read to the end");
+    let cohort = digests.as_array().unwrap().iter().find(|d| d["scope"]["cohort"].is_string()).unwrap();
+    assert_eq!(cohort["numbers"]["reviews"], 3);
+
+    // Stored and visible to the class's teacher and the school's admins; not to students.
+    let shown = cli.run("teacher", &["digest", "show", "--class", &class]);
+    assert_eq!(shown[0]["numbers"], *n);
+    assert!(cli.fail("ada", &["digest", "show", "--class", &class]).contains("403"));
+    let (status, _) = server.get(&format!("/api/v1/schools/{school}/digests"), &world.b.edu_admin.access_token).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "another school's admin does not see it");
+    // Published as an event, with no personal data.
+    let mut db = server.db().await;
+    let payloads: Vec<String> = sqlx::query_scalar("SELECT payload FROM outbox WHERE topic = 'learning.digest.v1'")
+        .fetch_all(&mut db)
+        .await
+        .unwrap();
+    assert!(payloads.len() >= 2);
+    assert!(payloads.iter().all(|p| !p.contains("Ada") && !p.contains("demo.student")), "{payloads:?}");
+}
+
+#[tokio::test]
+async fn the_digest_runs_on_its_schedule() {
+    let server = TestServer::start_with(&["--digest-schedule", "* * * * * *"]).await;
+    let world = World::build(&server).await;
+    let school = world.a.school_id.clone();
+    let token = world.a.edu_admin.access_token.clone();
+    common::eventually("a scheduled digest is stored", || {
+        let (server, school, token) = (&server, school.clone(), token.clone());
+        async move {
+            let (status, digests) = server.get(&format!("/api/v1/schools/{school}/digests"), &token).await;
+            status == StatusCode::OK && !digests.as_array().unwrap().is_empty()
+        }
+    })
+    .await;
+}

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Benchmarks (release build): sync figures beside their peers, on SQLite and on a throwaway
-# PostgreSQL cluster. Prints a Markdown table; BENCHMARKS.md keeps the latest one.
+# PostgreSQL cluster, then studying on a device. Prints Markdown tables; BENCHMARKS.md keeps
+# the latest ones.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/common.sh
 ensure_packages
 ensure_rust
 scripts/with-postgres.sh cargo bench --locked -p tallschool-server --bench sync
+cargo bench --locked -p tallschool-client-core --bench study

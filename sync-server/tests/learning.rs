@@ -90,7 +90,9 @@ async fn decks_import_study_offline_on_two_devices_and_the_teacher_sees_retentio
         }
         answered.insert(id);
     }
-    assert_eq!(cli.run("laptop", &["lobby"])["cards_due"][0]["counts"]["new"], 0, "4 new a day");
+    let lobby = cli.run("laptop", &["lobby"]);
+    assert_eq!(lobby["cards_due"][0]["counts"]["new"], 0, "4 new a day");
+    assert_eq!(lobby["streak_days"], 1, "{lobby}");
     let phone_item = text(&cli.run("phone", &["study", "next", "--deck", &deck]), "item_id");
     cli.run("phone", &["study", "answer", &deck, &phone_item, "again"]);
     assert_eq!(cli.run("phone", &["lobby"])["sync"]["unsaved_answers"], 1);
@@ -197,6 +199,7 @@ async fn reading_positions_highlights_and_own_cards_merge_and_survive_edits() {
     for device in ["laptop", "phone"] {
         let view = cli.run(device, &["text", "show", &textdoc]);
         assert!((view["furthest_percent"].as_f64().unwrap() - phone_at).abs() < 1e-9, "{device}: {view}");
+        assert_eq!(view["devices"].as_array().unwrap().len(), 2, "each device's last position: {view}");
         assert_eq!(view["highlights"].as_array().unwrap().len(), 1, "{device}");
         assert_eq!(view["bookmarks"].as_array().unwrap().len(), 1, "{device}");
     }
@@ -426,6 +429,18 @@ async fn video_tests_are_graded_on_sync_and_by_the_teacher_and_students_cannot_f
     let mine = attempts.as_array().unwrap().iter().find(|a| a["attempt"]["id"] == attempt.as_str()).unwrap();
     assert_eq!(mine["result"]["score"], 7.0);
 
+    // Instant feedback: the key travels in the document and the device answers at once.
+    let quiz = text(&cli.run("teacher", &["video", "create", "--class", &class, "--title", "Warm-up"]), "id");
+    cli.run("teacher", &["video", "configure", &quiz, "--media", &video, "--duration", "30", "--feedback", "instant"]);
+    let warm = q2(&cli, &quiz, &["--at", "5", "--kind", "true_false", "--prompt", "Sun is a star?", "--key", "true"]);
+    assert_eq!(cli.run("teacher", &["sync"])["keys_delivered"], 0, "nothing to hand over");
+    cli.run("laptop", &["sync"]);
+    let quick = text(&cli.run("laptop", &["video", "start", &quiz]), "attempt");
+    let right = cli.run("laptop", &["video", "answer", &quiz, &quick, &warm, "true"]);
+    assert_eq!(right["points"], 1.0);
+    let wrong = cli.run("laptop", &["video", "answer", &quiz, &quick, &warm, "false"]);
+    assert_eq!(wrong["points"], 0.0);
+
     // API-level hostile input.
     let teacher = server.login(&demo.teacher).await;
     let path = format!("/api/v1/classes/{class}/answer-keys");
@@ -442,6 +457,44 @@ async fn video_tests_are_graded_on_sync_and_by_the_teacher_and_students_cannot_f
     let body = json!({"desired_retention": 0.5, "new_per_day": 10, "reviews_per_day": 100});
     let (status, _) = server.call(reqwest::Method::PUT, &settings, Some(&teacher.access_token), Some(body)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+fn q2(cli: &Cli, test: &str, args: &[&str]) -> String {
+    let mut all = vec!["video", "question", test];
+    all.extend_from_slice(args);
+    text(&cli.run("teacher", &all), "question")
+}
+
+#[tokio::test]
+async fn two_teachers_editing_one_card_offline_both_keep_their_edit() {
+    let server = TestServer::start().await;
+    let world = World::build(&server).await;
+    let demo = server.demo_logins();
+    let cli = Cli::new(&server);
+    cli.login("desk", &demo.teacher);
+    cli.login("tablet", &demo.teacher);
+    let deck = text(&cli.run("desk", &["deck", "create", "--class", &world.a.class_id, "--title", "Shared"]), "id");
+    let card = text(&cli.run("desk", &["deck", "card", &deck, "--front", "house", "--back", "casa"]), "card");
+    cli.run("desk", &["sync"]);
+    cli.run("tablet", &["sync"]);
+    cli.run("desk", &["deck", "card", &deck, "--card", &card, "--hint", "a building"]);
+    cli.run(
+        "tablet",
+        &["deck", "card", &deck, "--card", &card, "--example", "mi casa es tu casa", "--tags", "home noun"],
+    );
+    for home in ["desk", "tablet", "desk"] {
+        cli.run(home, &["sync"]);
+    }
+    for home in ["desk", "tablet"] {
+        let cards = cli.run(home, &["deck", "cards", &deck]);
+        let fields = &cards[0]["fields"];
+        assert_eq!(
+            (fields["hint"].as_str(), fields["example"].as_str()),
+            (Some("a building"), Some("mi casa es tu casa")),
+            "{home}: {cards}"
+        );
+        assert_eq!(fields["tags"], json!(["home", "noun"]));
+    }
 }
 
 #[tokio::test]

@@ -309,11 +309,12 @@ pub fn to_json(doc: &Automerge) -> serde_json::Value {
     serde_json::to_value(automerge::AutoSerde::from(doc)).unwrap_or(serde_json::Value::Null)
 }
 
-/// A short random id (12 characters, 72 bits) for cards and study sessions: unique within a
+/// A short random id (12 characters, 71 bits) for cards and study sessions: unique within a
 /// document for all practical purposes, and a fraction of a UUID's bytes in every review.
 pub fn short_id() -> String {
     use rand::Rng;
-    const ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_";
+    // Letters and digits only: an id never looks like a command-line option ("-x…").
+    const ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
     let mut rng = rand::rng();
     (0..12).map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())])).collect()
 }

@@ -80,7 +80,10 @@ impl Client {
         let previous = self.store.get("account")?;
         let account = tokens.user.id.to_string();
         if previous.as_deref().is_some_and(|p| p != account) {
-            if self.store.status()?.pending_changes > 0 {
+            let unsynced = self.store.status()?.pending_changes > 0
+                || self.store.pending_answers()? > 0
+                || !video_tests::pending_keys(&self.store)?.is_empty();
+            if unsynced {
                 return Err(ClientError::Invalid(
                     "another account has unsynced work on this device: sync it first (sign in as that account)"
                         .to_owned(),

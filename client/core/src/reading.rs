@@ -56,6 +56,8 @@ pub struct ReaderView {
     /// Where this device's user was last (any device), resolved in the current text.
     pub last_offset: Option<u64>,
     pub last_percent: Option<f64>,
+    /// Each device's last position (device key → percent in the current text, when).
+    pub devices: Vec<(String, f64, i64)>,
     pub furthest_percent: f64,
     pub bookmarks: Vec<(Mark, u64)>,
     /// Highlights with where their quote is now (`None`: the passage was edited away).
@@ -76,6 +78,14 @@ pub fn view(store: &mut Store, student: UserId, text: DocId) -> Result<ReaderVie
         media: reader::media_references(&body),
         last_offset: last,
         last_percent: last.map(|o| reader::percent_of(usize::try_from(o).unwrap_or(total), total)),
+        devices: progress
+            .positions
+            .iter()
+            .map(|(device, p)| {
+                let at = usize::try_from(reader::resolve(&body, &p.anchor)).unwrap_or(total);
+                (device.clone(), reader::percent_of(at, total), p.at)
+            })
+            .collect(),
         furthest_percent: progress.furthest,
         bookmarks: progress.bookmarks.iter().map(|b| (b.clone(), reader::resolve(&body, &b.anchor))).collect(),
         highlights: progress

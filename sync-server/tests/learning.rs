@@ -368,9 +368,8 @@ async fn video_tests_are_graded_on_sync_and_by_the_teacher_and_students_cannot_f
 
     // A student cannot grade, not even their own attempt.
     let student_id = world.a.student.user.id.to_string();
-    let forged = cli.fail(
-        "laptop",
-        &[
+    let grade = |points: &'static str| -> Vec<&str> {
+        vec![
             "video",
             "grade",
             &test,
@@ -381,48 +380,19 @@ async fn video_tests_are_graded_on_sync_and_by_the_teacher_and_students_cannot_f
             "--question",
             &short,
             "--points",
-            "3",
-        ],
-    );
+            points,
+        ]
+    };
+    let forged = cli.fail("laptop", &grade("3"));
     assert!(forged.contains("403"), "{forged}");
 
     // The teacher grades the text answer; the student sees it after the next sync.
     cli.run("teacher", &["sync"]);
     let results = cli.run("teacher", &["video", "results", &test]);
     assert_eq!(results["attempts"].as_array().unwrap().len(), 1, "only submitted attempts: {results}");
-    let too_many = cli.fail(
-        "teacher",
-        &[
-            "video",
-            "grade",
-            &test,
-            "--student",
-            &student_id,
-            "--attempt",
-            &attempt,
-            "--question",
-            &short,
-            "--points",
-            "4",
-        ],
-    );
+    let too_many = cli.fail("teacher", &grade("4"));
     assert!(too_many.contains("422"), "{too_many}");
-    let graded = cli.run(
-        "teacher",
-        &[
-            "video",
-            "grade",
-            &test,
-            "--student",
-            &student_id,
-            "--attempt",
-            &attempt,
-            "--question",
-            &short,
-            "--points",
-            "3",
-        ],
-    );
+    let graded = cli.run("teacher", &grade("3"));
     assert_eq!((graded["score"].as_f64(), graded["complete"].as_bool()), (Some(7.0), Some(true)));
     cli.run("laptop", &["sync"]);
     let attempts = cli.run("laptop", &["video", "attempts", &test]);

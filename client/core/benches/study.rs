@@ -6,7 +6,7 @@
 //! process's own high-water mark. Prints a Markdown table; nothing here asserts a speed.
 #![allow(clippy::unwrap_used, clippy::print_stdout, clippy::print_stderr)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use automerge::transaction::Transactable;
@@ -238,7 +238,7 @@ fn peak_memory_kb() -> u64 {
 }
 
 /// 1,000 answers, each timed including its commit.
-fn answers(dir: &PathBuf, deck: DocId) -> (f64, f64, f64) {
+fn answers(dir: &Path, deck: DocId) -> (f64, f64, f64) {
     let mut store = Store::open(dir).unwrap();
     let mut at = START + DAYS * 86_400;
     let mut times = Vec::new();

@@ -135,15 +135,8 @@ impl Client {
         let mut busy_tries = 0;
         let mut refreshed = false;
         loop {
+            let api = self.api()?;
             let session = self.session.as_ref().ok_or(ClientError::NotSignedIn)?;
-            let api = match &self.api {
-                Some(api) if api.server() == session.server.trim_end_matches('/') => api.clone(),
-                _ => {
-                    let api = Api::new(&session.server)?;
-                    self.api = Some(api.clone());
-                    api
-                }
-            };
             match api.sync(&session.access_token, body.clone()).await {
                 Ok(response) => return Ok(response),
                 Err(Failure::Unauthorized) if !refreshed => {
@@ -158,6 +151,19 @@ impl Client {
                 }
                 Err(Failure::Busy { .. }) => return Err(ClientError::Offline("the server is busy".to_owned())),
                 Err(Failure::Other(error)) => return Err(error),
+            }
+        }
+    }
+
+    /// The HTTP client for the session's server (made once, remade if the server changed).
+    fn api(&mut self) -> Result<Api> {
+        let session = self.session.as_ref().ok_or(ClientError::NotSignedIn)?;
+        match &self.api {
+            Some(api) if api.server() == session.server.trim_end_matches('/') => Ok(api.clone()),
+            _ => {
+                let api = Api::new(&session.server)?;
+                self.api = Some(api.clone());
+                Ok(api)
             }
         }
     }
@@ -271,15 +277,8 @@ impl Client {
     ) -> Result<T> {
         let mut refreshed = false;
         loop {
+            let api = self.api()?;
             let session = self.session.as_ref().ok_or(ClientError::NotSignedIn)?;
-            let api = match &self.api {
-                Some(api) if api.server() == session.server.trim_end_matches('/') => api.clone(),
-                _ => {
-                    let api = Api::new(&session.server)?;
-                    self.api = Some(api.clone());
-                    api
-                }
-            };
             match api.json(&session.access_token, method.clone(), path, body).await {
                 Ok(value) => return Ok(value),
                 Err(Failure::Unauthorized) if !refreshed => {

@@ -314,23 +314,7 @@ fn replay(conn: &Connection, meta: &DocMeta, doc: &Automerge) -> Result<()> {
     )?;
     for (item, state) in &states {
         let first = first_day.get(item.as_str()).copied();
-        let changed = update.execute(params![
-            decks[0],
-            item,
-            state.phase.as_str(),
-            state.step,
-            state.stability,
-            state.difficulty,
-            state.due,
-            state.last_review,
-            state.reps,
-            state.lapses,
-            first,
-            decks[1],
-        ])?;
-        if changed == 0 {
-            // Reviews of a card this device has not received yet: keep the schedule for it.
-            placeholder.execute(params![decks[0], item, meta.id.to_string(), meta.class_id.to_string()])?;
+        let mut write = || {
             update.execute(params![
                 decks[0],
                 item,
@@ -344,7 +328,12 @@ fn replay(conn: &Connection, meta: &DocMeta, doc: &Automerge) -> Result<()> {
                 state.lapses,
                 first,
                 decks[1],
-            ])?;
+            ])
+        };
+        if write()? == 0 {
+            // Reviews of a card this device has not received yet: keep the schedule for it.
+            placeholder.execute(params![decks[0], item, meta.id.to_string(), meta.class_id.to_string()])?;
+            write()?;
         }
     }
     for deck in &decks {

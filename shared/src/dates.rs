@@ -12,6 +12,26 @@ pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// The civil date of a day count since 1970-01-01: `(year, month, day)`.
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
+}
+
+/// `1795392000` → `2026-11-23 00:00 UTC`.
+pub fn format_utc(at: i64) -> String {
+    let (year, month, day) = civil_from_days(at.div_euclid(86_400));
+    let seconds = at.rem_euclid(86_400);
+    format!("{year:04}-{month:02}-{day:02} {:02}:{:02} UTC", seconds / 3600, seconds % 3600 / 60)
+}
+
 /// `2026-11-27` → the last second of that day (UTC); a number → those Unix seconds.
 pub fn parse_due(text: &str) -> Option<i64> {
     let text = text.trim();
@@ -49,5 +69,10 @@ mod tests {
             assert_eq!(parse_due(bad), None, "{bad}");
         }
         assert_eq!(parse_due("1800000000"), Some(1_800_000_000));
+        assert_eq!(format_utc(1_795_392_000 + 3_660), "2026-11-23 01:01 UTC");
+        for days in [-800_000, -1, 0, 59, 60, 365, 11_016, 20_415, 2_932_896] {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
     }
 }

@@ -11,7 +11,7 @@ use tallschool_client::video_tests::NewQuestion;
 use tallschool_client::{Client, ClientError, lobby, reports, video_tests};
 use tallschool_shared::api::{ClassView, ResultsView};
 use tallschool_shared::cards::{CardType, typed_matches};
-use tallschool_shared::dates::parse_due;
+use tallschool_shared::dates::{format_utc, parse_due};
 use tallschool_shared::digest::Digest;
 use tallschool_shared::docs::DocKind;
 use tallschool_shared::scheduling::{Rating, StudySettings};
@@ -88,7 +88,7 @@ pub async fn run(client: &mut Client, json: bool, command: Command) -> Result<()
                     lobby.streak_days,
                     lobby.sync.pending_changes,
                     lobby.sync.unsaved_answers,
-                    lobby.sync.last_sync_at.map_or("never".to_owned(), |t| t.to_string())
+                    lobby.sync.last_sync_at.map_or("never".to_owned(), format_utc)
                 );
                 for d in &lobby.cards_due {
                     text.push_str(&format!(
@@ -96,9 +96,26 @@ pub async fn run(client: &mut Client, json: bool, command: Command) -> Result<()
                         d.title, d.deck_id, d.counts.learning, d.counts.review, d.counts.new
                     ));
                 }
-                for (label, list) in [("due today", &lobby.due_today), ("OVERDUE", &lobby.overdue)] {
+                let upcoming: Vec<_> = lobby
+                    .assignments
+                    .iter()
+                    .filter(|a| {
+                        !a.done && !a.overdue && !lobby.due_today.iter().any(|d| d.assignment_id == a.assignment_id)
+                    })
+                    .cloned()
+                    .collect();
+                for (label, list) in
+                    [("due today", &lobby.due_today), ("OVERDUE", &lobby.overdue), ("upcoming", &upcoming)]
+                {
                     for a in list {
-                        text.push_str(&format!("\n{label}: {} {} {}", a.kind.as_str(), a.title, a.section));
+                        let due = a.due.map_or(String::new(), |d| format!(", due {}", format_utc(d)));
+                        text.push_str(&format!(
+                            "\n{label}: {} \"{}\" {}{due} {}",
+                            a.kind.as_str(),
+                            a.title,
+                            a.section,
+                            a.note
+                        ));
                     }
                 }
                 text

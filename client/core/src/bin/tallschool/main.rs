@@ -482,16 +482,17 @@ async fn run(cli: Cli) -> Result<(), ClientError> {
         Command::Status => {
             let status = client.store.status()?;
             let user = client.session().map(|s| s.user.username.clone());
-            say(json, serde_json::json!({"user": user, "status": status}), || {
+            let unsaved = client.store.pending_answers()?;
+            say(json, serde_json::json!({"user": user, "status": status, "unsaved_answers": unsaved}), || {
                 let mut text = format!(
-                    "user: {}\npending changes: {}\nrefused changes: {}\ndocuments: {}\ncursor: {} (epoch {})\nlast sync: {}",
+                    "user: {}\nstudy answers not yet saved into a document: {unsaved}\npending changes: {}\nrefused changes: {}\ndocuments: {}\ncursor: {} (epoch {})\nlast sync: {}",
                     user.as_deref().unwrap_or("(signed out)"),
                     status.pending_changes,
                     status.rejected_changes,
                     status.documents,
                     status.cursor,
                     status.epoch,
-                    status.last_sync_at.map_or("never".to_owned(), |t| format!("{t} (unix seconds)"))
+                    status.last_sync_at.map_or("never".to_owned(), tallschool_shared::dates::format_utc)
                 );
                 for (doc, why) in &status.rejections {
                     text.push_str(&format!("\nrefused: {doc}: {why}"));

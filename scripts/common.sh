@@ -21,6 +21,13 @@ ensure_packages() {
   DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}"
 }
 
+# The S3 protocol server the tests run media against (a Rust binary, built once).
+ensure_s3s_fs() {
+  if s3s-fs --version 2>/dev/null | grep -q '0\.14\.1'; then return 0; fi
+  echo "Installing s3s-fs 0.14.1 (S3 test server)"
+  cargo install s3s-fs --version 0.14.1 --features binary --quiet
+}
+
 ensure_rust() {
   if ! command -v cargo >/dev/null 2>&1; then
     echo "Rust is missing: install it from https://rustup.rs (rustup), then run this again." >&2

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Every check CI runs: formatting, lints, and all tests — end-to-end tests once against
-# SQLite and once against a throwaway PostgreSQL cluster.
+# SQLite with media in a local folder, and once against a throwaway PostgreSQL cluster with
+# media in a throwaway S3 protocol server (s3s-fs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/common.sh
 ensure_packages
 ensure_rust
+ensure_s3s_fs
 
 cargo fmt --all --check
 cargo clippy --locked --workspace --all-targets -- -D warnings
@@ -18,7 +20,7 @@ else
 fi
 # End-to-end tests drive the binaries of every crate (the server, the `tallschool` CLI).
 cargo build --locked --workspace --bins
-echo "== tests on SQLite"
+echo "== tests on SQLite, media in a local folder"
 "${run_tests[@]}"
-echo "== tests on PostgreSQL"
-scripts/with-postgres.sh "${run_tests[@]}"
+echo "== tests on PostgreSQL, media in S3 (s3s-fs)"
+scripts/with-postgres.sh scripts/with-s3.sh "${run_tests[@]}"

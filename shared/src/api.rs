@@ -276,6 +276,43 @@ pub struct RunDigestRequest {
     pub week_of: Option<i64>,
 }
 
+// ---------------------------------------------------------------- media
+
+/// A stored media object. `hash` is the SHA-256 of the stored bytes (after metadata such as
+/// EXIF was stripped from images): the name documents use.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct MediaView {
+    pub hash: String,
+    pub size: u64,
+    pub mime: String,
+}
+
+/// Start a resumable upload.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct StartUploadRequest {
+    pub mime: String,
+    pub size: u64,
+    /// SHA-256 (hex) of the whole file, checked when the last byte arrives.
+    pub sha256: String,
+    /// Shown to people only; never used as a path.
+    #[serde(default)]
+    pub filename: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct UploadView {
+    pub upload_id: String,
+    /// Bytes received so far: the next chunk starts here.
+    pub offset: u64,
+    pub size: u64,
+    /// Set once the last byte arrived and the object is stored.
+    pub media: Option<MediaView>,
+}
+
 // ---------------------------------------------------------------- health
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

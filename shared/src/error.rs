@@ -19,6 +19,8 @@ pub enum ErrorCode {
     UnsupportedMediaType,
     /// The body is larger than this route accepts.
     PayloadTooLarge,
+    /// A `Range` outside the object.
+    RangeNotSatisfiable,
     /// Missing, invalid or expired access token.
     Unauthorized,
     /// Username or password is wrong (deliberately not saying which).
@@ -50,6 +52,7 @@ impl ErrorCode {
             ErrorCode::ValidationFailed => "validation_failed",
             ErrorCode::UnsupportedMediaType => "unsupported_media_type",
             ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::RangeNotSatisfiable => "range_not_satisfiable",
             ErrorCode::Unauthorized => "unauthorized",
             ErrorCode::InvalidCredentials => "invalid_credentials",
             ErrorCode::InvalidRefreshToken => "invalid_refresh_token",

@@ -50,6 +50,14 @@ pub enum Action {
     ReadClassDigests,
     ReadSchoolDigests,
     RunDigests,
+    // media
+    UploadMedia,
+    StartUpload,
+    ReadUpload,
+    UploadChunk,
+    ListMedia,
+    FetchMedia,
+    RunMediaGc,
 }
 
 /// How an actor must relate to the target for a role's permission to apply.
@@ -165,6 +173,15 @@ pub const POLICY: &[Rule] = &[
     rule!(ReadSchoolDigests, "GET" "/api/v1/schools/{school_id}/digests", School: Deny, OwnSchool, Deny, Deny),
     // Digests hold numbers and opaque ids only, so technical admins may run them.
     rule!(RunDigests, "POST" "/api/v1/schools/{school_id}/digests", School: Anywhere, OwnSchool, Deny, Deny),
+    // Media: teachers and school admins upload; who may fetch an object is decided by the
+    // documents that reference it (readable by the caller), so other schools see nothing.
+    rule!(UploadMedia, "POST" "/api/v1/media", Caller: Deny, Myself, Myself, Deny),
+    rule!(StartUpload, "POST" "/api/v1/media/uploads", Caller: Deny, Myself, Myself, Deny),
+    rule!(ReadUpload, "GET" "/api/v1/media/uploads/{upload_id}", Caller: Deny, Myself, Myself, Deny),
+    rule!(UploadChunk, "PATCH" "/api/v1/media/uploads/{upload_id}", Caller: Deny, Myself, Myself, Deny),
+    rule!(ListMedia, "GET" "/api/v1/media", Caller: Deny, Myself, Myself, Myself),
+    rule!(FetchMedia, "GET" "/api/v1/media/{hash}", Caller: Deny, Myself, Myself, Myself),
+    rule!(RunMediaGc, "POST" "/api/v1/admin/media-gc", System: Anywhere, Deny, Deny, Deny),
 ];
 
 /// Who may read and write a synced document, by document class and role:

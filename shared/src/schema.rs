@@ -392,3 +392,17 @@ pub fn title<R: ReadDoc>(doc: &R) -> String {
 pub fn body<R: ReadDoc>(doc: &R) -> String {
     child(doc, &ROOT, "body").and_then(|body| doc.text(&body).ok()).unwrap_or_default()
 }
+
+/// The media objects (SHA-256 hashes) a content document shows: card images and audio,
+/// images in a text, the video of a video test.
+pub fn media_references<R: ReadDoc>(kind: crate::docs::DocKind, doc: &R) -> std::collections::BTreeSet<String> {
+    use crate::docs::DocKind;
+    let found: Vec<String> = match kind {
+        DocKind::Deck | DocKind::Progress => {
+            cards(doc).into_iter().filter(|c| !c.deleted).flat_map(|c| c.fields.media).collect()
+        }
+        DocKind::Text => crate::reader::media_references(&body(doc)),
+        DocKind::VideoTest => vec![get_str(doc, &ROOT, "media")],
+    };
+    found.into_iter().filter(|h| crate::cards::is_sha256(h)).collect()
+}

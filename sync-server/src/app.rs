@@ -26,7 +26,7 @@ use crate::db::Db;
 use crate::error::ApiError;
 use crate::keys::{self, KeyLength};
 use crate::pii::PiiVault;
-use crate::{auth, demo, directory, documents, http, learning, pii};
+use crate::{auth, demo, directory, documents, http, learning, media, pii};
 
 /// Largest request body any route accepts (413 above it).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -47,6 +47,7 @@ pub struct AppState {
     pub limits: AuthLimits,
     pub settings: Arc<Settings>,
     pub hot: Arc<crate::hot::HotCache>,
+    pub media: Arc<crate::media::store::MediaStore>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -87,6 +88,9 @@ impl AppState {
             "pii",
         )?;
         let passwords = PasswordHasher::new().map_err(|e| StartError::Other(e.to_string()))?;
+        let media = media::store::MediaStore::open(&settings.media)
+            .await
+            .map_err(|e| StartError::Other(format!("media store: {e} ({e:?})")))?;
         Ok(AppState {
             db,
             tokens: Arc::new(TokenService::new(&jwt_key, settings.access_token_ttl_secs)),
@@ -95,6 +99,7 @@ impl AppState {
             limits: AuthLimits::new(&settings),
             settings: Arc::new(settings),
             hot: Arc::default(),
+            media: Arc::new(media),
         })
     }
 }
@@ -139,6 +144,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(pii::routes::router())
         .merge(documents::routes::router())
         .merge(learning::routes::router())
+        .merge(media::routes::router())
         .split_for_parts()
 }
 
@@ -162,7 +168,14 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(http::cap_body))
         // Outside the cap, so that the cap counts decompressed bytes (no zip bombs).
         .layer(tower_http::decompression::RequestDecompressionLayer::new())
-        .layer(tower_http::compression::CompressionLayer::new())
+        // Media is already compressed, and a compressed range would not be the range asked for.
+        .layer(tower_http::compression::CompressionLayer::new().compress_when({
+            use tower_http::compression::Predicate as _;
+            tower_http::compression::predicate::DefaultPredicate::new()
+                .and(tower_http::compression::predicate::NotForContentType::const_new("image/"))
+                .and(tower_http::compression::predicate::NotForContentType::const_new("audio/"))
+                .and(tower_http::compression::predicate::NotForContentType::const_new("video/"))
+        }))
         .layer(CatchPanicLayer::custom(http::panic_response))
         .layer(axum::middleware::from_fn(http::json_errors))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
@@ -205,6 +218,7 @@ pub async fn serve(listener: TcpListener, state: AppState) -> Result<(), StartEr
     if let Some(schedule) = state.settings.digest_schedule.clone() {
         learning::digest::spawn(state.db.clone(), schedule);
     }
+    media::gc::spawn(state.clone(), Duration::from_secs(state.settings.media.gc_interval_secs));
     documents::compaction::spawn(
         state.db.clone(),
         Duration::from_secs(state.settings.compaction_interval_secs),

@@ -90,6 +90,72 @@ pub struct Cli {
     /// `off` to run it only on demand.
     #[arg(long, env = "TALLSCHOOL_DIGEST_SCHEDULE")]
     pub digest_schedule: Option<String>,
+    /// Where media objects live: `local` (a folder, default) or `s3`.
+    #[arg(long, env = "TALLSCHOOL_MEDIA_STORE")]
+    pub media_store: Option<MediaStoreKind>,
+    /// The media folder for `local` (default DATA_DIR/media); uploads are staged in DATA_DIR/uploads.
+    #[arg(long, env = "TALLSCHOOL_MEDIA_DIR")]
+    pub media_dir: Option<PathBuf>,
+    /// S3 bucket (created if missing). Credentials come from the usual AWS chain.
+    #[arg(long, env = "TALLSCHOOL_S3_BUCKET")]
+    pub s3_bucket: Option<String>,
+    /// S3 region (default `us-east-1`, or the AWS chain's).
+    #[arg(long, env = "TALLSCHOOL_S3_REGION")]
+    pub s3_region: Option<String>,
+    /// Endpoint of an S3-compatible service (path-style addressing is then used).
+    #[arg(long, env = "TALLSCHOOL_S3_ENDPOINT")]
+    pub s3_endpoint: Option<String>,
+    /// How S3 media reaches clients: `stream` through the server (default) or `presign`
+    /// (a redirect to a short-lived presigned URL).
+    #[arg(long, env = "TALLSCHOOL_MEDIA_DELIVERY")]
+    pub media_delivery: Option<MediaDelivery>,
+    /// Upload caps in MB per kind (defaults 10, 50, 2048).
+    #[arg(long, env = "TALLSCHOOL_MEDIA_MAX_IMAGE_MB")]
+    pub media_max_image_mb: Option<u64>,
+    #[arg(long, env = "TALLSCHOOL_MEDIA_MAX_AUDIO_MB")]
+    pub media_max_audio_mb: Option<u64>,
+    #[arg(long, env = "TALLSCHOOL_MEDIA_MAX_VIDEO_MB")]
+    pub media_max_video_mb: Option<u64>,
+    /// Seconds between runs of the orphaned-media collector (default 3600).
+    #[arg(long, env = "TALLSCHOOL_MEDIA_GC_INTERVAL_SECS")]
+    pub media_gc_interval_secs: Option<u64>,
+    /// Unreferenced media younger than this many seconds is kept (default 7 days), so a
+    /// teacher's upload survives until the document that uses it is synced.
+    #[arg(long, env = "TALLSCHOOL_MEDIA_GC_GRACE_SECS")]
+    pub media_gc_grace_secs: Option<u64>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum MediaStoreKind {
+    #[default]
+    Local,
+    S3,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum MediaDelivery {
+    #[default]
+    Stream,
+    Presign,
+}
+
+/// Media settings, resolved.
+#[derive(Clone, Debug)]
+pub struct MediaSettings {
+    pub store: MediaStoreKind,
+    pub dir: PathBuf,
+    pub uploads_dir: PathBuf,
+    pub s3_bucket: Option<String>,
+    pub s3_region: Option<String>,
+    pub s3_endpoint: Option<String>,
+    pub delivery: MediaDelivery,
+    pub max_image_bytes: u64,
+    pub max_audio_bytes: u64,
+    pub max_video_bytes: u64,
+    pub gc_interval_secs: u64,
+    pub gc_grace_secs: u64,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
@@ -124,9 +190,11 @@ pub struct Settings {
     pub sync_page_changes: u64,
     /// `None`: the digest runs only on demand.
     pub digest_schedule: Option<cron::Schedule>,
+    pub media: MediaSettings,
 }
 
 pub const MAX_ACCESS_TOKEN_TTL_SECS: u64 = 15 * 60;
+const MB: u64 = 1024 * 1024;
 pub const MAX_REFRESH_REUSE_GRACE_SECS: u64 = 60;
 
 impl Settings {
@@ -142,6 +210,20 @@ impl Settings {
             .or_else(|| std::env::var("DATABASE_URL").ok().filter(|url| !url.is_empty()).map(SecretString::from))
             .or(file.database_url)
             .unwrap_or_else(|| default_database_url(&data_dir));
+        let media = MediaSettings {
+            uploads_dir: data_dir.join("uploads"),
+            store: cli.media_store.or(file.media_store).unwrap_or_default(),
+            dir: cli.media_dir.or(file.media_dir).unwrap_or_else(|| data_dir.join("media")),
+            s3_bucket: cli.s3_bucket.or(file.s3_bucket),
+            s3_region: cli.s3_region.or(file.s3_region),
+            s3_endpoint: cli.s3_endpoint.or(file.s3_endpoint),
+            delivery: cli.media_delivery.or(file.media_delivery).unwrap_or_default(),
+            max_image_bytes: MB * cli.media_max_image_mb.or(file.media_max_image_mb).unwrap_or(10),
+            max_audio_bytes: MB * cli.media_max_audio_mb.or(file.media_max_audio_mb).unwrap_or(50),
+            max_video_bytes: MB * cli.media_max_video_mb.or(file.media_max_video_mb).unwrap_or(2048),
+            gc_interval_secs: cli.media_gc_interval_secs.or(file.media_gc_interval_secs).unwrap_or(3600),
+            gc_grace_secs: cli.media_gc_grace_secs.or(file.media_gc_grace_secs).unwrap_or(7 * 24 * 3600),
+        };
         let settings = Settings {
             bind: cli.bind.or(file.bind).unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
             data_dir,
@@ -168,6 +250,7 @@ impl Settings {
             compaction_min_changes: cli.compaction_min_changes.or(file.compaction_min_changes).unwrap_or(200),
             max_doc_bytes: cli.max_doc_bytes.or(file.max_doc_bytes).unwrap_or(tallschool_shared::sync::MAX_DOC_BYTES),
             sync_page_changes: cli.sync_page_changes.or(file.sync_page_changes).unwrap_or(5_000),
+            media,
             digest_schedule: parse_schedule(
                 cli.digest_schedule.as_deref().or(file.digest_schedule.as_deref()).unwrap_or("0 0 5 * * Mon"),
             )?,
@@ -195,6 +278,15 @@ impl Settings {
         }
         if self.compaction_interval_secs == 0 || self.compaction_min_changes < 1 {
             return invalid("compaction_interval_secs", "compaction interval and threshold must be positive");
+        }
+        if self.media.store == MediaStoreKind::S3 && self.media.s3_bucket.as_deref().is_none_or(str::is_empty) {
+            return invalid("s3_bucket", "the s3 media store needs --s3-bucket");
+        }
+        if self.media.max_image_bytes == 0 || self.media.max_audio_bytes == 0 || self.media.max_video_bytes == 0 {
+            return invalid("media_max_image_mb", "media caps must be at least 1 MB");
+        }
+        if self.media.gc_interval_secs == 0 {
+            return invalid("media_gc_interval_secs", "must be positive");
         }
         if self.login_account_refill_secs == 0 || self.client_ip_refill_millis == 0 {
             return invalid("login_account_refill_secs", "refill periods must be positive");

@@ -18,8 +18,14 @@ pub enum ApiError {
     Validation(String),
     #[error("the request body must be JSON (Content-Type: application/json)")]
     UnsupportedMediaType,
+    #[error("{0}")]
+    UnsupportedMediaTypeOf(String),
     #[error("the request body is larger than this endpoint accepts")]
     PayloadTooLarge,
+    #[error("{0}")]
+    TooLarge(String),
+    #[error("the requested range is not inside the object ({size} bytes)")]
+    RangeNotSatisfiable { size: u64 },
     #[error("a valid access token is required")]
     Unauthorized,
     #[error("invalid username or password")]
@@ -49,8 +55,9 @@ impl ApiError {
             ApiError::InvalidBody(_) => ErrorCode::InvalidBody,
             ApiError::UpgradeRequired(_) => ErrorCode::UpgradeRequired,
             ApiError::Validation(_) => ErrorCode::ValidationFailed,
-            ApiError::UnsupportedMediaType => ErrorCode::UnsupportedMediaType,
-            ApiError::PayloadTooLarge => ErrorCode::PayloadTooLarge,
+            ApiError::UnsupportedMediaType | ApiError::UnsupportedMediaTypeOf(_) => ErrorCode::UnsupportedMediaType,
+            ApiError::PayloadTooLarge | ApiError::TooLarge(_) => ErrorCode::PayloadTooLarge,
+            ApiError::RangeNotSatisfiable { .. } => ErrorCode::RangeNotSatisfiable,
             ApiError::Unauthorized => ErrorCode::Unauthorized,
             ApiError::InvalidCredentials => ErrorCode::InvalidCredentials,
             ApiError::InvalidRefreshToken => ErrorCode::InvalidRefreshToken,
@@ -70,8 +77,9 @@ impl ApiError {
             ApiError::InvalidBody(_) => StatusCode::BAD_REQUEST,
             ApiError::UpgradeRequired(_) => StatusCode::UPGRADE_REQUIRED,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType | ApiError::UnsupportedMediaTypeOf(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::PayloadTooLarge | ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
             ApiError::Unauthorized | ApiError::InvalidCredentials | ApiError::InvalidRefreshToken => {
                 StatusCode::UNAUTHORIZED
             }
@@ -117,6 +125,11 @@ impl IntoResponse for ApiError {
         let mut response = (self.status(), axum::Json(self.body())).into_response();
         if let ApiError::RateLimited { retry_after_secs } = self {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs.max(1)));
+        }
+        if let ApiError::RangeNotSatisfiable { size } = self
+            && let Ok(value) = HeaderValue::from_str(&format!("bytes */{size}"))
+        {
+            response.headers_mut().insert(header::CONTENT_RANGE, value);
         }
         response
     }

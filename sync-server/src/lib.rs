@@ -17,6 +17,7 @@ pub mod hot;
 pub mod http;
 pub mod keys;
 pub mod learning;
+pub mod media;
 pub mod pii;
 pub mod validate;
 

@@ -29,6 +29,8 @@ struct Cell<'a> {
     target: &'a SchoolCast,
     /// A graded video test of the target school's class with one submitted attempt.
     test: &'a TestFixture,
+    /// An upload the actor started (any id for those who may not upload).
+    upload: &'a str,
     /// Spare student of the target school, enrolled before each removal.
     spare: &'a str,
     same_school: bool,
@@ -62,14 +64,28 @@ struct TestFixture {
     test: String,
     question: String,
     attempt: String,
+    /// A video the test shows.
+    media: String,
 }
 
 async fn video_test_fixture(server: &TestServer, cast: &SchoolCast) -> TestFixture {
     let class: ClassId = cast.class_id.parse().unwrap();
     let mut teacher = Device::sign_in(server, &cast.teacher_login).await;
+    let clip = common::video(10_000, 1);
+    let response = server
+        .http
+        .post(server.url("/api/v1/media"))
+        .bearer_auth(&cast.teacher.access_token)
+        .header("content-type", "video/mp4")
+        .body(clip.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let media = common::sha(&clip);
     let test = content::create(teacher.store(), DocKind::VideoTest, class, "Matrix test").unwrap().id;
     let settings =
-        video_tests::TestSettings { media: Some("a".repeat(64)), duration_secs: Some(60), ..Default::default() };
+        video_tests::TestSettings { media: Some(media.clone()), duration_secs: Some(60), ..Default::default() };
     video_tests::configure(teacher.store(), test, &settings).unwrap();
     let new = video_tests::NewQuestion {
         at_secs: 10,
@@ -87,7 +103,7 @@ async fn video_test_fixture(server: &TestServer, cast: &SchoolCast) -> TestFixtu
     video_tests::answer(student.store(), me, test, &attempt, &question, &Answer::Truth(true), 10).unwrap();
     video_tests::submit(student.store(), me, test, &attempt).unwrap();
     student.sync().await;
-    TestFixture { test: test.to_string(), question, attempt }
+    TestFixture { test: test.to_string(), question, attempt, media }
 }
 
 fn request(cell: &Cell<'_>, rule: &Rule) -> (Method, String, Option<Value>) {
@@ -100,6 +116,7 @@ fn request(cell: &Cell<'_>, rule: &Rule) -> (Method, String, Option<Value>) {
         .replace("{class_id}", &target.class_id)
         .replace("{user_id}", if rule.action == Action::RemoveClassMember { cell.spare } else { &student });
     let path = if rule.action == Action::ReadResults { format!("{path}?test_id={}", cell.test.test) } else { path };
+    let path = path.replace("{hash}", &cell.test.media).replace("{upload_id}", cell.upload);
     let assignable = [Role::Student, Role::Teacher, Role::EduAdmin]
         .into_iter()
         .find(|r| may_assign_role(cell.role, *r))
@@ -117,7 +134,8 @@ fn request(cell: &Cell<'_>, rule: &Rule) -> (Method, String, Option<Value>) {
         }
         Action::GradeAnswer => Some(json!({"test_id": cell.test.test, "student_id": student,
             "attempt_id": cell.test.attempt, "question_id": cell.test.question, "points": 1.0})),
-        Action::RunDigests => Some(json!({})),
+        Action::RunDigests | Action::RunMediaGc => Some(json!({})),
+        Action::StartUpload => Some(json!({"mime": "image/jpeg", "size": 10, "sha256": "0".repeat(64)})),
         _ => None,
     };
     (rule.method.parse().unwrap(), path, body)
@@ -158,7 +176,12 @@ async fn every_role_gets_exactly_what_the_policy_says_in_its_own_and_another_sch
             for &same_school in tenants {
                 let (target, spare, test) =
                     if same_school { (&world.a, &spare_a, &test_a) } else { (&world.b, &spare_b, &test_b) };
-                let cell = Cell { role, target, test, spare, same_school };
+                let upload = if [Action::ReadUpload, Action::UploadChunk].contains(&rule.action) {
+                    start_photo_upload(&server, &actor.access_token).await
+                } else {
+                    String::new()
+                };
+                let cell = Cell { role, target, test, upload: &upload, spare, same_school };
                 if rule.action == Action::RemoveClassMember {
                     let path = format!("/api/v1/classes/{}/members", target.class_id);
                     let (status, _) = server
@@ -170,6 +193,18 @@ async fn every_role_gets_exactly_what_the_policy_says_in_its_own_and_another_sch
                 let (method, path, body) = request(&cell, rule);
                 let (status, answer) = if rule.action == Action::Sync {
                     empty_sync_round(&server, &actor.access_token).await
+                } else if [Action::UploadMedia, Action::UploadChunk].contains(&rule.action) {
+                    let photo = common::photo();
+                    let request = server
+                        .http
+                        .request(method.clone(), server.url(&path))
+                        .bearer_auth(&actor.access_token)
+                        .header("content-type", "image/jpeg")
+                        .header("upload-offset", "0")
+                        .body(photo);
+                    let response = request.send().await.unwrap();
+                    let status = response.status();
+                    (status, response.json().await.unwrap_or(Value::Null))
                 } else {
                     server.call(method.clone(), &path, Some(&actor.access_token), body).await
                 };
@@ -198,6 +233,19 @@ async fn every_role_gets_exactly_what_the_policy_says_in_its_own_and_another_sch
     }
     assert!(failures.is_empty(), "{} of {checked} cells wrong:\n{}", failures.len(), failures.join("\n"));
     assert!(checked >= 150, "the matrix covered only {checked} cells");
+}
+
+/// An upload of the sample photo started by this caller (its id), or a made-up id for callers
+/// who may not upload.
+async fn start_photo_upload(server: &TestServer, token: &str) -> String {
+    let photo = common::photo();
+    let body = json!({"mime": "image/jpeg", "size": photo.len(), "sha256": common::sha(&photo)});
+    let (status, upload) = server.post("/api/v1/media/uploads", Some(token), body).await;
+    if status == StatusCode::CREATED {
+        upload["upload_id"].as_str().unwrap().to_owned()
+    } else {
+        uuid::Uuid::new_v4().simple().to_string()
+    }
 }
 
 /// A sync round that pushes nothing (MessagePack body).

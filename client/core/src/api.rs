@@ -95,6 +95,27 @@ impl Api {
 }
 
 impl Api {
+    /// Send raw bytes (an upload or a chunk of one) and read a JSON answer.
+    pub async fn bytes<T: serde::de::DeserializeOwned>(
+        &self,
+        access_token: &str,
+        method: reqwest::Method,
+        path: &str,
+        headers: Vec<(&'static str, String)>,
+        body: Vec<u8>,
+    ) -> std::result::Result<T, Failure> {
+        let mut request = self.http.request(method, format!("{}{path}", self.server)).bearer_auth(access_token);
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        let response = request.body(body).send().await.map_err(offline)?;
+        match response.status() {
+            StatusCode::UNAUTHORIZED => Err(Failure::Unauthorized),
+            status if busy(status) => Err(Failure::Busy { retry_after: retry_after(&response) }),
+            _ => Ok(json_or_error(response).await?),
+        }
+    }
+
     /// A JSON call to `/api/v1/…` with the access token.
     pub async fn json<T: serde::de::DeserializeOwned>(
         &self,

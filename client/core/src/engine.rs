@@ -4,13 +4,18 @@
 //! once). Being offline is a normal outcome, reported, not an error.
 
 use std::path::Path;
+
+/// Files larger than this are uploaded in resumable chunks of this size.
+pub const UPLOAD_CHUNK: usize = 8 * 1024 * 1024;
 use std::time::Duration;
 
-use tallschool_shared::api::{ClassView, ResultsView, UserView};
+use sha2::Digest as _;
+use tallschool_shared::api::{ClassView, MediaView, ResultsView, UploadView, UserView};
 use tallschool_shared::sync::{self, PROTOCOL_VERSION, SyncRequest, SyncResponse};
 
 use crate::api::{Api, Failure};
 use crate::error::{ClientError, Result};
+use crate::media::{self, MediaProgress};
 use crate::session::{self, Session};
 use crate::store::{Applied, Store};
 use crate::video_tests;
@@ -268,18 +273,17 @@ impl Client {
         Ok(report)
     }
 
-    /// A JSON call with the session's token, refreshing it once if it has expired.
-    pub async fn call<T: serde::de::DeserializeOwned>(
-        &mut self,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<&serde_json::Value>,
-    ) -> Result<T> {
+    /// Run a request with the session's token, refreshing the token once if it has expired.
+    pub async fn with_token<T, F, Fut>(&mut self, request: F) -> Result<T>
+    where
+        F: Fn(Api, String) -> Fut,
+        Fut: std::future::Future<Output = std::result::Result<T, Failure>>,
+    {
         let mut refreshed = false;
         loop {
             let api = self.api()?;
-            let session = self.session.as_ref().ok_or(ClientError::NotSignedIn)?;
-            match api.json(&session.access_token, method.clone(), path, body).await {
+            let token = self.session.as_ref().ok_or(ClientError::NotSignedIn)?.access_token.clone();
+            match request(api.clone(), token).await {
                 Ok(value) => return Ok(value),
                 Err(Failure::Unauthorized) if !refreshed => {
                     self.refresh(&api).await?;
@@ -288,6 +292,109 @@ impl Client {
                 Err(Failure::Unauthorized) => return Err(ClientError::SessionExpired),
                 Err(Failure::Busy { .. }) => return Err(ClientError::Offline("the server is busy".to_owned())),
                 Err(Failure::Other(error)) => return Err(error),
+            }
+        }
+    }
+
+    /// A JSON call with the session's token.
+    pub async fn call<T: serde::de::DeserializeOwned>(
+        &mut self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<T> {
+        self.with_token(|api, token| {
+            let method = method.clone();
+            async move { api.json(&token, method, path, body).await }
+        })
+        .await
+    }
+
+    /// Fetch the media this user's documents show into the device's cache (resuming partial
+    /// downloads, within the storage budget) and evict what is no longer referenced.
+    pub async fn sync_media(&mut self, progress: &(dyn Fn(&MediaProgress) + Sync)) -> Result<MediaProgress> {
+        let wanted: Vec<MediaView> = self.call(reqwest::Method::GET, "/api/v1/media", None).await?;
+        media::set_wanted(&mut self.store, &wanted)?;
+        let session = self.session.as_ref().ok_or(ClientError::NotSignedIn)?;
+        let (server, token) = (session.server.clone(), session.access_token.clone());
+        // No overall timeout: a video on a slow school network takes as long as it takes.
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .read_timeout(Duration::from_secs(60))
+            .user_agent(concat!("tallschool/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ClientError::Invalid(format!("http client: {e}")))?;
+        media::download(&mut self.store, &http, &server, &token, progress).await
+    }
+
+    /// Upload a file (teachers): in one request when small, else in resumable chunks; an
+    /// interrupted upload of the same file continues where it stopped. Returns the stored
+    /// object, whose hash documents use.
+    pub async fn upload_media(&mut self, file: &Path, mime: &str, progress: &dyn Fn(u64, u64)) -> Result<MediaView> {
+        let bytes =
+            std::fs::read(file).map_err(|source| ClientError::File { path: file.display().to_string(), source })?;
+        let size = bytes.len() as u64;
+        let sha256 = hex::encode(sha2::Sha256::digest(&bytes));
+        if size <= UPLOAD_CHUNK as u64 {
+            let body = bytes;
+            let media = self
+                .with_token(|api, token| {
+                    let headers = vec![("content-type", mime.to_owned()), ("x-content-sha256", sha256.clone())];
+                    let body = body.clone();
+                    async move { api.bytes(&token, reqwest::Method::POST, "/api/v1/media", headers, body).await }
+                })
+                .await?;
+            progress(size, size);
+            return Ok(media);
+        }
+        let key = format!("upload:{sha256}");
+        let mut upload = match self.store.get(&key)?.filter(|id| !id.is_empty()) {
+            Some(id) => {
+                let path = format!("/api/v1/media/uploads/{id}");
+                match self.call::<UploadView>(reqwest::Method::GET, &path, None).await {
+                    Ok(upload) => Some(upload),
+                    Err(ClientError::Server { status: 404, .. }) => None,
+                    Err(error) => return Err(error),
+                }
+            }
+            None => None,
+        };
+        if upload.is_none() {
+            let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
+            let body = serde_json::json!({"mime": mime, "size": size, "sha256": sha256, "filename": name});
+            let started: UploadView = self.call(reqwest::Method::POST, "/api/v1/media/uploads", Some(&body)).await?;
+            self.store.set(&key, &started.upload_id)?;
+            upload = Some(started);
+        }
+        let mut upload = upload.ok_or_else(|| ClientError::Protocol("no upload".to_owned()))?;
+        loop {
+            if let Some(media) = upload.media.take() {
+                self.store.set(&key, "")?;
+                return Ok(media);
+            }
+            progress(upload.offset, size);
+            let start = usize::try_from(upload.offset).unwrap_or(usize::MAX).min(bytes.len());
+            let chunk = bytes[start..(start + UPLOAD_CHUNK).min(bytes.len())].to_vec();
+            let path = format!("/api/v1/media/uploads/{}", upload.upload_id);
+            let offset = upload.offset;
+            let sent = self
+                .with_token(|api, token| {
+                    let headers = vec![
+                        ("upload-offset", offset.to_string()),
+                        ("content-type", "application/offset+octet-stream".to_owned()),
+                    ];
+                    let (chunk, path) = (chunk.clone(), path.clone());
+                    async move { api.bytes::<UploadView>(&token, reqwest::Method::PATCH, &path, headers, chunk).await }
+                })
+                .await;
+            upload = match sent {
+                Ok(next) => next,
+                // The server has a different count (an answer was lost): ask and go on from there.
+                Err(ClientError::Server { status: 409, .. }) => self.call(reqwest::Method::GET, &path, None).await?,
+                Err(error) => return Err(error),
+            };
+            if upload.offset == size && upload.media.is_none() {
+                return Err(ClientError::Protocol("the upload completed without a stored object".to_owned()));
             }
         }
     }

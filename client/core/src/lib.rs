@@ -14,6 +14,7 @@ pub mod engine;
 pub mod error;
 pub mod learning;
 pub mod lobby;
+pub mod media;
 pub mod reading;
 pub mod reports;
 pub mod session;

@@ -134,6 +134,7 @@ impl Store {
         conn.execute_batch(SCHEMA)?;
         conn.execute_batch(crate::learning::SCHEMA)?;
         conn.execute_batch(crate::video_tests::SCHEMA)?;
+        conn.execute_batch(crate::media::SCHEMA)?;
         let actor = match kv_get(&conn, "device_actor")? {
             Some(hex) => {
                 ActorId::from(decode_hex(&hex).ok_or_else(|| ClientError::Invalid("device actor corrupt".to_owned()))?)
@@ -441,7 +442,7 @@ impl Store {
         self.conn.execute_batch(
             "DELETE FROM outbox; DELETE FROM doc_chunks; DELETE FROM rejections; DELETE FROM docs; \
              DELETE FROM study_items; DELETE FROM pending_reviews; DELETE FROM study_days; \
-             DELETE FROM activity_days; DELETE FROM classes; DELETE FROM pending_keys; DELETE FROM results; \
+             DELETE FROM activity_days; DELETE FROM classes; DELETE FROM pending_keys; DELETE FROM results; DELETE FROM media_cache; \
              DELETE FROM kv WHERE key IN ('cursor', 'epoch', 'last_sync_at');",
         )?;
         Ok(())

@@ -73,10 +73,14 @@ async fn sync_round(
         max_doc_bytes: state.settings.max_doc_bytes,
         page_changes: state.settings.sync_page_changes,
     };
+    let content: Vec<_> = pushes.iter().filter(|p| p.meta.kind.is_content()).map(|p| p.meta.id).collect();
     let pushed = store::push(&state.db, &limits, &actor, pushes, clock::now()).await?;
     if !pushed.acks.is_empty() {
         state.hot.forget_latest_seq();
     }
+    // Content that changed may show other media now: who may fetch what follows the documents.
+    let changed: Vec<_> = content.into_iter().filter(|doc| pushed.acks.iter().any(|a| &a.doc == doc)).collect();
+    crate::media::registry::index_documents(&state.db, &changed).await;
     let pulled = store::pull(&state.db, &state.hot, &limits, &actor, request.cursor, request.epoch).await?;
     let response = SyncResponse {
         acks: pushed.acks,

@@ -276,7 +276,7 @@ pub struct Pulled {
 /// The documents a role may read, as SQL over the parameters `user` (user id) and `school`
 /// (school id), e.g. `"$3"`. Mirrors the read grants of `DOC_POLICY`; the sync permission
 /// tests hold the two together.
-fn readable_documents(role: Role, user: &str, school: &str) -> Option<String> {
+pub(crate) fn readable_documents(role: Role, user: &str, school: &str) -> Option<String> {
     match role {
         Role::TechAdmin => None,
         Role::EduAdmin => Some(format!("SELECT d.id FROM documents d WHERE d.school_id = {school}")),

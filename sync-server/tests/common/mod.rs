@@ -92,6 +92,8 @@ impl TestServer {
             args.extend(["--jwt-secret", secret.as_str()]);
         }
         args.extend_from_slice(extra);
+        let media = media_args(&data_dir);
+        args.extend(media.iter().map(String::as_str));
         let mut child = Command::new(env!("CARGO_BIN_EXE_tallschool-server"))
             .args(&args)
             .arg("--data-dir")
@@ -252,6 +254,30 @@ impl Drop for TestServer {
         self.child.kill().ok();
         self.child.wait().ok();
     }
+}
+
+/// With `TALLSCHOOL_TEST_S3_ENDPOINT` set (scripts/with-s3.sh), media goes to that S3 server,
+/// in a bucket of this server's own (the same after a restart); else to a local folder.
+fn media_args(data_dir: &std::path::Path) -> Vec<String> {
+    match std::env::var("TALLSCHOOL_TEST_S3_ENDPOINT") {
+        Ok(endpoint) if !endpoint.is_empty() => {
+            let name = data_dir.file_name().and_then(|n| n.to_str()).unwrap_or("x");
+            let bucket: String =
+                format!("ts-{}", name.to_ascii_lowercase().replace(|c: char| !c.is_ascii_alphanumeric(), ""))
+                    .chars()
+                    .take(40)
+                    .collect();
+            ["--media-store", "s3", "--s3-endpoint", &endpoint, "--s3-bucket", &bucket, "--s3-region", "us-east-1"]
+                .map(str::to_owned)
+                .to_vec()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Whether media goes to S3 in this run.
+pub fn media_in_s3() -> bool {
+    std::env::var("TALLSCHOOL_TEST_S3_ENDPOINT").is_ok_and(|e| !e.is_empty())
 }
 
 async fn create_pg_database(admin_url: &str) -> String {
@@ -488,4 +514,40 @@ impl Cli {
 /// The string at `key` of a JSON answer.
 pub fn text(value: &Value, key: &str) -> String {
     value[key].as_str().unwrap_or_else(|| panic!("no {key} in {value}")).to_owned()
+}
+
+// ----------------------------------------------------------------------------- media samples
+
+pub fn sha(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+/// A valid 1×1 JPEG whose EXIF segment carries a location and whose comment names a place.
+pub fn photo() -> Vec<u8> {
+    let mut out = vec![0xFF, 0xD8];
+    for (marker, contents) in
+        [(0xE1_u8, b"Exif\0\0MM\0*GPS-51.5007N-0.1246W".as_slice()), (0xFE, b"at Ada's house".as_slice())]
+    {
+        out.extend_from_slice(&[0xFF, marker]);
+        out.extend_from_slice(&u16::try_from(contents.len() + 2).unwrap().to_be_bytes());
+        out.extend_from_slice(contents);
+    }
+    out.extend_from_slice(&[
+        0xFF, 0xDB, 0x00, 0x43, 0x00, 8, 6, 6, 7, 6, 5, 8, 7, 7, 7, 9, 9, 8, 10, 12, 20, 13, 12, 11, 11, 12, 25, 18,
+        19, 15, 20, 29, 26, 31, 30, 29, 26, 28, 28, 32, 36, 46, 39, 32, 34, 44, 35, 28, 28, 40, 55, 41, 44, 48, 49, 52,
+        52, 52, 31, 39, 57, 61, 56, 50, 60, 46, 51, 52, 50, 0xFF, 0xC0, 0x00, 0x0B, 0x08, 0x00, 0x01, 0x00, 0x01, 0x01,
+        0x01, 0x11, 0x00, 0xFF, 0xC4, 0x00, 0x14, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x08, 0xFF,
+        0xC4, 0x00, 0x14, 0x10, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x00, 0xFF, 0xDA, 0x00, 0x08, 0x01,
+        0x01, 0x00, 0x00, 0x3F, 0x00, 0x37, 0xFF, 0xD9,
+    ]);
+    out
+}
+
+/// Bytes an MP4 sniffer accepts (an `ftyp` box), then `size` bytes of varied content.
+pub fn video(size: usize, seed: u8) -> Vec<u8> {
+    let mut out = vec![0, 0, 0, 0x18, b'f', b't', b'y', b'p', b'i', b's', b'o', b'm', 0, 0, 2, 0];
+    out.extend_from_slice(b"isomiso2avc1mp41");
+    out.extend((0..size).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed) ^ (i >> 11) as u8));
+    out
 }

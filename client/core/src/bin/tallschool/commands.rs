@@ -4,10 +4,13 @@
 use std::collections::BTreeSet;
 
 use reqwest::Method;
+use std::io::IsTerminal;
 use tallschool_client::content::{self, CardPatch};
 use tallschool_client::learning::now_secs;
 use tallschool_client::reading::{self, MarkKind, NewMark};
 use tallschool_client::video_tests::NewQuestion;
+
+use tallschool_client::media::{self, MediaProgress};
 use tallschool_client::{Client, ClientError, lobby, reports, video_tests};
 use tallschool_shared::api::{ClassView, ResultsView};
 use tallschool_shared::cards::{CardType, typed_matches};
@@ -18,7 +21,67 @@ use tallschool_shared::scheduling::{Rating, StudySettings};
 use tallschool_shared::video::{Answer, AttemptResult, Feedback, Key, QuestionKind};
 use tallschool_shared::{DocId, schema};
 
-use super::{ClassCommand, Command, DeckCommand, DigestCommand, StudyCommand, TextCommand, VideoCommand, say};
+use super::{
+    ClassCommand, Command, DeckCommand, DigestCommand, MediaCommand, StudyCommand, TextCommand, VideoCommand, say,
+};
+
+const MB: u64 = 1024 * 1024;
+
+/// A one-line progress display (files and bytes) on a terminal; quiet otherwise.
+pub fn media_progress_printer(interactive: bool) -> impl Fn(&MediaProgress) + Sync {
+    move |p: &MediaProgress| {
+        if interactive {
+            #[allow(clippy::print_stderr)]
+            {
+                eprint!(
+                    "\rmedia: {} of {} files, {} of {} MB   ",
+                    p.files_done,
+                    p.files_total,
+                    p.bytes_done / MB,
+                    p.bytes_total.div_ceil(MB)
+                );
+            }
+        }
+    }
+}
+
+pub fn media_summary(p: &MediaProgress) -> String {
+    let mut text = format!(
+        "media: {} of {} files fetched ({} MB), {} removed",
+        p.files_done,
+        p.files_total,
+        p.bytes_done / MB,
+        p.evicted
+    );
+    if let Some(message) = &p.budget_message {
+        text.push_str(&format!("\n{message}"));
+    }
+    for (hash, why) in &p.failed {
+        text.push_str(&format!("\nfailed: {hash}: {why}"));
+    }
+    text
+}
+
+/// The type of a file by its extension (the server checks the content anyway).
+fn guess_type(path: &std::path::Path) -> Option<&'static str> {
+    let extension = path.extension()?.to_str()?.to_ascii_lowercase();
+    Some(match extension.as_str() {
+        "jpg" | "jpeg" => "image/jpeg",
+        "png" => "image/png",
+        "webp" => "image/webp",
+        "gif" => "image/gif",
+        "mp3" => "audio/mpeg",
+        "ogg" | "oga" => "audio/ogg",
+        "wav" => "audio/x-wav",
+        "flac" => "audio/x-flac",
+        "m4a" => "audio/m4a",
+        "mp4" | "m4v" => "video/mp4",
+        "webm" => "video/webm",
+        "mov" => "video/quicktime",
+        "mkv" => "video/x-matroska",
+        _ => return None,
+    })
+}
 
 fn invalid(message: impl Into<String>) -> ClientError {
     ClientError::Invalid(message.into())
@@ -626,9 +689,66 @@ pub async fn run(client: &mut Client, json: bool, command: Command) -> Result<()
                     .join("\n")
             });
         }
+        Command::Media(MediaCommand::Status) => {
+            let status = media::status(&client.store)?;
+            say(json, serde_json::json!(status), || {
+                let mut text = format!(
+                    "media: {} of {} files cached ({} of {} MB), budget {} MB",
+                    status.files_cached,
+                    status.files_wanted,
+                    status.bytes_cached / MB,
+                    status.bytes_wanted.div_ceil(MB),
+                    status.budget_bytes / MB
+                );
+                if status.over_budget > 0 {
+                    text.push_str(&format!("\n{} files do not fit in the budget", status.over_budget));
+                }
+                for (hash, why) in &status.failed {
+                    text.push_str(&format!("\nfailed: {hash}: {why}"));
+                }
+                text
+            });
+        }
+        Command::Media(MediaCommand::Sync) => {
+            let interactive = std::io::stderr().is_terminal();
+            let progress = client.sync_media(&media_progress_printer(interactive)).await?;
+            say(json, serde_json::json!(progress), || media_summary(&progress));
+        }
+        Command::Media(MediaCommand::Budget { megabytes }) => {
+            media::set_budget(&client.store, megabytes.saturating_mul(MB))?;
+            say(json, serde_json::json!({"budget_bytes": megabytes.saturating_mul(MB)}), || {
+                format!("budget {megabytes} MB")
+            });
+        }
+        Command::Media(MediaCommand::Upload { file, mime }) => {
+            let mime = match mime {
+                Some(mime) => mime,
+                None => guess_type(&file)
+                    .ok_or_else(|| invalid("cannot tell the type from the name; give --type"))?
+                    .to_owned(),
+            };
+            let interactive = std::io::stderr().is_terminal();
+            let shown = |done: u64, total: u64| {
+                if interactive {
+                    eprint!("\ruploading: {} of {} MB", done / MB, total.div_ceil(MB));
+                }
+            };
+            let media = client.upload_media(&file, &mime, &shown).await?;
+            if interactive {
+                eprintln!();
+            }
+            say(json, serde_json::json!(media), || media.hash.clone());
+        }
+        Command::Media(MediaCommand::Path { hash }) => {
+            if !media::is_cached(&client.store, &hash)? {
+                return Err(invalid(format!("{hash} is not on this device (yet)")));
+            }
+            let path = media::path_of(&client.store, &hash).ok_or_else(|| invalid("not a SHA-256"))?;
+            say(json, serde_json::json!({"path": path}), || path.display().to_string());
+        }
         Command::Login { .. }
         | Command::Logout
-        | Command::Sync
+        | Command::Sync { .. }
         | Command::Status
         | Command::Docs
         | Command::Show { .. }

@@ -40,8 +40,12 @@ enum Command {
     },
     /// Forget this device's tokens.
     Logout,
-    /// Send what is pending and receive what is new.
-    Sync,
+    /// Send what is pending and receive what is new, then fetch the media it shows.
+    Sync {
+        /// Documents only; media waits for `media sync`.
+        #[arg(long)]
+        no_media: bool,
+    },
     /// Pending changes, refusals, last sync, cursor.
     Status,
     /// Documents on this device.
@@ -91,6 +95,28 @@ enum Command {
     /// Weekly class and cohort digests.
     #[command(subcommand)]
     Digest(DigestCommand),
+    /// Images, audio and video: the device's cache, and uploads (teachers).
+    #[command(subcommand)]
+    Media(MediaCommand),
+}
+
+#[derive(Subcommand)]
+enum MediaCommand {
+    /// What is cached, what is missing, the budget.
+    Status,
+    /// Fetch what the documents show (resumes interrupted downloads) and evict the rest.
+    Sync,
+    /// Storage budget for media on this device, in MB.
+    Budget { megabytes: u64 },
+    /// Upload a file; prints its hash for `deck card --media` and `video configure --media`.
+    Upload {
+        file: PathBuf,
+        /// The type (e.g. image/png); by default from the file name.
+        #[arg(long = "type")]
+        mime: Option<String>,
+    },
+    /// Where a cached object is on this device.
+    Path { hash: String },
 }
 
 #[derive(Subcommand)]
@@ -452,7 +478,7 @@ async fn run(cli: Cli) -> Result<(), ClientError> {
             client.logout()?;
             say(json, serde_json::json!({"signed_out": true}), || "signed out; local work is kept".to_owned());
         }
-        Command::Sync => {
+        Command::Sync { no_media } => {
             let interactive = std::io::stderr().is_terminal();
             let report = client
                 .sync(|r| {
@@ -464,8 +490,21 @@ async fn run(cli: Cli) -> Result<(), ClientError> {
                     }
                 })
                 .await?;
-            say(json, serde_json::json!(report), || {
-                if report.offline {
+            let media = if no_media || report.offline {
+                None
+            } else {
+                match client.sync_media(&commands::media_progress_printer(interactive)).await {
+                    Ok(progress) => Some(progress),
+                    Err(error) => {
+                        eprintln!("media: {error}; run `tallschool media sync` later");
+                        None
+                    }
+                }
+            };
+            let mut value = serde_json::json!(report);
+            value["media"] = serde_json::json!(media);
+            say(json, value, || {
+                let mut text = if report.offline {
                     format!("offline: {} changes wait for the next sync", report.pending_after)
                 } else {
                     format!(
@@ -476,7 +515,12 @@ async fn run(cli: Cli) -> Result<(), ClientError> {
                         report.rejected_docs,
                         report.pending_after
                     )
+                };
+                if let Some(media) = &media {
+                    text.push('\n');
+                    text.push_str(&commands::media_summary(media));
                 }
+                text
             });
         }
         Command::Status => {

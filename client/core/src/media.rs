@@ -1,0 +1,337 @@
+//! The media cache: everything the user's documents show (images, audio, video), downloaded
+//! after sync so it is there offline. Downloads resume where they stopped (HTTP `Range` on a
+//! partial file), end with a SHA-256 check, run several at a time, stay within a storage
+//! budget (with a clear message when it is full), and what no document references any more is
+//! evicted.
+
+use std::path::{Path, PathBuf};
+
+use futures_util::StreamExt;
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use tallschool_shared::api::MediaView;
+use tallschool_shared::cards::is_sha256;
+use tokio::io::AsyncWriteExt;
+
+use crate::error::{ClientError, Result};
+use crate::store::{Store, now};
+
+pub(crate) const SCHEMA: &str = "
+-- What this device should hold (the server's list of media the user may fetch) and what it has.
+CREATE TABLE IF NOT EXISTS media_cache (
+    hash        TEXT PRIMARY KEY,
+    size        INTEGER NOT NULL,
+    mime        TEXT NOT NULL,
+    wanted      INTEGER NOT NULL DEFAULT 1,
+    complete    INTEGER NOT NULL DEFAULT 0,
+    last_error  TEXT,
+    updated_at  INTEGER NOT NULL
+);
+";
+
+/// Default storage budget for media on a device.
+pub const DEFAULT_BUDGET_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+/// Downloads at a time.
+pub const PARALLEL: usize = 8;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct MediaStatus {
+    pub files_wanted: u64,
+    pub files_cached: u64,
+    pub bytes_wanted: u64,
+    pub bytes_cached: u64,
+    pub budget_bytes: u64,
+    /// Files that do not fit in the budget.
+    pub over_budget: u64,
+    pub failed: Vec<(String, String)>,
+}
+
+/// Progress of a media sync: files and bytes done out of those to fetch.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct MediaProgress {
+    pub files_done: u64,
+    pub files_total: u64,
+    pub bytes_done: u64,
+    pub bytes_total: u64,
+    pub evicted: u64,
+    /// Set when the budget is too small for everything.
+    pub budget_message: Option<String>,
+    pub failed: Vec<(String, String)>,
+}
+
+fn media_dir(store: &Store) -> PathBuf {
+    store.dir().join("media")
+}
+
+/// Where a complete object is kept.
+pub fn path_of(store: &Store, hash: &str) -> Option<PathBuf> {
+    is_sha256(hash).then(|| media_dir(store).join(hash))
+}
+
+fn partial_path(store: &Store, hash: &str) -> PathBuf {
+    media_dir(store).join("partial").join(hash)
+}
+
+pub fn budget(store: &Store) -> Result<u64> {
+    Ok(store.get("media_budget_bytes")?.and_then(|v| v.parse().ok()).unwrap_or(DEFAULT_BUDGET_BYTES))
+}
+
+pub fn set_budget(store: &Store, bytes: u64) -> Result<()> {
+    store.set("media_budget_bytes", &bytes.to_string())
+}
+
+/// Record what the server says this user may hold; everything else is no longer wanted.
+pub fn set_wanted(store: &mut Store, media: &[MediaView]) -> Result<()> {
+    let at = now();
+    let tx = store.conn_mut().transaction()?;
+    tx.execute("UPDATE media_cache SET wanted = 0", [])?;
+    for m in media.iter().filter(|m| is_sha256(&m.hash)) {
+        tx.execute(
+            "INSERT INTO media_cache (hash, size, mime, wanted, updated_at) VALUES (?1, ?2, ?3, 1, ?4) \
+             ON CONFLICT (hash) DO UPDATE SET wanted = 1, size = excluded.size, mime = excluded.mime",
+            params![m.hash, i64::try_from(m.size).unwrap_or(i64::MAX), m.mime, at],
+        )?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+pub fn status(store: &Store) -> Result<MediaStatus> {
+    let conn = store.conn();
+    let sum = |sql: &str| -> Result<(u64, u64)> {
+        let (n, bytes): (i64, i64) = conn.query_row(sql, [], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        Ok((u64::try_from(n).unwrap_or(0), u64::try_from(bytes).unwrap_or(0)))
+    };
+    let (files_wanted, bytes_wanted) =
+        sum("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM media_cache WHERE wanted = 1")?;
+    let (files_cached, bytes_cached) =
+        sum("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM media_cache WHERE wanted = 1 AND complete = 1")?;
+    let budget = budget(store)?;
+    let mut statement = conn.prepare(
+        "SELECT hash, last_error FROM media_cache WHERE wanted = 1 AND last_error IS NOT NULL ORDER BY hash",
+    )?;
+    let failed = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+    let (_, over_budget) = plan(store, budget)?;
+    Ok(MediaStatus {
+        files_wanted,
+        files_cached,
+        bytes_wanted,
+        bytes_cached,
+        budget_bytes: budget,
+        over_budget: over_budget.len() as u64,
+        failed,
+    })
+}
+
+/// Wanted objects not yet complete that fit in the budget (smallest first, so that most
+/// cards and pages work), and those that do not fit.
+fn plan(store: &Store, budget: u64) -> Result<(Vec<MediaView>, Vec<MediaView>)> {
+    let conn = store.conn();
+    let cached: i64 = conn.query_row(
+        "SELECT COALESCE(SUM(size), 0) FROM media_cache WHERE wanted = 1 AND complete = 1",
+        [],
+        |row| row.get(0),
+    )?;
+    let mut used = u64::try_from(cached).unwrap_or(0);
+    let mut statement =
+        conn.prepare("SELECT hash, size, mime FROM media_cache WHERE wanted = 1 AND complete = 0 ORDER BY size, hash")?;
+    let rows = statement.query_map([], |row| {
+        Ok(MediaView { hash: row.get(0)?, size: u64::try_from(row.get::<_, i64>(1)?).unwrap_or(0), mime: row.get(2)? })
+    })?;
+    let (mut fits, mut over) = (Vec::new(), Vec::new());
+    for row in rows {
+        let media = row?;
+        if used + media.size <= budget {
+            used += media.size;
+            fits.push(media);
+        } else {
+            over.push(media);
+        }
+    }
+    Ok((fits, over))
+}
+
+/// Delete files no document references any more (and their partial downloads).
+pub fn evict(store: &mut Store) -> Result<u64> {
+    let unwanted: Vec<String> = {
+        let mut statement = store.conn().prepare("SELECT hash FROM media_cache WHERE wanted = 0")?;
+        statement.query_map([], |row| row.get(0))?.collect::<rusqlite::Result<_>>()?
+    };
+    let mut evicted = 0;
+    for hash in &unwanted {
+        if let Some(path) = path_of(store, hash) {
+            if std::fs::remove_file(&path).is_ok() {
+                evicted += 1;
+            }
+            let _ = std::fs::remove_file(partial_path(store, hash));
+        }
+        store.conn().execute("DELETE FROM media_cache WHERE hash = ?1", [hash])?;
+    }
+    Ok(evicted)
+}
+
+fn mark(store: &Store, hash: &str, complete: bool, error: Option<&str>) -> Result<()> {
+    store.conn().execute(
+        "UPDATE media_cache SET complete = ?2, last_error = ?3, updated_at = ?4 WHERE hash = ?1",
+        params![hash, complete, error, now()],
+    )?;
+    Ok(())
+}
+
+pub fn is_cached(store: &Store, hash: &str) -> Result<bool> {
+    let complete: Option<bool> = store
+        .conn()
+        .query_row("SELECT complete FROM media_cache WHERE hash = ?1", [hash], |row| row.get(0))
+        .optional()?;
+    Ok(complete == Some(true) && path_of(store, hash).is_some_and(|p| p.exists()))
+}
+
+/// How one object ended.
+enum Fetched {
+    Done,
+    Failed(String),
+}
+
+/// Download one object into `dir`, resuming a partial file; verified before it is kept.
+async fn fetch_one(
+    http: &reqwest::Client,
+    url: &str,
+    token: &str,
+    dir: &Path,
+    media: &MediaView,
+    on_bytes: &(dyn Fn(u64) + Sync),
+) -> Fetched {
+    let partial = dir.join("partial").join(&media.hash);
+    let done = dir.join(&media.hash);
+    let result: std::result::Result<u64, String> = async {
+        tokio::fs::create_dir_all(dir.join("partial")).await.map_err(|e| e.to_string())?;
+        let mut have = tokio::fs::metadata(&partial).await.map(|m| m.len()).unwrap_or(0);
+        if have > media.size {
+            have = 0;
+            let _ = tokio::fs::remove_file(&partial).await;
+        }
+        if have < media.size {
+            let mut request = http.get(url).bearer_auth(token);
+            if have > 0 {
+                request = request.header(reqwest::header::RANGE, format!("bytes={have}-"));
+            }
+            let response = request.send().await.map_err(|e| format!("offline: {e}"))?;
+            let append = match response.status() {
+                reqwest::StatusCode::PARTIAL_CONTENT => true,
+                reqwest::StatusCode::OK => false,
+                status => return Err(format!("the server answered {status}")),
+            };
+            if !append {
+                have = 0;
+            }
+            let mut file = tokio::fs::OpenOptions::new()
+                .create(true)
+                .write(true)
+                .append(append)
+                .truncate(!append)
+                .open(&partial)
+                .await
+                .map_err(|e| e.to_string())?;
+            on_bytes(have);
+            let mut body = response.bytes_stream();
+            while let Some(chunk) = body.next().await {
+                let chunk = chunk.map_err(|e| format!("interrupted: {e}"))?;
+                file.write_all(&chunk).await.map_err(|e| e.to_string())?;
+                on_bytes(chunk.len() as u64);
+            }
+            file.flush().await.map_err(|e| e.to_string())?;
+            file.sync_all().await.map_err(|e| e.to_string())?;
+        }
+        let bytes_path = partial.clone();
+        let hash = tokio::task::spawn_blocking(move || -> std::result::Result<String, String> {
+            let mut file = std::fs::File::open(&bytes_path).map_err(|e| e.to_string())?;
+            let mut hasher = Sha256::new();
+            std::io::copy(&mut file, &mut hasher).map_err(|e| e.to_string())?;
+            Ok(hex::encode(hasher.finalize()))
+        })
+        .await
+        .map_err(|e| e.to_string())??;
+        if hash != media.hash {
+            let _ = tokio::fs::remove_file(&partial).await;
+            return Err(format!("the download's SHA-256 is {hash}; discarded, fetched again next time"));
+        }
+        tokio::fs::rename(&partial, &done).await.map_err(|e| e.to_string())?;
+        Ok(media.size)
+    }
+    .await;
+    match result {
+        Ok(_) => Fetched::Done,
+        Err(error) => Fetched::Failed(error),
+    }
+}
+
+/// Fetch every wanted object that fits the budget, `PARALLEL` at a time; `progress` sees the
+/// running totals. Returns the final totals.
+pub async fn download(
+    store: &mut Store,
+    http: &reqwest::Client,
+    server: &str,
+    token: &str,
+    progress: &(dyn Fn(&MediaProgress) + Sync),
+) -> Result<MediaProgress> {
+    let evicted = evict(store)?;
+    let budget = budget(store)?;
+    let (fits, over) = plan(store, budget)?;
+    let mut totals = MediaProgress {
+        files_total: fits.len() as u64,
+        bytes_total: fits.iter().map(|m| m.size).sum(),
+        evicted,
+        ..MediaProgress::default()
+    };
+    if !over.is_empty() {
+        let need: u64 = over.iter().map(|m| m.size).sum();
+        totals.budget_message = Some(format!(
+            "storage budget full: {} files ({} MB) do not fit in {} MB; raise it with `tallschool media budget <MB>`",
+            over.len(),
+            need.div_ceil(1024 * 1024),
+            budget / (1024 * 1024)
+        ));
+    }
+    let dir = media_dir(store);
+    std::fs::create_dir_all(&dir).map_err(|source| ClientError::File { path: dir.display().to_string(), source })?;
+    let bytes_done = std::sync::atomic::AtomicU64::new(0);
+    let files_done = std::sync::atomic::AtomicU64::new(0);
+    let report = |extra_file: bool| {
+        if extra_file {
+            files_done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        let mut snapshot = totals.clone();
+        snapshot.bytes_done = bytes_done.load(std::sync::atomic::Ordering::Relaxed);
+        snapshot.files_done = files_done.load(std::sync::atomic::Ordering::Relaxed);
+        progress(&snapshot);
+    };
+    let on_bytes = |n: u64| {
+        bytes_done.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+    };
+    let results: Vec<(String, Fetched)> = futures_util::stream::iter(fits.iter())
+        .map(|media| {
+            let url = format!("{}/api/v1/media/{}", server.trim_end_matches('/'), media.hash);
+            let (dir, on_bytes, report) = (&dir, &on_bytes, &report);
+            async move {
+                let outcome = fetch_one(http, &url, token, dir, media, on_bytes).await;
+                report(matches!(outcome, Fetched::Done));
+                (media.hash.clone(), outcome)
+            }
+        })
+        .buffer_unordered(PARALLEL)
+        .collect()
+        .await;
+    for (hash, outcome) in results {
+        match outcome {
+            Fetched::Done => mark(store, &hash, true, None)?,
+            Fetched::Failed(error) => {
+                mark(store, &hash, false, Some(&error))?;
+                totals.failed.push((hash, error));
+            }
+        }
+    }
+    totals.bytes_done = bytes_done.into_inner();
+    totals.files_done = files_done.into_inner();
+    Ok(totals)
+}

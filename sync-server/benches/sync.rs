@@ -4,20 +4,20 @@
 //! Not a test: nothing here asserts a speed.
 #![allow(clippy::unwrap_used, clippy::print_stdout, clippy::print_stderr)]
 
+mod common;
+
 use std::time::{Duration, Instant};
+
+use common::{cast, server};
 
 use automerge::sync::SyncDoc;
 use automerge::transaction::Transactable;
 use automerge::{ActorId, Automerge, AutomergeError, Change, ObjType, ROOT, ReadDoc};
-use secrecy::SecretString;
 use serde_bytes::ByteBuf;
-use tallschool_server::AppState;
-use tallschool_server::config::{Cli, Settings};
-use tallschool_server::directory::{classes, schools, users};
 use tallschool_shared::docs::{DocKind, DocMeta, genesis};
 use tallschool_shared::reviews::{Review, pack};
 use tallschool_shared::sync::{self, DocPush, PROTOCOL_VERSION, SyncRequest, SyncResponse};
-use tallschool_shared::{ClassId, ClassRole, DocId, Role, SchoolId, SessionId, UserId};
+use tallschool_shared::{ClassId, DocId, UserId};
 
 const REVIEWS_PER_DAY: usize = 200;
 const CLASS_SIZE: usize = 30;
@@ -216,73 +216,6 @@ fn document_rows(rows: &mut Vec<Row>) {
         format!("{} (one change per review)", ms(slow)),
         "< 5 ms and ≥ 5× faster",
     ));
-}
-
-async fn server(database_url: String, label: &str) -> (String, AppState, tokio::task::JoinHandle<()>) {
-    let dir = std::env::temp_dir().join(format!("tallschool-bench-{label}-{}", uuid::Uuid::new_v4().simple()));
-    let cli = Cli {
-        data_dir: Some(dir),
-        database_url: Some(SecretString::from(database_url)),
-        login_account_burst: Some(1_000_000),
-        client_ip_burst: Some(1_000_000),
-        log_format: Some(tallschool_server::config::LogFormat::Json),
-        ..Cli::default()
-    };
-    let settings = Settings::resolve(cli).unwrap();
-    let state = AppState::open(settings).await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let serving = state.clone();
-    let handle = tokio::spawn(async move {
-        tallschool_server::serve(listener, serving).await.unwrap();
-    });
-    (base, state, handle)
-}
-
-struct Cast {
-    class: ClassId,
-    teacher: (UserId, String),
-    students: Vec<(UserId, String)>,
-}
-
-/// A school, a class, a teacher and `n` students with sessions and tokens, written directly
-/// (hashing 2,000 passwords would only measure Argon2).
-async fn cast(state: &AppState, n: usize) -> Cast {
-    let now = tallschool_server::clock::now();
-    let hash = state.passwords.hash("bench password 1".to_owned()).await.unwrap();
-    let mut tx = state.db.begin().await.unwrap();
-    let school: SchoolId = schools::insert(&mut tx, &format!("Bench {}", uuid::Uuid::new_v4()), now).await.unwrap().id;
-    let class = classes::insert_class(&mut tx, school, "Bench class", None, now).await.unwrap().id;
-    let mut accounts = Vec::new();
-    for i in 0..=n {
-        let role = if i == 0 { Role::Teacher } else { Role::Student };
-        let user = users::insert(
-            &mut tx,
-            &format!("b{}-{i}", &uuid::Uuid::new_v4().simple().to_string()[..8]),
-            role,
-            Some(school),
-            &hash,
-            None,
-            now,
-        )
-        .await
-        .unwrap();
-        let part = if i == 0 { ClassRole::Teacher } else { ClassRole::Student };
-        classes::upsert_member(&mut tx, class, user.id, part, now).await.unwrap();
-        let session = SessionId(uuid::Uuid::new_v4());
-        sqlx::query("INSERT INTO sessions (id, user_id, device_name, created_at, last_used_at, expires_at) VALUES ($1, $2, 'bench', $3, $3, $4)")
-            .bind(session.to_string())
-            .bind(user.id.to_string())
-            .bind(now)
-            .bind(now + 86_400)
-            .execute(&mut *tx)
-            .await
-            .unwrap();
-        accounts.push((user.id, state.tokens.issue(user.id, session, now).unwrap()));
-    }
-    tx.commit().await.unwrap();
-    let teacher = accounts.remove(0);
-    Cast { class, teacher, students: accounts }
 }
 
 /// One round as the app sends it (gzip both ways); sizes are bytes on the wire.

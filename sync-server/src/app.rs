@@ -239,6 +239,12 @@ pub async fn serve(listener: TcpListener, state: AppState) -> Result<(), StartEr
         println!("listening on http://{addr}");
     }
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    // No Nagle delay: a small response's headers and body go out at once, not 40 ms apart.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        if let Err(error) = tcp.set_nodelay(true) {
+            tracing::warn!(%error, "cannot set TCP_NODELAY");
+        }
+    });
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.map_err(StartError::Serve)
 }
 

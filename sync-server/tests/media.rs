@@ -298,6 +298,10 @@ async fn the_device_cache_fetches_resumes_respects_the_budget_and_evicts() {
     let path = text(&cli.run("student", &["media", "path", &movie]), "path");
     assert_eq!(sha(&std::fs::read(&path).unwrap()), movie, "resumed from the half on disk, verified");
     let image_path = text(&cli.run("student", &["media", "path", &image]), "path");
+    // A file lost from the device (a crash, a person tidying up) is fetched again.
+    std::fs::remove_file(&image_path).unwrap();
+    assert_eq!(cli.run("student", &["media", "sync"])["files_done"], 1);
+    assert_eq!(sha(&std::fs::read(&image_path).unwrap()), image);
 
     // The card goes away: its photo is evicted from the device.
     cli.run("teacher", &["deck", "delete-card", &deck, &card]);

@@ -12,7 +12,6 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use tallschool_shared::api::MediaView;
 use tallschool_shared::cards::is_sha256;
-use tokio::io::AsyncWriteExt;
 
 use crate::error::{ClientError, Result};
 use crate::store::{Store, now};
@@ -171,11 +170,31 @@ pub fn evict(store: &mut Store) -> Result<u64> {
     Ok(evicted)
 }
 
-fn mark(store: &Store, hash: &str, complete: bool, error: Option<&str>) -> Result<()> {
-    store.conn().execute(
-        "UPDATE media_cache SET complete = ?2, last_error = ?3, updated_at = ?4 WHERE hash = ?1",
-        params![hash, complete, error, now()],
-    )?;
+/// Objects recorded as complete whose file is missing or has the wrong size (a crash, or a
+/// person deleting files) are fetched again.
+pub fn repair(store: &mut Store) -> Result<u64> {
+    let complete: Vec<(String, i64)> = {
+        let mut statement = store.conn().prepare("SELECT hash, size FROM media_cache WHERE complete = 1")?;
+        statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?.collect::<rusqlite::Result<_>>()?
+    };
+    let mut repaired = 0;
+    for (hash, size) in complete {
+        let on_disk = path_of(store, &hash).and_then(|p| std::fs::metadata(p).ok()).map(|m| m.len());
+        if on_disk != u64::try_from(size).ok() {
+            store.conn().execute("UPDATE media_cache SET complete = 0 WHERE hash = ?1", [&hash])?;
+            repaired += 1;
+        }
+    }
+    Ok(repaired)
+}
+
+/// Drop an object from the cache (a damaged file, or to fetch it again); it stays wanted.
+pub fn forget(store: &mut Store, hash: &str) -> Result<()> {
+    if let Some(path) = path_of(store, hash) {
+        let _ = std::fs::remove_file(path);
+        let _ = std::fs::remove_file(partial_path(store, hash));
+    }
+    store.conn().execute("UPDATE media_cache SET complete = 0 WHERE hash = ?1", [hash])?;
     Ok(())
 }
 
@@ -185,6 +204,40 @@ pub fn is_cached(store: &Store, hash: &str) -> Result<bool> {
         .query_row("SELECT complete FROM media_cache WHERE hash = ?1", [hash], |row| row.get(0))
         .optional()?;
     Ok(complete == Some(true) && path_of(store, hash).is_some_and(|p| p.exists()))
+}
+
+/// Objects up to this size are fetched in one piece and written in one step: a card's picture
+/// is not worth resuming, and a thousand of them should not cost a thousand round trips to
+/// the disk each.
+const WHOLE_IN_MEMORY: u64 = 1024 * 1024;
+
+async fn fetch_small(
+    http: &reqwest::Client,
+    url: &str,
+    token: &str,
+    partial: &Path,
+    done: &Path,
+    media: &MediaView,
+    on_bytes: &(dyn Fn(u64) + Sync),
+) -> std::result::Result<(), String> {
+    let response = http.get(url).bearer_auth(token).send().await.map_err(|e| format!("offline: {e}"))?;
+    if response.status() != reqwest::StatusCode::OK {
+        return Err(format!("the server answered {}", response.status()));
+    }
+    let bytes = response.bytes().await.map_err(|e| format!("interrupted: {e}"))?;
+    on_bytes(bytes.len() as u64);
+    let hash = hex::encode(Sha256::digest(&bytes));
+    if hash != media.hash {
+        return Err(format!("the download's SHA-256 is {hash}; discarded, fetched again next time"));
+    }
+    let (partial, done) = (partial.to_owned(), done.to_owned());
+    tokio::task::spawn_blocking(move || {
+        std::fs::write(&partial, &bytes)?;
+        std::fs::rename(&partial, &done)
+    })
+    .await
+    .map_err(|e| e.to_string())?
+    .map_err(|e| e.to_string())
 }
 
 /// How one object ended.
@@ -204,12 +257,31 @@ async fn fetch_one(
 ) -> Fetched {
     let partial = dir.join("partial").join(&media.hash);
     let done = dir.join(&media.hash);
+    if media.size <= WHOLE_IN_MEMORY {
+        return match fetch_small(http, url, token, &partial, &done, media, on_bytes).await {
+            Ok(()) => Fetched::Done,
+            Err(error) => Fetched::Failed(error),
+        };
+    }
     let result: std::result::Result<u64, String> = async {
-        tokio::fs::create_dir_all(dir.join("partial")).await.map_err(|e| e.to_string())?;
         let mut have = tokio::fs::metadata(&partial).await.map(|m| m.len()).unwrap_or(0);
         if have > media.size {
             have = 0;
             let _ = tokio::fs::remove_file(&partial).await;
+        }
+        // The hash runs over what is on disk already, then over each chunk as it arrives:
+        // one pass over the bytes, no re-reading at the end.
+        let mut hasher = Sha256::new();
+        if have > 0 {
+            let existing = partial.clone();
+            hasher = tokio::task::spawn_blocking(move || -> std::result::Result<Sha256, String> {
+                let mut hasher = Sha256::new();
+                let mut file = std::fs::File::open(&existing).map_err(|e| e.to_string())?;
+                std::io::copy(&mut file, &mut hasher).map_err(|e| e.to_string())?;
+                Ok(hasher)
+            })
+            .await
+            .map_err(|e| e.to_string())??;
         }
         if have < media.size {
             let mut request = http.get(url).bearer_auth(token);
@@ -223,35 +295,55 @@ async fn fetch_one(
                 status => return Err(format!("the server answered {status}")),
             };
             if !append {
+                // The server sent the whole object: start over.
                 have = 0;
+                hasher = Sha256::new();
             }
-            let mut file = tokio::fs::OpenOptions::new()
-                .create(true)
-                .write(true)
-                .append(append)
-                .truncate(!append)
-                .open(&partial)
-                .await
-                .map_err(|e| e.to_string())?;
+            // Receiving runs here; hashing and writing run on a blocking thread, fed chunk by
+            // chunk, so the network and the disk work at the same time.
+            let (sender, mut receiver) = tokio::sync::mpsc::channel(64);
+            let target = partial.clone();
+            let writer = tokio::task::spawn_blocking(move || -> std::result::Result<Sha256, String> {
+                use std::io::Write as _;
+                let file = std::fs::OpenOptions::new()
+                    .create(true)
+                    .write(true)
+                    .append(append)
+                    .truncate(!append)
+                    .open(&target)
+                    .map_err(|e| e.to_string())?;
+                let mut file = std::io::BufWriter::with_capacity(1 << 20, file);
+                while let Some(chunk) = receiver.blocking_recv() {
+                    let chunk: bytes::Bytes = chunk;
+                    hasher.update(&chunk);
+                    file.write_all(&chunk).map_err(|e| e.to_string())?;
+                }
+                // Flushed to disk once for the whole batch (see `download`), not file by file.
+                file.flush().map_err(|e| e.to_string())?;
+                Ok(hasher)
+            });
             on_bytes(have);
             let mut body = response.bytes_stream();
+            let mut received = Ok(());
             while let Some(chunk) = body.next().await {
-                let chunk = chunk.map_err(|e| format!("interrupted: {e}"))?;
-                file.write_all(&chunk).await.map_err(|e| e.to_string())?;
-                on_bytes(chunk.len() as u64);
+                match chunk {
+                    Ok(chunk) => {
+                        on_bytes(chunk.len() as u64);
+                        if sender.send(chunk).await.is_err() {
+                            break;
+                        }
+                    }
+                    Err(e) => {
+                        received = Err(format!("interrupted: {e}"));
+                        break;
+                    }
+                }
             }
-            file.flush().await.map_err(|e| e.to_string())?;
-            file.sync_all().await.map_err(|e| e.to_string())?;
+            drop(sender);
+            hasher = writer.await.map_err(|e| e.to_string())??;
+            received?;
         }
-        let bytes_path = partial.clone();
-        let hash = tokio::task::spawn_blocking(move || -> std::result::Result<String, String> {
-            let mut file = std::fs::File::open(&bytes_path).map_err(|e| e.to_string())?;
-            let mut hasher = Sha256::new();
-            std::io::copy(&mut file, &mut hasher).map_err(|e| e.to_string())?;
-            Ok(hex::encode(hasher.finalize()))
-        })
-        .await
-        .map_err(|e| e.to_string())??;
+        let hash = hex::encode(hasher.finalize());
         if hash != media.hash {
             let _ = tokio::fs::remove_file(&partial).await;
             return Err(format!("the download's SHA-256 is {hash}; discarded, fetched again next time"));
@@ -276,6 +368,7 @@ pub async fn download(
     progress: &(dyn Fn(&MediaProgress) + Sync),
 ) -> Result<MediaProgress> {
     let evicted = evict(store)?;
+    repair(store)?;
     let budget = budget(store)?;
     let (fits, over) = plan(store, budget)?;
     let mut totals = MediaProgress {
@@ -294,7 +387,8 @@ pub async fn download(
         ));
     }
     let dir = media_dir(store);
-    std::fs::create_dir_all(&dir).map_err(|source| ClientError::File { path: dir.display().to_string(), source })?;
+    std::fs::create_dir_all(dir.join("partial"))
+        .map_err(|source| ClientError::File { path: dir.display().to_string(), source })?;
     let bytes_done = std::sync::atomic::AtomicU64::new(0);
     let files_done = std::sync::atomic::AtomicU64::new(0);
     let report = |extra_file: bool| {
@@ -322,15 +416,25 @@ pub async fn download(
         .buffer_unordered(PARALLEL)
         .collect()
         .await;
+    // No fsync per file: media is a cache of what the server holds. A file a crash cut short
+    // is found by `repair` at the next sync (its size is wrong or it is missing) and fetched
+    // again; a wrong byte would fail the hash check of that download.
+    let at = now();
+    let tx = store.conn_mut().transaction()?;
     for (hash, outcome) in results {
-        match outcome {
-            Fetched::Done => mark(store, &hash, true, None)?,
-            Fetched::Failed(error) => {
-                mark(store, &hash, false, Some(&error))?;
-                totals.failed.push((hash, error));
-            }
+        let error = match &outcome {
+            Fetched::Done => None,
+            Fetched::Failed(error) => Some(error.clone()),
+        };
+        tx.execute(
+            "UPDATE media_cache SET complete = ?2, last_error = ?3, updated_at = ?4 WHERE hash = ?1",
+            params![hash, error.is_none(), error, at],
+        )?;
+        if let Some(error) = error {
+            totals.failed.push((hash, error));
         }
     }
+    tx.commit()?;
     totals.bytes_done = bytes_done.into_inner();
     totals.files_done = files_done.into_inner();
     Ok(totals)

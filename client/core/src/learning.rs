@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use automerge::transaction::Transactable;
-use automerge::{Automerge, ChangeHash, PatchAction, Prop, ScalarValue};
+use automerge::{Automerge, Patch, PatchAction, Prop, ScalarValue};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
 use tallschool_shared::cards::card_of;
@@ -131,11 +131,11 @@ struct Changed {
     reviews: bool,
 }
 
-fn changed(doc: &Automerge, before: &[ChangeHash]) -> Changed {
+fn changed(patches: &[Patch]) -> Changed {
     let mut cards = BTreeSet::new();
     let mut all_cards = false;
     let mut reviews = false;
-    for patch in doc.diff(before, &doc.get_heads()) {
+    for patch in patches {
         let top = match patch.path.first() {
             Some((_, Prop::Map(key))) => Some(key.as_str()),
             Some(_) => None,
@@ -161,19 +161,20 @@ fn changed(doc: &Automerge, before: &[ChangeHash]) -> Changed {
     Changed { cards: if all_cards { None } else { Some(cards) }, reviews }
 }
 
-/// Derive this document's rows from what changed since `before`. `from_sync`: changes from
+/// Derive this document's rows from what changed (`patches`, logged while the change was made
+/// or loaded: proportional to the change, not to the document). `from_sync`: changes from
 /// elsewhere arrived, so a progress document's schedule is recomputed from its whole log
 /// (local answers keep it current).
 pub(crate) fn materialize(
     conn: &Connection,
     meta: &DocMeta,
     doc: &Automerge,
-    before: &[ChangeHash],
+    patches: &[Patch],
     from_sync: bool,
 ) -> Result<()> {
     match meta.kind {
         DocKind::Deck => {
-            let changed = changed(doc, before);
+            let changed = changed(patches);
             let theme = schema::get_str(doc, &automerge::ROOT, "theme");
             let user = account(conn)?;
             let progress = user.map(|u| DocMeta::progress(u, meta).id.to_string()).unwrap_or_default();
@@ -196,7 +197,7 @@ pub(crate) fn materialize(
             if meta.owner_id.is_none() || meta.owner_id != user {
                 return Ok(());
             }
-            let changed = changed(doc, before);
+            let changed = changed(patches);
             if changed.cards.as_ref().is_none_or(|c| !c.is_empty()) {
                 put_items(conn, meta.id, &meta.id.to_string(), meta, "", &schema::cards(doc), true)?;
             }

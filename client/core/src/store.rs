@@ -267,7 +267,9 @@ impl Store {
         };
         doc.set_actor(self.actor.clone());
         let heads = doc.get_heads();
-        doc.transact::<_, _, AutomergeError>(f).map_err(|failure| failure.error)?;
+        let mut log =
+            doc.transact_and_log_patches::<_, _, AutomergeError>(f).map_err(|failure| failure.error)?.patch_log;
+        let patches = doc.make_patches(&mut log);
         if doc.get_heads() == heads {
             then(&tx)?;
             tx.commit()?;
@@ -279,7 +281,7 @@ impl Store {
         let bytes = change.raw_bytes().to_vec();
         append_chunk(&tx, meta.id, &bytes)?;
         queue(&tx, meta.id, change.hash(), &bytes, at)?;
-        materialize(&tx, meta, &doc, &heads, at, false)?;
+        materialize(&tx, meta, &doc, &patches, at, false)?;
         maybe_snapshot(&tx, meta.id, &doc)?;
         let version = bump_version(&tx, meta.id)?;
         then(&tx)?;
@@ -371,14 +373,15 @@ impl Store {
                     doc
                 }
             };
-            let before = doc.get_heads();
+            let mut log = automerge::PatchLog::active();
             for chunk in &update.changes {
-                doc.load_incremental(chunk)
+                doc.load_incremental_log_patches(chunk, &mut log)
                     .map_err(|e| ClientError::Protocol(format!("received change unreadable: {e}")))?;
                 append_chunk(&tx, meta.id, chunk)?;
                 applied.received_changes += 1;
             }
-            materialize(&tx, meta, &doc, &before, at, true)?;
+            let patches = doc.make_patches(&mut log);
+            materialize(&tx, meta, &doc, &patches, at, true)?;
             maybe_snapshot(&tx, meta.id, &doc)?;
             touched.push((meta.id, bump_version(&tx, meta.id)?, doc));
         }
@@ -571,7 +574,7 @@ fn materialize(
     conn: &Connection,
     meta: &DocMeta,
     doc: &Automerge,
-    before: &[ChangeHash],
+    patches: &[automerge::Patch],
     at: i64,
     from_sync: bool,
 ) -> Result<()> {
@@ -580,7 +583,7 @@ fn materialize(
         "UPDATE docs SET title = ?1, items = ?2, updated_at = ?3 WHERE id = ?4",
         params![summary.title, summary.items, at, meta.id.to_string()],
     )?;
-    crate::learning::materialize(conn, meta, doc, before, from_sync)
+    crate::learning::materialize(conn, meta, doc, patches, from_sync)
 }
 
 fn decode_hex(text: &str) -> Option<Vec<u8>> {

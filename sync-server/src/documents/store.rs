@@ -451,9 +451,11 @@ pub async fn load_document(conn: &mut Conn, id: DocId) -> Result<Option<(DocMeta
         .bind(after)
         .fetch_all(&mut *conn)
         .await?;
-    let mut changes = Vec::with_capacity(rows.len());
+    // Changes one after another are a valid incremental save: loaded in one call, not one
+    // call per change (which would cost the document's size each time).
+    let mut changes = Vec::new();
     for row in &rows {
-        changes.push(col::<Vec<u8>>(row, "bytes")?);
+        changes.extend_from_slice(&col::<Vec<u8>>(row, "bytes")?);
     }
     let document = tokio::task::spawn_blocking(move || -> Result<Automerge, ApiError> {
         let unreadable = |e: automerge::AutomergeError| ApiError::Internal(format!("stored document unreadable: {e}"));
@@ -461,8 +463,8 @@ pub async fn load_document(conn: &mut Conn, id: DocId) -> Result<Option<(DocMeta
             Some(bytes) => Automerge::load(&bytes).map_err(unreadable)?,
             None => Automerge::new(),
         };
-        for bytes in changes {
-            document.load_incremental(&bytes).map_err(unreadable)?;
+        if !changes.is_empty() {
+            document.load_incremental(&changes).map_err(unreadable)?;
         }
         Ok(document)
     })

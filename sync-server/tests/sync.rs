@@ -116,7 +116,7 @@ async fn two_offline_devices_and_a_teacher_converge_in_any_order() {
     expected.sort_by(|a, b| (a.at, &a.card).cmp(&(b.at, &b.card)));
     for device in [&mut laptop, &mut phone, &mut teacher] {
         let (_, document) = device.store().load(progress.id).unwrap().unwrap();
-        assert_eq!(content::reviews(&document), expected, "every review on every device");
+        assert_eq!(tallschool_shared::schema::reviews(&document), expected, "every review on every device");
     }
     let deck_on = |device: &mut Device| cards(device, deck.id);
     let expected_cards: BTreeSet<_> = [

@@ -216,7 +216,12 @@ fn random_schedules_converge_and_lose_no_acknowledged_change() {
                 prop_assert_eq!(&cards, &expected_cards, "device {} misses cards", i);
                 if sessions > 0 {
                     let (_, progress_doc) = device.store().load(progress).unwrap().unwrap();
-                    prop_assert_eq!(content::reviews(&progress_doc).len(), sessions, "device {} misses reviews", i);
+                    prop_assert_eq!(
+                        tallschool_shared::schema::reviews(&progress_doc).len(),
+                        sessions,
+                        "device {} misses reviews",
+                        i
+                    );
                     let mut heads = progress_doc.get_heads();
                     heads.sort();
                     match &first_heads {

@@ -269,39 +269,39 @@ pub fn add_question(store: &mut Store, test: DocId, at_secs: u32, prompt: &str) 
 pub use tallschool_shared::reviews::Review;
 
 /// Record a study session: all its reviews become one value under a fresh session id in the
-/// student's progress document for `subject`, so merging devices is a set union.
+/// student's progress document for `subject`, so merging devices is a set union. (The study
+/// screens go through `Store::answer` and `Store::end_session`, which end here too.)
 pub fn record_session(store: &mut Store, student: UserId, subject: DocId, reviews: &[Review]) -> Result<DocMeta> {
     let subject_meta = existing(store, subject)?;
     if !subject_meta.kind.is_content() {
         return Err(ClientError::Invalid(format!("{subject} is not a deck, text or video test")));
     }
-    let mut ordered = reviews.to_vec();
-    ordered.sort_by_key(|review| review.at);
-    let packed = tallschool_shared::reviews::pack(&ordered).map_err(|e| ClientError::Invalid(e.to_string()))?;
     let meta = DocMeta::progress(student, &subject_meta);
-    let session = short_id();
-    store.edit(&meta, |tx| {
-        let sessions = child_in(tx, "reviews")?;
-        tx.put(&sessions, session.as_str(), ScalarValue::Bytes(packed)).map(|_| ())
-    })?;
+    write_session(store, &meta, reviews, |_| Ok(()))?;
     Ok(meta)
 }
 
-/// Every review in a progress document, ordered by time then card.
-pub fn reviews(doc: &Automerge) -> Vec<Review> {
-    let Some(sessions) = child(doc, "reviews") else { return Vec::new() };
-    let mut all: Vec<Review> = doc
-        .map_range(&sessions, ..)
-        .filter_map(|item| match item.value {
-            automerge::ValueRef::Scalar(automerge::ScalarValueRef::Bytes(bytes)) => {
-                tallschool_shared::reviews::unpack(&bytes).ok()
-            }
-            _ => None,
-        })
-        .flatten()
-        .collect();
-    all.sort_by(|a, b| (a.at, &a.card, a.rating).cmp(&(b.at, &b.card, b.rating)));
-    all
+/// Write `reviews` into the progress document `meta` as one packed session, and `then` in the
+/// same local transaction.
+pub(crate) fn write_session(
+    store: &mut Store,
+    meta: &DocMeta,
+    reviews: &[Review],
+    then: impl FnOnce(&rusqlite::Connection) -> Result<()>,
+) -> Result<()> {
+    let mut ordered = reviews.to_vec();
+    ordered.sort_by_key(|review| review.at);
+    let packed = tallschool_shared::reviews::pack(&ordered).map_err(|e| ClientError::Invalid(e.to_string()))?;
+    let session = short_id();
+    store.edit_then(
+        meta,
+        |tx| {
+            let sessions = child_in(tx, "reviews")?;
+            tx.put(&sessions, session.as_str(), ScalarValue::Bytes(packed)).map(|_| ())
+        },
+        then,
+    )?;
+    Ok(())
 }
 
 /// The document as JSON, for `tallschool show` and tests.

@@ -9,8 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use automerge::transaction::Transactable;
-use automerge::{Automerge, Patch, PatchAction, Prop, ScalarValue};
+use automerge::{Automerge, Patch, PatchAction, Prop};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
 use tallschool_shared::cards::card_of;
@@ -382,6 +381,25 @@ fn state_from_row(row: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Car
     })
 }
 
+const ITEM_COLUMNS: &str = "item_id, prompt, answer, typed, hint, example, media, phase";
+
+fn item_from_row(row: &rusqlite::Row<'_>, deck: DocId, counts: Counts) -> rusqlite::Result<NextItem> {
+    let item: String = row.get(0)?;
+    Ok(NextItem {
+        deck_id: deck,
+        card_id: card_of(&item).to_owned(),
+        item_id: item,
+        prompt: row.get(1)?,
+        answer: row.get(2)?,
+        typed: row.get(3)?,
+        hint: row.get(4)?,
+        example: row.get(5)?,
+        media: row.get::<_, String>(6)?.split_whitespace().map(str::to_owned).collect(),
+        phase: row.get(7)?,
+        counts,
+    })
+}
+
 const STATE_COLUMNS: &str = "phase, step, stability, difficulty, due, last_review, reps, lapses";
 
 impl Store {
@@ -480,26 +498,10 @@ impl Store {
             // `?2` is the time bound of the query, if it has one.
             let pick = |sql: &str, bound: Option<i64>| -> Result<Option<NextItem>> {
                 let sql = format!(
-                    "SELECT item_id, prompt, answer, typed, hint, example, media, phase FROM study_items \
-                     WHERE deck_id = ?1 AND deleted = 0 AND {sql} LIMIT 1"
+                    "SELECT {ITEM_COLUMNS} FROM study_items WHERE deck_id = ?1 AND deleted = 0 AND {sql} LIMIT 1"
                 );
                 let mut statement = self.conn().prepare_cached(&sql)?;
-                let row = |row: &rusqlite::Row<'_>| {
-                    let item: String = row.get(0)?;
-                    Ok(NextItem {
-                        deck_id: deck,
-                        card_id: card_of(&item).to_owned(),
-                        item_id: item,
-                        prompt: row.get(1)?,
-                        answer: row.get(2)?,
-                        typed: row.get(3)?,
-                        hint: row.get(4)?,
-                        example: row.get(5)?,
-                        media: row.get::<_, String>(6)?.split_whitespace().map(str::to_owned).collect(),
-                        phase: row.get(7)?,
-                        counts,
-                    })
-                };
+                let row = |row: &rusqlite::Row<'_>| item_from_row(row, deck, counts);
                 Ok(match bound {
                     Some(bound) => statement.query_row(params![deck.to_string(), bound], row),
                     None => statement.query_row(params![deck.to_string()], row),
@@ -669,25 +671,15 @@ impl Store {
                     DocMeta::progress(user, &subject)
                 }
             };
-            let mut reviews: Vec<Review> = rows.iter().map(|(_, r)| r.clone()).collect();
-            reviews.sort_by_key(|r| r.at);
-            let packed = tallschool_shared::reviews::pack(&reviews).map_err(|e| ClientError::Invalid(e.to_string()))?;
-            let session = crate::content::short_id();
+            let reviews: Vec<Review> = rows.iter().map(|(_, r)| r.clone()).collect();
             let ids: Vec<i64> = rows.iter().map(|(id, _)| *id).collect();
-            self.edit_then(
-                &meta,
-                |tx| {
-                    let sessions = crate::content::child_in(tx, "reviews")?;
-                    tx.put(&sessions, session.as_str(), ScalarValue::Bytes(packed)).map(|_| ())
-                },
-                |conn| {
-                    let mut delete = conn.prepare_cached("DELETE FROM pending_reviews WHERE id = ?1")?;
-                    for id in &ids {
-                        delete.execute([id])?;
-                    }
-                    Ok(())
-                },
-            )?;
+            crate::content::write_session(self, &meta, &reviews, |conn| {
+                let mut delete = conn.prepare_cached("DELETE FROM pending_reviews WHERE id = ?1")?;
+                for id in &ids {
+                    delete.execute([id])?;
+                }
+                Ok(())
+            })?;
             written += reviews.len();
         }
         Ok(written)
@@ -748,26 +740,8 @@ impl Store {
         let counts = self.counts(deck, now())?;
         Ok(self
             .conn()
-            .prepare_cached(
-                "SELECT item_id, prompt, answer, typed, hint, example, media, phase FROM study_items \
-                 WHERE deck_id = ?1 AND item_id = ?2",
-            )?
-            .query_row(params![deck.to_string(), item], |row| {
-                let item: String = row.get(0)?;
-                Ok(NextItem {
-                    deck_id: deck,
-                    card_id: card_of(&item).to_owned(),
-                    item_id: item,
-                    prompt: row.get(1)?,
-                    answer: row.get(2)?,
-                    typed: row.get(3)?,
-                    hint: row.get(4)?,
-                    example: row.get(5)?,
-                    media: row.get::<_, String>(6)?.split_whitespace().map(str::to_owned).collect(),
-                    phase: row.get(7)?,
-                    counts,
-                })
-            })
+            .prepare_cached(&format!("SELECT {ITEM_COLUMNS} FROM study_items WHERE deck_id = ?1 AND item_id = ?2"))?
+            .query_row(params![deck.to_string(), item], |row| item_from_row(row, deck, counts))
             .optional()?)
     }
 }

@@ -21,12 +21,6 @@ fn view(row: &AnyRow) -> Result<MediaView, ApiError> {
     })
 }
 
-pub async fn find(conn: &mut Conn, hash: &str) -> Result<Option<MediaView>, ApiError> {
-    let row =
-        sqlx::query("SELECT hash, size, mime FROM media WHERE hash = $1").bind(hash).fetch_optional(&mut *conn).await?;
-    row.as_ref().map(view).transpose()
-}
-
 /// Record a stored object and its uploader (idempotent: the same file twice is one object).
 pub async fn insert(conn: &mut Conn, media: &MediaView, uploader: &AuthUser, now: i64) -> Result<(), ApiError> {
     sqlx::query(
@@ -62,17 +56,18 @@ fn readable_condition(actor: &AuthUser) -> Option<String> {
     ))
 }
 
-pub async fn may_read(conn: &mut Conn, actor: &AuthUser, hash: &str) -> Result<bool, ApiError> {
-    let Some(condition) = readable_condition(actor) else { return Ok(false) };
-    let found: Option<i64> =
-        sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT 1 FROM media m WHERE m.hash = $4 AND {condition}")))
-            .bind(actor.id.to_string())
-            .bind(actor.school_id.map(|s| s.to_string()).unwrap_or_default())
-            .bind(actor.role.as_str())
-            .bind(hash)
-            .fetch_optional(&mut *conn)
-            .await?;
-    Ok(found.is_some())
+/// The object, if the caller may fetch it (one query: the check and the lookup together).
+pub async fn find_readable(conn: &mut Conn, actor: &AuthUser, hash: &str) -> Result<Option<MediaView>, ApiError> {
+    let Some(condition) = readable_condition(actor) else { return Ok(None) };
+    let sql = format!("SELECT m.hash, m.size, m.mime FROM media m WHERE m.hash = $4 AND {condition}");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(actor.id.to_string())
+        .bind(actor.school_id.map(|s| s.to_string()).unwrap_or_default())
+        .bind(actor.role.as_str())
+        .bind(hash)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref().map(view).transpose()
 }
 
 /// Every object the caller may fetch (what a device's cache should hold).

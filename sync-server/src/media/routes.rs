@@ -168,6 +168,8 @@ async fn upload_chunk(
 ) -> ApiResult<Json<UploadView>> {
     authorize_caller(&actor, Action::UploadChunk)?;
     let path = ingest::upload_path(&state, &id).await?;
+    // One chunk of an upload at a time: two appending at once would interleave their bytes.
+    let _receiving = Receiving::start(&id)?;
     let upload = {
         let mut conn = state.db.pool.acquire().await?;
         registry::find_upload(&mut conn, &actor, &id).await?
@@ -204,6 +206,33 @@ async fn upload_chunk(
     Ok(Json(UploadView { upload_id: id, offset: length, size: upload.size, media: Some(media) }))
 }
 
+/// Uploads receiving a chunk right now (on this server; a resumable upload is staged on the
+/// server that started it).
+static RECEIVING: std::sync::Mutex<std::collections::BTreeSet<String>> =
+    std::sync::Mutex::new(std::collections::BTreeSet::new());
+
+struct Receiving(String);
+
+impl Receiving {
+    fn start(id: &str) -> Result<Receiving, ApiError> {
+        let mut active = RECEIVING.lock().map_err(|_| ApiError::Internal("upload registry poisoned".to_owned()))?;
+        if !active.insert(id.to_owned()) {
+            return Err(ApiError::Conflict(
+                "another chunk of this upload is being received; ask for the offset and go on".to_owned(),
+            ));
+        }
+        Ok(Receiving(id.to_owned()))
+    }
+}
+
+impl Drop for Receiving {
+    fn drop(&mut self) {
+        if let Ok(mut active) = RECEIVING.lock() {
+            active.remove(&self.0);
+        }
+    }
+}
+
 async fn truncate(path: &std::path::Path, length: u64) -> Result<(), ApiError> {
     let file = tokio::fs::OpenOptions::new()
         .write(true)
@@ -233,10 +262,7 @@ async fn fetch(
     }
     let media = {
         let mut conn = state.db.pool.acquire().await?;
-        if !registry::may_read(&mut conn, &actor, &hash).await? {
-            return Err(ApiError::NotFound);
-        }
-        registry::find(&mut conn, &hash).await?.ok_or(ApiError::NotFound)?
+        registry::find_readable(&mut conn, &actor, &hash).await?.ok_or(ApiError::NotFound)?
     };
     let etag = format!("\"{hash}\"");
     let cache = [

@@ -93,6 +93,10 @@ async fn decks_import_study_offline_on_two_devices_and_the_teacher_sees_retentio
     let lobby = cli.run("laptop", &["lobby"]);
     assert_eq!(lobby["cards_due"][0]["counts"]["new"], 0, "4 new a day");
     assert_eq!(lobby["streak_days"], 1, "{lobby}");
+    // "Today" is the device's local day (set by hand here; by default the system's zone).
+    assert_eq!(cli.run("laptop", &["utc-offset", "+05:30"])["utc_offset_secs"], 19_800);
+    assert!(cli.fail("laptop", &["utc-offset", "+15:00"]).contains("UTC offset"));
+    cli.run("laptop", &["utc-offset", "auto"]);
     let phone_item = text(&cli.run("phone", &["study", "next", "--deck", &deck]), "item_id");
     cli.run("phone", &["study", "answer", &deck, &phone_item, "again"]);
     assert_eq!(cli.run("phone", &["lobby"])["sync"]["unsaved_answers"], 1);

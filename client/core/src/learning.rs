@@ -83,8 +83,28 @@ CREATE TABLE IF NOT EXISTS classes (
 );
 ";
 
+/// The UTC day number of `at` (documents record days this way, the same on every device).
 pub fn day_of(at: i64) -> i64 {
     at.div_euclid(DAY)
+}
+
+/// This device's offset from UTC in seconds ("today" for the daily limits, the queue, the
+/// streak and the Lobby is the student's local day).
+pub(crate) fn utc_offset(conn: &Connection) -> Result<i64> {
+    let value: Option<String> =
+        conn.query_row("SELECT value FROM kv WHERE key = 'utc_offset_secs'", [], |row| row.get(0)).optional()?;
+    Ok(value.and_then(|v| v.parse::<i64>().ok()).filter(|o| o.abs() <= 14 * 3600).unwrap_or(0))
+}
+
+/// The local day number of `at` on this device.
+pub(crate) fn local_day(conn: &Connection, at: i64) -> Result<i64> {
+    Ok((at + utc_offset(conn)?).div_euclid(DAY))
+}
+
+/// The instant the local day of `at` ends.
+pub(crate) fn end_of_local_day(conn: &Connection, at: i64) -> Result<i64> {
+    let offset = utc_offset(conn)?;
+    Ok(((at + offset).div_euclid(DAY) + 1) * DAY - offset)
 }
 
 /// What the student is asked next.
@@ -289,8 +309,9 @@ fn replay(conn: &Connection, meta: &DocMeta, doc: &Automerge) -> Result<()> {
     let mut first_day: BTreeMap<&str, i64> = BTreeMap::new();
     let mut per_day: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
     let mut active = std::collections::BTreeSet::new();
+    let offset = utc_offset(conn)?;
     for review in &log {
-        let day = day_of(review.at);
+        let day = (review.at + offset).div_euclid(DAY);
         active.insert(day);
         let counts = per_day.entry(day).or_default();
         if first_day.contains_key(review.card.as_str()) {
@@ -403,6 +424,23 @@ fn item_from_row(row: &rusqlite::Row<'_>, deck: DocId, counts: Counts) -> rusqli
 const STATE_COLUMNS: &str = "phase, step, stability, difficulty, due, last_review, reps, lapses";
 
 impl Store {
+    /// This device's offset from UTC in seconds (−14 h to +14 h), for "today".
+    pub fn set_utc_offset(&self, seconds: i64) -> Result<()> {
+        if seconds.abs() > 14 * 3600 {
+            return Err(ClientError::Invalid("a UTC offset is between -14:00 and +14:00".to_owned()));
+        }
+        self.set("utc_offset_secs", &seconds.to_string())
+    }
+
+    pub fn utc_offset(&self) -> Result<i64> {
+        utc_offset(self.conn())
+    }
+
+    /// When the local day of `at` ends on this device.
+    pub fn end_of_day(&self, at: i64) -> Result<i64> {
+        end_of_local_day(self.conn(), at)
+    }
+
     /// Keep the user's classes and their study settings for offline use.
     pub fn save_classes(&mut self, classes: &[(String, String, StudySettings)]) -> Result<()> {
         let tx = self.conn_mut().transaction()?;
@@ -436,7 +474,8 @@ impl Store {
             .query_row("SELECT class_id FROM study_items WHERE deck_id = ?1 LIMIT 1", [&deck_text], |row| row.get(0))
             .optional()?;
         let settings = settings_for(conn, class.as_deref().unwrap_or(""))?;
-        let day = day_of(at);
+        let day = local_day(conn, at)?;
+        let day_end = end_of_local_day(conn, at)?;
         let (new_done, reviews_done): (i64, i64) = conn
             .query_row(
                 "SELECT new_items, reviews FROM study_days WHERE deck_id = ?1 AND day = ?2",
@@ -446,9 +485,8 @@ impl Store {
             .optional()?
             .unwrap_or((0, 0));
         let count = |sql: &str, limit: i64| -> Result<u64> {
-            let n: i64 = conn
-                .prepare_cached(sql)?
-                .query_row(params![deck_text, at, (day + 1) * DAY, limit], |row| row.get(0))?;
+            let n: i64 =
+                conn.prepare_cached(sql)?.query_row(params![deck_text, at, day_end, limit], |row| row.get(0))?;
             Ok(u64::try_from(n).unwrap_or(0))
         };
         let review_left = (i64::from(settings.reviews_per_day) - reviews_done).max(0);
@@ -494,7 +532,7 @@ impl Store {
         };
         for deck in decks {
             let counts = self.counts(deck, at)?;
-            let day_end = (day_of(at) + 1) * DAY;
+            let day_end = end_of_local_day(self.conn(), at)?;
             // `?2` is the time bound of the query, if it has one.
             let pick = |sql: &str, bound: Option<i64>| -> Result<Option<NextItem>> {
                 let sql = format!(
@@ -545,6 +583,7 @@ impl Store {
             return Err(ClientError::NotSignedIn);
         }
         let next = scheduler_for(&tx, &class)?.answer(item, &state, rating, at);
+        let today = local_day(&tx, at)?;
         tx.prepare_cached(
             "UPDATE study_items SET phase = ?3, step = ?4, stability = ?5, difficulty = ?6, due = ?7, \
                     last_review = ?8, reps = ?9, lapses = ?10, first_review_day = COALESCE(first_review_day, ?11) \
@@ -561,7 +600,7 @@ impl Store {
             next.last_review,
             next.reps,
             next.lapses,
-            day_of(at)
+            today
         ])?;
         tx.prepare_cached(
             "INSERT INTO pending_reviews (deck_id, progress_id, item_id, rating, at, previous) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -579,8 +618,8 @@ impl Store {
             "INSERT INTO study_days (deck_id, day, new_items, reviews) VALUES (?1, ?2, ?3, ?4) \
              ON CONFLICT (deck_id, day) DO UPDATE SET new_items = new_items + ?3, reviews = reviews + ?4",
         )?
-        .execute(params![deck.to_string(), day_of(at), new_items, reviews])?;
-        mark_active(&tx, day_of(at))?;
+        .execute(params![deck.to_string(), today, new_items, reviews])?;
+        mark_active(&tx, today)?;
         tx.commit()?;
         Ok(next)
     }
@@ -628,7 +667,7 @@ impl Store {
         tx.execute(
             "UPDATE study_days SET new_items = MAX(0, new_items - ?3), reviews = MAX(0, reviews - ?4) \
              WHERE deck_id = ?1 AND day = ?2",
-            params![deck, day_of(at), new_items, reviews],
+            params![deck, local_day(&tx, at)?, new_items, reviews],
         )?;
         tx.execute("DELETE FROM pending_reviews WHERE id = ?1", [id])?;
         tx.commit()?;
@@ -694,7 +733,7 @@ impl Store {
     /// Consecutive days with learning activity, ending today (or yesterday, if today has
     /// none yet).
     pub fn streak(&self, at: i64) -> Result<u32> {
-        let today = day_of(at);
+        let today = local_day(self.conn(), at)?;
         let mut statement = self.conn().prepare("SELECT day FROM activity_days WHERE day <= ?1 ORDER BY day DESC")?;
         let days = statement.query_map([today], |row| row.get::<_, i64>(0))?;
         let mut expected = None;
@@ -715,7 +754,7 @@ impl Store {
 
     /// Record learning activity on the day of `at` (reading, answering a video question).
     pub fn mark_active(&self, at: i64) -> Result<()> {
-        mark_active(self.conn(), day_of(at))
+        mark_active(self.conn(), local_day(self.conn(), at)?)
     }
 }
 
@@ -775,5 +814,28 @@ impl Store {
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[allow(clippy::unwrap_used)]
+    fn today_is_the_devices_local_day() {
+        let dir = std::env::temp_dir().join(format!("tallschool-day-{}", uuid::Uuid::new_v4().simple()));
+        let store = Store::open(&dir).unwrap();
+        let monday = 1_795_392_000; // 2026-11-23 00:00 UTC
+        let late = monday + 22 * 3600;
+        assert_eq!(store.end_of_day(late).unwrap(), monday + DAY);
+        // Three hours east of UTC it is already Tuesday 01:00: today ends Tuesday 21:00 UTC.
+        store.set_utc_offset(3 * 3600).unwrap();
+        assert_eq!(store.end_of_day(late).unwrap(), monday + 2 * DAY - 3 * 3600);
+        assert_eq!(local_day(store.conn(), late).unwrap(), monday / DAY + 1);
+        store.set_utc_offset(-5 * 3600).unwrap();
+        assert_eq!(store.end_of_day(late).unwrap(), monday + DAY + 5 * 3600);
+        assert!(store.set_utc_offset(15 * 3600).is_err());
+        let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -65,7 +65,7 @@ pub struct Lobby {
 }
 
 pub fn lobby(store: &mut Store, student: UserId, now: i64) -> Result<Lobby> {
-    let end_of_today = (now.div_euclid(86_400) + 1) * 86_400;
+    let end_of_today = store.end_of_day(now)?;
     let classes = store.classes()?.into_iter().map(|(id, name, _)| ClassEntry { id, name }).collect();
     let docs = store.list()?;
     let mut cards_due = Vec::new();

@@ -83,6 +83,41 @@ fn guess_type(path: &std::path::Path) -> Option<&'static str> {
     })
 }
 
+/// Unless a person set it, "today" follows the system's time zone.
+pub fn follow_system_utc_offset(client: &Client) -> Result<(), ClientError> {
+    if client.store.get("utc_offset_manual")?.as_deref() == Some("1") {
+        return Ok(());
+    }
+    // Only known while the process has one thread (it has, at start); else keep the last one.
+    if let Ok(offset) = time::UtcOffset::current_local_offset() {
+        client.store.set_utc_offset(i64::from(offset.whole_seconds()))?;
+    }
+    Ok(())
+}
+
+/// `+02:00`, `-0530`, `+5`, `0` → seconds.
+fn parse_utc_offset(text: &str) -> Result<i64, ClientError> {
+    let bad = || invalid(format!("{text:?}: a UTC offset looks like +02:00 or -05:30"));
+    let (sign, rest) = match text.trim().split_at_checked(1) {
+        Some(("-", rest)) => (-1, rest),
+        Some(("+", rest)) => (1, rest),
+        _ => (1, text.trim()),
+    };
+    let digits: String = rest.chars().filter(|c| *c != ':').collect();
+    let (hours, minutes) = match digits.len() {
+        1 | 2 => (digits.parse::<i64>().map_err(|_| bad())?, 0),
+        3 | 4 => {
+            let (h, m) = digits.split_at(digits.len() - 2);
+            (h.parse::<i64>().map_err(|_| bad())?, m.parse::<i64>().map_err(|_| bad())?)
+        }
+        _ => return Err(bad()),
+    };
+    if hours > 14 || minutes >= 60 {
+        return Err(bad());
+    }
+    Ok(sign * (hours * 3600 + minutes * 60))
+}
+
 fn invalid(message: impl Into<String>) -> ClientError {
     ClientError::Invalid(message.into())
 }
@@ -745,6 +780,21 @@ pub async fn run(client: &mut Client, json: bool, command: Command) -> Result<()
             }
             let path = media::path_of(&client.store, &hash).ok_or_else(|| invalid("not a SHA-256"))?;
             say(json, serde_json::json!({"path": path}), || path.display().to_string());
+        }
+        Command::UtcOffset { offset } => {
+            if let Some(offset) = offset {
+                if offset == "auto" {
+                    client.store.set("utc_offset_manual", "")?;
+                    follow_system_utc_offset(client)?;
+                } else {
+                    client.store.set_utc_offset(parse_utc_offset(&offset)?)?;
+                    client.store.set("utc_offset_manual", "1")?;
+                }
+            }
+            let seconds = client.store.utc_offset()?;
+            let sign = if seconds < 0 { '-' } else { '+' };
+            let text = format!("{sign}{:02}:{:02}", seconds.abs() / 3600, seconds.abs() % 3600 / 60);
+            say(json, serde_json::json!({"utc_offset_secs": seconds}), || text.clone());
         }
         Command::Login { .. }
         | Command::Logout

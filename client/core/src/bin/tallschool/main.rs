@@ -98,6 +98,9 @@ enum Command {
     /// Images, audio and video: the device's cache, and uploads (teachers).
     #[command(subcommand)]
     Media(MediaCommand),
+    /// This device's offset from UTC for "today" (e.g. +02:00, -05:30, or `auto` for the
+    /// system's, the default); without a value, show it.
+    UtcOffset { offset: Option<String> },
 }
 
 #[derive(Subcommand)]
@@ -455,6 +458,7 @@ fn say(json: bool, value: serde_json::Value, text: impl FnOnce() -> String) {
 async fn run(cli: Cli) -> Result<(), ClientError> {
     let json = cli.json;
     let mut client = Client::open(&home(cli.home))?;
+    commands::follow_system_utc_offset(&client)?;
     match cli.command {
         Command::Login { server, username, password, device_name } => {
             let password = match password {

@@ -89,7 +89,9 @@ pub fn follow_system_utc_offset(client: &Client) -> Result<(), ClientError> {
         return Ok(());
     }
     // Only known while the process has one thread (it has, at start); else keep the last one.
-    if let Ok(offset) = time::UtcOffset::current_local_offset() {
+    if let Ok(offset) = time::UtcOffset::current_local_offset()
+        && i64::from(offset.whole_seconds()) != client.store.utc_offset()?
+    {
         client.store.set_utc_offset(i64::from(offset.whole_seconds()))?;
     }
     Ok(())

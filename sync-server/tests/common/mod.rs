@@ -253,6 +253,11 @@ impl Drop for TestServer {
     fn drop(&mut self) {
         self.child.kill().ok();
         self.child.wait().ok();
+        // A passing test leaves nothing behind (media files add up); a failing one keeps its
+        // data directory (database, logs, devices) to look at.
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.data_dir);
+        }
     }
 }
 

@@ -310,6 +310,12 @@ async fn the_device_cache_fetches_resumes_respects_the_budget_and_evicts() {
     assert_eq!(report["media"]["evicted"], 1, "{report}");
     assert!(!std::path::Path::new(&image_path).exists());
     assert!(std::path::Path::new(&path).exists(), "the film is still shown");
+
+    // Another student signs in on this shared device: the first one's media is gone at once.
+    cli.run("student", &["logout"]);
+    cli.login("student", &demo.students[1]);
+    assert!(!std::path::Path::new(&path).exists(), "the previous account's media is removed");
+    assert_eq!(cli.run("student", &["media", "status"])["files_cached"], 0);
 }
 
 #[tokio::test]

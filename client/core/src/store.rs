@@ -446,9 +446,15 @@ impl Store {
             "DELETE FROM outbox; DELETE FROM doc_chunks; DELETE FROM rejections; DELETE FROM docs; \
              DELETE FROM study_items; DELETE FROM pending_reviews; DELETE FROM study_days; \
              DELETE FROM activity_days; DELETE FROM classes; DELETE FROM pending_keys; DELETE FROM results; DELETE FROM media_cache; \
-             DELETE FROM kv WHERE key IN ('cursor', 'epoch', 'last_sync_at');",
+             DELETE FROM kv WHERE key IN ('cursor', 'epoch', 'last_sync_at') OR key LIKE 'upload:%';",
         )?;
-        Ok(())
+        // The previous account's media goes too: the next one may not be allowed to see it.
+        let media = self.dir.join("media");
+        match std::fs::remove_dir_all(&media) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(source) => Err(ClientError::File { path: media.display().to_string(), source }),
+        }
     }
 }
 

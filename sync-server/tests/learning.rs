@@ -531,6 +531,10 @@ async fn the_weekly_digest_counts_a_seeded_week_for_teachers_and_admins_only() {
     cli.run("teacher", &["text", "append", &reading, &"Roses are red, violets are blue. ".repeat(10)]);
     // Assigned to everyone, due yesterday: the students who have not read it are overdue.
     cli.run("teacher", &["assign", &reading, "--due", "1000"]);
+    let quiz = text(&cli.run("teacher", &["video", "create", "--class", &class, "--title", "Quiz"]), "id");
+    cli.run("teacher", &["video", "configure", &quiz, "--media", &"d".repeat(64), "--duration", "60"]);
+    let yes = q2(&cli, &quiz, &["--at", "10", "--kind", "true_false", "--prompt", "Red is a colour?", "--key", "true"]);
+    let no = q2(&cli, &quiz, &["--at", "20", "--kind", "true_false", "--prompt", "Blue is a fruit?", "--key", "false"]);
     cli.run("teacher", &["sync"]);
 
     // Student 1: three reviews (red twice: once new, once known, recalled) and reads 50%.
@@ -540,6 +544,11 @@ async fn the_weekly_digest_counts_a_seeded_week_for_teachers_and_admins_only() {
     cli.run("ada", &["study", "answer", &deck, &red, "good"]);
     cli.run("ada", &["study", "answer", &deck, &blue, "again"]);
     cli.run("ada", &["text", "read", &reading, "--percent", "50"]);
+    // One video-test attempt: one answer right, one wrong → 50%.
+    let attempt = text(&cli.run("ada", &["video", "start", &quiz]), "attempt");
+    cli.run("ada", &["video", "answer", &quiz, &attempt, &yes, "true"]);
+    cli.run("ada", &["video", "answer", &quiz, &attempt, &no, "true"]);
+    cli.run("ada", &["video", "submit", &quiz, &attempt]);
     cli.run("ada", &["sync"]);
     cli.run("teacher", &["sync"]);
 
@@ -555,6 +564,7 @@ async fn the_weekly_digest_counts_a_seeded_week_for_teachers_and_admins_only() {
     assert_eq!((n["retention_base"].as_u64(), n["retention"].as_f64()), (Some(1), Some(1.0)));
     assert_eq!((n["readers"].as_u64(), n["reading_pace"].as_f64()), (Some(1), Some(50.0)));
     assert_eq!(n["overdue"], 3, "every student: the poem is not read to the end");
+    assert_eq!((n["attempts_submitted"].as_u64(), n["average_score"].as_f64()), (Some(1), Some(50.0)));
     let cohort = digests.as_array().unwrap().iter().find(|d| d["scope"]["cohort"].is_string()).unwrap();
     assert_eq!(cohort["numbers"]["reviews"], 3);
 

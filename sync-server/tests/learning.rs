@@ -95,6 +95,7 @@ async fn decks_import_study_offline_on_two_devices_and_the_teacher_sees_retentio
     assert_eq!(lobby["streak_days"], 1, "{lobby}");
     // "Today" is the device's local day (set by hand here; by default the system's zone).
     assert_eq!(cli.run("laptop", &["utc-offset", "+05:30"])["utc_offset_secs"], 19_800);
+    assert_eq!(cli.run("laptop", &["utc-offset", "-03:00"])["utc_offset_secs"], -10_800);
     assert!(cli.fail("laptop", &["utc-offset", "+15:00"]).contains("UTC offset"));
     cli.run("laptop", &["utc-offset", "auto"]);
     let phone_item = text(&cli.run("phone", &["study", "next", "--deck", &deck]), "item_id");

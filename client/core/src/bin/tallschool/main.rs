@@ -100,7 +100,10 @@ enum Command {
     Media(MediaCommand),
     /// This device's offset from UTC for "today" (e.g. +02:00, -05:30, or `auto` for the
     /// system's, the default); without a value, show it.
-    UtcOffset { offset: Option<String> },
+    UtcOffset {
+        #[arg(allow_hyphen_values = true)]
+        offset: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]

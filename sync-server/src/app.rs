@@ -33,9 +33,16 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// Sign-in bodies are tiny; a smaller cap keeps hashing work bounded.
 pub const MAX_AUTH_BODY_BYTES: usize = 16 * 1024;
 
-/// The body limit of a path: sync rounds carry documents' changes, everything else is small.
-pub fn body_limit(path: &str) -> usize {
-    if path == documents::SYNC_PATH { tallschool_shared::sync::MAX_BODY_BYTES } else { MAX_BODY_BYTES }
+/// The body limit of a path: sync rounds carry documents' changes, media uploads are streamed
+/// to disk by their handlers with per-kind caps (`None`), everything else is small.
+pub fn body_limit(path: &str) -> Option<usize> {
+    if media::routes::streams_body(path) {
+        None
+    } else if path == documents::SYNC_PATH {
+        Some(tallschool_shared::sync::MAX_BODY_BYTES)
+    } else {
+        Some(MAX_BODY_BYTES)
+    }
 }
 
 #[derive(Clone)]

@@ -91,11 +91,10 @@ const DRAIN_LIMIT: usize = 1024 * 1024;
 /// body is drained (up to [`DRAIN_LIMIT`]) and answered 413, so that clients see a clean error.
 pub async fn cap_body(request: Request, next: Next) -> Response {
     use http_body_util::BodyExt;
-    if crate::media::routes::streams_body(request.uri().path()) {
-        // Uploads are streamed to disk by their handlers, each with its own cap.
+    let Some(max) = crate::app::body_limit(request.uri().path()) else {
+        // Streamed by the handler, which enforces its own cap.
         return next.run(request).await;
-    }
-    let max = crate::app::body_limit(request.uri().path());
+    };
     let (parts, mut body) = request.into_parts();
     let declared =
         parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());

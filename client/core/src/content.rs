@@ -19,25 +19,15 @@ pub struct Summary {
 }
 
 pub fn summarize(kind: DocKind, doc: &Automerge) -> Summary {
-    let title = match doc.get(ROOT, "title") {
-        Ok(Some((Value::Scalar(value), _))) => value.as_str().unwrap_or_default().to_owned(),
-        _ => String::new(),
-    };
-    let count = |key: &str| child(doc, key).map(|obj| i64::try_from(doc.length(&obj)).unwrap_or(0)).unwrap_or(0);
+    let count =
+        |key: &str| schema::child(doc, &ROOT, key).map(|obj| i64::try_from(doc.length(&obj)).unwrap_or(0)).unwrap_or(0);
     let items = match kind {
         DocKind::Deck => count("cards"),
         DocKind::Text => count("body"),
         DocKind::VideoTest => count("questions"),
         DocKind::Progress => count("reviews"),
     };
-    Summary { title, items }
-}
-
-fn child(doc: &Automerge, key: &str) -> Option<ObjId> {
-    match doc.get(ROOT, key) {
-        Ok(Some((Value::Object(_), id))) => Some(id),
-        _ => None,
-    }
+    Summary { title: schema::title(doc), items }
 }
 
 pub(crate) fn child_in(tx: &Transaction<'_>, key: &str) -> std::result::Result<ObjId, AutomergeError> {

@@ -325,36 +325,16 @@ fn replay(conn: &Connection, meta: &DocMeta, doc: &Automerge) -> Result<()> {
         mark_active(conn, day)?;
     }
     let decks = [subject.to_string(), meta.id.to_string()];
-    let mut update = conn.prepare_cached(
-        "UPDATE study_items SET phase = ?3, step = ?4, stability = ?5, difficulty = ?6, due = ?7, last_review = ?8, \
-                reps = ?9, lapses = ?10, first_review_day = ?11 \
-         WHERE deck_id IN (?1, ?12) AND item_id = ?2",
-    )?;
     let mut placeholder = conn.prepare_cached(
         "INSERT OR IGNORE INTO study_items (deck_id, item_id, progress_id, class_id, deleted) VALUES (?1, ?2, ?3, ?4, 1)",
     )?;
     for (item, state) in &states {
         let first = first_day.get(item.as_str()).copied();
-        let mut write = || {
-            update.execute(params![
-                decks[0],
-                item,
-                state.phase.as_str(),
-                state.step,
-                state.stability,
-                state.difficulty,
-                state.due,
-                state.last_review,
-                state.reps,
-                state.lapses,
-                first,
-                decks[1],
-            ])
-        };
-        if write()? == 0 {
+        let deck_pair = [decks[0].as_str(), decks[1].as_str()];
+        if write_state(conn, deck_pair, item, state, first)? == 0 {
             // Reviews of a card this device has not received yet: keep the schedule for it.
             placeholder.execute(params![decks[0], item, meta.id.to_string(), meta.class_id.to_string()])?;
-            write()?;
+            write_state(conn, deck_pair, item, state, first)?;
         }
     }
     for deck in &decks {
@@ -368,6 +348,38 @@ fn replay(conn: &Connection, meta: &DocMeta, doc: &Automerge) -> Result<()> {
         )?;
     }
     Ok(())
+}
+
+/// Write an item's schedule (in `decks[0]` or `decks[1]`: a deck or the own-card document).
+/// `first_review_day` is set when given (the item's first review); a state back to new clears it.
+fn write_state(
+    conn: &Connection,
+    decks: [&str; 2],
+    item: &str,
+    state: &CardState,
+    first_review_day: Option<i64>,
+) -> Result<usize> {
+    Ok(conn
+        .prepare_cached(
+            "UPDATE study_items SET phase = ?3, step = ?4, stability = ?5, difficulty = ?6, due = ?7, \
+                    last_review = ?8, reps = ?9, lapses = ?10, \
+                    first_review_day = CASE WHEN ?3 = 'new' THEN NULL ELSE COALESCE(?11, first_review_day) END \
+             WHERE deck_id IN (?1, ?12) AND item_id = ?2",
+        )?
+        .execute(params![
+            decks[0],
+            item,
+            state.phase.as_str(),
+            state.step,
+            state.stability,
+            state.difficulty,
+            state.due,
+            state.last_review,
+            state.reps,
+            state.lapses,
+            first_review_day,
+            decks[1],
+        ])?)
 }
 
 pub(crate) fn mark_active(conn: &Connection, day: i64) -> Result<()> {
@@ -584,24 +596,9 @@ impl Store {
         }
         let next = scheduler_for(&tx, &class)?.answer(item, &state, rating, at);
         let today = local_day(&tx, at)?;
-        tx.prepare_cached(
-            "UPDATE study_items SET phase = ?3, step = ?4, stability = ?5, difficulty = ?6, due = ?7, \
-                    last_review = ?8, reps = ?9, lapses = ?10, first_review_day = COALESCE(first_review_day, ?11) \
-             WHERE deck_id = ?1 AND item_id = ?2",
-        )?
-        .execute(params![
-            deck.to_string(),
-            item,
-            next.phase.as_str(),
-            next.step,
-            next.stability,
-            next.difficulty,
-            next.due,
-            next.last_review,
-            next.reps,
-            next.lapses,
-            today
-        ])?;
+        let deck_text = deck.to_string();
+        let first = (state.phase == Phase::New).then_some(today);
+        write_state(&tx, [&deck_text, &deck_text], item, &next, first)?;
         tx.prepare_cached(
             "INSERT INTO pending_reviews (deck_id, progress_id, item_id, rating, at, previous) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?
@@ -645,24 +642,7 @@ impl Store {
         let Some((id, deck, item, at, previous)) = last else { return Ok(None) };
         let state: CardState = serde_json::from_str(&previous)
             .map_err(|_| ClientError::Invalid("the answer to undo is unreadable".to_owned()))?;
-        tx.execute(
-            "UPDATE study_items SET phase = ?3, step = ?4, stability = ?5, difficulty = ?6, due = ?7, \
-                    last_review = ?8, reps = ?9, lapses = ?10, \
-                    first_review_day = CASE WHEN ?3 = 'new' THEN NULL ELSE first_review_day END \
-             WHERE deck_id = ?1 AND item_id = ?2",
-            params![
-                deck,
-                item,
-                state.phase.as_str(),
-                state.step,
-                state.stability,
-                state.difficulty,
-                state.due,
-                state.last_review,
-                state.reps,
-                state.lapses
-            ],
-        )?;
+        write_state(&tx, [&deck, &deck], &item, &state, None)?;
         let (new_items, reviews) = if state.phase == Phase::New { (1, 0) } else { (0, 1) };
         tx.execute(
             "UPDATE study_days SET new_items = MAX(0, new_items - ?3), reviews = MAX(0, reviews - ?4) \
@@ -756,11 +736,6 @@ impl Store {
     pub fn mark_active(&self, at: i64) -> Result<()> {
         mark_active(self.conn(), local_day(self.conn(), at)?)
     }
-}
-
-/// The current time, for callers without one.
-pub fn now_secs() -> i64 {
-    now()
 }
 
 impl Store {

@@ -19,11 +19,12 @@ use crate::store::{Store, now};
 pub const MAX_TEXT_CHARS: usize = 2_000_000;
 
 fn text_doc(store: &mut Store, text: DocId) -> Result<(DocMeta, String)> {
-    let (meta, doc) = store.load(text)?.ok_or_else(|| ClientError::UnknownDocument(text.to_string()))?;
+    let found = store.read(text, |meta, doc| (meta.clone(), schema::body(doc)))?;
+    let (meta, body) = found.ok_or_else(|| ClientError::UnknownDocument(text.to_string()))?;
     if meta.kind != DocKind::Text {
         return Err(ClientError::Invalid(format!("{text} is not a text")));
     }
-    Ok((meta, schema::body(&doc)))
+    Ok((meta, body))
 }
 
 /// Replace a text's body (e.g. from a Markdown file). The edit is a splice of the changed
@@ -66,9 +67,9 @@ pub struct ReaderView {
 
 pub fn view(store: &mut Store, student: UserId, text: DocId) -> Result<ReaderView> {
     let (meta, body) = text_doc(store, text)?;
-    let title = store.load(text)?.map(|(_, d)| schema::title(&d)).unwrap_or_default();
+    let title = store.read(text, |_, d| schema::title(d))?.unwrap_or_default();
     let progress_id = DocMeta::progress(student, &meta).id;
-    let progress = store.load(progress_id)?.map(|(_, d)| schema::progress(&d)).unwrap_or_default();
+    let progress = store.read(progress_id, |_, d| schema::progress(d))?.unwrap_or_default();
     let last = progress.last_position().map(|p| reader::resolve(&body, &p.anchor));
     let total = body.chars().count();
     Ok(ReaderView {
@@ -119,7 +120,7 @@ pub fn set_position(store: &mut Store, student: UserId, text: DocId, offset: u64
     let progress = DocMeta::progress(student, &meta);
     let device = device_key(store);
     let at = now();
-    let previous = store.load(progress.id)?.map(|(_, d)| schema::progress(&d)).unwrap_or_default();
+    let previous = store.read(progress.id, |_, d| schema::progress(d))?.unwrap_or_default();
     let furthest = previous.furthest.max(anchor.percent);
     let day_key = format!("{}/{device}", day_of(at));
     let day_best = previous.reading_days.get(&day_of(at)).copied().unwrap_or(0.0).max(anchor.percent);
@@ -234,7 +235,7 @@ pub fn card_from_selection(
     let progress = DocMeta::progress(student, &meta);
     let (front, note) = match (highlight, range) {
         (Some(id), _) => {
-            let p = store.load(progress.id)?.map(|(_, d)| schema::progress(&d)).unwrap_or_default();
+            let p = store.read(progress.id, |_, d| schema::progress(d))?.unwrap_or_default();
             let mark = p
                 .highlights
                 .into_iter()

@@ -36,11 +36,12 @@ CREATE TABLE IF NOT EXISTS results (
 ";
 
 fn test_doc(store: &mut Store, test: DocId) -> Result<(DocMeta, VideoTest)> {
-    let (meta, doc) = store.load(test)?.ok_or_else(|| ClientError::UnknownDocument(test.to_string()))?;
+    let found = store.read(test, |meta, doc| (meta.clone(), schema::video_test(doc)))?;
+    let (meta, video_test) = found.ok_or_else(|| ClientError::UnknownDocument(test.to_string()))?;
     if meta.kind != DocKind::VideoTest {
         return Err(ClientError::Invalid(format!("{test} is not a video test")));
     }
-    Ok((meta, schema::video_test(&doc)))
+    Ok((meta, video_test))
 }
 
 pub fn view(store: &mut Store, test: DocId) -> Result<VideoTest> {
@@ -191,7 +192,7 @@ pub fn keys_delivered(store: &Store, test: DocId, questions: &[String]) -> Resul
 
 fn my_attempts(store: &mut Store, student: UserId, meta: &DocMeta) -> Result<Vec<Attempt>> {
     let progress = DocMeta::progress(student, meta).id;
-    Ok(store.load(progress)?.map(|(_, d)| schema::progress(&d).attempts).unwrap_or_default())
+    Ok(store.read(progress, |_, d| schema::progress(d).attempts)?.unwrap_or_default())
 }
 
 /// Resume the latest unfinished attempt (from any device), or start a new one if attempts

@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 use reqwest::Method;
 use std::io::IsTerminal;
 use tallschool_client::content::{self, CardPatch};
-use tallschool_client::learning::now_secs;
 use tallschool_client::reading::{self, MarkKind, NewMark};
+use tallschool_client::store::now as now_secs;
 use tallschool_client::video_tests::NewQuestion;
 
 use tallschool_client::media::{self, MediaProgress};

@@ -20,6 +20,7 @@ pub const SCHEMA_VERSION: u64 = 1;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum DocKind {
     /// Thematic flashcards of a class (teacher content).
     Deck,
@@ -56,6 +57,7 @@ impl DocKind {
 /// What the registry knows about a document. Sent with a document's first push and with
 /// every document a device receives for the first time.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DocMeta {
     pub id: DocId,
     pub kind: DocKind,

@@ -37,6 +37,15 @@ pub enum ErrorCode {
     Conflict,
     /// Too many attempts; see `Retry-After`.
     RateLimited,
+    /// Signed in with a one-time password: choose a new one (`POST /me/password`) first.
+    PasswordChangeRequired,
+    /// This change needs the password again (`POST /auth/reauth`) or a sign-in within the
+    /// last few minutes.
+    ReauthRequired,
+    /// The one-time password is right but has expired: ask for a new one.
+    OneTimePasswordExpired,
+    /// The one-time password is right but was already used: ask for a new one.
+    OneTimePasswordUsed,
     /// A dependency (database, key provider) is unavailable; retry later.
     Unavailable,
     /// An unexpected server error. Details are in the server log under the request id.
@@ -61,6 +70,10 @@ impl ErrorCode {
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::Conflict => "conflict",
             ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::PasswordChangeRequired => "password_change_required",
+            ErrorCode::ReauthRequired => "reauth_required",
+            ErrorCode::OneTimePasswordExpired => "one_time_password_expired",
+            ErrorCode::OneTimePasswordUsed => "one_time_password_used",
             ErrorCode::Unavailable => "unavailable",
             ErrorCode::Internal => "internal",
         }
@@ -79,4 +92,7 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     pub code: ErrorCode,
     pub message: String,
+    /// The request field at fault, when there is one (never its value).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
 }

@@ -103,6 +103,32 @@ pub enum SecurityEvent {
     RefreshReuseDetected { user_id: UserId, session_id: SessionId },
     /// Sessions ended by a password change, role change, disabling or the user.
     SessionsRevoked { user_id: UserId, reason: String, count: u64 },
+    /// A wrong password: at sign-in, at re-authentication or when changing the password.
+    /// `user_id` is absent when no such account exists (the name typed is never recorded).
+    PasswordRejected { user_id: Option<UserId>, step: PasswordStep, client_address: String },
+    /// Failures made a throttle key wait (see `scope`); its requests get 429 meanwhile.
+    Throttled { scope: String, user_id: Option<UserId>, client_address: String, retry_after_secs: u64 },
+    /// A password, email, role or one-time password was changed (by `actor_id`).
+    SensitiveChange { user_id: UserId, actor_id: UserId, change: SensitiveChange },
+}
+
+/// Where a password was checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PasswordStep {
+    SignIn,
+    Reauth,
+    PasswordChange,
+}
+
+/// What a sensitive account change changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SensitiveChange {
+    Password,
+    OneTimePassword,
+    Email,
+    Role,
 }
 
 impl Event for SecurityEvent {

@@ -16,7 +16,7 @@ pub enum Action {
     RevokeOwnSession,
     ChangeOwnPassword,
     ReadOwnPii,
-    Logout,
+    Reauthenticate,
     // schools
     ListSchools,
     CreateSchool,
@@ -26,6 +26,7 @@ pub enum Action {
     CreateUser,
     ReadUser,
     UpdateUser,
+    ResetUserPassword,
     ReadUserPii,
     WriteUserPii,
     ReadPiiAccessLog,
@@ -141,7 +142,7 @@ pub const POLICY: &[Rule] = &[
     rule!(RevokeOwnSession, "DELETE" "/api/v1/me/sessions/{session_id}", Caller: Myself, Myself, Myself, Myself),
     rule!(ChangeOwnPassword, "POST" "/api/v1/me/password", Caller: Myself, Myself, Myself, Myself),
     rule!(ReadOwnPii, "GET" "/api/v1/me/pii", Caller: Myself, Myself, Myself, Myself),
-    rule!(Logout, "POST" "/api/v1/auth/logout", Caller: Myself, Myself, Myself, Myself),
+    rule!(Reauthenticate, "POST" "/api/v1/auth/reauth", Caller: Myself, Myself, Myself, Myself),
     rule!(ListSchools, "GET" "/api/v1/schools", System: Anywhere, Deny, Deny, Deny),
     rule!(CreateSchool, "POST" "/api/v1/schools", System: Anywhere, Deny, Deny, Deny),
     rule!(ReadSchool, "GET" "/api/v1/schools/{school_id}", School: Anywhere, OwnSchool, OwnSchool, OwnSchool),
@@ -149,6 +150,8 @@ pub const POLICY: &[Rule] = &[
     rule!(CreateUser, "POST" "/api/v1/schools/{school_id}/users", School: Anywhere, OwnSchool, Deny, Deny),
     rule!(ReadUser, "GET" "/api/v1/users/{user_id}", User: Anywhere, OwnSchool, TeacherOfSubject, Myself),
     rule!(UpdateUser, "PATCH" "/api/v1/users/{user_id}", User: Deny, OwnSchool, Deny, Deny),
+    // A forgotten password: the school's admins, or the student's own teachers in class.
+    rule!(ResetUserPassword, "POST" "/api/v1/users/{user_id}/password-reset", User: Deny, OwnSchool, TeacherOfSubject, Deny),
     rule!(ReadUserPii, "GET" "/api/v1/users/{user_id}/pii", User: Deny, OwnSchool, TeacherOfSubject, Myself),
     rule!(WriteUserPii, "PUT" "/api/v1/users/{user_id}/pii", User: Deny, OwnSchool, Deny, Deny),
     rule!(ReadPiiAccessLog, "GET" "/api/v1/schools/{school_id}/pii-access-log", School: Anywhere, OwnSchool, Deny, Deny),
@@ -219,8 +222,11 @@ pub fn doc_access(role: Role, content: bool, relation: &Relation) -> (bool, bool
     (allows(read), allows(write))
 }
 
-/// Routes anyone may call without an access token.
-pub const PUBLIC_ROUTES: &[(&str, &str)] = &[("POST", "/api/v1/auth/login"), ("POST", "/api/v1/auth/refresh")];
+/// Routes anyone may call without an access token. Logout takes the access token or the
+/// device's refresh token (a sign-out made offline is sent later, when the access token has
+/// long expired), so it checks its caller itself.
+pub const PUBLIC_ROUTES: &[(&str, &str)] =
+    &[("POST", "/api/v1/auth/login"), ("POST", "/api/v1/auth/refresh"), ("POST", "/api/v1/auth/logout")];
 
 /// Facts about how the actor relates to one target, gathered by the server before deciding.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -2,7 +2,8 @@
 //! unacknowledged automerge changes, grouped per document; the server answers with
 //! acknowledgements or per-document rejections, every change after the cursor in documents the
 //! caller may read, and the new cursor. Bodies are MessagePack (automerge change bytes are
-//! already compact; no base64), content type [`CONTENT_TYPE`].
+//! already compact; no base64), content type [`CONTENT_TYPE`]. The OpenAPI document describes
+//! their shapes as schemas (byte strings are MessagePack `bin`).
 
 use serde::{Deserialize, Serialize};
 use serde_bytes::ByteBuf;
@@ -23,6 +24,7 @@ pub const MAX_DOC_BYTES: u64 = 64 * 1024 * 1024;
 pub const PAGE_BYTES: usize = 4 * 1024 * 1024;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SyncRequest {
     pub protocol: u32,
     /// The last server sequence number this device has seen.
@@ -35,12 +37,16 @@ pub struct SyncRequest {
 
 /// New changes of one document, in causal order (dependencies first).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DocPush {
     pub meta: DocMeta,
+    /// Automerge changes, each a MessagePack byte string.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Vec<u8>>))]
     pub changes: Vec<ByteBuf>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SyncResponse {
     /// Changes now durably stored (including ones stored before: pushing twice is harmless).
     pub acks: Vec<DocAck>,
@@ -52,14 +58,29 @@ pub struct SyncResponse {
     pub epoch: u64,
     /// More changes wait: ask again with the new cursor.
     pub has_more: bool,
+    /// Media references in the pushed documents that grant nothing (the document's school
+    /// does not hold that file). The changes are stored; the reference just shows nothing.
+    #[serde(default)]
+    pub media_refusals: Vec<MediaRefusal>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MediaRefusal {
+    pub doc: DocId,
+    /// The SHA-256 the document names.
+    pub hash: String,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DocAck {
     pub doc: DocId,
     /// The first [`ACK_PREFIX`] bytes of each stored change's hash: enough to tell apart the
     /// pending changes of one document (a 64-bit collision among them is not a real risk),
     /// a quarter of the bytes of whole hashes.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Vec<u8>>))]
     pub hashes: Vec<ByteBuf>,
 }
 
@@ -68,6 +89,7 @@ pub const ACK_PREFIX: usize = 8;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum RejectReason {
     /// The caller may not write this document.
     Forbidden,
@@ -78,6 +100,7 @@ pub enum RejectReason {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DocRejection {
     pub doc: DocId,
     pub reason: RejectReason,
@@ -85,8 +108,10 @@ pub struct DocRejection {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DocUpdate {
     pub meta: DocMeta,
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Vec<u8>>))]
     pub changes: Vec<ByteBuf>,
 }
 

@@ -18,9 +18,11 @@ use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::auth::limits::AuthLimits;
+use crate::admission::Admission;
 use crate::auth::password::PasswordHasher;
+use crate::auth::throttle::SignInThrottle;
 use crate::auth::tokens::TokenService;
+use crate::clock::Clock;
 use crate::config::{LogFormat, Settings};
 use crate::db::Db;
 use crate::error::ApiError;
@@ -51,7 +53,9 @@ pub struct AppState {
     pub tokens: Arc<TokenService>,
     pub passwords: PasswordHasher,
     pub vault: Arc<PiiVault>,
-    pub limits: AuthLimits,
+    pub throttle: Arc<SignInThrottle>,
+    pub admission: Arc<Admission>,
+    pub clock: Clock,
     pub settings: Arc<Settings>,
     pub hot: Arc<crate::hot::HotCache>,
     pub media: Arc<crate::media::store::MediaStore>,
@@ -76,6 +80,11 @@ pub enum StartError {
 impl AppState {
     /// Connect, migrate and load keys.
     pub async fn open(settings: Settings) -> Result<AppState, StartError> {
+        Self::open_with_clock(settings, Clock::system()).await
+    }
+
+    /// Like [`AppState::open`], with time read from `clock` (tests move a manual clock).
+    pub async fn open_with_clock(settings: Settings, clock: Clock) -> Result<AppState, StartError> {
         create_private_dir(&settings.data_dir)?;
         let db = Db::connect(&settings.database_url).await?;
         db.migrate().await?;
@@ -103,7 +112,9 @@ impl AppState {
             tokens: Arc::new(TokenService::new(&jwt_key, settings.access_token_ttl_secs)),
             passwords,
             vault: Arc::new(PiiVault::new(pii_key)),
-            limits: AuthLimits::new(&settings),
+            throttle: Arc::new(SignInThrottle::new(&settings.throttle)),
+            admission: Arc::new(Admission::new(&settings.admission)),
+            clock,
             settings: Arc::new(settings),
             hot: Arc::default(),
             media: Arc::new(media),
@@ -122,37 +133,19 @@ fn create_private_dir(dir: &std::path::Path) -> Result<(), StartError> {
     Ok(())
 }
 
-#[derive(OpenApi)]
-#[openapi(
-    info(title = "TallSchool API", description = "Sync server: auth, directory, PII vault."),
-    modifiers(&BearerAuth),
-)]
-struct ApiDoc;
-
-struct BearerAuth;
-
-impl utoipa::Modify for BearerAuth {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
-        );
-    }
-}
-
 /// The API routes and their OpenAPI document, both generated from the handlers.
 pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let auth_routes = auth::routes::router().layer(DefaultBodyLimit::max(MAX_AUTH_BODY_BYTES));
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, mut openapi) = OpenApiRouter::with_openapi(crate::openapi::ApiDoc::openapi())
         .merge(auth_routes)
         .merge(directory::routes::router())
         .merge(pii::routes::router())
         .merge(documents::routes::router())
         .merge(learning::routes::router())
         .merge(media::routes::router())
-        .split_for_parts()
+        .split_for_parts();
+    crate::openapi::complete(&mut openapi);
+    (router, openapi)
 }
 
 /// The whole HTTP application.
@@ -160,6 +153,9 @@ pub fn router(state: AppState) -> Router {
     let (api, openapi) = api();
     let openapi = Arc::new(openapi);
     let request_id = HeaderName::from_static("x-request-id");
+    let headers = http::SecurityHeaders::new(&state.settings);
+    let cors = http::cors(&state.settings.cors_allowed_origins);
+    let gate = axum::middleware::from_fn_with_state(state.clone(), crate::admission::gate);
     Router::new()
         .merge(api)
         .route("/api/v1/openapi.json", get(move || {
@@ -168,11 +164,15 @@ pub fn router(state: AppState) -> Router {
         }))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        // Logs name the route template, never the path as sent (it could carry anything).
+        .route_layer(axum::middleware::from_fn(http::record_route))
         .fallback(http::not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
-        // Outermost last: request id → trace → JSON errors → panic guard → body cap.
+        // Outermost last: request id → trace → headers → JSON errors → panic guard → CORS →
+        // admission (token checked from the headers) → body cap.
         .layer(axum::middleware::from_fn(http::cap_body))
+        .layer(gate)
         // Outside the cap, so that the cap counts decompressed bytes (no zip bombs).
         .layer(tower_http::decompression::RequestDecompressionLayer::new())
         // Media is already compressed, and a compressed range would not be the range asked for.
@@ -183,12 +183,13 @@ pub fn router(state: AppState) -> Router {
                 .and(tower_http::compression::predicate::NotForContentType::const_new("audio/"))
                 .and(tower_http::compression::predicate::NotForContentType::const_new("video/"))
         }))
+        .layer(tower::util::option_layer(cors))
         .layer(CatchPanicLayer::custom(http::panic_response))
         .layer(axum::middleware::from_fn(http::json_errors))
+        .layer(axum::middleware::from_fn_with_state(headers, http::security_headers))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
-            // Path only: query strings are not logged.
             let request_id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
-            tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %request_id)
+            tracing::info_span!("request", method = %request.method(), route = tracing::field::Empty, request_id = %request_id)
         }))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
@@ -223,22 +224,16 @@ pub async fn run(settings: Settings) -> Result<(), StartError> {
 pub async fn serve(listener: TcpListener, state: AppState) -> Result<(), StartError> {
     let addr = listener.local_addr().map_err(StartError::Serve)?;
     if let Some(schedule) = state.settings.digest_schedule.clone() {
-        learning::digest::spawn(state.db.clone(), schedule);
+        learning::digest::spawn(state.db.clone(), state.clock.clone(), schedule);
     }
     media::gc::spawn(state.clone(), Duration::from_secs(state.settings.media.gc_interval_secs));
     documents::compaction::spawn(
         state.db.clone(),
+        state.clock.clone(),
         Duration::from_secs(state.settings.compaction_interval_secs),
         state.settings.compaction_min_changes,
     );
-    let limits = state.limits.clone();
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(60));
-        loop {
-            tick.tick().await;
-            limits.forget_idle();
-        }
-    });
+    crate::admission::spawn_upkeep(state.clone());
     tracing::info!(%addr, "listening");
     // The line scripts and tests wait for; printed on stdout, not only in the JSON log.
     #[allow(clippy::print_stdout)]

@@ -4,10 +4,14 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use clap::Parser;
 use secrecy::SecretString;
 use serde::Deserialize;
+
+use crate::admission::{AdmissionSettings, Rate};
+use crate::auth::throttle::{Allowance, Delays, ThrottlePolicy};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -59,18 +63,59 @@ pub struct Cli {
     /// Seconds during which a retried refresh with the just-rotated token gets the same answer.
     #[arg(long, env = "TALLSCHOOL_REFRESH_REUSE_GRACE_SECS")]
     pub refresh_reuse_grace_secs: Option<u64>,
-    /// Login attempts one account may make in a burst.
-    #[arg(long, env = "TALLSCHOOL_LOGIN_ACCOUNT_BURST")]
-    pub login_account_burst: Option<u32>,
-    /// Seconds to earn back one login attempt for an account.
-    #[arg(long, env = "TALLSCHOOL_LOGIN_ACCOUNT_REFILL_SECS")]
-    pub login_account_refill_secs: Option<u64>,
-    /// Auth requests one client address may make in a burst.
-    #[arg(long, env = "TALLSCHOOL_CLIENT_IP_BURST")]
-    pub client_ip_burst: Option<u32>,
-    /// Milliseconds to earn back one auth request for a client address.
-    #[arg(long, env = "TALLSCHOOL_CLIENT_IP_REFILL_MILLIS")]
-    pub client_ip_refill_millis: Option<u64>,
+    /// Wrong passwords for one account from one client address before delays start
+    /// (forgiven at this many per 15 minutes).
+    #[arg(long, env = "TALLSCHOOL_SIGNIN_ACCOUNT_ADDRESS_FAILURES")]
+    pub signin_account_address_failures: Option<u32>,
+    /// Wrong passwords from one client address, any account, before delays start (per hour).
+    #[arg(long, env = "TALLSCHOOL_SIGNIN_ADDRESS_FAILURES")]
+    pub signin_address_failures: Option<u32>,
+    /// Wrong passwords for one account from devices without a session of it, before delays
+    /// start (per hour).
+    #[arg(long, env = "TALLSCHOOL_SIGNIN_ACCOUNT_FAILURES")]
+    pub signin_account_failures: Option<u32>,
+    /// The first delay after the free failures (seconds); each further failure doubles it.
+    #[arg(long, env = "TALLSCHOOL_SIGNIN_BASE_DELAY_SECS")]
+    pub signin_base_delay_secs: Option<u64>,
+    /// The longest delay (seconds): throttling never locks anyone out for longer.
+    #[arg(long, env = "TALLSCHOOL_SIGNIN_MAX_DELAY_SECS")]
+    pub signin_max_delay_secs: Option<u64>,
+    /// Sensitive changes (role, email, another person's password) need the password proved in
+    /// the session within this many seconds.
+    #[arg(long, env = "TALLSCHOOL_REAUTH_WINDOW_SECS")]
+    pub reauth_window_secs: Option<u64>,
+    /// How long a one-time password (new account, reset) signs in, in seconds.
+    #[arg(long, env = "TALLSCHOOL_ONE_TIME_PASSWORD_TTL_SECS")]
+    pub one_time_password_ttl_secs: Option<u64>,
+    /// Requests served at once; beyond, 503 with Retry-After.
+    #[arg(long, env = "TALLSCHOOL_MAX_IN_FLIGHT")]
+    pub max_in_flight: Option<usize>,
+    /// Requests without an access token (sign-in, refresh, health) served at once.
+    #[arg(long, env = "TALLSCHOOL_MAX_UNAUTHENTICATED_IN_FLIGHT")]
+    pub max_unauthenticated_in_flight: Option<usize>,
+    /// Sync rounds per second one user may make, and as a burst.
+    #[arg(long, env = "TALLSCHOOL_USER_SYNC_PER_SEC")]
+    pub user_sync_per_sec: Option<u32>,
+    #[arg(long, env = "TALLSCHOOL_USER_SYNC_BURST")]
+    pub user_sync_burst: Option<u32>,
+    /// Media requests per second one user may make, and as a burst.
+    #[arg(long, env = "TALLSCHOOL_USER_MEDIA_PER_SEC")]
+    pub user_media_per_sec: Option<u32>,
+    #[arg(long, env = "TALLSCHOOL_USER_MEDIA_BURST")]
+    pub user_media_burst: Option<u32>,
+    /// Other API requests per second one user may make, and as a burst.
+    #[arg(long, env = "TALLSCHOOL_USER_API_PER_SEC")]
+    pub user_api_per_sec: Option<u32>,
+    #[arg(long, env = "TALLSCHOOL_USER_API_BURST")]
+    pub user_api_burst: Option<u32>,
+    /// Web origins allowed to call the API from a browser (comma-separated, e.g.
+    /// `https://app.school.example`). Default: none — cross-origin calls are refused.
+    #[arg(long, env = "TALLSCHOOL_CORS_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub cors_allowed_origins: Option<Vec<String>>,
+    /// Send `Strict-Transport-Security` with this max-age (seconds) — only when TLS is
+    /// terminated in front of the server. Default 0: off.
+    #[arg(long, env = "TALLSCHOOL_HSTS_MAX_AGE_SECS")]
+    pub hsts_max_age_secs: Option<u64>,
     /// `json` (default) or `pretty`.
     #[arg(long, env = "TALLSCHOOL_LOG_FORMAT")]
     pub log_format: Option<LogFormat>,
@@ -179,10 +224,12 @@ pub struct Settings {
     pub session_idle_ttl_secs: u64,
     pub session_absolute_ttl_secs: u64,
     pub refresh_reuse_grace_secs: u64,
-    pub login_account_burst: u32,
-    pub login_account_refill_secs: u64,
-    pub client_ip_burst: u32,
-    pub client_ip_refill_millis: u64,
+    pub throttle: ThrottlePolicy,
+    pub reauth_window_secs: u64,
+    pub one_time_password_ttl_secs: u64,
+    pub admission: AdmissionSettings,
+    pub cors_allowed_origins: Vec<String>,
+    pub hsts_max_age_secs: u64,
     pub log_format: LogFormat,
     pub compaction_interval_secs: u64,
     pub compaction_min_changes: i64,
@@ -241,10 +288,54 @@ impl Settings {
                 .or(file.session_absolute_ttl_secs)
                 .unwrap_or(30 * 24 * 3600),
             refresh_reuse_grace_secs: cli.refresh_reuse_grace_secs.or(file.refresh_reuse_grace_secs).unwrap_or(10),
-            login_account_burst: cli.login_account_burst.or(file.login_account_burst).unwrap_or(10),
-            login_account_refill_secs: cli.login_account_refill_secs.or(file.login_account_refill_secs).unwrap_or(60),
-            client_ip_burst: cli.client_ip_burst.or(file.client_ip_burst).unwrap_or(120),
-            client_ip_refill_millis: cli.client_ip_refill_millis.or(file.client_ip_refill_millis).unwrap_or(500),
+            throttle: {
+                let account_address = Allowance {
+                    free: cli.signin_account_address_failures.or(file.signin_account_address_failures).unwrap_or(5),
+                    window: Duration::from_secs(15 * 60),
+                };
+                let hourly = |free| Allowance { free, window: Duration::from_secs(3600) };
+                ThrottlePolicy {
+                    account_address,
+                    address: hourly(cli.signin_address_failures.or(file.signin_address_failures).unwrap_or(100)),
+                    account: hourly(cli.signin_account_failures.or(file.signin_account_failures).unwrap_or(100)),
+                    device: account_address,
+                    refresh_address: hourly(100),
+                    delays: Delays {
+                        base: Duration::from_secs(
+                            cli.signin_base_delay_secs.or(file.signin_base_delay_secs).unwrap_or(1),
+                        ),
+                        max: Duration::from_secs(
+                            cli.signin_max_delay_secs.or(file.signin_max_delay_secs).unwrap_or(300),
+                        ),
+                    },
+                }
+            },
+            reauth_window_secs: cli.reauth_window_secs.or(file.reauth_window_secs).unwrap_or(300),
+            one_time_password_ttl_secs: cli
+                .one_time_password_ttl_secs
+                .or(file.one_time_password_ttl_secs)
+                .unwrap_or(7 * 24 * 3600),
+            admission: AdmissionSettings {
+                max_in_flight: cli.max_in_flight.or(file.max_in_flight).unwrap_or(1024),
+                max_unauthenticated: cli
+                    .max_unauthenticated_in_flight
+                    .or(file.max_unauthenticated_in_flight)
+                    .unwrap_or(64),
+                sync: Rate {
+                    per_sec: cli.user_sync_per_sec.or(file.user_sync_per_sec).unwrap_or(20),
+                    burst: cli.user_sync_burst.or(file.user_sync_burst).unwrap_or(200),
+                },
+                media: Rate {
+                    per_sec: cli.user_media_per_sec.or(file.user_media_per_sec).unwrap_or(500),
+                    burst: cli.user_media_burst.or(file.user_media_burst).unwrap_or(2000),
+                },
+                api: Rate {
+                    per_sec: cli.user_api_per_sec.or(file.user_api_per_sec).unwrap_or(30),
+                    burst: cli.user_api_burst.or(file.user_api_burst).unwrap_or(300),
+                },
+            },
+            cors_allowed_origins: cli.cors_allowed_origins.or(file.cors_allowed_origins).unwrap_or_default(),
+            hsts_max_age_secs: cli.hsts_max_age_secs.or(file.hsts_max_age_secs).unwrap_or(0),
             log_format: cli.log_format.or(file.log_format).unwrap_or_default(),
             compaction_interval_secs: cli.compaction_interval_secs.or(file.compaction_interval_secs).unwrap_or(300),
             compaction_min_changes: cli.compaction_min_changes.or(file.compaction_min_changes).unwrap_or(200),
@@ -270,8 +361,37 @@ impl Settings {
         if self.session_idle_ttl_secs == 0 || self.session_absolute_ttl_secs < self.session_idle_ttl_secs {
             return invalid("session_absolute_ttl_secs", "must be at least session_idle_ttl_secs (> 0)");
         }
-        if self.login_account_burst == 0 || self.client_ip_burst == 0 {
-            return invalid("login_account_burst", "bursts must be at least 1");
+        let throttle = &self.throttle;
+        if [throttle.account_address, throttle.address, throttle.account].iter().any(|a| a.free == 0) {
+            return invalid("signin_account_address_failures", "free sign-in failures must be at least 1");
+        }
+        if throttle.delays.base.is_zero()
+            || throttle.delays.max < throttle.delays.base
+            || throttle.delays.max.as_secs() > 3600
+        {
+            return invalid("signin_max_delay_secs", "delays must be 1 s or more, the longest at most an hour");
+        }
+        if self.reauth_window_secs == 0 || self.one_time_password_ttl_secs == 0 {
+            return invalid(
+                "reauth_window_secs",
+                "the re-authentication window and one-time password lifetime must be positive",
+            );
+        }
+        let admission = &self.admission;
+        let rates = [admission.sync, admission.media, admission.api];
+        if admission.max_in_flight == 0
+            || admission.max_unauthenticated == 0
+            || rates.iter().any(|r| r.per_sec == 0 || r.burst == 0)
+        {
+            return invalid("max_in_flight", "request limits and per-user rates must be at least 1");
+        }
+        for origin in &self.cors_allowed_origins {
+            if !is_origin(origin) {
+                return invalid(
+                    "cors_allowed_origins",
+                    "each allowed origin is a scheme and host (and port), e.g. https://app.school.example",
+                );
+            }
         }
         if self.sync_page_changes == 0 || self.max_doc_bytes == 0 {
             return invalid("sync_page_changes", "sync page size and document size limit must be positive");
@@ -288,15 +408,20 @@ impl Settings {
         if self.media.gc_interval_secs == 0 {
             return invalid("media_gc_interval_secs", "must be positive");
         }
-        if self.login_account_refill_secs == 0 || self.client_ip_refill_millis == 0 {
-            return invalid("login_account_refill_secs", "refill periods must be positive");
-        }
         Ok(())
     }
 
     pub fn keys_dir(&self) -> PathBuf {
         self.data_dir.join("keys")
     }
+}
+
+/// `http(s)://host[:port]`, nothing more (no path, no wildcard).
+fn is_origin(text: &str) -> bool {
+    let Some((scheme, rest)) = text.split_once("://") else { return false };
+    let host_ok =
+        !rest.is_empty() && rest.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+    matches!(scheme, "http" | "https") && host_ok
 }
 
 fn default_database_url(data_dir: &Path) -> SecretString {

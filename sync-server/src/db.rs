@@ -116,12 +116,14 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "documents", include_str!("../../migrations/sqlite/0002_documents.sql")),
     (3, "learning", include_str!("../../migrations/sqlite/0003_learning.sql")),
     (4, "media", include_str!("../../migrations/sqlite/0004_media.sql")),
+    (5, "hardening", include_str!("../../migrations/sqlite/0005_hardening.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../../migrations/postgres/0001_foundation.sql")),
     (2, "documents", include_str!("../../migrations/postgres/0002_documents.sql")),
     (3, "learning", include_str!("../../migrations/postgres/0003_learning.sql")),
     (4, "media", include_str!("../../migrations/postgres/0004_media.sql")),
+    (5, "hardening", include_str!("../../migrations/postgres/0005_hardening.sql")),
 ];
 
 pub fn embedded_migrations(backend: Backend) -> &'static [(i64, &'static str, &'static str)] {

@@ -1,6 +1,9 @@
 //! The demo school: on an empty database, one school with a technical admin, a school admin, a
 //! teacher and a class of three students, each with a freshly generated random password that
 //! is printed once and written to `DATA_DIR/demo-logins.json` (mode 0600) for scripts.
+//!
+//! Demo passwords keep working (they are not one-time passwords that must be changed at the
+//! first sign-in, as those of real accounts are) and are marked `"demo": true` in the file.
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -13,7 +16,7 @@ use tallschool_shared::{ClassRole, Role};
 
 use crate::app::AppState;
 use crate::auth::password::generate_initial_password;
-use crate::clock;
+use crate::directory::users::NewPassword;
 use crate::directory::{classes, schools, users};
 use crate::error::ApiError;
 use crate::pii::PiiUpdate;
@@ -22,11 +25,16 @@ use crate::pii::PiiUpdate;
 pub struct Login {
     pub username: String,
     pub password: String,
+    /// A demo account: the password keeps working and never has to be changed.
+    #[serde(default)]
+    pub demo: bool,
 }
 
 /// The shape of `demo-logins.json`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct DemoLogins {
+    #[serde(default)]
+    pub note: String,
     pub tech_admin: Login,
     pub edu_admin: Login,
     pub teacher: Login,
@@ -72,7 +80,7 @@ pub async fn seed_and_announce(state: &AppState, addr: SocketAddr) -> Result<(),
 }
 
 async fn seed(state: &AppState) -> Result<DemoLogins, ApiError> {
-    let now = clock::now();
+    let now = state.clock.now();
     // Hash outside the transaction: Argon2 takes a while and SQLite has one writer.
     let mut accounts = Vec::new();
     let people = [
@@ -95,7 +103,8 @@ async fn seed(state: &AppState) -> Result<DemoLogins, ApiError> {
     let mut logins = Vec::new();
     for (username, role, name, password, hash) in accounts {
         let school_id = role.belongs_to_school().then_some(school.id);
-        let user = users::insert(&mut tx, username, role, school_id, &hash, None, now).await?;
+        let user =
+            users::insert(&mut tx, username, role, school_id, NewPassword::Demo { hash: &hash }, None, now).await?;
         let pii = PiiInput { display_name: Some(name.to_owned()), ..PiiInput::default() };
         state.vault.write(&mut tx, user.id, &PiiUpdate::validate(&pii, now)?, None, now).await?;
         match role {
@@ -103,12 +112,15 @@ async fn seed(state: &AppState) -> Result<DemoLogins, ApiError> {
             Role::Student => classes::upsert_member(&mut tx, class.id, user.id, ClassRole::Student, now).await?,
             Role::TechAdmin | Role::EduAdmin => {}
         }
-        logins.push(Login { username: username.to_owned(), password });
+        logins.push(Login { username: username.to_owned(), password, demo: true });
     }
     tx.commit().await?;
     let mut logins = logins.into_iter();
     let mut next = || logins.next().ok_or_else(|| ApiError::Internal("demo accounts missing".to_owned()));
     Ok(DemoLogins {
+        note: "Demo accounts: these passwords keep working and need no change. Accounts of a real school get \
+               one-time passwords that must be changed at the first sign-in."
+            .to_owned(),
         tech_admin: next()?,
         edu_admin: next()?,
         teacher: next()?,

@@ -16,6 +16,9 @@ pub enum ApiError {
     UpgradeRequired(String),
     #[error("{0}")]
     Validation(String),
+    /// A request field is unacceptable: its name (never its value) goes to the client.
+    #[error("{message}")]
+    Field { field: String, message: String },
     #[error("the request body must be JSON (Content-Type: application/json)")]
     UnsupportedMediaType,
     #[error("{0}")]
@@ -42,6 +45,16 @@ pub enum ApiError {
     Conflict(String),
     #[error("too many attempts; try again in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
+    #[error("the server is busy; try again in {retry_after_secs} s")]
+    Overloaded { retry_after_secs: u64 },
+    #[error("choose a new password first: this account signed in with a one-time password")]
+    PasswordChangeRequired,
+    #[error("confirm your password to make this change")]
+    ReauthRequired,
+    #[error("this one-time password has expired; ask your school for a new one")]
+    OneTimePasswordExpired,
+    #[error("this one-time password was already used; ask your school for a new one")]
+    OneTimePasswordUsed,
     #[error("a dependency is unavailable; try again later")]
     Unavailable(String),
     #[error("internal error")]
@@ -54,7 +67,7 @@ impl ApiError {
             ApiError::InvalidJson(_) => ErrorCode::InvalidJson,
             ApiError::InvalidBody(_) => ErrorCode::InvalidBody,
             ApiError::UpgradeRequired(_) => ErrorCode::UpgradeRequired,
-            ApiError::Validation(_) => ErrorCode::ValidationFailed,
+            ApiError::Validation(_) | ApiError::Field { .. } => ErrorCode::ValidationFailed,
             ApiError::UnsupportedMediaType | ApiError::UnsupportedMediaTypeOf(_) => ErrorCode::UnsupportedMediaType,
             ApiError::PayloadTooLarge | ApiError::TooLarge(_) => ErrorCode::PayloadTooLarge,
             ApiError::RangeNotSatisfiable { .. } => ErrorCode::RangeNotSatisfiable,
@@ -66,7 +79,11 @@ impl ApiError {
             ApiError::MethodNotAllowed => ErrorCode::MethodNotAllowed,
             ApiError::Conflict(_) => ErrorCode::Conflict,
             ApiError::RateLimited { .. } => ErrorCode::RateLimited,
-            ApiError::Unavailable(_) => ErrorCode::Unavailable,
+            ApiError::PasswordChangeRequired => ErrorCode::PasswordChangeRequired,
+            ApiError::ReauthRequired => ErrorCode::ReauthRequired,
+            ApiError::OneTimePasswordExpired => ErrorCode::OneTimePasswordExpired,
+            ApiError::OneTimePasswordUsed => ErrorCode::OneTimePasswordUsed,
+            ApiError::Unavailable(_) | ApiError::Overloaded { .. } => ErrorCode::Unavailable,
             ApiError::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -76,19 +93,22 @@ impl ApiError {
             ApiError::InvalidJson(_) => StatusCode::BAD_REQUEST,
             ApiError::InvalidBody(_) => StatusCode::BAD_REQUEST,
             ApiError::UpgradeRequired(_) => StatusCode::UPGRADE_REQUIRED,
-            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Validation(_) | ApiError::Field { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::UnsupportedMediaType | ApiError::UnsupportedMediaTypeOf(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge | ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
-            ApiError::Unauthorized | ApiError::InvalidCredentials | ApiError::InvalidRefreshToken => {
-                StatusCode::UNAUTHORIZED
-            }
-            ApiError::Forbidden => StatusCode::FORBIDDEN,
+            ApiError::Unauthorized
+            | ApiError::InvalidCredentials
+            | ApiError::InvalidRefreshToken
+            | ApiError::ReauthRequired
+            | ApiError::OneTimePasswordExpired
+            | ApiError::OneTimePasswordUsed => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden | ApiError::PasswordChangeRequired => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) | ApiError::Overloaded { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -103,6 +123,7 @@ impl ApiError {
             StatusCode::FORBIDDEN => ApiError::Forbidden,
             StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType,
             StatusCode::TOO_MANY_REQUESTS => ApiError::RateLimited { retry_after_secs: 1 },
+            StatusCode::SERVICE_UNAVAILABLE => ApiError::Overloaded { retry_after_secs: 1 },
             status if status.is_client_error() => {
                 ApiError::InvalidJson(status.canonical_reason().unwrap_or("bad request").to_lowercase())
             }
@@ -111,7 +132,11 @@ impl ApiError {
     }
 
     pub fn body(&self) -> ErrorBody {
-        ErrorBody { error: ErrorDetail { code: self.code(), message: self.to_string() } }
+        let field = match self {
+            ApiError::Field { field, .. } => Some(field.clone()),
+            _ => None,
+        };
+        ErrorBody { error: ErrorDetail { code: self.code(), message: self.to_string(), field } }
     }
 }
 
@@ -123,7 +148,7 @@ impl IntoResponse for ApiError {
             _ => {}
         }
         let mut response = (self.status(), axum::Json(self.body())).into_response();
-        if let ApiError::RateLimited { retry_after_secs } = self {
+        if let ApiError::RateLimited { retry_after_secs } | ApiError::Overloaded { retry_after_secs } = self {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs.max(1)));
         }
         if let ApiError::RangeNotSatisfiable { size } = self
@@ -145,10 +170,34 @@ impl From<sqlx::Error> for ApiError {
                 ApiError::Validation("a referenced record does not exist".to_owned())
             }
             sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
-                ApiError::Unavailable(format!("database: {error}"))
+                ApiError::Unavailable(describe_db_error(&error))
             }
-            _ => ApiError::Internal(format!("database: {error}")),
+            _ => ApiError::Internal(describe_db_error(&error)),
         }
+    }
+}
+
+/// What may be logged of a database error: its kind, SQLSTATE and constraint name. Never the
+/// database's message, which can quote a row's values (`Key (username)=(ana.lopez)`).
+pub fn describe_db_error(error: &sqlx::Error) -> String {
+    match error {
+        sqlx::Error::Database(db) => format!(
+            "database: {:?}, code {}, constraint {}",
+            db.kind(),
+            db.code().as_deref().unwrap_or("-"),
+            db.constraint().unwrap_or("-")
+        ),
+        sqlx::Error::RowNotFound => "database: row not found".to_owned(),
+        sqlx::Error::ColumnNotFound(column) => format!("database: no column {column}"),
+        sqlx::Error::ColumnDecode { index, .. } => format!("database: column {index} unreadable"),
+        sqlx::Error::Decode(_) => "database: value unreadable".to_owned(),
+        sqlx::Error::Io(io) => format!("database: i/o {:?}", io.kind()),
+        sqlx::Error::PoolTimedOut => "database: no connection free in time".to_owned(),
+        sqlx::Error::PoolClosed => "database: pool closed".to_owned(),
+        sqlx::Error::Tls(_) => "database: tls".to_owned(),
+        sqlx::Error::Protocol(_) => "database: protocol".to_owned(),
+        sqlx::Error::Configuration(_) => "database: configuration".to_owned(),
+        _ => "database: other error".to_owned(),
     }
 }
 

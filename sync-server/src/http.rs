@@ -2,17 +2,19 @@
 //! JSON errors, and the layer that turns any bare error status into one.
 
 use axum::body::Body;
-use axum::extract::rejection::{JsonRejection, PathRejection};
-use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::{StatusCode, header, request::Parts};
+use axum::extract::rejection::PathRejection;
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
+use axum::http::{HeaderValue, StatusCode, header, request::Parts};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
 
-/// `axum::Json` whose rejections are [`ApiError`]s: malformed JSON → 400, wrong types or
-/// unknown fields → 422, wrong content type → 415, too large → 413.
+/// A JSON body whose errors are [`ApiError`]s: malformed JSON → 400, wrong types, missing or
+/// unknown fields → 422 naming the field, wrong content type → 415, too large → 413. The
+/// messages never quote the request: serde's own messages echo values (`invalid type: string
+/// "Ana Lopez"`), which must reach neither the client nor the log.
 pub struct ApiJson<T>(pub T);
 
 impl<S, T> FromRequest<S> for ApiJson<T>
@@ -23,23 +25,77 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(value)) => Ok(ApiJson(value)),
-            Err(rejection) => Err(json_rejection(rejection)),
+        if !has_json_content_type(req.headers()) {
+            return Err(ApiError::UnsupportedMediaType);
         }
+        let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge
+            } else {
+                ApiError::InvalidJson("the request body could not be read".to_owned())
+            }
+        })?;
+        parse_json(&bytes).map(ApiJson)
     }
 }
 
-fn json_rejection(rejection: JsonRejection) -> ApiError {
-    match rejection {
-        JsonRejection::JsonDataError(error) => ApiError::Validation(error.body_text()),
-        JsonRejection::JsonSyntaxError(_) => ApiError::InvalidJson("the request body is not valid JSON".to_owned()),
-        JsonRejection::MissingJsonContentType(_) => ApiError::UnsupportedMediaType,
-        JsonRejection::BytesRejection(error) if error.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            ApiError::PayloadTooLarge
+fn has_json_content_type(headers: &axum::http::HeaderMap) -> bool {
+    let Some(value) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// Deserialize, describing a failure by its place in the document, never by its content.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        // A missing field is named by our own type (safe to repeat); every other message of
+        // serde's may quote what the client sent.
+        let missing = missing_field(&error.inner().to_string());
+        let field = match (field_path(error.path()), missing) {
+            (Some(parent), Some(name)) => Some(format!("{parent}.{name}")),
+            (parent, name) => name.or(parent),
+        };
+        match error.inner().classify() {
+            serde_json::error::Category::Data => match field {
+                Some(field) => {
+                    ApiError::Field { message: format!("{field} is missing, of the wrong type or not allowed"), field }
+                }
+                None => ApiError::Validation("the request body does not have the expected fields".to_owned()),
+            },
+            _ => ApiError::InvalidJson("the request body is not valid JSON".to_owned()),
         }
-        other => ApiError::InvalidJson(other.body_text()),
-    }
+    })?;
+    deserializer.end().map_err(|_| ApiError::InvalidJson("the request body is not valid JSON".to_owned()))?;
+    Ok(value)
+}
+
+fn missing_field(message: &str) -> Option<String> {
+    let name = message.strip_prefix("missing field `")?.split('`').next()?;
+    name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_').then(|| name.to_owned())
+}
+
+/// The dotted path to a field (`pii.email`, `keys.*`). A segment that does not look like one
+/// of our snake_case field names — a map key the client chose — is shown as `*`.
+fn field_path(path: &serde_path_to_error::Path) -> Option<String> {
+    use serde_path_to_error::Segment;
+    let identifier = |key: &str| {
+        (1..=40).contains(&key.len())
+            && key.starts_with(|c: char| c.is_ascii_lowercase())
+            && key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    };
+    let segments: Vec<String> = path
+        .iter()
+        .filter_map(|segment| match segment {
+            Segment::Map { key } if identifier(key) => Some(key.clone()),
+            Segment::Map { .. } | Segment::Enum { .. } => Some("*".to_owned()),
+            Segment::Seq { index } => Some(index.to_string()),
+            Segment::Unknown => None,
+        })
+        .collect();
+    (!segments.is_empty()).then(|| segments.join("."))
 }
 
 /// `axum::extract::Path` whose rejection is a 404: a malformed id names nothing.
@@ -131,4 +187,91 @@ pub async fn not_found() -> ApiError {
 /// The answer when a handler panicked: a plain 500, details only in the log.
 pub fn panic_response(_panic: Box<dyn std::any::Any + Send + 'static>) -> Response<Body> {
     ApiError::Internal("handler panicked".to_owned()).into_response()
+}
+
+/// Headers every answer carries (SECURITY.md item 8 of the hardening issue).
+#[derive(Clone)]
+pub struct SecurityHeaders {
+    hsts: Option<HeaderValue>,
+}
+
+impl SecurityHeaders {
+    pub fn new(settings: &crate::config::Settings) -> Self {
+        let hsts = (settings.hsts_max_age_secs > 0)
+            .then(|| HeaderValue::from_str(&format!("max-age={}; includeSubDomains", settings.hsts_max_age_secs)).ok())
+            .flatten();
+        Self { hsts }
+    }
+}
+
+/// Middleware: no MIME sniffing, no referrer, and API answers (personal data among them) are
+/// never stored by a browser or proxy unless the route chose its own caching (media). With
+/// TLS in front, HSTS.
+pub async fn security_headers(State(config): State<SecurityHeaders>, request: Request, next: Next) -> Response {
+    let api = request.uri().path().starts_with("/api/");
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    if api {
+        if !headers.contains_key(header::CACHE_CONTROL) {
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        }
+        // An API answer is data, never a page to render or frame.
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+        );
+    }
+    if let Some(hsts) = &config.hsts {
+        headers.insert(header::STRICT_TRANSPORT_SECURITY, hsts.clone());
+    }
+    response
+}
+
+/// Cross-origin browser calls: refused unless the origin is configured. Tokens travel in the
+/// `Authorization` header, never in cookies, so credentials are never allowed.
+pub fn cors(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    let origins: Vec<HeaderValue> = origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
+    if origins.is_empty() {
+        return None;
+    }
+    let name = axum::http::HeaderName::from_static;
+    Some(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(origins))
+            .allow_methods([
+                axum::http::Method::GET,
+                axum::http::Method::HEAD,
+                axum::http::Method::POST,
+                axum::http::Method::PUT,
+                axum::http::Method::PATCH,
+                axum::http::Method::DELETE,
+            ])
+            .allow_headers([
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                header::CONTENT_ENCODING,
+                header::RANGE,
+                header::IF_NONE_MATCH,
+                name("upload-offset"),
+                name("x-content-sha256"),
+            ])
+            .expose_headers([
+                header::ETAG,
+                header::CONTENT_RANGE,
+                header::RETRY_AFTER,
+                name("upload-offset"),
+                name("x-request-id"),
+            ])
+            .max_age(std::time::Duration::from_secs(600)),
+    )
+}
+
+/// Route layer: put the matched route template (`/api/v1/users/{user_id}`) on the request's
+/// log span.
+pub async fn record_route(matched: axum::extract::MatchedPath, request: Request, next: Next) -> Response {
+    tracing::Span::current().record("route", matched.as_str());
+    next.run(request).await
 }

@@ -2,6 +2,7 @@
 //! process; `main.rs` is a thin wrapper around [`run`].
 
 pub mod access;
+pub mod admission;
 pub mod app;
 pub mod auth;
 pub mod clock;
@@ -18,6 +19,7 @@ pub mod http;
 pub mod keys;
 pub mod learning;
 pub mod media;
+pub mod openapi;
 pub mod pii;
 pub mod validate;
 

@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Instant;
 
-use common::{Login, TestServer};
+use common::{Device, Login, TestServer};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -55,7 +55,8 @@ async fn demo_logins_file_is_private_and_a_second_start_keeps_the_accounts() {
 
 #[tokio::test]
 async fn unknown_users_and_wrong_passwords_look_the_same() {
-    let server = TestServer::start_with(&["--login-account-burst", "1000", "--client-ip-burst", "1000"]).await;
+    // Forty failures from one address: lift the allowances so that delays do not mix in.
+    let server = TestServer::start_with(&["--signin-account-address-failures", "1000"]).await;
     let demo = server.demo_logins();
     let (mut known, mut unknown) = (Vec::new(), Vec::new());
     let mut bodies = std::collections::HashSet::new();
@@ -80,49 +81,137 @@ async fn unknown_users_and_wrong_passwords_look_the_same() {
     assert!(u > k * 0.3 && k > u * 0.3, "median known {k:.4}s vs unknown {u:.4}s");
 }
 
-#[tokio::test]
-async fn per_account_limit_triggers_and_the_right_password_works_after_cool_down() {
-    let server = TestServer::start_with(&["--login-account-burst", "5", "--login-account-refill-secs", "2"]).await;
-    let demo = server.demo_logins();
-    let mut limited = None;
-    for _ in 0..6 {
-        let (status, body) = server.try_login(&demo.teacher.username, "not the password").await;
-        if status == StatusCode::TOO_MANY_REQUESTS {
-            limited = Some(body);
-            break;
-        }
-        assert_eq!(status, StatusCode::UNAUTHORIZED);
+async fn login_from(
+    client: &reqwest::Client,
+    server: &TestServer,
+    username: &str,
+    password: &str,
+    device_key: Option<&str>,
+) -> (StatusCode, Option<u64>, serde_json::Value) {
+    let mut body = json!({"username": username, "password": password, "device_name": "test device"});
+    if let Some(key) = device_key {
+        body["device_key"] = json!(key);
     }
-    let body = limited.expect("the sixth attempt is limited");
+    let response = client.post(server.url("/api/v1/auth/login")).json(&body).send().await.unwrap();
+    let status = response.status();
+    let retry_after = response.headers().get("retry-after").and_then(|v| v.to_str().ok()?.parse().ok());
+    (status, retry_after, response.json().await.unwrap_or_default())
+}
+
+async fn security_events(server: &TestServer, kind: &str) -> Vec<serde_json::Value> {
+    let mut db = server.db().await;
+    let payloads: Vec<String> =
+        sqlx::query_scalar("SELECT payload FROM outbox WHERE topic = 'security.events.v1' ORDER BY seq")
+            .fetch_all(&mut db)
+            .await
+            .unwrap();
+    payloads
+        .iter()
+        .map(|p| serde_json::from_str::<serde_json::Value>(p).unwrap())
+        .filter(|event| event["type"] == kind)
+        .collect()
+}
+
+#[tokio::test]
+async fn fifty_wrong_passwords_from_one_address_never_lock_the_student_out() {
+    // A long first delay: the attacker's address is surely still waiting when the test ends.
+    let server = TestServer::start_with(&["--signin-base-delay-secs", "120"]).await;
+    let demo = server.demo_logins();
+    let ana = &demo.students[0];
+    // Ana's laptop signed in before the attack, on the school network the attacker shares
+    // (127.0.0.1); it holds a device key.
+    let laptop_key = "ana-laptop-device-key-0123456789abcdef";
+    let (status, _, signed_in) =
+        login_from(&server.http, &server, &ana.username, &ana.password, Some(laptop_key)).await;
+    assert_eq!(status, StatusCode::OK);
+    let mut laptop_refresh = signed_in["refresh_token"].as_str().unwrap().to_owned();
+    // Her tablet runs the real client, signed in before the attack too.
+    let mut tablet = Device::sign_in(&server, ana).await;
+
+    let mut statuses = Vec::new();
+    for attempt in 0..50 {
+        let (status, _, _) = login_from(&server.http, &server, &ana.username, &format!("guess {attempt}"), None).await;
+        statuses.push(status);
+        // Throughout the attack the laptop refreshes, and signs in again, as usual (signing in
+        // again replaces its session, so the old refresh token must then be dead).
+        if attempt % 10 == 4 {
+            let (status, refreshed) = server.refresh(&laptop_refresh).await;
+            assert_eq!(status, StatusCode::OK, "refresh during the attack: {refreshed}");
+            laptop_refresh = refreshed["refresh_token"].as_str().unwrap().to_owned();
+        } else if attempt % 10 == 9 {
+            let (status, _, again) =
+                login_from(&server.http, &server, &ana.username, &ana.password, Some(laptop_key)).await;
+            assert_eq!(status, StatusCode::OK, "the laptop signs in again during the attack: {again}");
+            assert_eq!(server.refresh(&laptop_refresh).await.0, StatusCode::UNAUTHORIZED, "replaced");
+            laptop_refresh = again["refresh_token"].as_str().unwrap().to_owned();
+        }
+    }
+    let failures = statuses.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count();
+    assert_eq!(failures, 6, "five free failures, the sixth starts the delay: {statuses:?}");
+    assert!(statuses[6..].iter().all(|s| *s == StatusCode::TOO_MANY_REQUESTS), "{statuses:?}");
+
+    // From another computer, the right password works at once.
+    let elsewhere = server.client_from("127.0.0.2");
+    let (status, _, body) = login_from(&elsewhere, &server, &ana.username, &ana.password, None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // From the attacker's address, without the laptop's key, it waits — never for ever.
+    let (status, retry_after, body) = login_from(&server.http, &server, &ana.username, &ana.password, None).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
     assert_eq!(body["error"]["code"], "rate_limited");
-    // Retry-After is present and the account is usable again after it.
-    let response = server
-        .http
-        .post(server.url("/api/v1/auth/login"))
-        .json(&json!({"username": demo.teacher.username, "password": demo.teacher.password, "device_name": "x"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
-    let retry_after: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
-    assert!((1..=2).contains(&retry_after));
-    common::eventually("the account cools down", || async {
-        server.try_login(&demo.teacher.username, &demo.teacher.password).await.0 == StatusCode::OK
+    let retry_after = retry_after.expect("Retry-After");
+    assert!((1..=300).contains(&retry_after), "capped at five minutes: {retry_after}");
+    // The real client sends its device key: the tablet signs in again on that network too.
+    tablet.client.login(&server.base, &ana.username, &ana.password, "tablet").await.unwrap();
+    assert!(!tablet.sync().await.offline);
+    // A device never seen before, on the attacker's network, waits like the attacker.
+    let mut stranger = tallschool_client::Client::open(&server.data_dir.join("stranger")).unwrap();
+    let refused = stranger.login(&server.base, &ana.username, &ana.password, "stranger").await;
+    assert!(matches!(refused, Err(tallschool_client::ClientError::Server { status: 429, .. })), "{refused:?}");
+
+    // Every failure and the throttle are security events, without passwords or names.
+    let rejected = security_events(&server, "password_rejected").await;
+    assert_eq!(rejected.len(), failures);
+    assert!(rejected.iter().all(|e| e["user_id"] == signed_in["user"]["id"] && e["step"] == "sign_in"));
+    let throttled = security_events(&server, "throttled").await;
+    assert!(throttled.iter().any(|e| e["scope"] == "account_address"), "{throttled:?}");
+    let all = format!("{rejected:?}{throttled:?}");
+    assert!(!all.contains("guess") && !all.contains(&ana.username) && !all.contains(&ana.password));
+}
+
+#[tokio::test]
+async fn failures_spread_over_many_addresses_slow_the_account_and_it_recovers() {
+    // SECURITY.md item 3, scaled down: ten free failures an hour for one account.
+    let server = TestServer::start_with(&["--signin-account-failures", "10"]).await;
+    let demo = server.demo_logins();
+    let teacher = &demo.teacher;
+    for i in 0..11 {
+        let client = server.client_from(&format!("127.0.1.{}", i + 1));
+        let (status, _, _) = login_from(&client, &server, &teacher.username, "not it", None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "failure {i}");
+    }
+    let fresh = server.client_from("127.0.2.1");
+    let (status, retry_after, _) = login_from(&fresh, &server, &teacher.username, &teacher.password, None).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "the account's allowance is spent");
+    assert!(retry_after.is_some_and(|s| s <= 2));
+    let throttled = security_events(&server, "throttled").await;
+    assert!(throttled.iter().any(|e| e["scope"] == "account"), "{throttled:?}");
+    // After the delay the right password works; another account was never affected.
+    common::eventually("the account's delay to pass", || async {
+        login_from(&fresh, &server, &teacher.username, &teacher.password, None).await.0 == StatusCode::OK
     })
     .await;
-    // Another account was never affected.
     server.login(&demo.edu_admin).await;
 }
 
 #[tokio::test]
-async fn per_client_limit_stops_a_flood_across_many_accounts() {
-    let server = TestServer::start_with(&["--client-ip-burst", "15", "--client-ip-refill-millis", "60000"]).await;
+async fn a_flood_of_failures_from_one_address_across_many_accounts_is_slowed() {
+    let server = TestServer::start_with(&["--signin-address-failures", "15", "--signin-base-delay-secs", "60"]).await;
     let mut statuses = Vec::new();
     for i in 0..20 {
         statuses.push(server.try_login(&format!("victim{i}"), "guess").await.0);
     }
-    assert!(statuses[..15].iter().all(|s| *s == StatusCode::UNAUTHORIZED));
-    assert!(statuses[15..].iter().all(|s| *s == StatusCode::TOO_MANY_REQUESTS), "{statuses:?}");
+    assert!(statuses[..16].iter().all(|s| *s == StatusCode::UNAUTHORIZED), "{statuses:?}");
+    assert!(statuses[16..].iter().all(|s| *s == StatusCode::TOO_MANY_REQUESTS), "{statuses:?}");
     // A spoofed X-Forwarded-For does not open a new bucket.
     let response = server
         .http
@@ -133,6 +222,11 @@ async fn per_client_limit_stops_a_flood_across_many_accounts() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    // Another address is not affected.
+    let demo = server.demo_logins();
+    let other = server.client_from("127.0.0.3");
+    let (status, _, _) = login_from(&other, &server, &demo.teacher.username, &demo.teacher.password, None).await;
+    assert_eq!(status, StatusCode::OK);
 }
 
 #[tokio::test]

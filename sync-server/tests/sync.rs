@@ -451,31 +451,42 @@ async fn compaction_snapshots_serve_new_devices_the_same_document() {
 
 #[tokio::test]
 async fn the_client_backs_off_when_the_server_says_429_and_then_succeeds() {
-    let server = TestServer::start_with(&[
-        "--access-token-ttl-secs",
-        "1",
-        "--client-ip-burst",
-        "2",
-        "--client-ip-refill-millis",
-        "1500",
-    ])
-    .await;
+    // Two sync rounds a second per user, and small pages: a first sync needs seven rounds.
+    let server =
+        TestServer::start_with(&["--user-sync-per-sec", "2", "--user-sync-burst", "2", "--sync-page-changes", "5"])
+            .await;
+    let world = World::build(&server).await;
     let demo = server.demo_logins();
-    let mut device = Device::sign_in(&server, &demo.teacher).await;
-    // Empty the address's bucket, then let the access token expire.
-    let (status, _) = server.try_login(&demo.teacher.username, "wrong").await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
-    let (status, _) = server.refresh("not-a-token").await;
-    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "the bucket is empty");
+    let mut teacher = Device::sign_in(&server, &demo.teacher).await;
+    let deck = content::create(teacher.store(), DocKind::Deck, class(&world.a.class_id), "Many").unwrap();
+    for i in 0..30 {
+        let patch = content::CardPatch::front_back(Some(&format!("q{i}")), Some("a"));
+        content::put_card(teacher.store(), deck.id, None, &patch).unwrap();
+    }
+    assert_eq!(teacher.sync().await.pending_after, 0);
+    let mut device = Device::sign_in(&server, &demo.students[0]).await;
+    // Spend the student's allowance: the server answers 429 with Retry-After.
     let token = device.client.session().unwrap().access_token.clone();
-    common::eventually("the access token to expire", || async {
-        server.get("/api/v1/me", &token).await.0 == StatusCode::UNAUTHORIZED
-    })
-    .await;
-    // The sync needs a refresh, the refresh is rate-limited: the client waits and retries.
+    let mut answers = Vec::new();
+    for _ in 0..3 {
+        let response = server
+            .http
+            .post(server.url("/api/v1/sync"))
+            .bearer_auth(&token)
+            .header("content-type", sync::CONTENT_TYPE)
+            .body(encoded(Vec::new(), sync::PROTOCOL_VERSION))
+            .send()
+            .await
+            .unwrap();
+        answers.push((response.status(), response.headers().contains_key("retry-after")));
+    }
+    assert_eq!(answers.last(), Some(&(StatusCode::TOO_MANY_REQUESTS, true)), "{answers:?}");
+    // The client waits as told and goes on until everything is there.
     let report = device.sync().await;
     assert!(!report.offline, "{report:?}");
-    assert_ne!(device.client.session().unwrap().access_token, token, "refreshed after backing off");
+    assert!(report.rounds >= 7, "{report:?}");
+    assert_eq!(report.received_changes, 32, "{report:?}");
+    assert_eq!(cards(&mut device, deck.id), cards(&mut teacher, deck.id));
 }
 
 #[tokio::test]

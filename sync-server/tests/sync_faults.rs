@@ -168,8 +168,7 @@ impl Sim {
 fn random_schedules_converge_and_lose_no_acknowledged_change() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     let (server, world, demo) = runtime.block_on(async {
-        // Every case signs four devices in: lift the per-account sign-in limit.
-        let server = TestServer::start_with(&["--login-account-burst", "10000"]).await;
+        let server = TestServer::start().await;
         let world = World::build(&server).await;
         let demo = server.demo_logins();
         (server, world, demo)

@@ -131,6 +131,7 @@ fn build(dir: &Path) -> (DocId, Automerge, usize, Vec<String>) {
         cursor: 1,
         epoch: 0,
         has_more: false,
+        media_refusals: Vec::new(),
     };
     let started = Instant::now();
     store.apply(&response).unwrap();

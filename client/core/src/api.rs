@@ -3,9 +3,9 @@
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use tallschool_shared::ErrorBody;
-use tallschool_shared::api::{LoginRequest, RefreshRequest, TokenResponse};
+use tallschool_shared::api::{LoginRequest, LogoutRequest, RefreshRequest, TokenResponse};
 use tallschool_shared::sync::{self, SyncResponse};
+use tallschool_shared::{ErrorBody, ErrorCode};
 
 use crate::error::{ClientError, Result};
 
@@ -48,11 +48,18 @@ impl Api {
         &self.server
     }
 
-    pub async fn login(&self, username: &str, password: &str, device_name: &str) -> Result<TokenResponse> {
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        device_name: &str,
+        device_key: &str,
+    ) -> Result<TokenResponse> {
         let body = LoginRequest {
             username: username.to_owned(),
             password: password.to_owned(),
             device_name: device_name.to_owned(),
+            device_key: Some(device_key.to_owned()),
         };
         let response =
             self.http.post(format!("{}/api/v1/auth/login", self.server)).json(&body).send().await.map_err(offline)?;
@@ -67,6 +74,19 @@ impl Api {
             StatusCode::UNAUTHORIZED => Err(Failure::Other(ClientError::SessionExpired)),
             status if busy(status) => Err(Failure::Busy { retry_after: retry_after(&response) }),
             _ => Ok(json_or_error(response).await?),
+        }
+    }
+
+    /// End the session the refresh token belongs to. A session the server no longer knows
+    /// (401) is ended already.
+    pub async fn logout(&self, refresh_token: &str) -> Result<()> {
+        let body = LogoutRequest { refresh_token: Some(refresh_token.to_owned()) };
+        let response =
+            self.http.post(format!("{}/api/v1/auth/logout", self.server)).json(&body).send().await.map_err(offline)?;
+        match response.status() {
+            status if status.is_success() || status == StatusCode::UNAUTHORIZED => Ok(()),
+            status if busy(status) => Err(ClientError::Offline("the server is busy".to_owned())),
+            _ => Err(error_of(response).await),
         }
     }
 
@@ -87,9 +107,8 @@ impl Api {
                 let bytes = response.bytes().await.map_err(offline)?;
                 sync::decode(&bytes).map_err(|e| Failure::Other(ClientError::Protocol(e.to_string())))
             }
-            StatusCode::UNAUTHORIZED => Err(Failure::Unauthorized),
             status if busy(status) => Err(Failure::Busy { retry_after: retry_after(&response) }),
-            _ => Err(Failure::Other(error_of(response).await)),
+            _ => Err(failure_of(response).await),
         }
     }
 }
@@ -109,11 +128,7 @@ impl Api {
             request = request.header(name, value);
         }
         let response = request.body(body).send().await.map_err(offline)?;
-        match response.status() {
-            StatusCode::UNAUTHORIZED => Err(Failure::Unauthorized),
-            status if busy(status) => Err(Failure::Busy { retry_after: retry_after(&response) }),
-            _ => Ok(json_or_error(response).await?),
-        }
+        answer(response).await
     }
 
     /// A JSON call to `/api/v1/…` with the access token.
@@ -129,11 +144,30 @@ impl Api {
             request = request.json(body);
         }
         let response = request.send().await.map_err(offline)?;
-        match response.status() {
-            StatusCode::UNAUTHORIZED => Err(Failure::Unauthorized),
-            status if busy(status) => Err(Failure::Busy { retry_after: retry_after(&response) }),
-            _ => Ok(json_or_error(response).await?),
+        answer(response).await
+    }
+}
+
+/// A JSON answer, or how the request failed.
+async fn answer<T: serde::de::DeserializeOwned>(response: reqwest::Response) -> std::result::Result<T, Failure> {
+    match response.status() {
+        status if status.is_success() => Ok(json_or_error(response).await?),
+        status if busy(status) => Err(Failure::Busy { retry_after: retry_after(&response) }),
+        _ => Err(failure_of(response).await),
+    }
+}
+
+/// An error answer. Only a 401 about the access token itself means "refresh and retry"; a 401
+/// asking for the password again (`reauth_required`) is an answer for the person.
+async fn failure_of(response: reqwest::Response) -> Failure {
+    let status = response.status();
+    match error_of(response).await {
+        ClientError::Server { code, .. }
+            if status == StatusCode::UNAUTHORIZED && (code == "unauthorized" || code.is_empty()) =>
+        {
+            Failure::Unauthorized
         }
+        error => Failure::Other(error),
     }
 }
 
@@ -177,14 +211,10 @@ async fn json_or_error<T: serde::de::DeserializeOwned>(response: reqwest::Respon
 async fn error_of(response: reqwest::Response) -> ClientError {
     let status = response.status().as_u16();
     match response.json::<ErrorBody>().await {
-        Ok(body) => ClientError::Server {
-            status,
-            code: serde_json::to_value(body.error.code)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default(),
-            message: body.error.message,
-        },
+        Ok(body) if body.error.code == ErrorCode::PasswordChangeRequired => ClientError::PasswordChangeRequired,
+        Ok(body) => {
+            ClientError::Server { status, code: body.error.code.as_str().to_owned(), message: body.error.message }
+        }
         Err(_) => ClientError::Server { status, code: String::new(), message: "no error details".to_owned() },
     }
 }

@@ -14,9 +14,9 @@ use tallschool_shared::api::{ClassView, MediaView, ResultsView, UploadView, User
 use tallschool_shared::sync::{self, PROTOCOL_VERSION, SyncRequest, SyncResponse};
 
 use crate::api::{Api, Failure};
-use crate::error::{ClientError, Result};
+use crate::error::{ClientError, Result, Unsynced};
 use crate::media::{self, MediaProgress};
-use crate::session::{self, Session};
+use crate::session::{self, PendingLogout, Session};
 use crate::store::{Applied, Store};
 use crate::video_tests;
 
@@ -41,6 +41,8 @@ pub struct SyncReport {
     pub received_changes: u64,
     pub received_docs: u64,
     pub rejected_docs: u64,
+    /// Media references the server will show to nobody (see `status`).
+    pub media_refused: u64,
     pub bytes_sent: u64,
     /// The server could not be reached; everything stays queued.
     pub offline: bool,
@@ -52,6 +54,15 @@ pub struct SyncReport {
     pub results_received: u64,
     /// Steps after the rounds that did not work out (each is retried next sync).
     pub warnings: Vec<String>,
+}
+
+/// What a sign-out did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct LogoutReport {
+    /// The server ended the session now (else it is told at the next contact).
+    pub ended_on_server: bool,
+    /// Unsynced work deleted because the sign-out was told to discard it.
+    pub discarded: Unsynced,
 }
 
 /// One round's request, ready to send.
@@ -78,21 +89,22 @@ impl Client {
     }
 
     /// Sign in. A different account on a device that still has unsynced work is refused, so
-    /// that one student's work never leaks into, or is lost to, another's.
+    /// that one student's work never leaks into, or is lost to, another's. After a one-time
+    /// password, [`Client::password_change_required`] is set: choose a new password with
+    /// [`Client::change_password`] before anything else.
     pub async fn login(&mut self, server: &str, username: &str, password: &str, device_name: &str) -> Result<UserView> {
         let api = Api::new(server)?;
-        let tokens = api.login(username, password, device_name).await?;
-        let previous = self.store.get("account")?;
+        self.send_pending_logouts().await;
+        let device_key = session::device_key(self.store.dir())?;
+        let tokens = api.login(username, password, device_name, &device_key).await?;
+        let previous = self.store.get("account")?.filter(|a| !a.is_empty());
         let account = tokens.user.id.to_string();
         if previous.as_deref().is_some_and(|p| p != account) {
-            let unsynced = self.store.status()?.pending_changes > 0
-                || self.store.pending_answers()? > 0
-                || !video_tests::pending_keys(&self.store)?.is_empty();
-            if unsynced {
-                return Err(ClientError::Invalid(
-                    "another account has unsynced work on this device: sync it first (sign in as that account)"
-                        .to_owned(),
-                ));
+            let unsynced = self.unsynced()?;
+            if !unsynced.is_empty() {
+                return Err(ClientError::Invalid(format!(
+                    "another account's work is on this device, {unsynced}: sync it first (sign in as that account)"
+                )));
             }
             self.store.forget_everything()?;
         }
@@ -102,6 +114,7 @@ impl Client {
             access_token: tokens.access_token,
             refresh_token: tokens.refresh_token,
             user: tokens.user,
+            password_change_required: tokens.password_change_required,
         };
         session::save(self.store.dir(), &session)?;
         let user = session.user.clone();
@@ -110,11 +123,94 @@ impl Client {
         Ok(user)
     }
 
-    /// Forget the tokens (the server session ends when it is next seen, or by expiry).
-    pub fn logout(&mut self) -> Result<()> {
+    /// Signed in with a one-time password that is not replaced yet.
+    pub fn password_change_required(&self) -> bool {
+        self.session.as_ref().is_some_and(|s| s.password_change_required)
+    }
+
+    /// Choose a new password (the current one is needed). Other devices of the account are
+    /// signed out; this one goes on.
+    pub async fn change_password(&mut self, current: &str, new: &str) -> Result<()> {
+        let body = serde_json::json!({"current_password": current, "new_password": new, "end_other_sessions": true});
+        let _: serde_json::Value = self.call(reqwest::Method::POST, "/api/v1/me/password", Some(&body)).await?;
+        if let Some(session) = self.session.as_mut() {
+            session.password_change_required = false;
+            session::save(self.store.dir(), session)?;
+        }
+        Ok(())
+    }
+
+    /// What this device holds that the server does not have.
+    pub fn unsynced(&self) -> Result<Unsynced> {
+        let status = self.store.status()?;
+        Ok(Unsynced {
+            changes: status.pending_changes,
+            answers: self.store.pending_answers()?,
+            keys: u64::try_from(video_tests::pending_keys(&self.store)?.len()).unwrap_or(u64::MAX),
+            refused: status.rejected_changes,
+            offline: false,
+        })
+    }
+
+    /// Sign out: send what is unsynced first (or refuse, keeping everything, unless
+    /// `discard`), end the session on the server (or, offline, at the next contact), and remove
+    /// this account's data from the device.
+    pub async fn logout(&mut self, discard: bool) -> Result<LogoutReport> {
+        let session = self.session.clone().ok_or(ClientError::NotSignedIn)?;
+        let mut unsynced = self.unsynced()?;
+        if !unsynced.is_empty() && !discard {
+            let offline = match self.sync(|_| {}).await {
+                Ok(report) => report.offline,
+                Err(ClientError::Offline(_)) => true,
+                Err(error) => return Err(error),
+            };
+            unsynced = Unsynced { offline, ..self.unsynced()? };
+            if !unsynced.is_empty() {
+                return Err(ClientError::UnsyncedWork(unsynced));
+            }
+        }
+        let api = Api::new(&session.server)?;
+        let ended_on_server = match api.logout(&session.refresh_token).await {
+            Ok(()) => true,
+            Err(_) => {
+                // Unreachable now: the refresh token ends the session when the server is next
+                // in reach (a sign-in on this device sends it first).
+                let mut pending = session::pending_logouts(self.store.dir())?;
+                pending.push(PendingLogout {
+                    server: session.server.clone(),
+                    refresh_token: session.refresh_token.clone(),
+                });
+                session::save_pending_logouts(self.store.dir(), &pending)?;
+                false
+            }
+        };
+        self.store.forget_everything()?;
+        self.store.set("account", "")?;
+        session::clear(self.store.dir())?;
         self.session = None;
         self.api = None;
-        session::clear(self.store.dir())
+        Ok(LogoutReport { ended_on_server, discarded: unsynced })
+    }
+
+    /// Sign-outs made while the server was out of reach, sent now; those still unsent stay.
+    pub async fn send_pending_logouts(&mut self) {
+        let Ok(pending) = session::pending_logouts(self.store.dir()) else { return };
+        if pending.is_empty() {
+            return;
+        }
+        let mut left = Vec::new();
+        for logout in pending {
+            let sent = match Api::new(&logout.server) {
+                Ok(api) => api.logout(&logout.refresh_token).await.is_ok(),
+                Err(_) => false,
+            };
+            if !sent {
+                left.push(logout);
+            }
+        }
+        if let Err(error) = session::save_pending_logouts(self.store.dir(), &left) {
+            tracing::warn!(%error, "pending sign-outs not saved");
+        }
     }
 
     /// The next round's request: the cursor and the oldest pending changes.
@@ -195,6 +291,7 @@ impl Client {
             access_token: tokens.access_token,
             refresh_token: tokens.refresh_token,
             user: tokens.user,
+            password_change_required: tokens.password_change_required,
             ..session.clone()
         };
         // Saved before use: a crash now keeps the new refresh token.
@@ -246,6 +343,7 @@ impl Client {
             report.received_changes += applied.received_changes;
             report.received_docs += applied.received_docs;
             report.rejected_docs += applied.rejected_docs;
+            report.media_refused += applied.media_refusals;
             progress(&report);
             if round.changes > 0
                 && applied.acked == 0

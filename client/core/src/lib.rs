@@ -21,6 +21,6 @@ pub mod session;
 pub mod store;
 pub mod video_tests;
 
-pub use engine::{Client, SyncReport};
-pub use error::ClientError;
+pub use engine::{Client, LogoutReport, SyncReport};
+pub use error::{ClientError, Unsynced};
 pub use store::Store;

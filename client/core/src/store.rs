@@ -64,6 +64,15 @@ CREATE TABLE IF NOT EXISTS rejections (
     message  TEXT NOT NULL,
     at       INTEGER NOT NULL
 );
+-- Media this device's documents name that the server will show to nobody (the school holds
+-- no such file); replaced each time the server acknowledges the document again.
+CREATE TABLE IF NOT EXISTS media_refusals (
+    doc_id   TEXT NOT NULL,
+    hash     TEXT NOT NULL,
+    message  TEXT NOT NULL,
+    at       INTEGER NOT NULL,
+    PRIMARY KEY (doc_id, hash)
+);
 ";
 
 pub struct Store {
@@ -85,6 +94,8 @@ pub struct Status {
     pub epoch: u64,
     pub last_sync_at: Option<i64>,
     pub rejections: Vec<(String, String)>,
+    /// (document, media hash, why): references that show nothing to anyone.
+    pub media_refusals: Vec<(String, String, String)>,
 }
 
 /// A listed document.
@@ -110,6 +121,7 @@ pub struct Outgoing {
 pub struct Applied {
     pub acked: u64,
     pub rejected_docs: u64,
+    pub media_refusals: u64,
     pub received_changes: u64,
     pub received_docs: u64,
 }
@@ -347,6 +359,18 @@ impl Store {
                 .unwrap_or(0);
             }
         }
+        // Refusals describe the documents as just acknowledged: they replace earlier ones.
+        for ack in &response.acks {
+            tx.execute("DELETE FROM media_refusals WHERE doc_id = ?1", [ack.doc.to_string()])?;
+        }
+        for refusal in &response.media_refusals {
+            tx.execute(
+                "INSERT INTO media_refusals (doc_id, hash, message, at) VALUES (?1, ?2, ?3, ?4) \
+                 ON CONFLICT (doc_id, hash) DO UPDATE SET message = excluded.message, at = excluded.at",
+                params![refusal.doc.to_string(), refusal.hash, refusal.message, at],
+            )?;
+            applied.media_refusals += 1;
+        }
         for DocRejection { doc, reason, message } in &response.rejections {
             tx.execute(
                 "UPDATE outbox SET state = 'rejected' WHERE doc_id = ?1 AND state = 'pending'",
@@ -428,6 +452,10 @@ impl Store {
             self.conn.prepare("SELECT doc_id, reason || ': ' || message FROM rejections ORDER BY at")?;
         let rejections =
             statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+        let mut statement = self.conn.prepare("SELECT doc_id, hash, message FROM media_refusals ORDER BY at, hash")?;
+        let media_refusals = statement
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?;
         Ok(Status {
             pending_changes: count("SELECT COUNT(*) FROM outbox WHERE state = 'pending'")?,
             rejected_changes: count("SELECT COUNT(*) FROM outbox WHERE state = 'rejected'")?,
@@ -436,18 +464,25 @@ impl Store {
             epoch,
             last_sync_at: self.get("last_sync_at")?.and_then(|v| v.parse().ok()),
             rejections,
+            media_refusals,
         })
     }
 
-    /// Forget the account's documents and position (sign-out on a shared device).
+    /// Forget the account's documents and position (sign-out, or another account signing in on
+    /// a shared device). Deleted rows are overwritten and the files compacted, so nothing of the
+    /// account stays readable in the database's free pages or its write-ahead log.
     pub fn forget_everything(&mut self) -> Result<()> {
         self.open.clear();
+        self.conn.pragma_update(None, "secure_delete", "ON")?;
         self.conn.execute_batch(
-            "DELETE FROM outbox; DELETE FROM doc_chunks; DELETE FROM rejections; DELETE FROM docs; \
+            "DELETE FROM outbox; DELETE FROM doc_chunks; DELETE FROM rejections; DELETE FROM media_refusals; DELETE FROM docs; \
              DELETE FROM study_items; DELETE FROM pending_reviews; DELETE FROM study_days; \
              DELETE FROM activity_days; DELETE FROM classes; DELETE FROM pending_keys; DELETE FROM results; DELETE FROM media_cache; \
              DELETE FROM kv WHERE key IN ('cursor', 'epoch', 'last_sync_at') OR key LIKE 'upload:%';",
         )?;
+        self.conn.execute_batch("VACUUM")?;
+        self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        self.conn.pragma_update(None, "secure_delete", "OFF")?;
         // The previous account's media goes too: the next one may not be allowed to see it.
         let media = self.dir.join("media");
         match std::fs::remove_dir_all(&media) {

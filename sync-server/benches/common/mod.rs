@@ -15,8 +15,15 @@ pub async fn server(database_url: String, label: &str) -> (String, AppState, tok
     let cli = Cli {
         data_dir: Some(dir),
         database_url: Some(SecretString::from(database_url)),
-        login_account_burst: Some(1_000_000),
-        client_ip_burst: Some(1_000_000),
+        // Thousands of clients from one address, each as fast as it can: no limits in the way.
+        max_in_flight: Some(100_000),
+        max_unauthenticated_in_flight: Some(100_000),
+        user_sync_per_sec: Some(1_000_000),
+        user_sync_burst: Some(1_000_000),
+        user_media_per_sec: Some(1_000_000),
+        user_media_burst: Some(1_000_000),
+        user_api_per_sec: Some(1_000_000),
+        user_api_burst: Some(1_000_000),
         log_format: Some(tallschool_server::config::LogFormat::Json),
         ..Cli::default()
     };
@@ -42,7 +49,7 @@ pub struct Cast {
 /// A school, a class, a teacher and `n` students with sessions and tokens, written directly
 /// (hashing 2,000 passwords would only measure Argon2).
 pub async fn cast(state: &AppState, n: usize) -> Cast {
-    let now = tallschool_server::clock::now();
+    let now = tallschool_server::clock::system_now();
     let hash = state.passwords.hash(PASSWORD.to_owned()).await.unwrap();
     let mut tx = state.db.begin().await.unwrap();
     let school: SchoolId = schools::insert(&mut tx, &format!("Bench {}", uuid::Uuid::new_v4()), now).await.unwrap().id;
@@ -52,7 +59,8 @@ pub async fn cast(state: &AppState, n: usize) -> Cast {
     for i in 0..=n {
         let role = if i == 0 { Role::Teacher } else { Role::Student };
         let username = format!("b{}-{i}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
-        let user = users::insert(&mut tx, &username, role, Some(school), &hash, None, now).await.unwrap();
+        let password = users::NewPassword::Chosen { hash: &hash };
+        let user = users::insert(&mut tx, &username, role, Some(school), password, None, now).await.unwrap();
         let part = if i == 0 { ClassRole::Teacher } else { ClassRole::Student };
         classes::upsert_member(&mut tx, class, user.id, part, now).await.unwrap();
         let session = SessionId(uuid::Uuid::new_v4());

@@ -15,36 +15,136 @@ use sha2::{Digest, Sha256};
 use crate::app::AppState;
 use crate::crypto;
 use crate::db::{Conn, col, id_col};
-use crate::directory::users::{self, UserRecord};
+use crate::directory::users::{self, PasswordKind, UserRecord};
 use crate::error::ApiError;
 use crate::events;
 
 use super::tokens::{new_refresh_token, refresh_token_digest};
 
-/// Start a session for `user` on a new device and return its first token pair.
+/// Start a session for `user` on a device and return its first token pair. A one-time
+/// password is used up here, in the same transaction; a device that signs in again (same
+/// device key) replaces its previous sessions of this account.
 pub async fn start(
     state: &AppState,
     user: &UserRecord,
     device_name: &str,
+    device_key_hash: Option<&str>,
     now: i64,
 ) -> Result<TokenResponse, ApiError> {
     let session = SessionId(uuid::Uuid::new_v4());
     let refresh_token = new_refresh_token();
     let expires_at = now.saturating_add(secs(state.settings.session_absolute_ttl_secs));
     let mut tx = state.db.begin().await?;
+    if user.password_kind == PasswordKind::OneTime && !users::use_one_time_password(&mut tx, user.id, now).await? {
+        return Err(ApiError::OneTimePasswordUsed);
+    }
+    if let Some(device) = device_key_hash {
+        sqlx::query(
+            "UPDATE sessions SET revoked_at = $1, revoked_reason = 'signed_in_again' \
+             WHERE user_id = $2 AND device_key_hash = $3 AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(user.id.to_string())
+        .bind(device)
+        .execute(&mut *tx)
+        .await?;
+    }
     sqlx::query(
-        "INSERT INTO sessions (id, user_id, device_name, created_at, last_used_at, expires_at) VALUES ($1, $2, $3, $4, $4, $5)",
+        "INSERT INTO sessions (id, user_id, device_name, created_at, last_used_at, expires_at, authenticated_at, \
+                               device_key_hash) VALUES ($1, $2, $3, $4, $4, $5, $4, $6)",
     )
     .bind(session.to_string())
     .bind(user.id.to_string())
     .bind(device_name)
     .bind(now)
     .bind(expires_at)
+    .bind(device_key_hash)
     .execute(&mut *tx)
     .await?;
     insert_token(&mut tx, &refresh_token_digest(&refresh_token), session, now).await?;
     tx.commit().await?;
+    if device_key_hash.is_some() {
+        state.hot.forget_sessions();
+    }
     pair(state, user, session, refresh_token, now)
+}
+
+/// What the database keeps of a device key: its SHA-256. A key must be 32–128 characters of
+/// base64url (≥ 192 bits from a CSPRNG, chosen by the device).
+pub fn device_key_digest(key: &str) -> Result<String, ApiError> {
+    let well_formed =
+        (32..=128).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !well_formed {
+        return Err(ApiError::Field {
+            field: "device_key".to_owned(),
+            message: "device_key must be 32 to 128 characters of base64url".to_owned(),
+        });
+    }
+    Ok(hex::encode(Sha256::digest(key.as_bytes())))
+}
+
+/// Whether the device holding this key has a live session of the account named `username`.
+pub async fn is_trusted_device(
+    state: &AppState,
+    username: &str,
+    device_key_hash: &str,
+    now: i64,
+) -> Result<bool, ApiError> {
+    let idle_since = now.saturating_sub(secs(state.settings.session_idle_ttl_secs));
+    let live: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM sessions s JOIN users u ON u.id = s.user_id \
+         WHERE u.username = $1 AND s.device_key_hash = $2 AND s.revoked_at IS NULL \
+           AND s.expires_at > $3 AND s.last_used_at > $4 LIMIT 1",
+    )
+    .bind(username)
+    .bind(device_key_hash)
+    .bind(now)
+    .bind(idle_since)
+    .fetch_optional(&state.db.pool)
+    .await?;
+    Ok(live.is_some())
+}
+
+/// The session proved the password just now (re-authentication).
+pub async fn reauthenticated(conn: &mut Conn, session: SessionId, now: i64) -> Result<(), ApiError> {
+    sqlx::query("UPDATE sessions SET authenticated_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(session.to_string())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Sensitive changes need the password proved within `window_secs` in this session.
+pub async fn require_recent_auth(
+    conn: &mut Conn,
+    session: SessionId,
+    now: i64,
+    window_secs: u64,
+) -> Result<(), ApiError> {
+    let at: Option<Option<i64>> = sqlx::query_scalar("SELECT authenticated_at FROM sessions WHERE id = $1")
+        .bind(session.to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
+    match at.flatten() {
+        Some(at) if now.saturating_sub(at) <= secs(window_secs) => Ok(()),
+        _ => Err(ApiError::ReauthRequired),
+    }
+}
+
+/// End the session a refresh token belongs to (any token of the family: a device that signed
+/// out offline sends the newest one it has). `false` when there is no such live session.
+pub async fn revoke_by_refresh_token(state: &AppState, presented: &str, now: i64) -> Result<bool, ApiError> {
+    let Some(token) = find_token(state, &refresh_token_digest(presented)).await? else {
+        return Ok(false);
+    };
+    if token.revoked_at.is_some() {
+        return Ok(false);
+    }
+    let mut conn = state.db.pool.acquire().await?;
+    let ended = revoke(&mut conn, token.session_id, "logout", now).await?;
+    state.hot.forget_sessions();
+    Ok(ended)
 }
 
 /// Exchange a refresh token for the next pair (see the module comment for the rules).
@@ -282,6 +382,7 @@ fn pair(
         expires_in: state.tokens.ttl_secs(),
         refresh_token,
         user: user.view(),
+        password_change_required: user.password_kind == PasswordKind::OneTime,
     })
 }
 

@@ -1,6 +1,10 @@
 //! Access tokens: HS256 JWTs, at most 15 minutes, algorithm and key id pinned, `exp`, `nbf`,
 //! `iss`, `aud` and `sub` required, and a typed `token_use` so that no other kind of token can
 //! pass as an access token. Refresh tokens are opaque random strings (see `sessions`).
+//!
+//! Time is the server's clock, passed in: `exp` and `nbf` are checked here against it (with
+//! [`LEEWAY_SECS`]), not by the JWT library against the system time, so that tests can move
+//! the clock and a server's notion of "now" is one thing.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -52,11 +56,12 @@ impl TokenService {
     pub fn new(key: &Key, ttl_secs: u64) -> Self {
         let secret = key.bytes.expose_secret();
         let mut validation = Validation::new(Algorithm::HS256);
+        // Presence of every claim is required here; the times are checked in `verify`.
         validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[AUDIENCE]);
-        validation.validate_nbf = true;
-        validation.leeway = LEEWAY_SECS;
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
         Self {
             key_id: key.id.clone(),
             encoding: EncodingKey::from_secret(secret),
@@ -87,8 +92,8 @@ impl TokenService {
             .map_err(|e| ApiError::Internal(format!("jwt encode: {e}")))
     }
 
-    /// Verify an access token. Every failure is the same 401 to the caller.
-    pub fn verify(&self, token: &str) -> Result<AccessClaims, ApiError> {
+    /// Verify an access token at `now`. Every failure is the same 401 to the caller.
+    pub fn verify(&self, token: &str, now: i64) -> Result<AccessClaims, ApiError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| ApiError::Unauthorized)?;
         // Only our own key, named by its id; keys offered in the header are never fetched or used.
         let header_ok = header.alg == Algorithm::HS256
@@ -103,10 +108,13 @@ impl TokenService {
         }
         let data = jsonwebtoken::decode::<AccessClaims>(token, &self.decoding, &self.validation)
             .map_err(|_| ApiError::Unauthorized)?;
-        if data.claims.token_use != TokenUse::Access {
+        let leeway = i64::try_from(LEEWAY_SECS).unwrap_or(0);
+        let claims = data.claims;
+        let in_time = now < claims.exp.saturating_add(leeway) && now.saturating_add(leeway) >= claims.nbf;
+        if claims.token_use != TokenUse::Access || !in_time {
             return Err(ApiError::Unauthorized);
         }
-        Ok(data.claims)
+        Ok(claims)
     }
 }
 
@@ -139,8 +147,9 @@ mod tests {
     fn a_fresh_token_verifies_and_carries_its_session() {
         let tokens = service(&[7; 32]);
         let (user, session) = (UserId(uuid::Uuid::new_v4()), SessionId(uuid::Uuid::new_v4()));
-        let token = tokens.issue(user, session, crate::clock::now()).expect("issue");
-        let claims = tokens.verify(&token).expect("verify");
+        let now = crate::clock::system_now();
+        let token = tokens.issue(user, session, now).expect("issue");
+        let claims = tokens.verify(&token, now).expect("verify");
         assert_eq!((claims.sub, claims.sid, claims.token_use), (user, session, TokenUse::Access));
     }
 
@@ -149,10 +158,24 @@ mod tests {
         let ours = service(&[7; 32]);
         let theirs = service(&[8; 32]);
         let (user, session) = (UserId(uuid::Uuid::new_v4()), SessionId(uuid::Uuid::new_v4()));
-        let foreign = theirs.issue(user, session, crate::clock::now()).expect("issue");
-        assert!(ours.verify(&foreign).is_err());
-        let old = ours.issue(user, session, crate::clock::now() - 3600).expect("issue");
-        assert!(ours.verify(&old).is_err());
+        let now = crate::clock::system_now();
+        let foreign = theirs.issue(user, session, now).expect("issue");
+        assert!(ours.verify(&foreign, now).is_err());
+        let old = ours.issue(user, session, now - 3600).expect("issue");
+        assert!(ours.verify(&old, now).is_err());
+    }
+
+    #[test]
+    fn expiry_and_not_before_follow_the_clock_passed_in_with_a_small_leeway() {
+        let tokens = service(&[7; 32]);
+        let (user, session) = (UserId(uuid::Uuid::new_v4()), SessionId(uuid::Uuid::new_v4()));
+        let issued = 1_000_000;
+        let token = tokens.issue(user, session, issued).expect("issue");
+        let leeway = i64::try_from(LEEWAY_SECS).expect("small");
+        assert!(tokens.verify(&token, issued + 900 + leeway - 1).is_ok());
+        assert!(tokens.verify(&token, issued + 900 + leeway + 1).is_err(), "TTL + leeway + 1 s");
+        assert!(tokens.verify(&token, issued - leeway).is_ok());
+        assert!(tokens.verify(&token, issued - leeway - 1).is_err(), "not yet valid");
     }
 
     #[test]

@@ -5,20 +5,20 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use tallschool_shared::api::{
     AddMemberRequest, ClassView, CohortView, CreateClassRequest, CreateCohortRequest, CreateSchoolRequest,
-    CreateUserRequest, CreatedUser, MemberView, RosterEntry, SchoolView, UpdateUserRequest, UserView,
+    CreateUserRequest, CreatedUser, MemberView, OneTimePassword, RosterEntry, SchoolView, UpdateUserRequest, UserView,
 };
-use tallschool_shared::events::{PiiField, UserEvent};
+use tallschool_shared::events::{PiiField, SecurityEvent, SensitiveChange, UserEvent};
 use tallschool_shared::policy::{Action, may_assign_role, readable_pii_fields};
-use tallschool_shared::{ClassId, ClassRole, ErrorBody, SchoolId, UserId, UserStatus};
+use tallschool_shared::{ClassId, ClassRole, ErrorBody, Role, SchoolId, UserId, UserStatus};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::users::NewPassword;
 use super::{classes, schools, users};
 use crate::access::{TargetRef, authorize};
 use crate::app::AppState;
 use crate::auth::password::generate_initial_password;
 use crate::auth::{AuthUser, RequestMeta, sessions};
-use crate::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::events;
 use crate::http::{ApiJson, ApiPath};
@@ -31,6 +31,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(read_school))
         .routes(routes!(list_school_users, create_user))
         .routes(routes!(read_user, update_user))
+        .routes(routes!(reset_password))
         .routes(routes!(list_cohorts, create_cohort))
         .routes(routes!(list_school_classes, create_class))
         .routes(routes!(read_class))
@@ -62,7 +63,7 @@ async fn create_school(
     let mut conn = state.db.pool.acquire().await?;
     authorize(&mut conn, &actor, Action::CreateSchool, TargetRef::System).await?;
     let name = validate::label("name", &request.name, 120)?;
-    Ok((StatusCode::CREATED, Json(schools::insert(&mut conn, &name, clock::now()).await?)))
+    Ok((StatusCode::CREATED, Json(schools::insert(&mut conn, &name, state.clock.now()).await?)))
 }
 
 #[utoipa::path(get, path = "/api/v1/schools/{school_id}", tag = "schools", security(("bearer" = [])),
@@ -95,7 +96,8 @@ async fn list_school_users(
 }
 
 /// Create an account in a school. The server generates the initial password and returns it
-/// once; personal data goes to the vault.
+/// once: single use, expiring, and the first sign-in must choose a new one. Personal data goes
+/// to the vault.
 #[utoipa::path(post, path = "/api/v1/schools/{school_id}/users", tag = "users", security(("bearer" = [])), request_body = CreateUserRequest,
     params(("school_id" = String, Path, description = "School id")),
     responses((status = 201, body = CreatedUser), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -114,18 +116,65 @@ async fn create_user(
     if !request.role.belongs_to_school() {
         return Err(ApiError::Validation("technical admins belong to no school".to_owned()));
     }
-    let now = clock::now();
+    let now = state.clock.now();
     let username = validate::new_username(&request.username)?;
     let pii = request.pii.as_ref().map(|input| PiiUpdate::validate(input, now)).transpose()?;
     let initial_password = generate_initial_password();
     let hash = state.passwords.hash(initial_password.clone()).await?;
+    let expires_at = now.saturating_add(i64::try_from(state.settings.one_time_password_ttl_secs).unwrap_or(i64::MAX));
+    let password = NewPassword::OneTime { hash: &hash, expires_at };
     let mut tx = state.db.begin().await?;
-    let user = users::insert(&mut tx, &username, request.role, Some(school), &hash, Some(actor.id), now).await?;
+    let user = users::insert(&mut tx, &username, request.role, Some(school), password, Some(actor.id), now).await?;
     if let Some(pii) = pii.filter(|p| !p.is_empty()) {
         state.vault.write(&mut tx, user.id, &pii, Some(actor.id), now).await?;
     }
     tx.commit().await?;
-    Ok((StatusCode::CREATED, Json(CreatedUser { user: user.view(), initial_password })))
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedUser { user: user.view(), initial_password, initial_password_expires_at: expires_at }),
+    ))
+}
+
+/// A forgotten password: give the account a new one-time password (shown once; single use,
+/// expiring; the first sign-in with it must choose a new password) and sign it out
+/// everywhere. School admins for their school; teachers for the students they teach. Needs a
+/// recent sign-in or re-authentication of the caller.
+#[utoipa::path(post, path = "/api/v1/users/{user_id}/password-reset", tag = "users", security(("bearer" = [])),
+    params(("user_id" = String, Path, description = "User id")),
+    responses((status = 201, body = OneTimePassword),
+        (status = 401, body = ErrorBody, description = "reauth_required: confirm the password first"),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn reset_password(
+    State(state): State<AppState>,
+    actor: AuthUser,
+    ApiPath(user_id): ApiPath<UserId>,
+) -> ApiResult<(StatusCode, Json<OneTimePassword>)> {
+    let now = state.clock.now();
+    let mut conn = state.db.pool.acquire().await?;
+    authorize(&mut conn, &actor, Action::ResetUserPassword, TargetRef::User(user_id)).await?;
+    let user = users::find(&mut conn, user_id).await?.ok_or(ApiError::NotFound)?;
+    // A teacher may reset students only; an admin only the roles they could create.
+    let manages = actor.role == Role::Teacher || may_assign_role(actor.role, user.role);
+    if !manages || user.id == actor.id {
+        return Err(ApiError::Forbidden);
+    }
+    sessions::require_recent_auth(&mut conn, actor.session_id, now, state.settings.reauth_window_secs).await?;
+    drop(conn);
+    let one_time_password = generate_initial_password();
+    let hash = state.passwords.hash(one_time_password.clone()).await?;
+    let expires_at = now.saturating_add(i64::try_from(state.settings.one_time_password_ttl_secs).unwrap_or(i64::MAX));
+    let mut tx = state.db.begin().await?;
+    users::set_password(&mut tx, user.id, NewPassword::OneTime { hash: &hash, expires_at }, now).await?;
+    let change = SecurityEvent::SensitiveChange {
+        user_id: user.id,
+        actor_id: actor.id,
+        change: SensitiveChange::OneTimePassword,
+    };
+    events::publish(&mut tx, &change, now).await?;
+    sessions::revoke_all(&mut tx, user.id, None, "password_reset", now).await?;
+    tx.commit().await?;
+    state.hot.forget_sessions();
+    Ok((StatusCode::CREATED, Json(OneTimePassword { user_id: user.id, one_time_password, expires_at })))
 }
 
 #[utoipa::path(get, path = "/api/v1/users/{user_id}", tag = "users", security(("bearer" = [])),
@@ -141,17 +190,19 @@ async fn read_user(
     Ok(Json(users::find(&mut conn, user).await?.ok_or(ApiError::NotFound)?.view()))
 }
 
-/// Change an account's role or status. Either change ends all the account's sessions.
+/// Change an account's role or status. Either change ends all the account's sessions; a role
+/// change needs a recent sign-in or re-authentication of the caller.
 #[utoipa::path(patch, path = "/api/v1/users/{user_id}", tag = "users", security(("bearer" = [])), request_body = UpdateUserRequest,
     params(("user_id" = String, Path, description = "User id")),
-    responses((status = 200, body = UserView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = UserView), (status = 401, body = ErrorBody, description = "reauth_required: confirm the password first"),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn update_user(
     State(state): State<AppState>,
     actor: AuthUser,
     ApiPath(user_id): ApiPath<UserId>,
     ApiJson(request): ApiJson<UpdateUserRequest>,
 ) -> ApiResult<Json<UserView>> {
-    let now = clock::now();
+    let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     authorize(&mut tx, &actor, Action::UpdateUser, TargetRef::User(user_id)).await?;
     let user = users::find(&mut tx, user_id).await?.ok_or(ApiError::NotFound)?;
@@ -167,7 +218,11 @@ async fn update_user(
         if !may_assign_role(actor.role, role) || role.belongs_to_school() != user.role.belongs_to_school() {
             return Err(ApiError::Forbidden);
         }
+        sessions::require_recent_auth(&mut tx, actor.session_id, now, state.settings.reauth_window_secs).await?;
         users::set_role(&mut tx, user.id, role, now).await?;
+        let change =
+            SecurityEvent::SensitiveChange { user_id: user.id, actor_id: actor.id, change: SensitiveChange::Role };
+        events::publish(&mut tx, &change, now).await?;
         let kept = [ClassRole::Teacher, ClassRole::Student].into_iter().find(|part| part.required_role() == role);
         classes::remove_mismatched_enrolments(&mut tx, user.id, kept).await?;
         events::publish(
@@ -223,7 +278,7 @@ async fn create_cohort(
     let mut conn = state.db.pool.acquire().await?;
     authorize(&mut conn, &actor, Action::CreateCohort, TargetRef::School(school)).await?;
     let name = validate::label("name", &request.name, 80)?;
-    Ok((StatusCode::CREATED, Json(classes::insert_cohort(&mut conn, school, &name, clock::now()).await?)))
+    Ok((StatusCode::CREATED, Json(classes::insert_cohort(&mut conn, school, &name, state.clock.now()).await?)))
 }
 
 /// Every class of a school (school admins).
@@ -260,7 +315,7 @@ async fn create_class(
     }
     Ok((
         StatusCode::CREATED,
-        Json(classes::insert_class(&mut conn, school, &name, request.cohort_id, clock::now()).await?),
+        Json(classes::insert_class(&mut conn, school, &name, request.cohort_id, state.clock.now()).await?),
     ))
 }
 
@@ -313,7 +368,7 @@ async fn add_member(
             request.role.as_str()
         )));
     }
-    classes::upsert_member(&mut conn, class, request.user_id, request.role, clock::now()).await?;
+    classes::upsert_member(&mut conn, class, request.user_id, request.role, state.clock.now()).await?;
     state.hot.forget_sessions();
     Ok(StatusCode::NO_CONTENT)
 }
@@ -360,7 +415,7 @@ async fn roster(
         purpose: "class_roster",
         request_id: meta.request_id.as_deref(),
     };
-    let names = state.vault.read(&mut tx, &reader, &subjects, fields, clock::now()).await?;
+    let names = state.vault.read(&mut tx, &reader, &subjects, fields, state.clock.now()).await?;
     tx.commit().await?;
     let roster = members
         .into_iter()

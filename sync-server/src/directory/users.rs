@@ -9,6 +9,53 @@ use crate::db::{AnyRow, Conn, col, id_col, opt_id_col};
 use crate::error::{ApiError, conflict_as};
 use crate::events;
 
+/// Where an account's password came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PasswordKind {
+    /// Chosen by the person.
+    Chosen,
+    /// Set by an administrator or teacher (a new account, a reset): single use, expiring, and
+    /// the session it opens may only choose a new password.
+    OneTime,
+    /// A demo school's account (`--demo`): a generated password that keeps working.
+    Demo,
+}
+
+impl PasswordKind {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            PasswordKind::Chosen => "chosen",
+            PasswordKind::OneTime => "one_time",
+            PasswordKind::Demo => "demo",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Self, ApiError> {
+        [PasswordKind::Chosen, PasswordKind::OneTime, PasswordKind::Demo]
+            .into_iter()
+            .find(|kind| kind.as_str() == text)
+            .ok_or_else(|| ApiError::Internal("stored password kind unknown".to_owned()))
+    }
+}
+
+/// A password to store with an account.
+#[derive(Clone, Copy, Debug)]
+pub enum NewPassword<'a> {
+    Chosen { hash: &'a str },
+    OneTime { hash: &'a str, expires_at: i64 },
+    Demo { hash: &'a str },
+}
+
+impl NewPassword<'_> {
+    fn parts(&self) -> (&str, PasswordKind, Option<i64>) {
+        match *self {
+            NewPassword::Chosen { hash } => (hash, PasswordKind::Chosen, None),
+            NewPassword::OneTime { hash, expires_at } => (hash, PasswordKind::OneTime, Some(expires_at)),
+            NewPassword::Demo { hash } => (hash, PasswordKind::Demo, None),
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct UserRecord {
     pub id: UserId,
@@ -17,6 +64,10 @@ pub struct UserRecord {
     pub school_id: Option<SchoolId>,
     pub status: UserStatus,
     pub password_hash: String,
+    pub password_kind: PasswordKind,
+    /// One-time passwords only: when it stops signing in, and when it was first used.
+    pub password_expires_at: Option<i64>,
+    pub one_time_used_at: Option<i64>,
 }
 
 impl UserRecord {
@@ -40,11 +91,15 @@ impl UserRecord {
             school_id: opt_id_col(row, "school_id")?,
             status: status.parse().map_err(|_| ApiError::Internal("stored status unknown".to_owned()))?,
             password_hash: col(row, "password_hash")?,
+            password_kind: PasswordKind::parse(&col::<String>(row, "password_kind")?)?,
+            password_expires_at: col(row, "password_expires_at")?,
+            one_time_used_at: col(row, "one_time_used_at")?,
         })
     }
 }
 
-const COLUMNS: &str = "id, username, role, school_id, status, password_hash";
+const COLUMNS: &str =
+    "id, username, role, school_id, status, password_hash, password_kind, password_expires_at, one_time_used_at";
 
 pub async fn find_by_username(conn: &mut Conn, username: &str) -> Result<Option<UserRecord>, ApiError> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE username = $1");
@@ -70,28 +125,35 @@ pub async fn insert(
     username: &str,
     role: Role,
     school_id: Option<SchoolId>,
-    password_hash: &str,
+    password: NewPassword<'_>,
     actor: Option<UserId>,
     now: i64,
 ) -> Result<UserRecord, ApiError> {
+    let (hash, kind, expires_at) = password.parts();
     let record = UserRecord {
         id: UserId(uuid::Uuid::new_v4()),
         username: username.to_owned(),
         role,
         school_id,
         status: UserStatus::Active,
-        password_hash: password_hash.to_owned(),
+        password_hash: hash.to_owned(),
+        password_kind: kind,
+        password_expires_at: expires_at,
+        one_time_used_at: None,
     };
     sqlx::query(
-        "INSERT INTO users (id, username, role, school_id, status, password_hash, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+        "INSERT INTO users (id, username, role, school_id, status, password_hash, password_kind, \
+                            password_expires_at, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
     )
     .bind(record.id.to_string())
     .bind(&record.username)
     .bind(role.as_str())
     .bind(school_id.map(|s| s.to_string()))
     .bind(record.status.as_str())
-    .bind(password_hash)
+    .bind(hash)
+    .bind(kind.as_str())
+    .bind(expires_at)
     .bind(now)
     .execute(&mut *conn)
     .await
@@ -101,7 +163,25 @@ pub async fn insert(
     Ok(record)
 }
 
-pub async fn set_password_hash(conn: &mut Conn, id: UserId, hash: &str, now: i64) -> Result<(), ApiError> {
+/// Replace the password (a new kind starts afresh: a one-time password is unused).
+pub async fn set_password(conn: &mut Conn, id: UserId, password: NewPassword<'_>, now: i64) -> Result<(), ApiError> {
+    let (hash, kind, expires_at) = password.parts();
+    sqlx::query(
+        "UPDATE users SET password_hash = $1, password_kind = $2, password_expires_at = $3, \
+                          one_time_used_at = NULL, updated_at = $4 WHERE id = $5",
+    )
+    .bind(hash)
+    .bind(kind.as_str())
+    .bind(expires_at)
+    .bind(now)
+    .bind(id.to_string())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// A stronger hash of the same password (its kind and state are kept).
+pub async fn rehash_password(conn: &mut Conn, id: UserId, hash: &str, now: i64) -> Result<(), ApiError> {
     sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
         .bind(hash)
         .bind(now)
@@ -109,6 +189,19 @@ pub async fn set_password_hash(conn: &mut Conn, id: UserId, hash: &str, now: i64
         .execute(&mut *conn)
         .await?;
     Ok(())
+}
+
+/// Mark a one-time password used. `false` when it was used already (a concurrent sign-in won).
+pub async fn use_one_time_password(conn: &mut Conn, id: UserId, now: i64) -> Result<bool, ApiError> {
+    let done = sqlx::query(
+        "UPDATE users SET one_time_used_at = $1 WHERE id = $2 AND password_kind = 'one_time' \
+         AND one_time_used_at IS NULL",
+    )
+    .bind(now)
+    .bind(id.to_string())
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 pub async fn set_role(conn: &mut Conn, id: UserId, role: Role, now: i64) -> Result<(), ApiError> {

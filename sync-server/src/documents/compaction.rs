@@ -66,13 +66,13 @@ async fn compact(db: &Db, doc: &str, now: i64) -> Result<bool, ApiError> {
 }
 
 /// Run compaction every `every`, compacting documents with at least `min_new_changes` new changes.
-pub fn spawn(db: Db, every: Duration, min_new_changes: i64) {
+pub fn spawn(db: Db, clock: crate::clock::Clock, every: Duration, min_new_changes: i64) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         tick.tick().await;
         loop {
             tick.tick().await;
-            match run_once(&db, min_new_changes, crate::clock::now()).await {
+            match run_once(&db, min_new_changes, clock.now()).await {
                 Ok(0) => {}
                 Ok(count) => tracing::info!(documents = count, "compacted document histories"),
                 Err(error) => tracing::warn!(error = %error, "compaction failed; will retry"),

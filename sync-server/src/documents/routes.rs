@@ -16,7 +16,6 @@ use super::store::{self, ParsedPush};
 use crate::access::{TargetRef, authorize, authorize_caller};
 use crate::app::AppState;
 use crate::auth::AuthUser;
-use crate::clock;
 use crate::error::{ApiError, ApiResult};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -30,9 +29,11 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// Body and answer are MessagePack (`application/vnd.tallschool.sync+msgpack`); see
 /// `tallschool_shared::sync` for the shapes.
 #[utoipa::path(post, path = "/api/v1/sync", tag = "sync", security(("bearer" = [])),
-    request_body(content = Vec<u8>, content_type = "application/vnd.tallschool.sync+msgpack", description = "SyncRequest"),
+    request_body(content = SyncRequest, content_type = "application/vnd.tallschool.sync+msgpack",
+        description = "A SyncRequest encoded as MessagePack (maps with field names; byte strings as bin)"),
     responses(
-        (status = 200, description = "SyncResponse (MessagePack)", content_type = "application/vnd.tallschool.sync+msgpack"),
+        (status = 200, body = SyncResponse, content_type = "application/vnd.tallschool.sync+msgpack",
+            description = "A SyncResponse encoded as MessagePack"),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn sync_round(
@@ -74,13 +75,13 @@ async fn sync_round(
         page_changes: state.settings.sync_page_changes,
     };
     let content: Vec<_> = pushes.iter().filter(|p| p.meta.kind.is_content()).map(|p| p.meta.id).collect();
-    let pushed = store::push(&state.db, &limits, &actor, pushes, clock::now()).await?;
+    let pushed = store::push(&state.db, &limits, &actor, pushes, state.clock.now()).await?;
     if !pushed.acks.is_empty() {
         state.hot.forget_latest_seq();
     }
     // Content that changed may show other media now: who may fetch what follows the documents.
     let changed: Vec<_> = content.into_iter().filter(|doc| pushed.acks.iter().any(|a| &a.doc == doc)).collect();
-    crate::media::registry::index_documents(&state.db, &changed).await;
+    let media_refusals = crate::media::registry::index_documents(&state.db, &changed).await;
     let pulled = store::pull(&state.db, &state.hot, &limits, &actor, request.cursor, request.epoch).await?;
     let response = SyncResponse {
         acks: pushed.acks,
@@ -89,6 +90,7 @@ async fn sync_round(
         cursor: pulled.cursor,
         epoch: pulled.epoch,
         has_more: pulled.has_more,
+        media_refusals,
     };
     let bytes = sync::encode(&response).map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(([(header::CONTENT_TYPE, HeaderValue::from_static(sync::CONTENT_TYPE))], bytes).into_response())
@@ -108,6 +110,6 @@ async fn run_compaction(State(state): State<AppState>, actor: AuthUser) -> ApiRe
         let mut conn = state.db.pool.acquire().await?;
         authorize(&mut conn, &actor, Action::RunCompaction, TargetRef::System).await?;
     }
-    let compacted = compaction::run_once(&state.db, 1, clock::now()).await?;
+    let compacted = compaction::run_once(&state.db, 1, state.clock.now()).await?;
     Ok(Json(CompactionReport { compacted }))
 }

@@ -193,12 +193,12 @@ pub async fn stored(conn: &mut Conn, school: SchoolId, class: Option<ClassId>) -
 
 /// Run the digest of the week that just ended at every tick of `schedule` (cron syntax with
 /// seconds, UTC, e.g. `0 0 5 * * Mon`).
-pub fn spawn(db: Db, schedule: cron::Schedule) {
+pub fn spawn(db: Db, clock: crate::clock::Clock, schedule: cron::Schedule) {
     tokio::spawn(async move {
         for next in schedule.upcoming(chrono::Utc) {
             let wait = (next - chrono::Utc::now()).to_std().unwrap_or_default();
             tokio::time::sleep(wait).await;
-            let now = crate::clock::now();
+            let now = clock.now();
             // The week before the one that is starting.
             match run_all(&db, now - digest::WEEK, now).await {
                 Ok(count) => tracing::info!(digests = count, "weekly digests computed"),

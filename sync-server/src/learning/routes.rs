@@ -16,7 +16,6 @@ use super::{digest, grading};
 use crate::access::{TargetRef, authorize};
 use crate::app::AppState;
 use crate::auth::AuthUser;
-use crate::clock;
 use crate::directory::classes;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{ApiJson, ApiPath};
@@ -71,7 +70,7 @@ async fn set_answer_keys(
 ) -> ApiResult<Json<KeysStored>> {
     let mut tx = state.db.begin().await?;
     authorize(&mut tx, &actor, Action::SetAnswerKeys, TargetRef::Class(class)).await?;
-    let stored = grading::set_keys(&mut tx, class, request.test_id, &request.keys, actor.id, clock::now()).await?;
+    let stored = grading::set_keys(&mut tx, class, request.test_id, &request.keys, actor.id, state.clock.now()).await?;
     tx.commit().await?;
     Ok(Json(KeysStored { stored }))
 }
@@ -107,7 +106,7 @@ async fn grade_answer(
 ) -> ApiResult<Json<AttemptResult>> {
     let mut tx = state.db.begin().await?;
     authorize(&mut tx, &actor, Action::GradeAnswer, TargetRef::Class(class)).await?;
-    let result = grading::grade(&mut tx, class, &request, actor.id, clock::now()).await?;
+    let result = grading::grade(&mut tx, class, &request, actor.id, state.clock.now()).await?;
     tx.commit().await?;
     Ok(Json(result))
 }
@@ -155,7 +154,7 @@ async fn run_digests(
         let mut conn = state.db.pool.acquire().await?;
         authorize(&mut conn, &actor, Action::RunDigests, TargetRef::School(school)).await?;
     }
-    let now = clock::now();
+    let now = state.clock.now();
     let week_of = request.week_of.unwrap_or(now - WEEK);
     if !(0..=now + WEEK).contains(&week_of) {
         return Err(ApiError::Validation("week_of must be a time up to next week".to_owned()));

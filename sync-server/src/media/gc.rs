@@ -65,7 +65,7 @@ pub fn spawn(state: AppState, every: Duration) {
         tick.tick().await;
         loop {
             tick.tick().await;
-            match run_once(&state, crate::clock::now()).await {
+            match run_once(&state, state.clock.now()).await {
                 Ok(0) => {}
                 Ok(count) => tracing::info!(objects = count, "orphaned media collected"),
                 Err(error) => tracing::warn!(error = %error, "media collection failed; will retry"),

@@ -16,7 +16,6 @@ use super::registry;
 use super::store::ObjectStore;
 use crate::app::AppState;
 use crate::auth::AuthUser;
-use crate::clock;
 use crate::error::ApiError;
 
 fn io_error(what: &'static str) -> impl Fn(std::io::Error) -> ApiError {
@@ -116,7 +115,7 @@ pub async fn finish(
     state.media.put_file(&hash, &kept.path, size, mime).await?;
     let media = MediaView { hash, size, mime: mime.to_owned() };
     let mut tx = state.db.begin().await?;
-    registry::insert(&mut tx, &media, actor, clock::now()).await?;
+    registry::insert(&mut tx, &media, actor, state.clock.now()).await?;
     tx.commit().await?;
     Ok(media)
 }

@@ -1,11 +1,15 @@
 //! What the database knows about media: the objects, who uploaded them, which documents
 //! reference them, and uploads in progress. Who may fetch an object is decided here: its
-//! uploader, their school's admins, and anyone who may read a document that references it.
+//! uploader, their school's admins, and anyone who may read a document that references it —
+//! provided the document's own school holds the object (a member of that school uploaded it).
+//! A hash from another school's file on a card grants nothing: it is reported back to the
+//! author as refused, and the file stays where it belongs.
 
 use std::collections::BTreeSet;
 
 use tallschool_shared::api::MediaView;
 use tallschool_shared::docs::DocKind;
+use tallschool_shared::sync::MediaRefusal;
 use tallschool_shared::{DocId, schema};
 
 use crate::auth::AuthUser;
@@ -46,11 +50,14 @@ pub async fn insert(conn: &mut Conn, media: &MediaView, uploader: &AuthUser, now
 }
 
 /// Objects the caller may fetch, with the SQL condition on `m.hash` (parameters `$1` user,
-/// `$2` school, `$3` role).
+/// `$2` school, `$3` role). A reference counts only where the referencing document's school
+/// holds the object.
 fn readable_condition(actor: &AuthUser) -> Option<String> {
     let documents = readable_documents(actor.role, "$1", "$2")?;
     Some(format!(
-        "(m.hash IN (SELECT r.hash FROM media_refs r WHERE r.doc_id IN ({documents})) \
+        "(m.hash IN (SELECT r.hash FROM media_refs r JOIN documents rd ON rd.id = r.doc_id \
+                     WHERE r.doc_id IN ({documents}) \
+                       AND EXISTS (SELECT 1 FROM media_uploaders h WHERE h.hash = r.hash AND h.school_id = rd.school_id)) \
           OR m.hash IN (SELECT u.hash FROM media_uploaders u WHERE u.user_id = $1 \
                         OR (u.school_id = $2 AND $3 = 'edu_admin')))"
     ))
@@ -84,40 +91,62 @@ pub async fn list_readable(conn: &mut Conn, actor: &AuthUser) -> Result<Vec<Medi
     rows.iter().map(view).collect()
 }
 
-/// Bring a document's media references in step with its contents.
-pub async fn index_document(conn: &mut Conn, doc: DocId) -> Result<(), ApiError> {
-    let Some((meta, document)) = load_document(conn, doc).await? else { return Ok(()) };
+/// Bring a document's media references in step with its contents. Returns the references
+/// that grant nothing because the document's school does not hold those objects (never
+/// uploaded there — perhaps another school's file): the author is told.
+pub async fn index_document(conn: &mut Conn, doc: DocId) -> Result<Vec<String>, ApiError> {
+    let Some((meta, document)) = load_document(conn, doc).await? else { return Ok(Vec::new()) };
     let hashes: BTreeSet<String> = match meta.kind {
         DocKind::Progress => BTreeSet::new(),
         kind => schema::media_references(kind, &document),
     };
     sqlx::query("DELETE FROM media_refs WHERE doc_id = $1").bind(doc.to_string()).execute(&mut *conn).await?;
+    let mut not_held = Vec::new();
     for hash in hashes {
         sqlx::query("INSERT INTO media_refs (doc_id, hash) VALUES ($1, $2) ON CONFLICT (doc_id, hash) DO NOTHING")
             .bind(doc.to_string())
-            .bind(hash)
+            .bind(&hash)
             .execute(&mut *conn)
             .await?;
+        let held: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM media_uploaders u JOIN documents d ON d.school_id = u.school_id \
+             WHERE d.id = $1 AND u.hash = $2 LIMIT 1",
+        )
+        .bind(doc.to_string())
+        .bind(&hash)
+        .fetch_optional(&mut *conn)
+        .await?;
+        if held.is_none() {
+            not_held.push(hash);
+        }
     }
-    Ok(())
+    Ok(not_held)
 }
 
-/// Re-index the content documents of a sync push (after it is stored).
-pub async fn index_documents(db: &Db, docs: &[DocId]) {
+/// Re-index the content documents of a sync push (after it is stored), returning what the
+/// pusher should hear about references that grant nothing.
+pub async fn index_documents(db: &Db, docs: &[DocId]) -> Vec<MediaRefusal> {
+    let mut refusals = Vec::new();
     for doc in docs {
         let result = async {
             let mut tx = db.begin().await?;
-            index_document(&mut tx, *doc).await?;
+            let not_held = index_document(&mut tx, *doc).await?;
             tx.commit().await?;
-            Ok::<(), ApiError>(())
+            Ok::<_, ApiError>(not_held)
         }
         .await;
-        if let Err(error) = result {
+        match result {
+            Ok(not_held) => refusals.extend(not_held.into_iter().map(|hash| MediaRefusal {
+                doc: *doc,
+                hash,
+                message: "this school holds no such file, so nobody will see it: upload the file first".to_owned(),
+            })),
             // The collector re-indexes everything before deleting, so a miss here only
             // delays access until the next push of the document.
-            tracing::warn!(doc = %doc, error = %error, "media references not indexed");
+            Err(error) => tracing::warn!(doc = %doc, error = %error, "media references not indexed"),
         }
     }
+    refusals
 }
 
 // ----------------------------------------------------------------------------- uploads

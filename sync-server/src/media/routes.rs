@@ -22,7 +22,6 @@ use super::{gc, registry};
 use crate::access::{TargetRef, authorize, authorize_caller};
 use crate::app::AppState;
 use crate::auth::AuthUser;
-use crate::clock;
 use crate::config::MediaDelivery;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{ApiJson, ApiPath};
@@ -130,7 +129,7 @@ async fn start_upload(
         request.size,
         &sha256,
         request.filename.as_deref(),
-        clock::now(),
+        state.clock.now(),
     )
     .await?;
     Ok((StatusCode::CREATED, Json(UploadView { upload_id: id, offset: 0, size: request.size, media: None })))
@@ -345,6 +344,6 @@ async fn run_gc(State(state): State<AppState>, actor: AuthUser) -> ApiResult<Jso
         let mut conn = state.db.pool.acquire().await?;
         authorize(&mut conn, &actor, Action::RunMediaGc, TargetRef::System).await?;
     }
-    let deleted = gc::run_once(&state, clock::now()).await?;
+    let deleted = gc::run_once(&state, state.clock.now()).await?;
     Ok(Json(GcReport { deleted }))
 }

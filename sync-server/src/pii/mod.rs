@@ -50,6 +50,10 @@ impl PiiUpdate {
     pub fn is_empty(&self) -> bool {
         self.fields.is_empty()
     }
+
+    pub fn has(&self, field: PiiField) -> bool {
+        self.fields.iter().any(|(f, _)| *f == field)
+    }
 }
 
 /// Who is reading, and why (for the access log).

@@ -5,7 +5,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 use tallschool_shared::api::{PiiAccessEntry, PiiInput, PiiView};
-use tallschool_shared::events::PiiField;
+use tallschool_shared::events::{PiiField, SecurityEvent, SensitiveChange};
 use tallschool_shared::policy::{Action, readable_pii_fields};
 use tallschool_shared::{ErrorBody, SchoolId, UserId};
 use utoipa_axum::router::OpenApiRouter;
@@ -14,10 +14,10 @@ use utoipa_axum::routes;
 use super::{PiiUpdate, Reader};
 use crate::access::{TargetRef, authorize};
 use crate::app::AppState;
-use crate::auth::{AuthUser, RequestMeta};
-use crate::clock;
+use crate::auth::{AuthUser, RequestMeta, sessions};
 use crate::db::{col, id_col};
 use crate::error::{ApiError, ApiResult};
+use crate::events;
 use crate::http::{ApiJson, ApiPath};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -37,7 +37,7 @@ async fn read_own(State(state): State<AppState>, actor: AuthUser, meta: RequestM
         request_id: meta.request_id.as_deref(),
     };
     let fields = readable_pii_fields(actor.role, true);
-    let view = state.vault.read(&mut tx, &reader, &[(actor.id, actor.school_id)], fields, clock::now()).await?;
+    let view = state.vault.read(&mut tx, &reader, &[(actor.id, actor.school_id)], fields, state.clock.now()).await?;
     tx.commit().await?;
     view.into_iter().next().map(Json).ok_or_else(|| ApiError::Internal("vault returned nothing".to_owned()))
 }
@@ -57,27 +57,35 @@ async fn read_user(
     let fields = readable_pii_fields(actor.role, allowed.relation.is_self);
     let purpose = if allowed.relation.is_self { "self_view" } else { "profile_view" };
     let reader = Reader { actor_id: actor.id, actor_role: actor.role, purpose, request_id: meta.request_id.as_deref() };
-    let view = state.vault.read(&mut tx, &reader, &[(subject, allowed.school)], fields, clock::now()).await?;
+    let view = state.vault.read(&mut tx, &reader, &[(subject, allowed.school)], fields, state.clock.now()).await?;
     tx.commit().await?;
     view.into_iter().next().map(Json).ok_or_else(|| ApiError::Internal("vault returned nothing".to_owned()))
 }
 
-/// Set some of a person's personal data (school admins, for their own school).
+/// Set some of a person's personal data (school admins, for their own school). Changing an
+/// email needs a recent sign-in or re-authentication (`POST /auth/reauth`).
 #[utoipa::path(put, path = "/api/v1/users/{user_id}/pii", tag = "pii", security(("bearer" = [])), request_body = PiiInput,
     params(("user_id" = String, Path, description = "User id")),
-    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 204), (status = 401, body = ErrorBody, description = "reauth_required: confirm the password first"),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn write_user(
     State(state): State<AppState>,
     actor: AuthUser,
     ApiPath(subject): ApiPath<UserId>,
     ApiJson(input): ApiJson<PiiInput>,
 ) -> ApiResult<StatusCode> {
-    let now = clock::now();
+    let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     authorize(&mut tx, &actor, Action::WriteUserPii, TargetRef::User(subject)).await?;
     let update = PiiUpdate::validate(&input, now)?;
     if update.is_empty() {
         return Err(ApiError::Validation("give at least one of display_name, email, birth_date".to_owned()));
+    }
+    if update.has(PiiField::Email) {
+        sessions::require_recent_auth(&mut tx, actor.session_id, now, state.settings.reauth_window_secs).await?;
+        let change =
+            SecurityEvent::SensitiveChange { user_id: subject, actor_id: actor.id, change: SensitiveChange::Email };
+        events::publish(&mut tx, &change, now).await?;
     }
     state.vault.write(&mut tx, subject, &update, Some(actor.id), now).await?;
     tx.commit().await?;

@@ -399,7 +399,8 @@ pub async fn create_and_login(
     create_login(server, admin_token, school, username, role).await.0
 }
 
-/// Like [`create_and_login`], also returning the credentials.
+/// Like [`create_and_login`], also returning the credentials. The account's one-time
+/// password is replaced at the first sign-in, as its owner would.
 pub async fn create_login(
     server: &TestServer,
     admin_token: &str,
@@ -415,9 +416,40 @@ pub async fn create_login(
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "create {username}: {created}");
-    let login =
+    let one_time =
         Login { username: username.to_owned(), password: created["initial_password"].as_str().unwrap().to_owned() };
-    (server.login(&login).await, login)
+    server.first_sign_in(&one_time).await
+}
+
+impl TestServer {
+    /// Sign in with a one-time password and choose a new one; the session then works fully.
+    pub async fn first_sign_in(&self, one_time: &Login) -> (TokenResponse, Login) {
+        let tokens = self.login(one_time).await;
+        assert!(tokens.password_change_required, "a one-time password must be replaced");
+        let chosen = Login {
+            username: one_time.username.clone(),
+            password: format!("my own passphrase {}", &unique_name()[..10]),
+        };
+        let (status, body) = self
+            .post(
+                "/api/v1/me/password",
+                Some(&tokens.access_token),
+                json!({"current_password": one_time.password, "new_password": chosen.password}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "first password change: {body}");
+        (tokens, chosen)
+    }
+
+    /// An HTTP client whose requests come from another loopback address (127.0.0.0/8 is all
+    /// loopback), as a second computer on the network would.
+    pub fn client_from(&self, address: &str) -> reqwest::Client {
+        reqwest::Client::builder()
+            .local_address(address.parse::<std::net::IpAddr>().unwrap())
+            .timeout(Duration::from_secs(60))
+            .build()
+            .unwrap()
+    }
 }
 
 /// A device running the real offline engine, signed in to the test server.

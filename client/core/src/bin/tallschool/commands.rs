@@ -799,7 +799,8 @@ pub async fn run(client: &mut Client, json: bool, command: Command) -> Result<()
             say(json, serde_json::json!({"utc_offset_secs": seconds}), || text.clone());
         }
         Command::Login { .. }
-        | Command::Logout
+        | Command::Password
+        | Command::Logout { .. }
         | Command::Sync { .. }
         | Command::Status
         | Command::Docs

@@ -27,7 +27,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Sign in (the password is read from standard input unless given).
+    /// Sign in (the password is read from standard input unless given). After a one-time
+    /// password from the school, a new password is asked for (the next line of input).
     Login {
         #[arg(long)]
         server: String,
@@ -38,8 +39,15 @@ enum Command {
         #[arg(long, default_value = "tallschool CLI")]
         device_name: String,
     },
-    /// Forget this device's tokens.
-    Logout,
+    /// Choose a new password (current and new one read from standard input, a line each).
+    Password,
+    /// Sign out: unsynced work is sent first (or the sign-out refused), the session ends on the
+    /// server, and this account's data is removed from this device.
+    Logout {
+        /// Sign out even though some work is not on the server: it is deleted.
+        #[arg(long)]
+        discard: bool,
+    },
     /// Send what is pending and receive what is new, then fetch the media it shows.
     Sync {
         /// Documents only; media waits for `media sync`.
@@ -448,6 +456,38 @@ fn home(cli_home: Option<PathBuf>) -> PathBuf {
     })
 }
 
+/// One line of standard input (a prompt on a terminal), without its line ending.
+#[allow(clippy::print_stderr)]
+fn read_secret(prompt: &str) -> Result<String, ClientError> {
+    if std::io::stdin().is_terminal() {
+        eprint!("{prompt}");
+    }
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).map_err(|e| ClientError::Invalid(format!("reading input: {e}")))?;
+    Ok(line.trim_end_matches(['\n', '\r']).to_owned())
+}
+
+/// Ask for a new password (twice on a terminal) and set it.
+#[allow(clippy::print_stderr)]
+async fn choose_new_password(client: &mut Client, current: &str) -> Result<(), ClientError> {
+    if std::io::stdin().is_terminal() {
+        eprintln!("Choose your own password now (at least 8 characters; a few words are easy to remember).");
+    }
+    let new = read_secret("new password: ")?;
+    if new.is_empty() {
+        return Err(ClientError::Invalid(
+            "a new password is needed: run `tallschool password` to choose it (nothing else works until then)"
+                .to_owned(),
+        ));
+    }
+    if std::io::stdin().is_terminal() && read_secret("new password again: ")? != new {
+        return Err(ClientError::Invalid(
+            "the two passwords differ; run `tallschool password` to try again".to_owned(),
+        ));
+    }
+    client.change_password(current, &new).await
+}
+
 #[allow(clippy::print_stdout)]
 fn say(json: bool, value: serde_json::Value, text: impl FnOnce() -> String) {
     if json {
@@ -466,24 +506,44 @@ async fn run(cli: Cli) -> Result<(), ClientError> {
         Command::Login { server, username, password, device_name } => {
             let password = match password {
                 Some(password) => password,
-                None => {
-                    if std::io::stdin().is_terminal() {
-                        eprint!("password: ");
-                    }
-                    let mut line = String::new();
-                    std::io::stdin()
-                        .lock()
-                        .read_line(&mut line)
-                        .map_err(|e| ClientError::Invalid(format!("reading the password: {e}")))?;
-                    line.trim_end_matches(['\n', '\r']).to_owned()
-                }
+                None => read_secret("password: ")?,
             };
             let user = client.login(&server, &username, &password, &device_name).await?;
+            if client.password_change_required() {
+                choose_new_password(&mut client, &password).await?;
+            }
             say(json, serde_json::json!(user), || format!("signed in as {} ({})", user.username, user.role));
         }
-        Command::Logout => {
-            client.logout()?;
-            say(json, serde_json::json!({"signed_out": true}), || "signed out; local work is kept".to_owned());
+        Command::Password => {
+            let current = read_secret("current password: ")?;
+            choose_new_password(&mut client, &current).await?;
+            say(json, serde_json::json!({"password_changed": true}), || {
+                "password changed; your other devices were signed out".to_owned()
+            });
+        }
+        Command::Logout { discard } => {
+            let report = match client.logout(discard).await {
+                Err(ClientError::UnsyncedWork(unsynced)) => {
+                    return Err(ClientError::Invalid(format!(
+                        "not signed out: {unsynced}. Sync when the server is in reach and sign out again, or \
+                         `tallschool logout --discard` to delete that work"
+                    )));
+                }
+                other => other?,
+            };
+            say(json, serde_json::json!(report), || {
+                let mut text = if report.ended_on_server {
+                    "signed out; this account's data was removed from this device".to_owned()
+                } else {
+                    "signed out on this device and its data removed; the server could not be reached and will be \
+                     told at the next sign-in here"
+                        .to_owned()
+                };
+                if !report.discarded.is_empty() {
+                    text.push_str(&format!("\ndeleted, as asked: {}", report.discarded));
+                }
+                text
+            });
         }
         Command::Sync { no_media } => {
             let interactive = std::io::stderr().is_terminal();
@@ -547,6 +607,9 @@ async fn run(cli: Cli) -> Result<(), ClientError> {
                 );
                 for (doc, why) in &status.rejections {
                     text.push_str(&format!("\nrefused: {doc}: {why}"));
+                }
+                for (doc, hash, why) in &status.media_refusals {
+                    text.push_str(&format!("\nmedia not shown: {doc}: {hash}: {why}"));
                 }
                 text
             });

@@ -398,3 +398,125 @@ async fn a_demoted_teacher_loses_teacher_access_at_once() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn a_one_time_password_opens_only_a_password_change_and_only_once() {
+    let server = TestServer::start().await;
+    let demo = server.demo_logins();
+    let admin = server.login(&demo.edu_admin).await;
+    let school = admin.user.school_id.unwrap();
+    let mut one_time = Vec::new();
+    for username in ["new.pupil", "twice.pupil"] {
+        let (status, created) = server
+            .post(
+                &format!("/api/v1/schools/{school}/users"),
+                Some(&admin.access_token),
+                json!({"username": username, "role": "student"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        let expires = created["initial_password_expires_at"].as_i64().unwrap();
+        let week = 7 * 24 * 3600;
+        assert!((week - 60..=week + 60).contains(&(expires - tallschool_server::clock::system_now())), "a week");
+        one_time.push(Login {
+            username: username.to_owned(),
+            password: created["initial_password"].as_str().unwrap().to_owned(),
+        });
+    }
+
+    let first = server.login(&one_time[0]).await;
+    assert!(first.password_change_required);
+    let token = first.access_token.as_str();
+    let (status, body) = server.get("/api/v1/me/classes", token).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::FORBIDDEN, Some("password_change_required")));
+    assert_eq!(server.get("/api/v1/me", token).await.0, StatusCode::OK, "who am I still works");
+    let change = |new: &str| json!({"current_password": one_time[0].password, "new_password": new});
+    let (status, body) = server.post("/api/v1/me/password", Some(token), change("Summer2024!")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (status, body) = server.post("/api/v1/me/password", Some(token), change(&one_time[0].password)).await;
+    assert_eq!((status, body["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("new_password")));
+    let (status, body) = server.post("/api/v1/me/password", Some(token), change("a walk by the river")).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    assert_eq!(server.get("/api/v1/me/classes", token).await.0, StatusCode::OK, "the same session now works");
+    assert_eq!(server.try_login("new.pupil", &one_time[0].password).await.0, StatusCode::UNAUTHORIZED);
+    let chosen = server.login(&Login { username: "new.pupil".into(), password: "a walk by the river".into() }).await;
+    assert!(!chosen.password_change_required);
+
+    // Single use: a second sign-in with it (say, someone who read it over a shoulder) fails
+    // even before the owner chose a new password.
+    assert!(server.login(&one_time[1]).await.password_change_required);
+    let (status, body) = server.try_login("twice.pupil", &one_time[1].password).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("one_time_password_used")));
+}
+
+#[tokio::test]
+async fn teachers_reset_their_own_students_and_demo_accounts_keep_their_passwords() {
+    let server = TestServer::start().await;
+    let world = common::World::build(&server).await;
+    let demo = server.demo_logins();
+    // The demo school's passwords are marked as such and need no change.
+    let file: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(server.data_dir.join("demo-logins.json")).unwrap()).unwrap();
+    assert!(file["students"].as_array().unwrap().iter().all(|s| s["demo"] == true));
+    assert_eq!(file["teacher"]["demo"], true);
+    let student = server.login(&demo.students[2]).await;
+    assert!(!student.password_change_required);
+
+    let teacher = &world.a.teacher.access_token;
+    let reset = |user: String| format!("/api/v1/users/{user}/password-reset");
+    let (status, body) = server.post(&reset(student.user.id.to_string()), Some(teacher), json!({})).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let one_time = body["one_time_password"].as_str().unwrap().to_owned();
+    assert_eq!(server.refresh(&student.refresh_token).await.0, StatusCode::UNAUTHORIZED, "signed out everywhere");
+    assert_eq!(
+        server.try_login(&demo.students[2].username, &demo.students[2].password).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let again = server.login(&Login { username: demo.students[2].username.clone(), password: one_time }).await;
+    assert!(again.password_change_required);
+    // Not a student of another school, nor a fellow teacher.
+    let (status, _) = server.post(&reset(world.b.student.user.id.to_string()), Some(teacher), json!({})).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = server.post(&reset(world.a.edu_admin.user.id.to_string()), Some(teacher), json!({})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // Students reset nobody.
+    let (status, _) =
+        server.post(&reset(demo_student_id(&server, 1).await), Some(&world.a.student.access_token), json!({})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+async fn demo_student_id(server: &TestServer, index: usize) -> String {
+    server.login(&server.demo_logins().students[index]).await.user.id.to_string()
+}
+
+#[tokio::test]
+async fn the_cli_asks_for_a_new_password_after_a_one_time_one() {
+    let server = TestServer::start().await;
+    let world = common::World::build(&server).await;
+    let cli = common::Cli::new(&server);
+    let (status, created) = server
+        .post(
+            &format!("/api/v1/schools/{}/users", world.a.school_id),
+            Some(&world.a.edu_admin.access_token),
+            json!({"username": "cli.pupil", "role": "student"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let one_time = created["initial_password"].as_str().unwrap();
+    let login = ["login", "--server", &server.base, "--username", "cli.pupil"];
+    // No new password given: signed in, but nothing works until one is chosen.
+    let output = cli.run_with_input("pupil", &login, &format!("{one_time}\n\n"));
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("tallschool password"));
+    let refused = cli.fail("pupil", &["sync"]);
+    assert!(refused.contains("must choose a new password"), "{refused}");
+    // On another device the one-time password is spent already.
+    let output = cli.run_with_input("laptop", &login, &format!("{one_time}\n"));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("already used"), "{output:?}");
+    let output = cli.run_with_input("pupil", &["password"], &format!("{one_time}\nmy very own passphrase\n"));
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    cli.run("pupil", &["sync"]);
+    // The chosen password signs in directly, asking for nothing more.
+    let output = cli.run_with_input("laptop", &login, "my very own passphrase\n");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+}

@@ -364,3 +364,58 @@ async fn s3_media_can_be_served_by_presigned_urls() {
     assert_eq!(part.status(), StatusCode::PARTIAL_CONTENT);
     assert_eq!(part.bytes().await.unwrap().as_ref(), &bytes[10..20]);
 }
+
+#[tokio::test]
+async fn a_card_naming_another_schools_file_shows_it_to_nobody_and_tells_its_author() {
+    use common::Device;
+    use tallschool_client::content::{self, CardPatch};
+    use tallschool_shared::docs::DocKind;
+    let server = TestServer::start().await;
+    let world = World::build(&server).await;
+    // School A's photo, on a card of school A's deck.
+    let (status, stored) = upload(&server, &world.a.teacher.access_token, photo(), "image/jpeg", None).await;
+    assert_eq!(status, StatusCode::CREATED, "{stored}");
+    let hash = text(&stored, "hash");
+    let card_with_photo = |front: &str| {
+        let mut patch = CardPatch::front_back(Some(front), Some("?"));
+        patch.media = Some(vec![hash.clone()]);
+        patch
+    };
+    let mut teacher_a = Device::sign_in(&server, &world.a.teacher_login).await;
+    let deck_a = content::create(teacher_a.store(), DocKind::Deck, world.a.class_id.parse().unwrap(), "A").unwrap();
+    content::put_card(teacher_a.store(), deck_a.id, None, &card_with_photo("our photo")).unwrap();
+    assert_eq!(teacher_a.sync().await.media_refused, 0);
+
+    // School B's teacher copies the hash onto a card of a school B deck.
+    let mut teacher_b = Device::sign_in(&server, &world.b.teacher_login).await;
+    let deck_b = content::create(teacher_b.store(), DocKind::Deck, world.b.class_id.parse().unwrap(), "B").unwrap();
+    let card_b = content::put_card(teacher_b.store(), deck_b.id, None, &card_with_photo("their photo")).unwrap();
+    let report = teacher_b.sync().await;
+    assert_eq!((report.pending_after, report.media_refused), (0, 1), "stored, but the reference is refused");
+    let refusals = teacher_b.store().status().unwrap().media_refusals;
+    assert_eq!(refusals.len(), 1);
+    assert_eq!((refusals[0].0.as_str(), refusals[0].1.as_str()), (deck_b.id.to_string().as_str(), hash.as_str()));
+    assert!(refusals[0].2.contains("upload"), "{refusals:?}");
+
+    // School B sees nothing — not with the hash, not in its list, not in its devices' caches.
+    for token in [&world.b.student.access_token, &world.b.teacher.access_token] {
+        assert_eq!(fetch(&server, token, &hash, &[]).await.status(), StatusCode::NOT_FOUND);
+        let (_, listed) = server.get("/api/v1/media", token).await;
+        assert_eq!(listed, json!([]));
+    }
+    let mut student_b = Device::sign_in(&server, &world.b.student_login).await;
+    student_b.sync().await;
+    let cached = student_b.client.sync_media(&|_| {}).await.unwrap();
+    assert_eq!(cached.files_total, 0, "{cached:?}");
+    // School A's students still get their photo.
+    assert_eq!(fetch(&server, &world.a.student.access_token, &hash, &[]).await.status(), StatusCode::OK);
+
+    // Once school B holds the file itself (its teacher uploads it), the same card shows it.
+    let (status, _) = upload(&server, &world.b.teacher.access_token, photo(), "image/jpeg", None).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(fetch(&server, &world.b.student.access_token, &hash, &[]).await.status(), StatusCode::OK);
+    // …and the author's next change to the deck clears the refusal.
+    content::put_card(teacher_b.store(), deck_b.id, Some(&card_b), &CardPatch::front_back(None, Some("!"))).unwrap();
+    assert_eq!(teacher_b.sync().await.media_refused, 0);
+    assert!(teacher_b.store().status().unwrap().media_refusals.is_empty());
+}

@@ -202,7 +202,10 @@ fn offline(error: reqwest::Error) -> ClientError {
 
 async fn json_or_error<T: serde::de::DeserializeOwned>(response: reqwest::Response) -> Result<T> {
     if response.status().is_success() {
-        response.json().await.map_err(|e| ClientError::Protocol(e.to_string()))
+        // An empty answer (204) reads as JSON `null`.
+        let bytes = response.bytes().await.map_err(offline)?;
+        let body: &[u8] = if bytes.is_empty() { b"null" } else { &bytes };
+        serde_json::from_slice(body).map_err(|e| ClientError::Protocol(e.to_string()))
     } else {
         Err(error_of(response).await)
     }

@@ -97,7 +97,7 @@ impl Client {
         self.send_pending_logouts().await;
         let device_key = session::device_key(self.store.dir())?;
         let tokens = api.login(username, password, device_name, &device_key).await?;
-        let previous = self.store.get("account")?.filter(|a| !a.is_empty());
+        let previous = self.store.get("account")?;
         let account = tokens.user.id.to_string();
         if previous.as_deref().is_some_and(|p| p != account) {
             let unsynced = self.unsynced()?;
@@ -185,7 +185,6 @@ impl Client {
             }
         };
         self.store.forget_everything()?;
-        self.store.set("account", "")?;
         session::clear(self.store.dir())?;
         self.session = None;
         self.api = None;

@@ -478,7 +478,7 @@ impl Store {
             "DELETE FROM outbox; DELETE FROM doc_chunks; DELETE FROM rejections; DELETE FROM media_refusals; DELETE FROM docs; \
              DELETE FROM study_items; DELETE FROM pending_reviews; DELETE FROM study_days; \
              DELETE FROM activity_days; DELETE FROM classes; DELETE FROM pending_keys; DELETE FROM results; DELETE FROM media_cache; \
-             DELETE FROM kv WHERE key IN ('cursor', 'epoch', 'last_sync_at') OR key LIKE 'upload:%';",
+             DELETE FROM kv WHERE key IN ('account', 'cursor', 'epoch', 'last_sync_at') OR key LIKE 'upload:%';",
         )?;
         self.conn.execute_batch("VACUUM")?;
         self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;

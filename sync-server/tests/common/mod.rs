@@ -42,8 +42,30 @@ pub struct TestServer {
     pub backend: Backend,
     pub log_path: PathBuf,
     pub stdout_path: PathBuf,
-    child: Child,
+    /// The server process, or (with [`TestServer::start_clocked`]) a task of this process.
+    running: Running,
+    /// Set for a server whose clock the test moves.
+    pub clock: Option<tallschool_server::clock::Clock>,
     pub http: reqwest::Client,
+}
+
+enum Running {
+    Process(Child),
+    Task(tokio::task::JoinHandle<()>),
+    Stopped,
+}
+
+impl Running {
+    fn stop(&mut self) {
+        match std::mem::replace(self, Running::Stopped) {
+            Running::Process(mut child) => {
+                child.kill().ok();
+                child.wait().ok();
+            }
+            Running::Task(task) => task.abort(),
+            Running::Stopped => {}
+        }
+    }
 }
 
 #[derive(Clone, Debug, serde::Deserialize)]
@@ -87,7 +109,10 @@ impl TestServer {
         let stdout_path = data_dir.join("server.stdout");
         let log = std::fs::OpenOptions::new().create(true).append(true).open(&log_path).unwrap();
         let secret = jwt_secret_b64();
-        let mut args = vec!["--bind", "127.0.0.1:0", "--demo", "--database-url", &database_url];
+        let mut args = vec!["--demo", "--database-url", &database_url];
+        if !extra.contains(&"--bind") {
+            args.extend(["--bind", "127.0.0.1:0"]);
+        }
         if !extra.contains(&"--jwt-secret") {
             args.extend(["--jwt-secret", secret.as_str()]);
         }
@@ -127,13 +152,79 @@ impl TestServer {
             }
         };
         let http = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().unwrap();
-        TestServer { base, data_dir, database_url, backend, log_path, stdout_path, child, http }
+        TestServer {
+            base,
+            data_dir,
+            database_url,
+            backend,
+            log_path,
+            stdout_path,
+            running: Running::Process(child),
+            clock: None,
+            http,
+        }
+    }
+
+    /// A server in this test process (same flags as the binary takes) whose clock stands still
+    /// until the test moves it: `server.clock()`.
+    pub async fn start_clocked(extra: &[&str]) -> TestServer {
+        use clap::Parser as _;
+        let data_dir = std::env::temp_dir().join("tallschool-tests").join(unique_name());
+        std::fs::create_dir_all(&data_dir).unwrap();
+        let backend = backend();
+        let database_url = match &backend {
+            Backend::Sqlite => format!("sqlite://{}", data_dir.join("tallschool.db").display()),
+            Backend::Postgres { admin_url } => create_pg_database(admin_url).await,
+        };
+        let secret = jwt_secret_b64();
+        let dir = data_dir.display().to_string();
+        let mut args = vec!["tallschool-server", "--database-url", &database_url, "--data-dir", &dir];
+        args.extend(["--jwt-secret", secret.as_str()]);
+        args.extend_from_slice(extra);
+        let media = media_args(&data_dir);
+        args.extend(media.iter().map(String::as_str));
+        let settings =
+            tallschool_server::Settings::resolve(tallschool_server::config::Cli::try_parse_from(args).unwrap())
+                .unwrap();
+        let clock = tallschool_server::clock::Clock::manual(tallschool_server::clock::system_now());
+        let state = tallschool_server::AppState::open_with_clock(settings, clock.clone()).await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tallschool_server::demo::seed_and_announce(&state, addr).await.unwrap();
+        let task = tokio::spawn(async move {
+            tallschool_server::serve(listener, state).await.unwrap();
+        });
+        TestServer {
+            base: format!("http://{addr}"),
+            log_path: data_dir.join("server.log"),
+            stdout_path: data_dir.join("server.stdout"),
+            data_dir,
+            database_url,
+            backend,
+            running: Running::Task(task),
+            clock: Some(clock),
+            http: reqwest::Client::builder().timeout(Duration::from_secs(60)).build().unwrap(),
+        }
+    }
+
+    /// The clock of a [`TestServer::start_clocked`] server.
+    pub fn clock(&self) -> &tallschool_server::clock::Clock {
+        self.clock.as_ref().expect("a server started with start_clocked")
+    }
+
+    /// SIGKILL the server and start it again on the same address, database and data
+    /// directory: devices keep talking to the URL they know.
+    pub fn restart_same_port(mut self) -> TestServer {
+        self.running.stop();
+        let addr = self.base.trim_start_matches("http://").to_owned();
+        let (data_dir, url, backend) = (self.data_dir.clone(), self.database_url.clone(), self.backend.clone());
+        std::mem::forget(self);
+        Self::launch(data_dir, url, backend, &["--bind", &addr])
     }
 
     /// Stop the server and start it again on the same database and data directory.
     pub fn restart_with(mut self, extra: &[&str]) -> TestServer {
-        self.child.kill().ok();
-        self.child.wait().ok();
+        self.running.stop();
         let (data_dir, url, backend) = (self.data_dir.clone(), self.database_url.clone(), self.backend.clone());
         std::mem::forget(self);
         Self::launch(data_dir, url, backend, extra)
@@ -141,8 +232,7 @@ impl TestServer {
 
     /// SIGKILL the server, as a crash or power cut would.
     pub fn kill(&mut self) {
-        self.child.kill().ok();
-        self.child.wait().ok();
+        self.running.stop();
     }
 
     pub fn demo_logins(&self) -> DemoLogins {
@@ -251,8 +341,7 @@ impl TestServer {
 
 impl Drop for TestServer {
     fn drop(&mut self) {
-        self.child.kill().ok();
-        self.child.wait().ok();
+        self.running.stop();
         // A passing test leaves nothing behind (media files add up); a failing one keeps its
         // data directory (database, logs, devices) to look at.
         if !std::thread::panicking() {
@@ -499,6 +588,11 @@ impl Cli {
             exe.display()
         );
         Cli { exe, root: server.data_dir.join("cli").join(unique_name()), server: server.base.clone() }
+    }
+
+    /// Run a command with `input` on its standard input.
+    pub fn run_with_input(&self, home: &str, args: &[&str], input: &str) -> std::process::Output {
+        self.command(home, args, Some(input))
     }
 
     fn command(&self, home: &str, args: &[&str], stdin: Option<&str>) -> std::process::Output {

@@ -187,12 +187,21 @@ pub fn router(state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(http::panic_response))
         .layer(axum::middleware::from_fn(http::json_errors))
         .layer(axum::middleware::from_fn_with_state(headers, http::security_headers))
-        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
-            let request_id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
-            tracing::info_span!("request", method = %request.method(), route = tracing::field::Empty, request_id = %request_id)
-        }))
+        // One line per request (method, route template, status, latency); never the path as
+        // sent, the query or any header.
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &axum::http::Request<_>| {
+                    let request_id =
+                        request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+                    tracing::info_span!("request", method = %request.method(), route = tracing::field::Empty, request_id = %request_id)
+                })
+                .on_request(())
+                .on_response(tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .layer(axum::middleware::from_fn(http::untrusted_request_id))
 }
 
 async fn healthz() -> Json<HealthView> {

@@ -378,12 +378,16 @@ impl Settings {
             );
         }
         let admission = &self.admission;
-        let rates = [admission.sync, admission.media, admission.api];
-        if admission.max_in_flight == 0
-            || admission.max_unauthenticated == 0
-            || rates.iter().any(|r| r.per_sec == 0 || r.burst == 0)
-        {
-            return invalid("max_in_flight", "request limits and per-user rates must be at least 1");
+        if admission.max_in_flight == 0 || admission.max_unauthenticated == 0 {
+            return invalid("max_in_flight", "request limits must be at least 1");
+        }
+        let rates = [
+            ("user_sync_per_sec", admission.sync),
+            ("user_media_per_sec", admission.media),
+            ("user_api_per_sec", admission.api),
+        ];
+        if let Some((name, _)) = rates.iter().find(|(_, rate)| rate.per_sec == 0 || rate.burst == 0) {
+            return invalid(name, "per-user rates and bursts must be at least 1");
         }
         for origin in &self.cors_allowed_origins {
             if !is_origin(origin) {

@@ -216,3 +216,55 @@ pub fn conflict_as(message: &'static str) -> impl Fn(sqlx::Error) -> ApiError {
         other => other,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use super::*;
+
+    /// A database error whose message quotes a row, as PostgreSQL's details do.
+    #[derive(Debug)]
+    struct Quoting;
+
+    impl std::fmt::Display for Quoting {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("new row violates check constraint: Failing row contains (ana.lopez, Ana López)")
+        }
+    }
+
+    impl std::error::Error for Quoting {}
+
+    impl sqlx::error::DatabaseError for Quoting {
+        fn message(&self) -> &str {
+            "Failing row contains (ana.lopez, Ana López)"
+        }
+        fn code(&self) -> Option<Cow<'_, str>> {
+            Some(Cow::Borrowed("23514"))
+        }
+        fn constraint(&self) -> Option<&str> {
+            Some("users_role_check")
+        }
+        fn as_error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+        fn as_error_mut(&mut self) -> &mut (dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+        fn into_error(self: Box<Self>) -> Box<dyn std::error::Error + Send + Sync + 'static> {
+            self
+        }
+        fn kind(&self) -> sqlx::error::ErrorKind {
+            sqlx::error::ErrorKind::CheckViolation
+        }
+    }
+
+    #[test]
+    fn database_errors_are_described_by_code_and_constraint_never_by_their_message() {
+        let error = ApiError::from(sqlx::Error::Database(Box::new(Quoting)));
+        let ApiError::Internal(detail) = &error else { panic!("{error:?}") };
+        assert!(detail.contains("23514") && detail.contains("users_role_check"), "{detail}");
+        assert!(!detail.contains("ana"), "{detail}");
+        assert_eq!(error.body().error.message, "internal error");
+    }
+}

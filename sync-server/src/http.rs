@@ -269,6 +269,21 @@ pub fn cors(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
     )
 }
 
+/// Middleware: a client's `X-Request-Id` is kept only when it is a UUID (its own correlation
+/// id); anything else — which would be logged with every line of the request — is replaced
+/// by a fresh one.
+pub async fn untrusted_request_id(mut request: Request, next: Next) -> Response {
+    let keep = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| uuid::Uuid::try_parse(value).is_ok());
+    if !keep {
+        request.headers_mut().remove("x-request-id");
+    }
+    next.run(request).await
+}
+
 /// Route layer: put the matched route template (`/api/v1/users/{user_id}`) on the request's
 /// log span.
 pub async fn record_route(matched: axum::extract::MatchedPath, request: Request, next: Next) -> Response {

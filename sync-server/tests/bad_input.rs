@@ -193,6 +193,9 @@ async fn bad_configuration_is_refused_at_start_with_a_clear_message() {
         (vec!["--access-token-ttl-secs", "86400"], "access_token_ttl_secs"),
         (vec!["--database-url", "mysql://x"], "unsupported database URL"),
         (vec!["--digest-schedule", "every monday"], "digest_schedule"),
+        (vec!["--cors-allowed-origins", "*"], "cors_allowed_origins"),
+        (vec!["--signin-max-delay-secs", "0"], "signin_max_delay_secs"),
+        (vec!["--user-sync-per-sec", "0"], "user_sync_per_sec"),
     ] {
         let output = std::process::Command::new(binary)
             .args(&args)
@@ -206,4 +209,86 @@ async fn bad_configuration_is_refused_at_start_with_a_clear_message() {
         assert!(stderr.contains(expected), "{args:?}: {stderr}");
         assert!(!stderr.contains("c2hvcnQ="), "the key is not echoed");
     }
+}
+
+#[tokio::test]
+async fn failing_requests_never_echo_personal_data_to_the_caller_or_into_the_log() {
+    const NAME: &str = "Xenia Quorraweather";
+    const EMAIL: &str = "xenia.quorra@example.org";
+    const BIRTH: &str = "2013-07-19";
+    let server = TestServer::start().await;
+    let world = World::build(&server).await;
+    let admin = world.a.edu_admin.access_token.as_str();
+    let users = format!("/api/v1/schools/{}/users", world.a.school_id);
+    let pii = format!("/api/v1/users/{}/pii", world.a.student.user.id);
+    let with_pii = |pii: Value| json!({"username": "fine.name", "role": "student", "pii": pii});
+    let mut answers = Vec::new();
+    for (method, path, body) in [
+        (Method::POST, users.as_str(), json!({"username": NAME, "role": "student"})),
+        (Method::POST, users.as_str(), json!({"username": "fine.name", "role": NAME})),
+        (Method::POST, users.as_str(), with_pii(json!({"display_name": 5, "email": EMAIL}))),
+        (Method::POST, users.as_str(), with_pii(json!({"email": format!("{EMAIL}@@")}))),
+        (Method::POST, users.as_str(), with_pii(json!({"birth_date": format!("{BIRTH}x")}))),
+        (Method::POST, users.as_str(), with_pii(json!({NAME: EMAIL}))),
+        (Method::PUT, pii.as_str(), json!({"birth_date": 20_130_719, "display_name": NAME})),
+        (Method::PUT, pii.as_str(), json!({"email": [EMAIL], "display_name": NAME})),
+        (Method::POST, "/api/v1/auth/login", json!({"username": NAME, "password": BIRTH, "device_name": EMAIL})),
+        (Method::POST, "/api/v1/auth/reauth", json!({"password": NAME})),
+    ] {
+        let (status, answer) = server.call(method.clone(), path, Some(admin), Some(body.clone())).await;
+        assert!(status.is_client_error(), "{method} {path} {body}: {status} {answer}");
+        answers.push(answer.to_string());
+    }
+    // A type error is named by its field.
+    let (_, answer) = server.call(Method::PUT, &pii, Some(admin), Some(json!({"birth_date": 20_130_719}))).await;
+    assert_eq!(answer["error"]["field"], "birth_date", "{answer}");
+    // Broken JSON, a path, a query, a sync body and a request id that carry the name.
+    let broken = format!(r#"{{"display_name": "{NAME}",,}}"#);
+    let response = server
+        .http
+        .put(server.url(&pii))
+        .bearer_auth(admin)
+        .header("content-type", "application/json")
+        .header("x-request-id", NAME.replace(' ', "-"))
+        .body(broken)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_ne!(response.headers()["x-request-id"], NAME.replace(' ', "-").as_str(), "not a UUID: replaced");
+    answers.push(response.text().await.unwrap());
+    for path in [
+        format!("/api/v1/users/{}", NAME.replace(' ', "%20")),
+        format!("/api/v1/schools/{}/pii-access-log?limit={}", world.a.school_id, NAME.replace(' ', "+")),
+    ] {
+        let (status, answer) = server.get(&path, admin).await;
+        assert!(status.is_client_error(), "{path}: {status}");
+        answers.push(answer.to_string());
+    }
+    let sync_body = {
+        let mut map = std::collections::BTreeMap::new();
+        map.insert("protocol", NAME);
+        tallschool_shared::sync::encode(&map).unwrap()
+    };
+    let response = server
+        .http
+        .post(server.url("/api/v1/sync"))
+        .bearer_auth(world.a.teacher.access_token.as_str())
+        .header("content-type", tallschool_shared::sync::CONTENT_TYPE)
+        .body(sync_body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    answers.push(response.text().await.unwrap());
+
+    let output = server.output();
+    for secret in [NAME, "Quorraweather", "Xenia", EMAIL, "xenia.quorra", BIRTH, "20130719"] {
+        for answer in &answers {
+            assert!(!answer.contains(secret), "an answer quotes {secret:?}: {answer}");
+        }
+        assert!(!output.contains(secret), "the server's output holds {secret:?}");
+    }
+    // The log still says what happened, by route template.
+    assert!(output.contains("/api/v1/users/{user_id}/pii"), "route templates are logged");
 }

@@ -47,7 +47,9 @@ async fn sync_round(
         return Err(ApiError::UnsupportedMediaType);
     }
     authorize_caller(&actor, Action::Sync)?;
-    let request: SyncRequest = sync::decode(&body).map_err(|e| ApiError::InvalidBody(e.to_string()))?;
+    // The decoder's message can quote the body: say only that it is not a sync message.
+    let request: SyncRequest = sync::decode(&body)
+        .map_err(|_| ApiError::InvalidBody("the body is not a MessagePack sync request".to_owned()))?;
     if request.protocol != PROTOCOL_VERSION {
         return Err(ApiError::UpgradeRequired(format!(
             "this server speaks sync protocol {PROTOCOL_VERSION}; update the app"

@@ -38,8 +38,9 @@ pub async fn set_keys(
     let (_, video_test) = load_test(conn, class, test).await?;
     // Every key is checked before any is stored.
     for (question_id, key) in keys {
-        let question = video_test.questions.iter().find(|q| &q.id == question_id).ok_or_else(|| {
-            ApiError::Validation(format!("question {question_id} is not in this test (sync the test first)"))
+        let question = video_test.questions.iter().find(|q| &q.id == question_id).ok_or_else(|| ApiError::Field {
+            field: "keys".to_owned(),
+            message: "a question of these keys is not in this test (sync the test first)".to_owned(),
         })?;
         question.check_key(key).map_err(|e| ApiError::Validation(format!("question {question_id}: {e}")))?;
     }
@@ -156,11 +157,10 @@ pub async fn grade(
     let GradeRequest { test_id: test, student_id: student, ref attempt_id, ref question_id, points } = *request;
     let (attempt, question) = (attempt_id.as_str(), question_id.as_str());
     let (test_meta, video_test) = load_test(conn, class, test).await?;
-    let q = video_test
-        .questions
-        .iter()
-        .find(|q| q.id == question)
-        .ok_or_else(|| ApiError::Validation(format!("question {question} is not in this test")))?;
+    let q = video_test.questions.iter().find(|q| q.id == question).ok_or_else(|| ApiError::Field {
+        field: "question_id".to_owned(),
+        message: "that question is not in this test".to_owned(),
+    })?;
     if !points.is_finite() || points < 0.0 || points > f64::from(q.points) {
         return Err(ApiError::Validation(format!("points must be 0 to {}", q.points)));
     }
@@ -172,7 +172,10 @@ pub async fn grade(
         None => false,
     };
     if !submitted {
-        return Err(ApiError::Validation(format!("no submitted attempt {attempt} of that student")));
+        return Err(ApiError::Field {
+            field: "attempt_id".to_owned(),
+            message: "that student has no submitted attempt with this id".to_owned(),
+        });
     }
     sqlx::query(
         "INSERT INTO manual_grades (test_id, student_id, attempt_id, question_id, points, graded_by, graded_at) \

@@ -6,7 +6,7 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 # Debian packages the server and its tests need. Installed only when missing.
 # rustc-web … lld-22: Debian's compiler and std sources, to build shared/ for wasm32 where
 # rustup cannot download the target.
-SYSTEM_PACKAGES=(build-essential pkg-config curl python3 postgresql rustc-web cargo-web rust-web-src rust-web-llvm lld-22)
+SYSTEM_PACKAGES=(build-essential pkg-config curl python3 python3-venv postgresql rustc-web cargo-web rust-web-src rust-web-llvm lld-22)
 
 ensure_packages() {
   local missing=()
@@ -26,6 +26,23 @@ ensure_s3s_fs() {
   if s3s-fs --version 2>/dev/null | grep -q '0\.14\.1'; then return 0; fi
   echo "Installing s3s-fs 0.14.1 (S3 test server)"
   cargo install s3s-fs --version 0.14.1 --features binary --quiet
+}
+
+# Schemathesis (PyPI) checks the API against its OpenAPI document (tests/contract.rs), in a
+# virtual environment of its own, pinned.
+SCHEMATHESIS_VERSION=4.32.5
+MSGPACK_VERSION=1.2.4
+ensure_schemathesis() {
+  local venv="$HOME/.cache/tallschool/schemathesis"
+  if ! "$venv/bin/st" --version 2>/dev/null | grep -qF "$SCHEMATHESIS_VERSION" \
+     || ! "$venv/bin/python" -c 'import msgpack' 2>/dev/null; then
+    echo "Installing Schemathesis $SCHEMATHESIS_VERSION (API contract tests)"
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check \
+      "schemathesis==$SCHEMATHESIS_VERSION" "msgpack==$MSGPACK_VERSION"
+  fi
+  export TALLSCHOOL_SCHEMATHESIS="$venv/bin/st"
 }
 
 ensure_rust() {

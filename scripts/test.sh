@@ -8,6 +8,7 @@ source scripts/common.sh
 ensure_packages
 ensure_rust
 ensure_s3s_fs
+ensure_schemathesis
 
 cargo fmt --all --check
 cargo clippy --locked --workspace --all-targets -- -D warnings

@@ -19,10 +19,11 @@ cleanup() {
 trap cleanup EXIT
 
 "${as_owner[@]}" "$bin_dir/initdb" -D "$cluster/data" --auth=trust --username=postgres --encoding=UTF8 >/dev/null
-# fsync off: a test cluster is thrown away; server durability is tested through SIGKILL,
-# which does not need fsync.
+# Durable as in production (fsync and synchronous_commit on): the crash tests (a server
+# SIGKILLed mid-round, schedules with server restarts) check that what the server acknowledged
+# is really stored.
 "${as_owner[@]}" "$bin_dir/pg_ctl" -D "$cluster/data" -l "$cluster/server.log" -w -t 60 \
-  -o "-p $port -k $cluster -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" start >/dev/null
+  -o "-p $port -k $cluster -c listen_addresses=127.0.0.1 -c fsync=on -c synchronous_commit=on -c max_connections=300" start >/dev/null
 export TALLSCHOOL_TEST_PG_URL="postgres://postgres@127.0.0.1:$port/postgres"
 echo "PostgreSQL test cluster on 127.0.0.1:$port"
 "$@"

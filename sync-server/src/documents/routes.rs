@@ -30,12 +30,11 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// `tallschool_shared::sync` for the shapes.
 #[utoipa::path(post, path = "/api/v1/sync", tag = "sync", security(("bearer" = [])),
     request_body(content = SyncRequest, content_type = "application/vnd.tallschool.sync+msgpack",
-        description = "A SyncRequest encoded as MessagePack (maps with field names; byte strings as bin)"),
+        description = "A SyncRequest encoded as MessagePack: maps with field names, ids as 16-byte bin, changes as bin"),
     responses(
         (status = 200, body = SyncResponse, content_type = "application/vnd.tallschool.sync+msgpack",
             description = "A SyncResponse encoded as MessagePack"),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 426, body = ErrorBody, description = "the client speaks an older sync protocol: update the app")))]
 async fn sync_round(
     State(state): State<AppState>,
     actor: AuthUser,

@@ -93,6 +93,7 @@ async fn write_user(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct Page {
     /// Newest first; at most 500 (default 100).

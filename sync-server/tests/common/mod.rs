@@ -215,11 +215,30 @@ impl TestServer {
     /// SIGKILL the server and start it again on the same address, database and data
     /// directory: devices keep talking to the URL they know.
     pub fn restart_same_port(mut self) -> TestServer {
+        self.restart_in_place();
+        self
+    }
+
+    /// Like [`TestServer::restart_same_port`], in place.
+    pub fn restart_in_place(&mut self) {
         self.running.stop();
         let addr = self.base.trim_start_matches("http://").to_owned();
-        let (data_dir, url, backend) = (self.data_dir.clone(), self.database_url.clone(), self.backend.clone());
-        std::mem::forget(self);
-        Self::launch(data_dir, url, backend, &["--bind", &addr])
+        let fresh =
+            Self::launch(self.data_dir.clone(), self.database_url.clone(), self.backend.clone(), &["--bind", &addr]);
+        // The old value must not run its Drop: that would delete the data directory.
+        std::mem::forget(std::mem::replace(self, fresh));
+    }
+
+    /// The server's log from byte `offset` on, and the offset of its end.
+    pub fn log_since(&self, offset: u64) -> (String, u64) {
+        use std::io::{Read, Seek};
+        let Ok(mut file) = std::fs::File::open(&self.log_path) else { return (String::new(), offset) };
+        let mut text = String::new();
+        if file.seek(std::io::SeekFrom::Start(offset)).is_ok() {
+            file.read_to_string(&mut text).ok();
+        }
+        let end = offset + text.len() as u64;
+        (text, end)
     }
 
     /// Stop the server and start it again on the same database and data directory.
@@ -549,9 +568,14 @@ pub struct Device {
 
 impl Device {
     pub async fn sign_in(server: &TestServer, login: &Login) -> Device {
-        let dir = server.data_dir.join("devices").join(unique_name());
+        Self::sign_in_at(&server.base, &server.data_dir, login).await
+    }
+
+    /// A new device under `data_dir`, signed in to the server at `base`.
+    pub async fn sign_in_at(base: &str, data_dir: &std::path::Path, login: &Login) -> Device {
+        let dir = data_dir.join("devices").join(unique_name());
         let mut client = tallschool_client::Client::open(&dir).unwrap();
-        client.login(&server.base, &login.username, &login.password, "test device").await.unwrap();
+        client.login(base, &login.username, &login.password, "test device").await.unwrap();
         Device { client, dir }
     }
 
@@ -578,9 +602,14 @@ pub struct Cli {
     server: String,
 }
 
+/// The `tallschool` CLI binary (built by the workspace build that runs these tests).
+pub fn cli_exe() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_tallschool-server").replace("tallschool-server", "tallschool"))
+}
+
 impl Cli {
     pub fn new(server: &TestServer) -> Cli {
-        let exe = PathBuf::from(env!("CARGO_BIN_EXE_tallschool-server").replace("tallschool-server", "tallschool"));
+        let exe = cli_exe();
         // The CLI binary is built by the workspace build that runs these tests.
         assert!(
             exe.exists(),

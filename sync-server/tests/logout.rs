@@ -47,6 +47,11 @@ async fn signing_out_sends_unsynced_work_first_ends_the_session_and_leaves_nothi
     let mut student = Device::sign_in(&server, &demo.students[0]).await;
     student.sync().await;
     let me = student.client.user().unwrap().id;
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&student.dir).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700, "other accounts of a shared computer cannot look in");
+    }
     content::record_session(student.store(), me, deck.id, &[Review { card, rating: 3, at: 1 }]).unwrap();
     let refresh_token = student.client.session().unwrap().refresh_token.clone();
 

@@ -136,7 +136,13 @@ pub fn now() -> i64 {
 impl Store {
     /// Open (or create) the store in `dir`.
     pub fn open(dir: &Path) -> Result<Store> {
-        std::fs::create_dir_all(dir).map_err(|source| ClientError::File { path: dir.display().to_string(), source })?;
+        let file_error = |source| ClientError::File { path: dir.display().to_string(), source };
+        if !dir.exists() {
+            // A student's work is theirs: on a shared computer, other accounts may not read it.
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::create_dir_all(dir).map_err(file_error)?;
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(file_error)?;
+        }
         let conn = Connection::open(dir.join("tallschool.db"))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         // FULL: an edit the user saw saved survives power loss, not only a crash.

@@ -94,13 +94,7 @@ impl TestServer {
 
     /// A server with the demo school and extra flags (e.g. `--refresh-reuse-grace-secs 0`).
     pub async fn start_with(extra: &[&str]) -> TestServer {
-        let data_dir = std::env::temp_dir().join("tallschool-tests").join(unique_name());
-        std::fs::create_dir_all(&data_dir).unwrap();
-        let backend = backend();
-        let database_url = match &backend {
-            Backend::Sqlite => format!("sqlite://{}", data_dir.join("tallschool.db").display()),
-            Backend::Postgres { admin_url } => create_pg_database(admin_url).await,
-        };
+        let (data_dir, database_url, backend) = fresh_place().await;
         Self::launch(data_dir, database_url, backend, extra)
     }
 
@@ -169,13 +163,7 @@ impl TestServer {
     /// until the test moves it: `server.clock()`.
     pub async fn start_clocked(extra: &[&str]) -> TestServer {
         use clap::Parser as _;
-        let data_dir = std::env::temp_dir().join("tallschool-tests").join(unique_name());
-        std::fs::create_dir_all(&data_dir).unwrap();
-        let backend = backend();
-        let database_url = match &backend {
-            Backend::Sqlite => format!("sqlite://{}", data_dir.join("tallschool.db").display()),
-            Backend::Postgres { admin_url } => create_pg_database(admin_url).await,
-        };
+        let (data_dir, database_url, backend) = fresh_place().await;
         let secret = jwt_secret_b64();
         let dir = data_dir.display().to_string();
         let mut args = vec!["tallschool-server", "--database-url", &database_url, "--data-dir", &dir];
@@ -391,6 +379,18 @@ fn media_args(data_dir: &std::path::Path) -> Vec<String> {
 /// Whether media goes to S3 in this run.
 pub fn media_in_s3() -> bool {
     std::env::var("TALLSCHOOL_TEST_S3_ENDPOINT").is_ok_and(|e| !e.is_empty())
+}
+
+/// A new data directory and an empty database of the backend under test.
+async fn fresh_place() -> (PathBuf, String, Backend) {
+    let data_dir = std::env::temp_dir().join("tallschool-tests").join(unique_name());
+    std::fs::create_dir_all(&data_dir).unwrap();
+    let backend = backend();
+    let database_url = match &backend {
+        Backend::Sqlite => format!("sqlite://{}", data_dir.join("tallschool.db").display()),
+        Backend::Postgres { admin_url } => create_pg_database(admin_url).await,
+    };
+    (data_dir, database_url, backend)
 }
 
 async fn create_pg_database(admin_url: &str) -> String {

@@ -441,6 +441,9 @@ async fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("tallschool: {error}");
+            if matches!(error, ClientError::PasswordChangeRequired) {
+                eprintln!("choose it with `tallschool password` (current password first, then the new one)");
+            }
             ExitCode::FAILURE
         }
     }

@@ -73,12 +73,6 @@ pub struct Admission {
     api: DefaultKeyedRateLimiter<UserId>,
 }
 
-/// What a request holds while it is served.
-pub struct Admitted {
-    _in_flight: OwnedSemaphorePermit,
-    _unauthenticated: Option<OwnedSemaphorePermit>,
-}
-
 impl Admission {
     pub fn new(settings: &AdmissionSettings) -> Self {
         let limiter = |rate: Rate| {
@@ -148,11 +142,12 @@ fn shed() -> Response {
 
 /// Middleware: admit, authenticate from the headers, rate-limit — then let the body be read.
 pub async fn gate(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let Some(in_flight) = state.admission.enter() else {
+    // Both slots are held until the answer is ready.
+    let Some(_in_flight) = state.admission.enter() else {
         return shed();
     };
     let (mut parts, body) = request.into_parts();
-    let unauthenticated = if is_public(&parts.method, parts.uri.path()) {
+    let _anonymous = if is_public(&parts.method, parts.uri.path()) {
         match state.admission.enter_unauthenticated() {
             Some(permit) => Some(permit),
             None => return shed(),
@@ -171,10 +166,7 @@ pub async fn gate(State(state): State<AppState>, request: Request, next: Next) -
         parts.extensions.insert(user);
         None
     };
-    let admitted = Admitted { _in_flight: in_flight, _unauthenticated: unauthenticated };
-    let response = next.run(Request::from_parts(parts, body)).await;
-    drop(admitted);
-    response
+    next.run(Request::from_parts(parts, body)).await
 }
 
 /// Background upkeep of the per-user buckets.

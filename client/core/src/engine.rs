@@ -169,7 +169,7 @@ impl Client {
                 return Err(ClientError::UnsyncedWork(unsynced));
             }
         }
-        let api = Api::new(&session.server)?;
+        let api = self.api()?;
         let ended_on_server = match api.logout(&session.refresh_token).await {
             Ok(()) => true,
             Err(_) => {

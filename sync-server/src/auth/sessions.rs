@@ -38,8 +38,9 @@ pub async fn start(
     if user.password_kind == PasswordKind::OneTime && !users::use_one_time_password(&mut tx, user.id, now).await? {
         return Err(ApiError::OneTimePasswordUsed);
     }
+    let mut replaced = 0;
     if let Some(device) = device_key_hash {
-        sqlx::query(
+        replaced = sqlx::query(
             "UPDATE sessions SET revoked_at = $1, revoked_reason = 'signed_in_again' \
              WHERE user_id = $2 AND device_key_hash = $3 AND revoked_at IS NULL",
         )
@@ -47,7 +48,8 @@ pub async fn start(
         .bind(user.id.to_string())
         .bind(device)
         .execute(&mut *tx)
-        .await?;
+        .await?
+        .rows_affected();
     }
     sqlx::query(
         "INSERT INTO sessions (id, user_id, device_name, created_at, last_used_at, expires_at, authenticated_at, \
@@ -63,7 +65,7 @@ pub async fn start(
     .await?;
     insert_token(&mut tx, &refresh_token_digest(&refresh_token), session, now).await?;
     tx.commit().await?;
-    if device_key_hash.is_some() {
+    if replaced > 0 {
         state.hot.forget_sessions();
     }
     pair(state, user, session, refresh_token, now)

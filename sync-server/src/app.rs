@@ -169,8 +169,9 @@ pub fn router(state: AppState) -> Router {
         .fallback(http::not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
-        // Outermost last: request id → trace → headers → JSON errors → panic guard → CORS →
-        // admission (token checked from the headers) → body cap.
+        // Outermost last: request-id check → request id → trace → security headers → JSON errors
+        // → panic guard → CORS → compression → decompression → admission (token checked from
+        // the headers, before any body byte is read) → body cap.
         .layer(axum::middleware::from_fn(http::cap_body))
         .layer(gate)
         // Outside the cap, so that the cap counts decompressed bytes (no zip bombs).

@@ -110,11 +110,20 @@ async fn each_user_has_a_request_rate_of_their_own() {
     let demo = server.demo_logins();
     let teacher = server.login(&demo.teacher).await.access_token;
     let student = server.login(&demo.students[0]).await.access_token;
+    // The burst goes through; going on at full speed meets the rate (one more a second), however
+    // slow the machine.
     for _ in 0..5 {
         assert_eq!(server.get("/api/v1/me", &teacher).await.0, StatusCode::OK);
     }
-    let response = server.http.get(server.url("/api/v1/me")).bearer_auth(&teacher).send().await.unwrap();
-    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    let mut limited = None;
+    for _ in 0..50 {
+        let response = server.http.get(server.url("/api/v1/me")).bearer_auth(&teacher).send().await.unwrap();
+        if response.status() == StatusCode::TOO_MANY_REQUESTS {
+            limited = Some(response);
+            break;
+        }
+    }
+    let response = limited.expect("the user's rate is enforced");
     let retry_after: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
     assert!((1..=2).contains(&retry_after), "{retry_after}");
     // Another user, and the same user's media and sync, have rates of their own.

@@ -261,6 +261,30 @@ impl Sim<'_> {
     }
 }
 
+/// A class for one case — two teachers, three students, first sign-ins done — and the account
+/// of each replica: teachers 0, 1; the first student on 2 and 3; the others on 4 and 5.
+// Cases are set up one after another, never while a step restarts the server.
+#[allow(clippy::await_holding_refcell_ref)]
+async fn new_class(server: &RefCell<TestServer>, admin_login: &Login, school: &str) -> (ClassId, Vec<Login>) {
+    let server = server.borrow();
+    let admin = server.login(admin_login).await.access_token;
+    let tag = &uuid::Uuid::new_v4().simple().to_string()[..10];
+    let (status, class) =
+        server.post(&format!("/api/v1/schools/{school}/classes"), Some(&admin), serde_json::json!({"name": tag})).await;
+    assert_eq!(status, reqwest::StatusCode::CREATED, "{class}");
+    let class_id = class["id"].as_str().unwrap().to_owned();
+    let mut logins = Vec::new();
+    for (n, role) in ["teacher", "teacher", "student", "student", "student"].into_iter().enumerate() {
+        let (account, login) = common::create_login(&server, &admin, school, &format!("s{tag}.{n}"), role).await;
+        let body = serde_json::json!({"user_id": account.user.id, "role": role});
+        let path = format!("/api/v1/classes/{class_id}/members");
+        assert_eq!(server.post(&path, Some(&admin), body).await.0, reqwest::StatusCode::NO_CONTENT);
+        logins.push(login);
+    }
+    let replicas = [0, 1, 2, 2, 3, 4].into_iter().map(|i| logins[i].clone()).collect();
+    (class_id.parse().unwrap(), replicas)
+}
+
 /// Where the server is (its address stays the same across restarts).
 fn place(server: &RefCell<TestServer>) -> (String, std::path::PathBuf) {
     let server = server.borrow();
@@ -273,30 +297,13 @@ const REGRESSIONS: &str = "tests/sync_faults.proptest-regressions";
 #[test]
 fn random_schedules_with_crashes_converge_to_exactly_what_the_server_holds() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
-    let (server, class, teachers, students) = runtime.block_on(async {
+    let (server, admin, school) = runtime.block_on(async {
         let server = TestServer::start().await;
-        let world = World::build(&server).await;
         let demo = server.demo_logins();
-        // A second teacher for the class.
-        let admin = &world.a.edu_admin.access_token;
-        let (second, login) =
-            common::create_login(&server, admin, &world.a.school_id, "second.teacher", "teacher").await;
-        let path = format!("/api/v1/classes/{}/members", world.a.class_id);
-        let body = serde_json::json!({"user_id": second.user.id, "role": "teacher"});
-        assert_eq!(server.post(&path, Some(admin), body).await.0, reqwest::StatusCode::NO_CONTENT);
-        let class: ClassId = world.a.class_id.parse().unwrap();
-        (server, class, vec![demo.teacher.clone(), login], demo.students.clone())
+        let school = server.login(&demo.edu_admin).await.user.school_id.unwrap().to_string();
+        (server, demo.edu_admin.clone(), school)
     });
     let server = RefCell::new(server);
-    // Replica → account: teachers 0, 1; the first student on 2 and 3; the others on 4 and 5.
-    let logins = vec![
-        teachers[0].clone(),
-        teachers[1].clone(),
-        students[0].clone(),
-        students[0].clone(),
-        students[1].clone(),
-        students[2].clone(),
-    ];
     let cases = std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(32);
     let config = ProptestConfig {
         cases,
@@ -307,7 +314,9 @@ fn random_schedules_with_crashes_converge_to_exactly_what_the_server_holds() {
     let mut runner = TestRunner::new(config);
     let result = runner.run(&proptest::collection::vec(step(), 5..30), |steps| {
         runtime.block_on(async {
-            // Each case: a new deck and text, every device new.
+            // Each case: a class of its own (so that new devices never download earlier cases'
+            // documents and every case costs the same), a deck and a text, every device new.
+            let (class, logins) = new_class(&server, &admin, &school).await;
             let (base, data_dir) = place(&server);
             let mut first = Device::sign_in_at(&base, &data_dir, &logins[0]).await;
             let deck = content::create(first.store(), DocKind::Deck, class, "Sim deck").unwrap();

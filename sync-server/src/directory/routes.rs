@@ -119,9 +119,7 @@ async fn create_user(
     let now = state.clock.now();
     let username = validate::new_username(&request.username)?;
     let pii = request.pii.as_ref().map(|input| PiiUpdate::validate(input, now)).transpose()?;
-    let initial_password = generate_initial_password();
-    let hash = state.passwords.hash(initial_password.clone()).await?;
-    let expires_at = now.saturating_add(i64::try_from(state.settings.one_time_password_ttl_secs).unwrap_or(i64::MAX));
+    let (initial_password, hash, expires_at) = new_one_time_password(&state, now).await?;
     let password = NewPassword::OneTime { hash: &hash, expires_at };
     let mut tx = state.db.begin().await?;
     let user = users::insert(&mut tx, &username, request.role, Some(school), password, Some(actor.id), now).await?;
@@ -160,9 +158,7 @@ async fn reset_password(
     }
     sessions::require_recent_auth(&mut conn, actor.session_id, now, state.settings.reauth_window_secs).await?;
     drop(conn);
-    let one_time_password = generate_initial_password();
-    let hash = state.passwords.hash(one_time_password.clone()).await?;
-    let expires_at = now.saturating_add(i64::try_from(state.settings.one_time_password_ttl_secs).unwrap_or(i64::MAX));
+    let (one_time_password, hash, expires_at) = new_one_time_password(&state, now).await?;
     let mut tx = state.db.begin().await?;
     users::set_password(&mut tx, user.id, NewPassword::OneTime { hash: &hash, expires_at }, now).await?;
     let change = SecurityEvent::SensitiveChange {
@@ -175,6 +171,14 @@ async fn reset_password(
     tx.commit().await?;
     state.hot.forget_sessions();
     Ok((StatusCode::CREATED, Json(OneTimePassword { user_id: user.id, one_time_password, expires_at })))
+}
+
+/// A fresh one-time password, its hash, and when it stops signing in.
+async fn new_one_time_password(state: &AppState, now: i64) -> ApiResult<(String, String, i64)> {
+    let password = generate_initial_password();
+    let hash = state.passwords.hash(password.clone()).await?;
+    let ttl = i64::try_from(state.settings.one_time_password_ttl_secs).unwrap_or(i64::MAX);
+    Ok((password, hash, now.saturating_add(ttl)))
 }
 
 #[utoipa::path(get, path = "/api/v1/users/{user_id}", tag = "users", security(("bearer" = [])),

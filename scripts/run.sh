@@ -7,5 +7,5 @@ cd "$(dirname "$0")/.."
 source scripts/common.sh
 ensure_packages
 ensure_rust
-cargo build --release --locked -p tallschool-server -p tallschool-client-core
+cargo build --release --locked -p tallschool-server -p tallschool-cli
 exec "$CARGO_TARGET_DIR/release/tallschool-server" --demo --data-dir "${TALLSCHOOL_DATA_DIR:-data}" "$@"

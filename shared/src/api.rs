@@ -302,7 +302,7 @@ pub struct ResultsQuery {
 }
 
 /// Graded attempts of a test: the caller's own for a student, everyone's for teachers.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct ResultsView {
     pub test_id: DocId,

@@ -212,7 +212,7 @@ pub fn typed_matches(expected: &str, typed: &str) -> bool {
 }
 
 /// The outcome of importing a CSV or TSV file.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportReport {
     pub cards: Vec<CardFields>,
     /// `(line, reason)` of every row left out.

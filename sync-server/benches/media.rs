@@ -9,7 +9,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use tallschool_client::Client;
+use tallschool_client::Core;
 use tallschool_client::content::{self, CardPatch};
 use tallschool_client::video_tests;
 use tallschool_shared::docs::DocKind;
@@ -40,11 +40,11 @@ fn video_file(size: usize) -> Vec<u8> {
     out
 }
 
-async fn device(base: &str, login: &serde_json::Value, dir: &Path) -> Client {
-    let mut client = Client::open(dir).unwrap();
+async fn device(base: &str, login: &serde_json::Value, dir: &Path) -> Core {
+    let core = Core::open(dir).unwrap();
     let (username, password) = (login["username"].as_str().unwrap(), login["password"].as_str().unwrap());
-    client.login(base, username, password, "bench").await.unwrap();
-    client
+    core.session().login(base, username, password, "bench").await.unwrap();
+    core
 }
 
 /// The release server with a demo school, in its own process; its URL and demo logins.
@@ -102,69 +102,66 @@ async fn main() {
     let dir = std::env::temp_dir().join(format!("tallschool-bench-media-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
     let (mut server, base, logins) = start_server(&dir);
-    let mut teacher = device(&base, &logins["teacher"], &dir.join("teacher")).await;
-    let mut student = device(&base, &logins["students"][0], &dir.join("student")).await;
-    let class = teacher.call::<Vec<serde_json::Value>>(reqwest::Method::GET, "/api/v1/me/classes", None).await.unwrap()
-        [0]["id"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let teacher = device(&base, &logins["teacher"], &dir.join("teacher")).await;
+    let student = device(&base, &logins["students"][0], &dir.join("student")).await;
+    // A sync brings the teacher's classes.
+    teacher.sync().run().await.unwrap();
+    let class = teacher.classes().list().unwrap()[0].id;
 
     eprintln!("uploading {SMALL} files of {} KB and a {} MB video…", SMALL_BYTES / 1024, VIDEO_BYTES >> 20);
     let files = dir.join("files");
     std::fs::create_dir_all(&files).unwrap();
-    let deck = content::create(&mut teacher.store, DocKind::Deck, class, "Sounds").unwrap();
+    let deck = content::create(&mut teacher.store(), DocKind::Deck, class, "Sounds").unwrap();
     let mut hashes = Vec::new();
     for i in 0..SMALL {
         let path = files.join(format!("{i}.mp3"));
         std::fs::write(&path, small_file(SMALL_BYTES, i as u32)).unwrap();
-        let media = teacher.upload_media(&path, "audio/mpeg", &|_, _| {}).await.unwrap();
+        let media = teacher.media().upload(&path, "audio/mpeg").await.unwrap();
         let patch = CardPatch {
             media: Some(vec![media.hash.clone()]),
             ..CardPatch::front_back(Some(&format!("sound {i}")), Some("?"))
         };
-        content::put_card(&mut teacher.store, deck.id, None, &patch).unwrap();
+        content::put_card(&mut teacher.store(), deck.id, None, &patch).unwrap();
         hashes.push(media.hash);
     }
     let video_path = files.join("film.mp4");
     std::fs::write(&video_path, video_file(VIDEO_BYTES)).unwrap();
-    let film = teacher.upload_media(&video_path, "video/mp4", &|_, _| {}).await.unwrap();
-    let test = content::create(&mut teacher.store, DocKind::VideoTest, class, "Film").unwrap();
+    let film = teacher.media().upload(&video_path, "video/mp4").await.unwrap();
+    let test = content::create(&mut teacher.store(), DocKind::VideoTest, class, "Film").unwrap();
     let settings =
         video_tests::TestSettings { media: Some(film.hash.clone()), duration_secs: Some(600), ..Default::default() };
-    video_tests::configure(&mut teacher.store, test.id, &settings).unwrap();
-    teacher.sync(|_| {}).await.unwrap();
-    student.sync(|_| {}).await.unwrap();
-    let token = student.session().unwrap().access_token.clone();
+    video_tests::configure(&mut teacher.store(), test.id, &settings).unwrap();
+    teacher.sync().run().await.unwrap();
+    student.sync().run().await.unwrap();
+    let token = student.signed_in().unwrap().access_token;
 
     // Small files first: a budget that holds them and not the film. Between runs the cache
     // is emptied (files and records), so every run downloads everything.
-    let empty_cache = |student: &mut Client| {
-        let _ = std::fs::remove_dir_all(student.store.dir().join("media"));
-        tallschool_client::media::set_wanted(&mut student.store, &[]).unwrap();
-        tallschool_client::media::evict(&mut student.store).unwrap();
+    let empty_cache = |student: &Core| {
+        let _ = std::fs::remove_dir_all(student.dir().join("media"));
+        tallschool_client::media::set_wanted(&mut student.store(), &[]).unwrap();
+        tallschool_client::media::evict(&mut student.store()).unwrap();
     };
     let urls: Vec<String> = hashes.iter().map(|h| format!("{base}/api/v1/media/{h}")).collect();
     let (mut ours, mut peer) = (Vec::new(), Vec::new());
     for run in 0..RUNS {
-        empty_cache(&mut student);
-        tallschool_client::media::set_budget(&student.store, (SMALL * SMALL_BYTES + (1 << 20)) as u64).unwrap();
+        empty_cache(&student);
+        tallschool_client::media::set_budget(&student.store(), (SMALL * SMALL_BYTES + (1 << 20)) as u64).unwrap();
         let started = Instant::now();
-        let fetched = student.sync_media(&|_| {}).await.unwrap();
+        let fetched = student.media().sync().await.unwrap();
         ours.push(started.elapsed());
         assert_eq!(fetched.files_done, SMALL as u64, "{fetched:?}");
         peer.push(curl(&urls, &token, &dir.join(format!("curl-small-{run}")), tallschool_client::media::PARALLEL));
     }
     let (ours_small, curl_small) = (median(ours), median(peer));
 
-    tallschool_client::media::set_budget(&student.store, 1 << 31).unwrap();
-    student.sync_media(&|_| {}).await.unwrap();
+    tallschool_client::media::set_budget(&student.store(), 1 << 31).unwrap();
+    student.media().sync().await.unwrap();
     let (mut ours, mut peer) = (Vec::new(), Vec::new());
     for run in 0..RUNS {
-        tallschool_client::media::forget(&mut student.store, &film.hash).unwrap();
+        tallschool_client::media::forget(&mut student.store(), &film.hash).unwrap();
         let started = Instant::now();
-        let fetched = student.sync_media(&|_| {}).await.unwrap();
+        let fetched = student.media().sync().await.unwrap();
         ours.push(started.elapsed());
         assert_eq!((fetched.files_done, fetched.bytes_done), (1, VIDEO_BYTES as u64), "{fetched:?}");
         let video_url = format!("{base}/api/v1/media/{}", film.hash);

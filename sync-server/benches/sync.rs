@@ -253,7 +253,7 @@ async fn round(
 }
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {
-    tallschool_client::api::gzip(bytes).map_err(|_| "gzip").unwrap()
+    tallschool_client::http::gzip(bytes).map_err(|_| "gzip").unwrap()
 }
 
 async fn server_rows(rows: &mut Vec<Row>, database_url: String, label: &str, raw_floor: bool) {

@@ -126,7 +126,7 @@ async fn fifty_wrong_passwords_from_one_address_never_lock_the_student_out() {
     assert_eq!(status, StatusCode::OK);
     let mut laptop_refresh = signed_in["refresh_token"].as_str().unwrap().to_owned();
     // Her tablet runs the real client, signed in before the attack too.
-    let mut tablet = Device::sign_in(&server, ana).await;
+    let tablet = Device::sign_in(&server, ana).await;
 
     let mut statuses = Vec::new();
     for attempt in 0..50 {
@@ -161,11 +161,11 @@ async fn fifty_wrong_passwords_from_one_address_never_lock_the_student_out() {
     let retry_after = retry_after.expect("Retry-After");
     assert!((1..=300).contains(&retry_after), "capped at five minutes: {retry_after}");
     // The real client sends its device key: the tablet signs in again on that network too.
-    tablet.client.login(&server.base, &ana.username, &ana.password, "tablet").await.unwrap();
+    tablet.core.session().login(&server.base, &ana.username, &ana.password, "tablet").await.unwrap();
     assert!(!tablet.sync().await.offline);
     // A device never seen before, on the attacker's network, waits like the attacker.
-    let mut stranger = tallschool_client::Client::open(&server.data_dir.join("stranger")).unwrap();
-    let refused = stranger.login(&server.base, &ana.username, &ana.password, "stranger").await;
+    let stranger = tallschool_client::Core::open(&server.data_dir.join("stranger")).unwrap();
+    let refused = stranger.session().login(&server.base, &ana.username, &ana.password, "stranger").await;
     assert!(matches!(refused, Err(tallschool_client::ClientError::Server { status: 429, .. })), "{refused:?}");
 
     // Every failure and the throttle are security events, without passwords or names.

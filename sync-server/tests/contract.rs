@@ -69,11 +69,12 @@ async fn contract(role: &str) {
         .await
         .unwrap();
     let hash = photo.json::<serde_json::Value>().await.unwrap()["hash"].as_str().unwrap().to_owned();
-    let mut teacher = common::Device::sign_in(&server, &world.a.teacher_login).await;
-    let deck = content::create(teacher.store(), DocKind::Deck, world.a.class_id.parse().unwrap(), "Contract").unwrap();
+    let teacher = common::Device::sign_in(&server, &world.a.teacher_login).await;
+    let deck =
+        content::create(&mut teacher.store(), DocKind::Deck, world.a.class_id.parse().unwrap(), "Contract").unwrap();
     let mut card = CardPatch::front_back(Some("a photo"), Some("?"));
     card.media = Some(vec![hash.clone()]);
-    content::put_card(teacher.store(), deck.id, None, &card).unwrap();
+    content::put_card(&mut teacher.store(), deck.id, None, &card).unwrap();
     teacher.sync().await;
 
     let token = match role {

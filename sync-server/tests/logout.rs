@@ -38,39 +38,43 @@ async fn signing_out_sends_unsynced_work_first_ends_the_session_and_leaves_nothi
     let world = World::build(&server).await;
     let demo = server.demo_logins();
     let class: ClassId = world.a.class_id.parse().unwrap();
-    let mut teacher = Device::sign_in(&server, &demo.teacher).await;
-    let deck = content::create(teacher.store(), DocKind::Deck, class, "Logout words").unwrap();
-    let card =
-        content::put_card(teacher.store(), deck.id, None, &CardPatch::front_back(Some("sesquipedalian"), Some("long")))
-            .unwrap();
+    let teacher = Device::sign_in(&server, &demo.teacher).await;
+    let deck = content::create(&mut teacher.store(), DocKind::Deck, class, "Logout words").unwrap();
+    let card = content::put_card(
+        &mut teacher.store(),
+        deck.id,
+        None,
+        &CardPatch::front_back(Some("sesquipedalian"), Some("long")),
+    )
+    .unwrap();
     teacher.sync().await;
-    let mut student = Device::sign_in(&server, &demo.students[0]).await;
+    let student = Device::sign_in(&server, &demo.students[0]).await;
     student.sync().await;
-    let me = student.client.user().unwrap().id;
+    let me = student.core.user().unwrap().id;
     {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&student.dir).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o700, "other accounts of a shared computer cannot look in");
     }
-    content::record_session(student.store(), me, deck.id, &[Review { card, rating: 3, at: 1 }]).unwrap();
-    let refresh_token = student.client.session().unwrap().refresh_token.clone();
+    content::record_session(&mut student.store(), me, deck.id, &[Review { card, rating: 3, at: 1 }]).unwrap();
+    let refresh_token = student.core.signed_in().unwrap().refresh_token.clone();
 
     // Offline, with work the server does not have: refused, and nothing is touched.
     let mut server = server;
     server.kill();
-    match student.client.logout(false).await {
+    match student.core.session().logout(false).await {
         Err(ClientError::UnsyncedWork(unsynced)) => {
             // The new progress document's first change and the study session.
             assert!(unsynced.offline && unsynced.changes == 2, "{unsynced:?}");
         }
         other => panic!("expected a refusal, got {other:?}"),
     }
-    assert!(student.client.session().is_some());
+    assert!(student.core.signed_in().is_some());
     assert_eq!(student.store().status().unwrap().pending_changes, 2);
 
     // In reach again: the work is sent, then the session ends.
     let server = server.restart_same_port();
-    let report = student.client.logout(false).await.unwrap();
+    let report = student.core.session().logout(false).await.unwrap();
     assert!(report.ended_on_server && report.discarded.is_empty(), "{report:?}");
     teacher.sync().await;
     let progress = DocMeta::progress(me, &deck).id;
@@ -79,7 +83,7 @@ async fn signing_out_sends_unsynced_work_first_ends_the_session_and_leaves_nothi
     assert_eq!(server.refresh(&refresh_token).await.0, StatusCode::UNAUTHORIZED, "ended on the server");
 
     // Nothing of the account is left on the device: not in the database, its journal, or files.
-    assert!(student.client.session().is_none());
+    assert!(student.core.signed_in().is_none());
     assert!(student.store().list().unwrap().is_empty());
     let user_id = me.to_string();
     for (path, bytes) in files_under(&student.dir) {
@@ -88,7 +92,12 @@ async fn signing_out_sends_unsynced_work_first_ends_the_session_and_leaves_nothi
         }
     }
     // The device can serve the next student.
-    student.client.login(&server.base, &demo.students[1].username, &demo.students[1].password, "shared").await.unwrap();
+    student
+        .core
+        .session()
+        .login(&server.base, &demo.students[1].username, &demo.students[1].password, "shared")
+        .await
+        .unwrap();
     assert_eq!(student.sync().await.received_docs, 1);
 }
 
@@ -97,14 +106,14 @@ async fn an_offline_sign_out_with_discard_reaches_the_server_at_the_next_sign_in
     let server = TestServer::start().await;
     let world = World::build(&server).await;
     let demo = server.demo_logins();
-    let mut teacher = Device::sign_in(&server, &demo.teacher).await;
+    let teacher = Device::sign_in(&server, &demo.teacher).await;
     teacher.sync().await;
-    let refresh_token = teacher.client.session().unwrap().refresh_token.clone();
+    let refresh_token = teacher.core.signed_in().unwrap().refresh_token.clone();
     let mut server = server;
     server.kill();
     // Made offline and never sent.
-    content::create(teacher.store(), DocKind::Deck, world.a.class_id.parse().unwrap(), "Never sent").unwrap();
-    let report = teacher.client.logout(true).await.unwrap();
+    content::create(&mut teacher.store(), DocKind::Deck, world.a.class_id.parse().unwrap(), "Never sent").unwrap();
+    let report = teacher.core.session().logout(true).await.unwrap();
     assert!(!report.ended_on_server);
     assert_eq!(report.discarded.changes, 2, "{report:?}");
     assert!(teacher.store().list().unwrap().is_empty());
@@ -112,7 +121,12 @@ async fn an_offline_sign_out_with_discard_reaches_the_server_at_the_next_sign_in
 
     let server = server.restart_same_port();
     // Someone signs in on this device: the old session is ended first.
-    teacher.client.login(&server.base, &demo.students[2].username, &demo.students[2].password, "shared").await.unwrap();
+    teacher
+        .core
+        .session()
+        .login(&server.base, &demo.students[2].username, &demo.students[2].password, "shared")
+        .await
+        .unwrap();
     assert!(!teacher.dir.join("pending-logouts.json").exists());
     assert_eq!(server.refresh(&refresh_token).await.0, StatusCode::UNAUTHORIZED);
 }

@@ -381,15 +381,17 @@ async fn a_card_naming_another_schools_file_shows_it_to_nobody_and_tells_its_aut
         patch.media = Some(vec![hash.clone()]);
         patch
     };
-    let mut teacher_a = Device::sign_in(&server, &world.a.teacher_login).await;
-    let deck_a = content::create(teacher_a.store(), DocKind::Deck, world.a.class_id.parse().unwrap(), "A").unwrap();
-    content::put_card(teacher_a.store(), deck_a.id, None, &card_with_photo("our photo")).unwrap();
+    let teacher_a = Device::sign_in(&server, &world.a.teacher_login).await;
+    let deck_a =
+        content::create(&mut teacher_a.store(), DocKind::Deck, world.a.class_id.parse().unwrap(), "A").unwrap();
+    content::put_card(&mut teacher_a.store(), deck_a.id, None, &card_with_photo("our photo")).unwrap();
     assert_eq!(teacher_a.sync().await.media_refused, 0);
 
     // School B's teacher copies the hash onto a card of a school B deck.
-    let mut teacher_b = Device::sign_in(&server, &world.b.teacher_login).await;
-    let deck_b = content::create(teacher_b.store(), DocKind::Deck, world.b.class_id.parse().unwrap(), "B").unwrap();
-    let card_b = content::put_card(teacher_b.store(), deck_b.id, None, &card_with_photo("their photo")).unwrap();
+    let teacher_b = Device::sign_in(&server, &world.b.teacher_login).await;
+    let deck_b =
+        content::create(&mut teacher_b.store(), DocKind::Deck, world.b.class_id.parse().unwrap(), "B").unwrap();
+    let card_b = content::put_card(&mut teacher_b.store(), deck_b.id, None, &card_with_photo("their photo")).unwrap();
     let report = teacher_b.sync().await;
     assert_eq!((report.pending_after, report.media_refused), (0, 1), "stored, but the reference is refused");
     let refusals = teacher_b.store().status().unwrap().media_refusals;
@@ -403,9 +405,9 @@ async fn a_card_naming_another_schools_file_shows_it_to_nobody_and_tells_its_aut
         let (_, listed) = server.get("/api/v1/media", token).await;
         assert_eq!(listed, json!([]));
     }
-    let mut student_b = Device::sign_in(&server, &world.b.student_login).await;
+    let student_b = Device::sign_in(&server, &world.b.student_login).await;
     student_b.sync().await;
-    let cached = student_b.client.sync_media(&|_| {}).await.unwrap();
+    let cached = student_b.core.media().sync().await.unwrap();
     assert_eq!(cached.files_total, 0, "{cached:?}");
     // School A's students still get their photo.
     assert_eq!(fetch(&server, &world.a.student.access_token, &hash, &[]).await.status(), StatusCode::OK);
@@ -415,7 +417,8 @@ async fn a_card_naming_another_schools_file_shows_it_to_nobody_and_tells_its_aut
     assert_eq!(status, StatusCode::CREATED);
     assert_eq!(fetch(&server, &world.b.student.access_token, &hash, &[]).await.status(), StatusCode::OK);
     // …and the author's next change to the deck clears the refusal.
-    content::put_card(teacher_b.store(), deck_b.id, Some(&card_b), &CardPatch::front_back(None, Some("!"))).unwrap();
+    content::put_card(&mut teacher_b.store(), deck_b.id, Some(&card_b), &CardPatch::front_back(None, Some("!")))
+        .unwrap();
     assert_eq!(teacher_b.sync().await.media_refused, 0);
     assert!(teacher_b.store().status().unwrap().media_refusals.is_empty());
 }

@@ -107,7 +107,7 @@ struct TestFixture {
 
 async fn video_test_fixture(server: &TestServer, cast: &SchoolCast) -> TestFixture {
     let class: ClassId = cast.class_id.parse().unwrap();
-    let mut teacher = Device::sign_in(server, &cast.teacher_login).await;
+    let teacher = Device::sign_in(server, &cast.teacher_login).await;
     let clip = common::video(10_000, 1);
     let response = server
         .http
@@ -120,10 +120,10 @@ async fn video_test_fixture(server: &TestServer, cast: &SchoolCast) -> TestFixtu
         .unwrap();
     assert_eq!(response.status(), StatusCode::CREATED);
     let media = common::sha(&clip);
-    let test = content::create(teacher.store(), DocKind::VideoTest, class, "Matrix test").unwrap().id;
+    let test = content::create(&mut teacher.store(), DocKind::VideoTest, class, "Matrix test").unwrap().id;
     let settings =
         video_tests::TestSettings { media: Some(media.clone()), duration_secs: Some(60), ..Default::default() };
-    video_tests::configure(teacher.store(), test, &settings).unwrap();
+    video_tests::configure(&mut teacher.store(), test, &settings).unwrap();
     let new = video_tests::NewQuestion {
         at_secs: 10,
         kind: QuestionKind::TrueFalse,
@@ -131,14 +131,14 @@ async fn video_test_fixture(server: &TestServer, cast: &SchoolCast) -> TestFixtu
         options: &[],
         points: 1,
     };
-    let question = video_tests::add_question(teacher.store(), test, &new, Some(&Key::Truth(true))).unwrap();
+    let question = video_tests::add_question(&mut teacher.store(), test, &new, Some(&Key::Truth(true))).unwrap();
     teacher.sync().await;
-    let mut student = Device::sign_in(server, &cast.student_login).await;
+    let student = Device::sign_in(server, &cast.student_login).await;
     student.sync().await;
     let me = cast.student.user.id;
-    let (attempt, _) = video_tests::start_attempt(student.store(), me, test, 1.0).unwrap();
-    video_tests::answer(student.store(), me, test, &attempt, &question, &Answer::Truth(true), 10).unwrap();
-    video_tests::submit(student.store(), me, test, &attempt).unwrap();
+    let (attempt, _) = video_tests::start_attempt(&mut student.store(), me, test, 1.0).unwrap();
+    video_tests::answer(&mut student.store(), me, test, &attempt, &question, &Answer::Truth(true), 10).unwrap();
+    video_tests::submit(&mut student.store(), me, test, &attempt).unwrap();
     student.sync().await;
     TestFixture { test: test.to_string(), question, attempt, media }
 }
@@ -474,24 +474,26 @@ async fn every_role_receives_and_changes_exactly_the_documents_the_policy_says()
     let class = |id: &str| id.parse::<ClassId>().unwrap();
 
     // Content in class 7A, class 7B and school B, and progress of two classmates and of 7B's student.
-    let mut teacher_a = Device::sign_in(&server, &world.a.teacher_login).await;
-    let deck_a = content::create(teacher_a.store(), DocKind::Deck, class(&world.a.class_id), "7A deck").unwrap();
+    let teacher_a = Device::sign_in(&server, &world.a.teacher_login).await;
+    let deck_a = content::create(&mut teacher_a.store(), DocKind::Deck, class(&world.a.class_id), "7A deck").unwrap();
     teacher_a.sync().await;
-    let mut teacher_7b = Device::sign_in(&server, &class_7b.teacher_login).await;
-    let deck_7b = content::create(teacher_7b.store(), DocKind::Deck, class(&class_7b.class_id), "7B deck").unwrap();
+    let teacher_7b = Device::sign_in(&server, &class_7b.teacher_login).await;
+    let deck_7b =
+        content::create(&mut teacher_7b.store(), DocKind::Deck, class(&class_7b.class_id), "7B deck").unwrap();
     teacher_7b.sync().await;
-    let mut teacher_b = Device::sign_in(&server, &world.b.teacher_login).await;
-    let deck_b = content::create(teacher_b.store(), DocKind::Deck, class(&world.b.class_id), "B deck").unwrap();
+    let teacher_b = Device::sign_in(&server, &world.b.teacher_login).await;
+    let deck_b = content::create(&mut teacher_b.store(), DocKind::Deck, class(&world.b.class_id), "B deck").unwrap();
     teacher_b.sync().await;
     let review = content::Review { card: "c1".to_owned(), rating: 3, at: 1 };
     let mut progress = Vec::new();
     for (login, deck) in
         [(&world.a.student_login, &deck_a), (&demo.students[1], &deck_a), (&class_7b.student_login, &deck_7b)]
     {
-        let mut device = Device::sign_in(&server, login).await;
+        let device = Device::sign_in(&server, login).await;
         device.sync().await;
-        let me = device.client.user().unwrap().id;
-        progress.push(content::record_session(device.store(), me, deck.id, std::slice::from_ref(&review)).unwrap());
+        let me = device.core.user().unwrap().id;
+        progress
+            .push(content::record_session(&mut device.store(), me, deck.id, std::slice::from_ref(&review)).unwrap());
         assert_eq!(device.sync().await.pending_after, 0);
     }
     let owner = |meta: &DocMeta| meta.owner_id.map(|o| o.to_string());
@@ -528,8 +530,8 @@ async fn every_role_receives_and_changes_exactly_the_documents_the_policy_says()
     ];
     let mut failures = Vec::new();
     for (login, role) in actors {
-        let mut device = Device::sign_in(&server, &login).await;
-        let me = device.client.user().unwrap().id.to_string();
+        let device = Device::sign_in(&server, &login).await;
+        let me = device.core.user().unwrap().id.to_string();
         device.sync().await;
         let received: BTreeSet<String> = device.store().list().unwrap().iter().map(|d| d.id.to_string()).collect();
         // Every actor tries to change every document.

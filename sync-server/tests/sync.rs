@@ -71,33 +71,46 @@ async fn two_offline_devices_and_a_teacher_converge_in_any_order() {
     let world = World::build(&server).await;
     let demo = server.demo_logins();
     let mut teacher = Device::sign_in(&server, &demo.teacher).await;
-    let deck = content::create(teacher.store(), DocKind::Deck, class(&world.a.class_id), "Animals").unwrap();
-    let dog =
-        content::put_card(teacher.store(), deck.id, None, &content::CardPatch::front_back(Some("dog"), Some("perro")))
-            .unwrap();
-    let cat =
-        content::put_card(teacher.store(), deck.id, None, &content::CardPatch::front_back(Some("cat"), Some("gato")))
-            .unwrap();
+    let deck = content::create(&mut teacher.store(), DocKind::Deck, class(&world.a.class_id), "Animals").unwrap();
+    let dog = content::put_card(
+        &mut teacher.store(),
+        deck.id,
+        None,
+        &content::CardPatch::front_back(Some("dog"), Some("perro")),
+    )
+    .unwrap();
+    let cat = content::put_card(
+        &mut teacher.store(),
+        deck.id,
+        None,
+        &content::CardPatch::front_back(Some("cat"), Some("gato")),
+    )
+    .unwrap();
     teacher.sync().await;
 
     let mut laptop = Device::sign_in(&server, &demo.students[0]).await;
     let mut phone = Device::sign_in(&server, &demo.students[0]).await;
     laptop.sync().await;
     phone.sync().await;
-    let student = laptop.client.user().unwrap().id;
+    let student = laptop.core.user().unwrap().id;
 
     // Offline: both devices study (each creating the progress document on its own), the
     // teacher edits the deck.
     let progress =
-        content::record_session(laptop.store(), student, deck.id, &[review(&dog, 3, 100), review(&cat, 1, 101)])
+        content::record_session(&mut laptop.store(), student, deck.id, &[review(&dog, 3, 100), review(&cat, 1, 101)])
             .unwrap();
-    content::record_session(laptop.store(), student, deck.id, &[review(&dog, 4, 200)]).unwrap();
-    let same = content::record_session(phone.store(), student, deck.id, &[review(&cat, 2, 150)]).unwrap();
+    content::record_session(&mut laptop.store(), student, deck.id, &[review(&dog, 4, 200)]).unwrap();
+    let same = content::record_session(&mut phone.store(), student, deck.id, &[review(&cat, 2, 150)]).unwrap();
     assert_eq!(same.id, progress.id, "both devices name the same progress document");
-    content::put_card(teacher.store(), deck.id, Some(&dog), &content::CardPatch::front_back(None, Some("perro (m)")))
-        .unwrap();
+    content::put_card(
+        &mut teacher.store(),
+        deck.id,
+        Some(&dog),
+        &content::CardPatch::front_back(None, Some("perro (m)")),
+    )
+    .unwrap();
     let bird = content::put_card(
-        teacher.store(),
+        &mut teacher.store(),
         deck.id,
         None,
         &content::CardPatch::front_back(Some("bird"), Some("pájaro")),
@@ -188,17 +201,21 @@ async fn students_cannot_write_content_or_others_progress_nor_read_other_classes
     let server = TestServer::start().await;
     let world = World::build(&server).await;
     let demo = server.demo_logins();
-    let mut teacher = Device::sign_in(&server, &demo.teacher).await;
-    let deck = content::create(teacher.store(), DocKind::Deck, class(&world.a.class_id), "Numbers").unwrap();
-    let one =
-        content::put_card(teacher.store(), deck.id, None, &content::CardPatch::front_back(Some("one"), Some("uno")))
-            .unwrap();
+    let teacher = Device::sign_in(&server, &demo.teacher).await;
+    let deck = content::create(&mut teacher.store(), DocKind::Deck, class(&world.a.class_id), "Numbers").unwrap();
+    let one = content::put_card(
+        &mut teacher.store(),
+        deck.id,
+        None,
+        &content::CardPatch::front_back(Some("one"), Some("uno")),
+    )
+    .unwrap();
     teacher.sync().await;
     let before = stored_changes(&server, deck.id).await;
 
-    let mut student = Device::sign_in(&server, &demo.students[0]).await;
+    let student = Device::sign_in(&server, &demo.students[0]).await;
     student.sync().await;
-    content::put_card(student.store(), deck.id, Some(&one), &content::CardPatch::front_back(None, Some("WRONG")))
+    content::put_card(&mut student.store(), deck.id, Some(&one), &content::CardPatch::front_back(None, Some("WRONG")))
         .unwrap();
     let report = student.sync().await;
     assert_eq!(report.rejected_docs, 1);
@@ -210,7 +227,7 @@ async fn students_cannot_write_content_or_others_progress_nor_read_other_classes
     // Another student's progress: the id is derived from that student, the owner does not match.
     let other = world.a.student.user.id;
     let forged = DocMeta::progress(other, &deck);
-    let mut thief = Device::sign_in(&server, &demo.students[1]).await;
+    let thief = Device::sign_in(&server, &demo.students[1]).await;
     thief.sync().await;
     thief
         .store()
@@ -225,12 +242,13 @@ async fn students_cannot_write_content_or_others_progress_nor_read_other_classes
 
     // A student of another class (school b) receives nothing of class a, and a teacher of
     // school b cannot write into class a.
-    let mut b_student = Device::sign_in(&server, &world.b.student_login).await;
+    let b_student = Device::sign_in(&server, &world.b.student_login).await;
     let report = b_student.sync().await;
     assert_eq!(report.received_changes, 0);
     assert!(b_student.store().list().unwrap().is_empty());
-    let mut b_teacher = Device::sign_in(&server, &world.b.teacher_login).await;
-    let intruder = content::create(b_teacher.store(), DocKind::Deck, class(&world.a.class_id), "Intruder").unwrap();
+    let b_teacher = Device::sign_in(&server, &world.b.teacher_login).await;
+    let intruder =
+        content::create(&mut b_teacher.store(), DocKind::Deck, class(&world.a.class_id), "Intruder").unwrap();
     let report = b_teacher.sync().await;
     assert_eq!(report.rejected_docs, 1);
     assert_eq!(stored_changes(&server, intruder.id).await, (0, 0));
@@ -272,20 +290,20 @@ async fn hostile_sync_bodies_get_clear_errors_and_change_nothing() {
     let server = TestServer::start().await;
     let world = World::build(&server).await;
     let demo = server.demo_logins();
-    let mut teacher = Device::sign_in(&server, &demo.teacher).await;
-    let deck = content::create(teacher.store(), DocKind::Deck, class(&world.a.class_id), "Colours").unwrap();
-    content::put_card(teacher.store(), deck.id, None, &content::CardPatch::front_back(Some("red"), Some("rojo")))
+    let teacher = Device::sign_in(&server, &demo.teacher).await;
+    let deck = content::create(&mut teacher.store(), DocKind::Deck, class(&world.a.class_id), "Colours").unwrap();
+    content::put_card(&mut teacher.store(), deck.id, None, &content::CardPatch::front_back(Some("red"), Some("rojo")))
         .unwrap();
-    let other = content::create(teacher.store(), DocKind::Deck, class(&world.a.class_id), "Shapes").unwrap();
+    let other = content::create(&mut teacher.store(), DocKind::Deck, class(&world.a.class_id), "Shapes").unwrap();
     content::put_card(
-        teacher.store(),
+        &mut teacher.store(),
         other.id,
         None,
         &content::CardPatch::front_back(Some("circle"), Some("círculo")),
     )
     .unwrap();
     teacher.sync().await;
-    let token = teacher.client.session().unwrap().access_token.clone();
+    let token = teacher.core.signed_in().unwrap().access_token.clone();
     let before = stored_hashes(&server).await;
 
     // A real change of the other deck, to smuggle under this deck's id.
@@ -366,19 +384,24 @@ async fn a_student_enrolled_later_receives_the_class_history_and_offline_is_not_
     let world = World::build(&server).await;
     let demo = server.demo_logins();
     let mut teacher = Device::sign_in(&server, &demo.teacher).await;
-    let deck = content::create(teacher.store(), DocKind::Deck, class(&world.a.class_id), "Late").unwrap();
-    content::put_card(teacher.store(), deck.id, None, &content::CardPatch::front_back(Some("early"), Some("temprano")))
-        .unwrap();
+    let deck = content::create(&mut teacher.store(), DocKind::Deck, class(&world.a.class_id), "Late").unwrap();
+    content::put_card(
+        &mut teacher.store(),
+        deck.id,
+        None,
+        &content::CardPatch::front_back(Some("early"), Some("temprano")),
+    )
+    .unwrap();
     teacher.sync().await;
 
     // A new student, synced (nothing to see), then enrolled: the next sync brings the history.
     let (_, login) =
         common::create_login(&server, &world.a.edu_admin.access_token, &world.a.school_id, "late.student", "student")
             .await;
-    let mut late = Device::sign_in(&server, &login).await;
+    let late = Device::sign_in(&server, &login).await;
     assert_eq!(late.sync().await.received_changes, 0);
     let members = format!("/api/v1/classes/{}/members", world.a.class_id);
-    let user = late.client.user().unwrap().id;
+    let user = late.core.user().unwrap().id;
     let (status, _) = server
         .post(&members, Some(&world.a.edu_admin.access_token), serde_json::json!({"user_id": user, "role": "student"}))
         .await;
@@ -387,25 +410,25 @@ async fn a_student_enrolled_later_receives_the_class_history_and_offline_is_not_
     assert_eq!(late.store().list().unwrap().iter().map(|d| d.title.clone()).collect::<Vec<_>>(), ["Late"]);
 
     // Offline: work is queued and kept; a later sync delivers it.
-    let mut offline = Device::sign_in(&server, &demo.teacher).await;
+    let offline = Device::sign_in(&server, &demo.teacher).await;
     offline.sync().await;
     content::put_card(
-        offline.store(),
+        &mut offline.store(),
         deck.id,
         None,
         &content::CardPatch::front_back(Some("offline"), Some("sin conexión")),
     )
     .unwrap();
-    let session = offline.client.session().unwrap().clone();
+    let session = offline.core.signed_in().unwrap().clone();
     let mut unplugged = session.clone();
     unplugged.server = "http://127.0.0.1:9".to_owned();
     tallschool_client::session::save(&offline.dir, &unplugged).unwrap();
-    let mut offline = offline.restart();
+    let offline = offline.restart();
     let report = offline.sync().await;
     assert!(report.offline);
     assert_eq!(report.pending_after, 1);
     tallschool_client::session::save(&offline.dir, &session).unwrap();
-    let mut offline = offline.restart();
+    let offline = offline.restart();
     let report = offline.sync().await;
     assert!(!report.offline);
     assert_eq!(report.pending_after, 0);
@@ -419,10 +442,10 @@ async fn compaction_snapshots_serve_new_devices_the_same_document() {
     let world = World::build(&server).await;
     let demo = server.demo_logins();
     let mut teacher = Device::sign_in(&server, &demo.teacher).await;
-    let deck = content::create(teacher.store(), DocKind::Deck, class(&world.a.class_id), "Long").unwrap();
+    let deck = content::create(&mut teacher.store(), DocKind::Deck, class(&world.a.class_id), "Long").unwrap();
     for i in 0..30 {
         content::put_card(
-            teacher.store(),
+            &mut teacher.store(),
             deck.id,
             None,
             &content::CardPatch::front_back(Some(&format!("front {i}")), Some(&format!("back {i}"))),
@@ -435,8 +458,13 @@ async fn compaction_snapshots_serve_new_devices_the_same_document() {
     assert_eq!(status, StatusCode::OK, "{report}");
     assert!(report["compacted"].as_u64().unwrap() >= 1);
     // After the snapshot, one more edit.
-    content::put_card(teacher.store(), deck.id, None, &content::CardPatch::front_back(Some("last"), Some("último")))
-        .unwrap();
+    content::put_card(
+        &mut teacher.store(),
+        deck.id,
+        None,
+        &content::CardPatch::front_back(Some("last"), Some("último")),
+    )
+    .unwrap();
     teacher.sync().await;
     let mut fresh = Device::sign_in(&server, &demo.students[2]).await;
     let report = fresh.sync().await;
@@ -458,15 +486,15 @@ async fn the_client_backs_off_when_the_server_says_429_and_then_succeeds() {
     let world = World::build(&server).await;
     let demo = server.demo_logins();
     let mut teacher = Device::sign_in(&server, &demo.teacher).await;
-    let deck = content::create(teacher.store(), DocKind::Deck, class(&world.a.class_id), "Many").unwrap();
+    let deck = content::create(&mut teacher.store(), DocKind::Deck, class(&world.a.class_id), "Many").unwrap();
     for i in 0..30 {
         let patch = content::CardPatch::front_back(Some(&format!("q{i}")), Some("a"));
-        content::put_card(teacher.store(), deck.id, None, &patch).unwrap();
+        content::put_card(&mut teacher.store(), deck.id, None, &patch).unwrap();
     }
     assert_eq!(teacher.sync().await.pending_after, 0);
     let mut device = Device::sign_in(&server, &demo.students[0]).await;
     // Spend the student's allowance: the server answers 429 with Retry-After.
-    let token = device.client.session().unwrap().access_token.clone();
+    let token = device.core.signed_in().unwrap().access_token.clone();
     let mut answers = Vec::new();
     while answers.last().is_none_or(|(status, _)| *status != StatusCode::TOO_MANY_REQUESTS) && answers.len() < 50 {
         let response = server
@@ -495,10 +523,10 @@ async fn long_answers_are_paged_and_oversized_documents_refused() {
     let world = World::build(&server).await;
     let demo = server.demo_logins();
     let mut teacher = Device::sign_in(&server, &demo.teacher).await;
-    let deck = content::create(teacher.store(), DocKind::Deck, class(&world.a.class_id), "Paged").unwrap();
+    let deck = content::create(&mut teacher.store(), DocKind::Deck, class(&world.a.class_id), "Paged").unwrap();
     for i in 0..100 {
         content::put_card(
-            teacher.store(),
+            &mut teacher.store(),
             deck.id,
             None,
             &content::CardPatch::front_back(Some(&format!("q{i}")), Some(&format!("a{i}"))),
@@ -519,14 +547,14 @@ async fn long_answers_are_paged_and_oversized_documents_refused() {
     for n in 0..8 {
         let noise: String = (0..9_000).map(|i| char::from(b'a' + ((i * 7919 + i / 13 + n * 31) % 26) as u8)).collect();
         let patch = content::CardPatch::front_back(Some("huge"), Some(&noise));
-        content::put_card(teacher.store(), deck.id, None, &patch).unwrap();
+        content::put_card(&mut teacher.store(), deck.id, None, &patch).unwrap();
     }
-    let other = content::create(teacher.store(), DocKind::Text, class(&world.a.class_id), "Still syncs").unwrap();
-    let round = teacher.client.prepare_round().unwrap();
+    let other = content::create(&mut teacher.store(), DocKind::Text, class(&world.a.class_id), "Still syncs").unwrap();
+    let round = teacher.core.sync().prepare_round().unwrap();
     let direct = server
         .http
         .post(server.url("/api/v1/sync"))
-        .bearer_auth(&teacher.client.session().unwrap().access_token)
+        .bearer_auth(&teacher.core.signed_in().unwrap().access_token)
         .header("content-type", sync::CONTENT_TYPE)
         .body(round.body)
         .send()

@@ -23,11 +23,11 @@ async fn a_server_killed_mid_round_loses_and_duplicates_nothing() {
     let mut server = TestServer::start().await;
     let world = World::build(&server).await;
     let demo = server.demo_logins();
-    let mut teacher = Device::sign_in(&server, &demo.teacher).await;
-    let deck = content::create(teacher.store(), DocKind::Deck, world.a.class_id.parse().unwrap(), "Big").unwrap();
+    let teacher = Device::sign_in(&server, &demo.teacher).await;
+    let deck = content::create(&mut teacher.store(), DocKind::Deck, world.a.class_id.parse().unwrap(), "Big").unwrap();
     for i in 0..3000 {
         content::put_card(
-            teacher.store(),
+            &mut teacher.store(),
             deck.id,
             None,
             &content::CardPatch::front_back(Some(&format!("q{i}")), Some(&format!("a{i}"))),
@@ -39,7 +39,7 @@ async fn a_server_killed_mid_round_loses_and_duplicates_nothing() {
 
     // Sync in the background; kill the server as soon as it starts handling a round.
     let syncing = tokio::spawn(async move {
-        let report = teacher.client.sync(|_| {}).await;
+        let report = teacher.core.sync().run().await;
         (teacher, report)
     });
     common::eventually("the server to start a round", || async { server.output().contains("\"sync round\"") }).await;
@@ -52,10 +52,10 @@ async fn a_server_killed_mid_round_loses_and_duplicates_nothing() {
     let server = server.restart_with(&[]);
     let teacher = teacher.restart();
     // The device still points at the old port: follow the server to its new address.
-    let mut session = teacher.client.session().unwrap().clone();
+    let mut session = teacher.core.signed_in().unwrap().clone();
     session.server = server.base.clone();
     tallschool_client::session::save(&teacher.dir, &session).unwrap();
-    let mut teacher = teacher.restart();
+    let teacher = teacher.restart();
     let report = teacher.sync().await;
     assert!(!report.offline);
     assert_eq!(report.pending_after, 0, "{report:?}");
@@ -74,7 +74,7 @@ async fn a_server_killed_mid_round_loses_and_duplicates_nothing() {
             .unwrap(),
     );
     assert_eq!((all, distinct), (3002, 3002), "every change stored exactly once");
-    let mut fresh = Device::sign_in(&server, &demo.students[0]).await;
+    let fresh = Device::sign_in(&server, &demo.students[0]).await;
     fresh.sync().await;
     let (_, document) = fresh.store().load(deck.id).unwrap().unwrap();
     assert_eq!(content::to_json(&document)["cards"].as_object().unwrap().len(), 3000);
@@ -165,21 +165,21 @@ impl Sim<'_> {
                 self.device(i).sync().await;
             }
             Step::LoseAnswer(i) => {
-                let round = self.device(i).client.prepare_round().unwrap();
-                let _lost = self.device(i).client.send(round.body).await;
+                let round = self.device(i).core.sync().prepare_round().unwrap();
+                let _lost = self.device(i).core.sync().send(round.body).await;
             }
             Step::Duplicate(i) => {
-                let round = self.device(i).client.prepare_round().unwrap();
-                let _first = self.device(i).client.send(round.body.clone()).await;
-                if let Ok(second) = self.device(i).client.send(round.body).await {
-                    self.device(i).client.apply(&second).unwrap();
+                let round = self.device(i).core.sync().prepare_round().unwrap();
+                let _first = self.device(i).core.sync().send(round.body.clone()).await;
+                if let Ok(second) = self.device(i).core.sync().send(round.body).await {
+                    self.device(i).core.sync().apply(&second).unwrap();
                 }
             }
             Step::Reorder(i) => {
-                let held = self.device(i).client.prepare_round().unwrap();
+                let held = self.device(i).core.sync().prepare_round().unwrap();
                 self.device(i).sync().await;
-                if let Ok(late) = self.device(i).client.send(held.body).await {
-                    self.device(i).client.apply(&late).unwrap();
+                if let Ok(late) = self.device(i).core.sync().send(held.body).await {
+                    self.device(i).core.sync().apply(&late).unwrap();
                 }
             }
             Step::Restart(i) => self.restart(i),
@@ -193,18 +193,18 @@ impl Sim<'_> {
         let n = self.edits;
         let (deck, text) = (self.deck.id, self.text.id);
         let device = self.devices[i].as_mut().unwrap();
-        let me = device.client.user().unwrap().id;
+        let me = device.core.user().unwrap().id;
         let known: Vec<String> = device
             .store()
             .read(deck, |_, d| content::to_json(d)["cards"].as_object().map(|c| c.keys().cloned().collect()))
             .unwrap()
             .flatten()
             .unwrap_or_default();
-        let text_length = reading::view(device.store(), me, text).map(|v| v.chars).unwrap_or(0);
+        let text_length = reading::view(&mut device.store(), me, text).map(|v| v.chars).unwrap_or(0);
         match (i < 2, n % 3) {
             (true, 0) => {
                 let card = content::put_card(
-                    device.store(),
+                    &mut device.store(),
                     deck,
                     None,
                     &CardPatch::front_back(Some(&format!("front {n}")), Some("back")),
@@ -216,17 +216,17 @@ impl Sim<'_> {
             (true, 1) if !known.is_empty() => {
                 let card = &known[n % known.len()];
                 let patch = CardPatch::front_back(None, Some(&format!("back by {i} at {n}")));
-                content::put_card(device.store(), deck, Some(card), &patch).unwrap();
+                content::put_card(&mut device.store(), deck, Some(card), &patch).unwrap();
             }
-            (true, _) => content::append_text(device.store(), text, &format!("word{n} ")).unwrap(),
+            (true, _) => content::append_text(&mut device.store(), text, &format!("word{n} ")).unwrap(),
             (false, 0) if text_length > 0 => {
-                reading::set_position(device.store(), me, text, (n as u64 * 7) % (text_length + 1)).unwrap();
+                reading::set_position(&mut device.store(), me, text, (n as u64 * 7) % (text_length + 1)).unwrap();
             }
             (false, _) => {
                 let card = known.get(n % known.len().max(1)).cloned().unwrap_or_else(|| format!("c{n}"));
                 let rating = u8::try_from(n % 4 + 1).unwrap();
                 let at = i64::try_from(n).unwrap();
-                content::record_session(device.store(), me, deck, &[Review { card, rating, at }]).unwrap();
+                content::record_session(&mut device.store(), me, deck, &[Review { card, rating, at }]).unwrap();
             }
         }
     }
@@ -235,7 +235,7 @@ impl Sim<'_> {
     /// has started on its round (or when it finished first).
     async fn kill_mid_round(&mut self) {
         let dir = self.device(KILLABLE).dir.clone();
-        let user = self.device(KILLABLE).client.user().unwrap().id.to_string();
+        let user = self.device(KILLABLE).core.user().unwrap().id.to_string();
         let (_, offset) = self.server.borrow().log_since(0);
         let mut child = std::process::Command::new(common::cli_exe())
             .arg("--home")
@@ -318,13 +318,13 @@ fn random_schedules_with_crashes_converge_to_exactly_what_the_server_holds() {
             // documents and every case costs the same), a deck and a text, every device new.
             let (class, logins) = new_class(&server, &admin, &school).await;
             let (base, data_dir) = place(&server);
-            let mut first = Device::sign_in_at(&base, &data_dir, &logins[0]).await;
-            let deck = content::create(first.store(), DocKind::Deck, class, "Sim deck").unwrap();
-            let text = content::create(first.store(), DocKind::Text, class, "Sim text").unwrap();
+            let first = Device::sign_in_at(&base, &data_dir, &logins[0]).await;
+            let deck = content::create(&mut first.store(), DocKind::Deck, class, "Sim deck").unwrap();
+            let text = content::create(&mut first.store(), DocKind::Text, class, "Sim text").unwrap();
             first.sync().await;
             let mut devices = vec![Some(first)];
             for login in &logins[1..] {
-                let mut device = Device::sign_in_at(&base, &data_dir, login).await;
+                let device = Device::sign_in_at(&base, &data_dir, login).await;
                 device.sync().await;
                 devices.push(Some(device));
             }

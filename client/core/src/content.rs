@@ -3,13 +3,14 @@
 
 use automerge::transaction::{Transactable, Transaction};
 use automerge::{Automerge, AutomergeError, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
-use tallschool_shared::cards::{self, CardFields, CardType, ImportReport};
+use tallschool_shared::cards::{self, CardFields, ImportReport};
 use tallschool_shared::docs::{DocKind, DocMeta};
 use tallschool_shared::schema;
 use tallschool_shared::{ClassId, DocId, UserId};
 
 use crate::error::{ClientError, Result};
 use crate::store::Store;
+pub use tallschool_contract::request::CardPatch;
 
 /// What the listing shows of a document.
 pub struct Summary {
@@ -51,58 +52,6 @@ pub fn set_title(store: &mut Store, doc: DocId, title: &str) -> Result<()> {
     let meta = existing(store, doc)?;
     store.edit(&meta, |tx| tx.put(ROOT, "title", title).map(|_| ()))?;
     Ok(())
-}
-
-/// Fields to set on a card; `None` leaves a field as it is.
-#[derive(Clone, Debug, Default)]
-pub struct CardPatch {
-    pub card_type: Option<CardType>,
-    pub front: Option<String>,
-    pub back: Option<String>,
-    pub example: Option<String>,
-    pub hint: Option<String>,
-    pub tags: Option<Vec<String>>,
-    pub media: Option<Vec<String>>,
-}
-
-impl CardPatch {
-    /// Set the front and/or the back.
-    pub fn front_back(front: Option<&str>, back: Option<&str>) -> CardPatch {
-        CardPatch { front: front.map(str::to_owned), back: back.map(str::to_owned), ..CardPatch::default() }
-    }
-
-    fn apply(&self, card: &mut CardFields) {
-        if let Some(t) = self.card_type {
-            card.card_type = t;
-        }
-        let set = |target: &mut String, value: &Option<String>| {
-            if let Some(value) = value {
-                value.clone_into(target);
-            }
-        };
-        set(&mut card.front, &self.front);
-        set(&mut card.back, &self.back);
-        set(&mut card.example, &self.example);
-        set(&mut card.hint, &self.hint);
-        if let Some(tags) = &self.tags {
-            card.tags.clone_from(tags);
-        }
-        if let Some(media) = &self.media {
-            card.media.clone_from(media);
-        }
-    }
-
-    fn from_fields(fields: &CardFields) -> CardPatch {
-        CardPatch {
-            card_type: Some(fields.card_type),
-            front: Some(fields.front.clone()),
-            back: Some(fields.back.clone()),
-            example: Some(fields.example.clone()),
-            hint: Some(fields.hint.clone()),
-            tags: Some(fields.tags.clone()),
-            media: Some(fields.media.clone()),
-        }
-    }
 }
 
 fn write_card(
@@ -177,7 +126,7 @@ pub fn put_card(store: &mut Store, deck: DocId, card: Option<&str>, patch: &Card
     patch.apply(&mut fields);
     fields.check().map_err(|e| ClientError::Invalid(e.to_string()))?;
     let card_id = card.map(str::to_owned).unwrap_or_else(short_id);
-    let at = crate::store::now();
+    let at = store.now();
     store.edit(&meta, |tx| {
         let cards = child_in(tx, "cards")?;
         write_card(tx, &cards, &card_id, patch, at)
@@ -213,7 +162,7 @@ pub fn import_cards(store: &mut Store, deck: DocId, text: &str) -> Result<Import
     if report.cards.is_empty() {
         return Ok(report);
     }
-    let at = crate::store::now();
+    let at = store.now();
     store.edit(&meta, |tx| {
         let cards = child_in(tx, "cards")?;
         for (i, card) in report.cards.iter().enumerate() {
@@ -342,7 +291,7 @@ pub fn assign(
         return Err(ClientError::Invalid("note or group name too long".to_owned()));
     }
     let id = short_id();
-    let at = crate::store::now();
+    let at = store.now();
     let students: Vec<String> = students.iter().map(ToString::to_string).collect();
     store.edit(&meta, |tx| {
         let assignments = child_in(tx, "assignments")?;

@@ -1,4 +1,10 @@
-//! One error type for the client. Being offline is not an error: see `SyncReport::offline`.
+//! One error type for the engine, turned into the contract's [`tallschool_contract::Error`]
+//! (a stable code and a message for a person) at the API's edge. Being offline during a sync
+//! is not an error: see `SyncReport::offline`.
+
+use tallschool_contract::{Error, ErrorCode};
+
+pub use tallschool_contract::sync::Unsynced;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
@@ -8,7 +14,7 @@ pub enum ClientError {
     Document(#[from] automerge::AutomergeError),
     #[error("file {path}: {source}")]
     File { path: String, source: std::io::Error },
-    #[error("not signed in: run `tallschool login` first")]
+    #[error("not signed in")]
     NotSignedIn,
     #[error("the session has ended; sign in again (unsynced work is kept)")]
     SessionExpired,
@@ -22,45 +28,49 @@ pub enum ClientError {
     Offline(String),
     #[error("the server sent something unreadable: {0}")]
     Protocol(String),
+    /// Input that is not valid, and the request field at fault.
+    #[error("{message}")]
+    InvalidField { field: &'static str, message: String },
     #[error("{0}")]
     Invalid(String),
     #[error("no document {0} on this device")]
     UnknownDocument(String),
 }
 
-pub type Result<T> = std::result::Result<T, ClientError>;
-
-/// Work on this device that the server does not have.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
-pub struct Unsynced {
-    /// Changes waiting to be sent.
-    pub changes: u64,
-    /// Study answers not yet written into a document.
-    pub answers: u64,
-    /// Answer keys written offline, not yet handed to the server.
-    pub keys: u64,
-    /// Changes the server refused (kept here, never sent again unless retried).
-    pub refused: u64,
-    /// The server could not be reached to send them.
-    pub offline: bool,
-}
-
-impl Unsynced {
-    pub fn is_empty(&self) -> bool {
-        self.changes + self.answers + self.keys + self.refused == 0
+impl ClientError {
+    /// Invalid input in `field`.
+    pub fn invalid(field: &'static str, message: impl Into<String>) -> ClientError {
+        ClientError::InvalidField { field, message: message.into() }
     }
 }
 
-impl std::fmt::Display for Unsynced {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "not on the server yet: {} changes, {} study answers, {} answer keys, {} refused changes",
-            self.changes, self.answers, self.keys, self.refused
-        )?;
-        if self.offline {
-            write!(f, " (the server cannot be reached)")?;
+pub type Result<T> = std::result::Result<T, ClientError>;
+
+impl From<ClientError> for Error {
+    fn from(error: ClientError) -> Error {
+        let message = match &error {
+            // The person reads the server's own words; the code is in `server_code`.
+            ClientError::Server { message, .. } => message.clone(),
+            other => other.to_string(),
+        };
+        let code = match &error {
+            ClientError::Store(_) | ClientError::Document(_) | ClientError::File { .. } => ErrorCode::Storage,
+            ClientError::NotSignedIn => ErrorCode::NotSignedIn,
+            ClientError::SessionExpired => ErrorCode::SessionExpired,
+            ClientError::PasswordChangeRequired => ErrorCode::PasswordChangeRequired,
+            ClientError::UnsyncedWork(_) => ErrorCode::UnsyncedWork,
+            ClientError::Server { status: 404, .. } | ClientError::UnknownDocument(_) => ErrorCode::NotFound,
+            ClientError::Server { .. } => ErrorCode::Refused,
+            ClientError::Offline(_) => ErrorCode::Offline,
+            ClientError::Protocol(_) => ErrorCode::Protocol,
+            ClientError::Invalid(_) | ClientError::InvalidField { .. } => ErrorCode::Invalid,
+        };
+        let mut out = Error::new(code, message);
+        match error {
+            ClientError::InvalidField { field, .. } => out.field = Some(field.to_owned()),
+            ClientError::Server { code, .. } if !code.is_empty() => out.server_code = Some(code),
+            _ => {}
         }
-        Ok(())
+        out
     }
 }

@@ -11,7 +11,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use automerge::{Automerge, Patch, PatchAction, Prop};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
-use serde::Serialize;
 use tallschool_shared::cards::card_of;
 use tallschool_shared::docs::{DocKind, DocMeta};
 use tallschool_shared::reviews::Review;
@@ -19,7 +18,8 @@ use tallschool_shared::scheduling::{CardState, Phase, Rating, Scheduler, StudySe
 use tallschool_shared::{DocId, UserId, schema};
 
 use crate::error::{ClientError, Result};
-use crate::store::{Store, now};
+use crate::store::Store;
+pub use tallschool_contract::learning::{Counts, NextItem, Scheduled};
 
 pub const DAY: i64 = 86_400;
 
@@ -105,36 +105,6 @@ pub(crate) fn local_day(conn: &Connection, at: i64) -> Result<i64> {
 pub(crate) fn end_of_local_day(conn: &Connection, at: i64) -> Result<i64> {
     let offset = utc_offset(conn)?;
     Ok(((at + offset).div_euclid(DAY) + 1) * DAY - offset)
-}
-
-/// What the student is asked next.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct NextItem {
-    pub deck_id: DocId,
-    pub item_id: String,
-    pub card_id: String,
-    pub prompt: String,
-    pub answer: String,
-    pub typed: bool,
-    pub hint: String,
-    pub example: String,
-    pub media: Vec<String>,
-    pub phase: String,
-    pub counts: Counts,
-}
-
-/// Due now in a deck: cards in (re)learning, reviews due today, new cards left today.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct Counts {
-    pub learning: u64,
-    pub review: u64,
-    pub new: u64,
-}
-
-impl Counts {
-    pub fn total(&self) -> u64 {
-        self.learning + self.review + self.new
-    }
 }
 
 pub(crate) fn account(conn: &Connection) -> Result<Option<UserId>> {
@@ -751,24 +721,13 @@ impl Store {
 impl Store {
     /// One item of a deck as the study screen shows it.
     pub fn next_item_by_id(&self, deck: DocId, item: &str) -> Result<Option<NextItem>> {
-        let counts = self.counts(deck, now())?;
+        let counts = self.counts(deck, self.now())?;
         Ok(self
             .conn()
             .prepare_cached(&format!("SELECT {ITEM_COLUMNS} FROM study_items WHERE deck_id = ?1 AND item_id = ?2"))?
             .query_row(params![deck.to_string(), item], |row| item_from_row(row, deck, counts))
             .optional()?)
     }
-}
-
-/// One studied item's schedule, as `study queue` lists it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Scheduled {
-    pub item_id: String,
-    pub phase: String,
-    pub due: i64,
-    pub reps: u32,
-    pub lapses: u32,
-    pub stability: f32,
 }
 
 impl Store {

@@ -2,25 +2,38 @@
 //! SQLite store first, as automerge changes, and synced when a network is there: a device is
 //! fully usable offline, and nothing done offline is ever lost.
 //!
+//! Front ends hold a [`Core`] and call its services ([`api`]), or send it the contract's
+//! messages through [`Core::handle`]; they learn what changed from its
+//! [`Event`](tallschool_contract::Event)s.
+//!
+//! - [`core`]: the engine object — store, session, clock, events.
+//! - [`api`]: the services, one per concept.
 //! - [`store`]: the local store (documents as snapshot + chunks, the outbox, the cursor,
 //!   materialized tables), every write one durable transaction.
-//! - [`content`]: operations on documents (decks, texts, video tests, progress).
-//! - [`session`] and [`api`]: sign-in and the HTTP client.
-//! - [`engine`]: sync rounds until nothing is left; resumable at any point.
+//! - [`content`], [`learning`], [`reading`], [`video_tests`], [`media`], [`lobby`],
+//!   [`reports`]: each feature's rules over the store.
+//! - [`http`] and [`session`]: the server's HTTP API and the saved sign-in.
+//! - [`clock`] and [`platform`]: what a test or a browser replaces.
 
 pub mod api;
+pub mod clock;
 pub mod content;
-pub mod engine;
+pub mod core;
+mod dispatch;
 pub mod error;
+pub mod http;
 pub mod learning;
 pub mod lobby;
 pub mod media;
+pub mod platform;
 pub mod reading;
 pub mod reports;
 pub mod session;
 pub mod store;
 pub mod video_tests;
 
-pub use engine::{Client, LogoutReport, SyncReport};
+pub use crate::core::Core;
+pub use clock::Clock;
 pub use error::{ClientError, Unsynced};
 pub use store::Store;
+pub use tallschool_contract as contract;

@@ -1,68 +1,14 @@
 //! The student's Lobby: classes, what is due today across cards, reading and video tests,
 //! overdue work, the streak, and the sync state — from this device's store, offline.
 
-use serde::Serialize;
 use tallschool_shared::digest::{deck_done, reading_done, reading_goal, video_done};
 use tallschool_shared::docs::{DocKind, DocMeta};
 use tallschool_shared::reader::outline;
 use tallschool_shared::{DocId, UserId, schema};
 
 use crate::error::Result;
-use crate::learning::Counts;
 use crate::store::Store;
-
-#[derive(Clone, Debug, Serialize)]
-pub struct ClassEntry {
-    pub id: String,
-    pub name: String,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct DeckDue {
-    pub deck_id: DocId,
-    pub title: String,
-    pub counts: Counts,
-}
-
-/// An assignment for this student and how far along it is.
-#[derive(Clone, Debug, Serialize)]
-pub struct AssignmentEntry {
-    pub doc_id: DocId,
-    pub kind: DocKind,
-    pub title: String,
-    pub assignment_id: String,
-    pub section: String,
-    pub note: String,
-    pub due: Option<i64>,
-    pub done: bool,
-    pub overdue: bool,
-    /// Reading: percent read of the goal's percent.
-    pub progress_percent: Option<f64>,
-    pub goal_percent: Option<f64>,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct SyncState {
-    pub pending_changes: u64,
-    pub unsaved_answers: u64,
-    pub refused_documents: u64,
-    pub last_sync_at: Option<i64>,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct Lobby {
-    pub classes: Vec<ClassEntry>,
-    /// Decks with cards due today.
-    pub cards_due: Vec<DeckDue>,
-    pub cards_due_total: u64,
-    /// Assignments due by the end of today, or with no date, not done yet.
-    pub due_today: Vec<AssignmentEntry>,
-    pub overdue: Vec<AssignmentEntry>,
-    /// Everything assigned, done or not.
-    pub assignments: Vec<AssignmentEntry>,
-    pub streak_days: u32,
-    pub sync: SyncState,
-}
+pub use tallschool_contract::lobby::{AssignmentEntry, ClassEntry, DeckDue, Lobby, SyncState};
 
 pub fn lobby(store: &mut Store, student: UserId, now: i64) -> Result<Lobby> {
     let end_of_today = store.end_of_day(now)?;

@@ -8,13 +8,13 @@ use std::path::{Path, PathBuf};
 
 use futures_util::StreamExt;
 use rusqlite::{OptionalExtension, params};
-use serde::Serialize;
 use sha2::{Digest, Sha256};
 use tallschool_shared::api::MediaView;
 use tallschool_shared::cards::is_sha256;
 
 use crate::error::{ClientError, Result};
-use crate::store::{Store, now};
+use crate::store::Store;
+pub use tallschool_contract::media::{MediaProgress, MediaStatus};
 
 pub(crate) const SCHEMA: &str = "
 -- What this device should hold (the server's list of media the user may fetch) and what it has.
@@ -33,31 +33,6 @@ CREATE TABLE IF NOT EXISTS media_cache (
 pub const DEFAULT_BUDGET_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 /// Downloads at a time.
 pub const PARALLEL: usize = 8;
-
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct MediaStatus {
-    pub files_wanted: u64,
-    pub files_cached: u64,
-    pub bytes_wanted: u64,
-    pub bytes_cached: u64,
-    pub budget_bytes: u64,
-    /// Files that do not fit in the budget.
-    pub over_budget: u64,
-    pub failed: Vec<(String, String)>,
-}
-
-/// Progress of a media sync: files and bytes done out of those to fetch.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct MediaProgress {
-    pub files_done: u64,
-    pub files_total: u64,
-    pub bytes_done: u64,
-    pub bytes_total: u64,
-    pub evicted: u64,
-    /// Set when the budget is too small for everything.
-    pub budget_message: Option<String>,
-    pub failed: Vec<(String, String)>,
-}
 
 fn media_dir(store: &Store) -> PathBuf {
     store.dir().join("media")
@@ -82,7 +57,7 @@ pub fn set_budget(store: &Store, bytes: u64) -> Result<()> {
 
 /// Record what the server says this user may hold; everything else is no longer wanted.
 pub fn set_wanted(store: &mut Store, media: &[MediaView]) -> Result<()> {
-    let at = now();
+    let at = store.now();
     let tx = store.conn_mut().transaction()?;
     tx.execute("UPDATE media_cache SET wanted = 0", [])?;
     for m in media.iter().filter(|m| is_sha256(&m.hash)) {
@@ -358,15 +333,16 @@ async fn fetch_one(
     }
 }
 
-/// Fetch every wanted object that fits the budget, `PARALLEL` at a time; `progress` sees the
-/// running totals. Returns the final totals.
-pub async fn download(
-    store: &mut Store,
-    http: &reqwest::Client,
-    server: &str,
-    token: &str,
-    progress: &(dyn Fn(&MediaProgress) + Sync),
-) -> Result<MediaProgress> {
+/// A download about to run: what to fetch, into where, and the totals so far.
+pub struct DownloadPlan {
+    fits: Vec<MediaView>,
+    dir: PathBuf,
+    totals: MediaProgress,
+}
+
+/// Evict what is no longer wanted, notice damaged files, and choose what to fetch (within the
+/// budget). Needs the store only for this step.
+pub fn plan_download(store: &mut Store) -> Result<DownloadPlan> {
     let evicted = evict(store)?;
     repair(store)?;
     let budget = budget(store)?;
@@ -380,7 +356,7 @@ pub async fn download(
     if !over.is_empty() {
         let need: u64 = over.iter().map(|m| m.size).sum();
         totals.budget_message = Some(format!(
-            "storage budget full: {} files ({} MB) do not fit in {} MB; raise it with `tallschool media budget <MB>`",
+            "storage budget full: {} files ({} MB) do not fit in {} MB; raise the media budget to keep them",
             over.len(),
             need.div_ceil(1024 * 1024),
             budget / (1024 * 1024)
@@ -389,6 +365,25 @@ pub async fn download(
     let dir = media_dir(store);
     std::fs::create_dir_all(dir.join("partial"))
         .map_err(|source| ClientError::File { path: dir.display().to_string(), source })?;
+    Ok(DownloadPlan { fits, dir, totals })
+}
+
+/// How the downloads of a plan ended.
+pub struct Downloaded {
+    results: Vec<(String, Fetched)>,
+    totals: MediaProgress,
+}
+
+/// Fetch every object of the plan, `PARALLEL` at a time, without the store; `progress` sees
+/// the running totals.
+pub async fn fetch_all(
+    plan: DownloadPlan,
+    http: &reqwest::Client,
+    server: &str,
+    token: &str,
+    progress: &(dyn Fn(&MediaProgress) + Sync),
+) -> Downloaded {
+    let DownloadPlan { fits, dir, totals } = plan;
     let bytes_done = std::sync::atomic::AtomicU64::new(0);
     let files_done = std::sync::atomic::AtomicU64::new(0);
     let report = |extra_file: bool| {
@@ -400,8 +395,13 @@ pub async fn download(
         snapshot.files_done = files_done.load(std::sync::atomic::Ordering::Relaxed);
         progress(&snapshot);
     };
+    // Progress is told when a file completes and at each MiB received, so a large video shows
+    // it moving without an event per network chunk.
     let on_bytes = |n: u64| {
-        bytes_done.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+        let before = bytes_done.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+        if before >> 20 != (before + n) >> 20 {
+            report(false);
+        }
     };
     let results: Vec<(String, Fetched)> = futures_util::stream::iter(fits.iter())
         .map(|media| {
@@ -416,10 +416,20 @@ pub async fn download(
         .buffer_unordered(PARALLEL)
         .collect()
         .await;
-    // No fsync per file: media is a cache of what the server holds. A file a crash cut short
-    // is found by `repair` at the next sync (its size is wrong or it is missing) and fetched
-    // again; a wrong byte would fail the hash check of that download.
-    let at = now();
+    let mut totals = totals;
+    totals.bytes_done = bytes_done.into_inner();
+    totals.files_done = files_done.into_inner();
+    Downloaded { results, totals }
+}
+
+/// Record what arrived (one transaction) and return the final totals.
+///
+/// No fsync per file: media is a cache of what the server holds. A file a crash cut short is
+/// found by `repair` at the next sync (its size is wrong or it is missing) and fetched again;
+/// a wrong byte would fail the hash check of that download.
+pub fn record_download(store: &mut Store, downloaded: Downloaded) -> Result<MediaProgress> {
+    let Downloaded { results, mut totals } = downloaded;
+    let at = store.now();
     let tx = store.conn_mut().transaction()?;
     for (hash, outcome) in results {
         let error = match &outcome {
@@ -435,7 +445,5 @@ pub async fn download(
         }
     }
     tx.commit()?;
-    totals.bytes_done = bytes_done.into_inner();
-    totals.files_done = files_done.into_inner();
     Ok(totals)
 }

@@ -4,17 +4,17 @@
 
 use automerge::transaction::{Transactable, Transaction};
 use automerge::{AutomergeError, ObjId, ObjType, ReadDoc, Value};
-use serde::Serialize;
 use tallschool_shared::cards::{CardFields, CardType};
 use tallschool_shared::docs::{DocKind, DocMeta};
-use tallschool_shared::reader::{self, Anchor, Section};
-use tallschool_shared::schema::{self, Mark};
+use tallschool_shared::reader::{self, Anchor};
+use tallschool_shared::schema::{self};
 use tallschool_shared::{DocId, UserId};
 
 use crate::content::{child_in, short_id};
 use crate::error::{ClientError, Result};
 use crate::learning::day_of;
-use crate::store::{Store, now};
+use crate::store::Store;
+pub use tallschool_contract::reader::{MarkKind, ReaderView};
 
 pub const MAX_TEXT_CHARS: usize = 2_000_000;
 
@@ -45,24 +45,6 @@ pub fn set_body(store: &mut Store, text: DocId, markdown: &str) -> Result<()> {
         tx.splice_text(&body, prefix, removed as isize, &inserted)
     })?;
     Ok(())
-}
-
-/// What the reader shows of a text and the student's place in it.
-#[derive(Clone, Debug, Serialize)]
-pub struct ReaderView {
-    pub title: String,
-    pub chars: u64,
-    pub outline: Vec<Section>,
-    pub media: Vec<String>,
-    /// Where this device's user was last (any device), resolved in the current text.
-    pub last_offset: Option<u64>,
-    pub last_percent: Option<f64>,
-    /// Each device's last position (device key → percent in the current text, when).
-    pub devices: Vec<(String, f64, i64)>,
-    pub furthest_percent: f64,
-    pub bookmarks: Vec<(Mark, u64)>,
-    /// Highlights with where their quote is now (`None`: the passage was edited away).
-    pub highlights: Vec<(Mark, Option<(u64, u64)>)>,
 }
 
 pub fn view(store: &mut Store, student: UserId, text: DocId) -> Result<ReaderView> {
@@ -119,7 +101,7 @@ pub fn set_position(store: &mut Store, student: UserId, text: DocId, offset: u64
     let anchor = reader::anchor_at(&body, offset);
     let progress = DocMeta::progress(student, &meta);
     let device = device_key(store);
-    let at = now();
+    let at = store.now();
     let previous = store.read(progress.id, |_, d| schema::progress(d))?.unwrap_or_default();
     let furthest = previous.furthest.max(anchor.percent);
     let day_key = format!("{}/{device}", day_of(at));
@@ -139,18 +121,11 @@ pub fn set_position(store: &mut Store, student: UserId, text: DocId, offset: u64
     Ok(anchor.percent)
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MarkKind {
-    Bookmark,
-    Highlight,
-}
-
-impl MarkKind {
-    const fn key(self) -> &'static str {
-        match self {
-            MarkKind::Bookmark => "bookmarks",
-            MarkKind::Highlight => "highlights",
-        }
+/// Where marks of a kind are kept in a progress document.
+const fn key_of(kind: MarkKind) -> &'static str {
+    match kind {
+        MarkKind::Bookmark => "bookmarks",
+        MarkKind::Highlight => "highlights",
     }
 }
 
@@ -186,9 +161,9 @@ pub fn add_mark(store: &mut Store, student: UserId, text: DocId, mark: &NewMark<
     let quote = if kind == MarkKind::Highlight { reader::slice(&body, start, end) } else { String::new() };
     let progress = DocMeta::progress(student, &meta);
     let id = short_id();
-    let at = now();
+    let at = store.now();
     store.edit(&progress, |tx| {
-        let marks = child_in(tx, kind.key())?;
+        let marks = child_in(tx, key_of(kind))?;
         let mark = tx.put_object(&marks, id.as_str(), ObjType::Map)?;
         put_anchor(tx, &mark, &anchor)?;
         tx.put(&mark, "quote", quote.as_str())?;
@@ -209,10 +184,10 @@ pub fn delete_mark(store: &mut Store, student: UserId, text: DocId, kind: MarkKi
         marks.iter().any(|m| m.id == id)
     });
     if !exists {
-        return Err(ClientError::Invalid(format!("no {} {id}", kind.key().trim_end_matches('s'))));
+        return Err(ClientError::Invalid(format!("no {} {id}", key_of(kind).trim_end_matches('s'))));
     }
     store.edit(&progress, |tx| {
-        let marks = child_in(tx, kind.key())?;
+        let marks = child_in(tx, key_of(kind))?;
         if let Some((Value::Object(_), obj)) = tx.get(&marks, id)? {
             tx.put(&obj, "deleted", true)?;
         }
@@ -253,7 +228,7 @@ pub fn card_from_selection(
         CardFields { card_type: CardType::Basic, front: front.trim().to_owned(), back, ..CardFields::default() };
     fields.check().map_err(|e| ClientError::Invalid(format!("{e} (give --back)")))?;
     let id = short_id();
-    let at = now();
+    let at = store.now();
     store.edit(&progress, |tx| {
         let cards = child_in(tx, "cards")?;
         let card = tx.put_object(&cards, id.as_str(), ObjType::Map)?;

@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
 use tallschool_shared::cards::card_of;
 use tallschool_shared::docs::DocKind;
 use tallschool_shared::scheduling::{Scheduler, StudySettings};
@@ -13,40 +12,10 @@ use tallschool_shared::{DocId, UserId, schema};
 use crate::error::{ClientError, Result};
 use crate::learning::settings_for;
 use crate::store::Store;
+pub use tallschool_contract::reports::{CardRow, DeckReport, ReadingRow, StudentRow, ThemeHeatmap};
 
 /// Below this predicted retention a student counts as struggling.
 pub const STRUGGLING_BELOW: f64 = 0.7;
-
-#[derive(Clone, Debug, Serialize)]
-pub struct StudentRow {
-    pub student_id: UserId,
-    pub reviews: u64,
-    pub cards_studied: u64,
-    pub lapses: u64,
-    /// Mean probability of recalling the studied cards now.
-    pub predicted_retention: Option<f64>,
-    pub struggling: bool,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct CardRow {
-    pub card_id: String,
-    pub front: String,
-    pub reviews: u64,
-    pub students: u64,
-    pub predicted_retention: Option<f64>,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct DeckReport {
-    pub deck_id: DocId,
-    pub title: String,
-    pub theme: String,
-    pub students: Vec<StudentRow>,
-    pub cards: Vec<CardRow>,
-    /// Student → card → predicted retention (the heatmap).
-    pub heatmap: BTreeMap<UserId, BTreeMap<String, f64>>,
-}
 
 fn mean(values: &[f64]) -> Option<f64> {
     (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
@@ -154,16 +123,6 @@ pub fn theme_heatmap(store: &mut Store, class: &str, now: i64) -> Result<BTreeMa
             (theme, students.into_iter().filter_map(|(s, values)| mean(&values).map(|m| (s, m))).collect())
         })
         .collect())
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct ReadingRow {
-    pub student_id: UserId,
-    pub furthest_percent: f64,
-    pub last_read_at: Option<i64>,
-    pub highlights: u64,
-    pub bookmarks: u64,
-    pub own_cards: u64,
 }
 
 /// Each student's progress in a text.

@@ -14,12 +14,14 @@ use automerge::transaction::Transaction;
 use automerge::{ActorId, Automerge, AutomergeError, ChangeHash};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde_bytes::ByteBuf;
+use tallschool_shared::DocId;
 use tallschool_shared::docs::{DocKind, DocMeta, genesis};
 use tallschool_shared::sync::{ACK_PREFIX, DocPush, DocRejection, SyncResponse};
-use tallschool_shared::{ClassId, DocId, UserId};
 
+use crate::clock::Clock;
 use crate::content;
 use crate::error::{ClientError, Result};
+pub use tallschool_contract::sync::{DocSummary, StoreStatus as Status};
 
 /// After this many chunks a document is saved as a new snapshot.
 const CHUNKS_BEFORE_SNAPSHOT: i64 = 64;
@@ -82,32 +84,7 @@ pub struct Store {
     /// Documents as last loaded or written by this store, with the `version` they were at;
     /// reused while the stored version is unchanged (another process may write too).
     open: HashMap<DocId, (i64, Automerge)>,
-}
-
-/// What `status` shows.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
-pub struct Status {
-    pub pending_changes: u64,
-    pub rejected_changes: u64,
-    pub documents: u64,
-    pub cursor: u64,
-    pub epoch: u64,
-    pub last_sync_at: Option<i64>,
-    pub rejections: Vec<(String, String)>,
-    /// (document, media hash, why): references that show nothing to anyone.
-    pub media_refusals: Vec<(String, String, String)>,
-}
-
-/// A listed document.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct DocSummary {
-    pub id: DocId,
-    pub kind: DocKind,
-    pub class_id: ClassId,
-    pub owner_id: Option<UserId>,
-    pub subject_id: Option<DocId>,
-    pub title: String,
-    pub items: i64,
+    clock: Clock,
 }
 
 /// The changes of one round's push, and the outbox rows they came from.
@@ -124,18 +101,18 @@ pub struct Applied {
     pub media_refusals: u64,
     pub received_changes: u64,
     pub received_docs: u64,
-}
-
-pub fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
+    /// Documents that changes arrived for.
+    pub changed: Vec<DocId>,
 }
 
 impl Store {
     /// Open (or create) the store in `dir`.
     pub fn open(dir: &Path) -> Result<Store> {
+        Store::open_with_clock(dir, Clock::system())
+    }
+
+    /// Open (or create) the store in `dir`, reading the time from `clock`.
+    pub fn open_with_clock(dir: &Path, clock: Clock) -> Result<Store> {
         let file_error = |source| ClientError::File { path: dir.display().to_string(), source };
         if !dir.exists() {
             // A student's work is theirs: on a shared computer, other accounts may not read it.
@@ -163,7 +140,16 @@ impl Store {
                 actor
             }
         };
-        Ok(Store { conn, dir: dir.to_owned(), actor, open: HashMap::new() })
+        Ok(Store { conn, dir: dir.to_owned(), actor, open: HashMap::new(), clock })
+    }
+
+    /// Now, by the engine's clock.
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     pub(crate) fn conn(&self) -> &Connection {
@@ -267,7 +253,7 @@ impl Store {
         G: FnOnce(&Connection) -> Result<()>,
     {
         meta.check().map_err(|e| ClientError::Invalid(e.to_string()))?;
-        let at = now();
+        let at = self.now();
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut doc = match meta_in(&tx, meta.id)? {
             Some(stored) if &stored != meta => {
@@ -349,7 +335,7 @@ impl Store {
     /// Apply a server answer in one transaction: acknowledgements, rejections, received
     /// changes, and the new cursor.
     pub fn apply(&mut self, response: &SyncResponse) -> Result<Applied> {
-        let at = now();
+        let at = self.now();
         let mut applied = Applied::default();
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut touched = Vec::new();
@@ -420,6 +406,7 @@ impl Store {
         kv_set(&tx, "last_sync_at", &at.to_string())?;
         tx.commit()?;
         for (id, version, doc) in touched {
+            applied.changed.push(id);
             self.open.insert(id, (version, doc));
         }
         Ok(applied)
@@ -435,7 +422,7 @@ impl Store {
         self.conn.execute(
             "INSERT INTO rejections (doc_id, reason, message, at) VALUES (?1, ?2, ?3, ?4) \
              ON CONFLICT (doc_id) DO UPDATE SET reason = excluded.reason, message = excluded.message, at = excluded.at",
-            params![doc.to_string(), reason, message, now()],
+            params![doc.to_string(), reason, message, self.now()],
         )?;
         Ok(())
     }

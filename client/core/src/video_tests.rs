@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use automerge::transaction::Transactable;
 use automerge::{ObjType, ROOT, ReadDoc, Value};
 use rusqlite::{OptionalExtension, params};
-use serde::Serialize;
 use tallschool_shared::cards::is_sha256;
 use tallschool_shared::docs::{DocKind, DocMeta};
 use tallschool_shared::schema::{self, Attempt, VideoTest};
@@ -16,7 +15,8 @@ use tallschool_shared::{DocId, UserId};
 
 use crate::content::{child_in, short_id};
 use crate::error::{ClientError, Result};
-use crate::store::{Store, now};
+use crate::store::Store;
+pub use tallschool_contract::video::{AttemptView, TestSettings};
 
 pub(crate) const SCHEMA: &str = "
 -- Answer keys of graded tests, kept on the teacher's device until the server has them.
@@ -46,16 +46,6 @@ fn test_doc(store: &mut Store, test: DocId) -> Result<(DocMeta, VideoTest)> {
 
 pub fn view(store: &mut Store, test: DocId) -> Result<VideoTest> {
     test_doc(store, test).map(|(_, t)| t)
-}
-
-/// Settings of a test: the video, its length, skipping, attempts and feedback.
-#[derive(Clone, Debug, Default)]
-pub struct TestSettings {
-    pub media: Option<String>,
-    pub duration_secs: Option<u32>,
-    pub prevent_skipping: Option<bool>,
-    pub attempts_allowed: Option<u32>,
-    pub feedback: Option<Feedback>,
 }
 
 pub fn configure(store: &mut Store, test: DocId, settings: &TestSettings) -> Result<()> {
@@ -213,7 +203,7 @@ pub fn start_attempt(store: &mut Store, student: UserId, test: DocId, rate: f64)
     let id = short_id();
     let progress = DocMeta::progress(student, &meta);
     let device: String = store.device_actor_hex().chars().take(16).collect();
-    let at = now();
+    let at = store.now();
     store.edit(&progress, |tx| {
         let attempts = child_in(tx, "attempts")?;
         let attempt = tx.put_object(&attempts, id.as_str(), ObjType::Map)?;
@@ -319,7 +309,7 @@ pub fn answer(
         return Err(ClientError::Invalid(format!("watch up to {}s before answering this question", q.at_secs)));
     }
     let answer_json = serde_json::to_string(given).unwrap_or_default();
-    let at = now();
+    let at = store.now();
     store.edit(&progress, |tx| {
         let obj = attempt_obj(tx, attempt)?;
         let answers = match tx.get(&obj, "answers")? {
@@ -341,19 +331,12 @@ pub fn answer(
 
 pub fn submit(store: &mut Store, student: UserId, test: DocId, attempt: &str) -> Result<()> {
     let (progress, _, _) = open_attempt(store, student, test, attempt)?;
-    let at = now();
+    let at = store.now();
     store.edit(&progress, |tx| {
         let obj = attempt_obj(tx, attempt)?;
         tx.put(&obj, "submitted_at", at)
     })?;
     Ok(())
-}
-
-/// What the student sees of their attempts: graded results from the server where known.
-#[derive(Clone, Debug, Serialize)]
-pub struct AttemptView {
-    pub attempt: Attempt,
-    pub result: Option<AttemptResult>,
 }
 
 pub fn attempts(store: &mut Store, student: UserId, test: DocId) -> Result<Vec<AttemptView>> {

@@ -562,7 +562,7 @@ impl TestServer {
 
 /// A device running the real offline engine, signed in to the test server.
 pub struct Device {
-    pub client: tallschool_client::Client,
+    pub core: tallschool_client::Core,
     pub dir: PathBuf,
 }
 
@@ -574,24 +574,25 @@ impl Device {
     /// A new device under `data_dir`, signed in to the server at `base`.
     pub async fn sign_in_at(base: &str, data_dir: &std::path::Path, login: &Login) -> Device {
         let dir = data_dir.join("devices").join(unique_name());
-        let mut client = tallschool_client::Client::open(&dir).unwrap();
-        client.login(base, &login.username, &login.password, "test device").await.unwrap();
-        Device { client, dir }
+        let core = tallschool_client::Core::open(&dir).unwrap();
+        core.session().login(base, &login.username, &login.password, "test device").await.unwrap();
+        Device { core, dir }
     }
 
     /// Reopen from disk, as after a crash or a restart of the app.
     pub fn restart(self) -> Device {
         let dir = self.dir.clone();
-        drop(self.client);
-        Device { client: tallschool_client::Client::open(&dir).unwrap(), dir }
+        drop(self.core);
+        Device { core: tallschool_client::Core::open(&dir).unwrap(), dir }
     }
 
-    pub async fn sync(&mut self) -> tallschool_client::SyncReport {
-        self.client.sync(|_| {}).await.unwrap()
+    pub async fn sync(&self) -> tallschool_client::contract::sync::SyncReport {
+        self.core.sync().run().await.unwrap()
     }
 
-    pub fn store(&mut self) -> &mut tallschool_client::Store {
-        &mut self.client.store
+    /// The device's store, locked until the guard is dropped.
+    pub fn store(&self) -> std::sync::MutexGuard<'_, tallschool_client::Store> {
+        self.core.store()
     }
 }
 

@@ -28,20 +28,20 @@ impl From<ClientError> for Failure {
 }
 
 #[derive(Clone)]
-pub struct Api {
+pub struct ServerApi {
     http: reqwest::Client,
     server: String,
 }
 
-impl Api {
-    pub fn new(server: &str) -> Result<Api> {
+impl ServerApi {
+    pub fn new(server: &str) -> Result<ServerApi> {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(120))
             .user_agent(concat!("tallschool/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ClientError::Invalid(format!("http client: {e}")))?;
-        Ok(Api { http, server: server.trim_end_matches('/').to_owned() })
+        Ok(ServerApi { http, server: server.trim_end_matches('/').to_owned() })
     }
 
     pub fn server(&self) -> &str {
@@ -113,7 +113,7 @@ impl Api {
     }
 }
 
-impl Api {
+impl ServerApi {
     /// Send raw bytes (an upload or a chunk of one) and read a JSON answer.
     pub async fn bytes<T: serde::de::DeserializeOwned>(
         &self,

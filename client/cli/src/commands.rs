@@ -2,24 +2,19 @@
 //! digests.
 
 use std::collections::BTreeSet;
-
-use reqwest::Method;
 use std::io::IsTerminal;
-use tallschool_client::content::{self, CardPatch};
-use tallschool_client::reading::{self, MarkKind, NewMark};
-use tallschool_client::store::now as now_secs;
-use tallschool_client::video_tests::NewQuestion;
 
-use tallschool_client::media::{self, MediaProgress};
-use tallschool_client::{Client, ClientError, lobby, reports, video_tests};
-use tallschool_shared::api::{ClassView, ResultsView};
-use tallschool_shared::cards::{CardType, typed_matches};
+use tallschool_client::contract::Event;
+use tallschool_client::contract::media::MediaProgress;
+use tallschool_client::contract::reader::{MarkKind, Place, Span};
+use tallschool_client::contract::request::{CardPatch, DigestScope, NewAssignment, UtcOffsetSetting};
+use tallschool_client::contract::video::{NewQuestion, TestSettings};
+use tallschool_client::{ClientError, Core};
+use tallschool_shared::DocId;
+use tallschool_shared::cards::CardType;
 use tallschool_shared::dates::{format_utc, parse_due};
-use tallschool_shared::digest::Digest;
-use tallschool_shared::docs::DocKind;
 use tallschool_shared::scheduling::{Rating, StudySettings};
-use tallschool_shared::video::{Answer, AttemptResult, Feedback, Key, QuestionKind};
-use tallschool_shared::{DocId, schema};
+use tallschool_shared::video::{Answer, Feedback, Key, QuestionKind};
 
 use super::{
     ClassCommand, Command, DeckCommand, DigestCommand, MediaCommand, StudyCommand, TextCommand, VideoCommand, say,
@@ -27,10 +22,14 @@ use super::{
 
 const MB: u64 = 1024 * 1024;
 
-/// A one-line progress display (files and bytes) on a terminal; quiet otherwise.
-pub fn media_progress_printer(interactive: bool) -> impl Fn(&MediaProgress) + Sync {
-    move |p: &MediaProgress| {
-        if interactive {
+/// A one-line progress display of media downloads (files and bytes) on a terminal; quiet
+/// otherwise.
+pub fn show_media_progress(core: &Core, interactive: bool) {
+    if !interactive {
+        return;
+    }
+    core.subscribe(|event| {
+        if let Event::MediaProgress { progress: p } = event {
             #[allow(clippy::print_stderr)]
             {
                 eprint!(
@@ -42,7 +41,7 @@ pub fn media_progress_printer(interactive: bool) -> impl Fn(&MediaProgress) + Sy
                 );
             }
         }
-    }
+    });
 }
 
 pub fn media_summary(p: &MediaProgress) -> String {
@@ -83,18 +82,18 @@ fn guess_type(path: &std::path::Path) -> Option<&'static str> {
     })
 }
 
+/// The system's offset from UTC, when it can be known: only while the process has one
+/// thread (it has, at start).
+fn system_utc_offset() -> Option<i64> {
+    time::UtcOffset::current_local_offset().ok().map(|offset| i64::from(offset.whole_seconds()))
+}
+
 /// Unless a person set it, "today" follows the system's time zone.
-pub fn follow_system_utc_offset(client: &Client) -> Result<(), ClientError> {
-    if client.store.get("utc_offset_manual")?.as_deref() == Some("1") {
-        return Ok(());
+pub fn follow_system_utc_offset(core: &Core) -> Result<(), ClientError> {
+    match system_utc_offset() {
+        Some(offset) => core.settings().follow_system_utc_offset(offset),
+        None => Ok(()),
     }
-    // Only known while the process has one thread (it has, at start); else keep the last one.
-    if let Ok(offset) = time::UtcOffset::current_local_offset()
-        && i64::from(offset.whole_seconds()) != client.store.utc_offset()?
-    {
-        client.store.set_utc_offset(i64::from(offset.whole_seconds()))?;
-    }
-    Ok(())
 }
 
 /// `+02:00`, `-0530`, `+5`, `0` → seconds.
@@ -124,6 +123,10 @@ fn invalid(message: impl Into<String>) -> ClientError {
     ClientError::Invalid(message.into())
 }
 
+fn rating_of(text: &str) -> Result<Rating, ClientError> {
+    Rating::parse(text).ok_or_else(|| invalid(format!("{text:?}: rating is again, hard, good or easy")))
+}
+
 fn created(json: bool, id: DocId) {
     say(json, serde_json::json!({"id": id}), || id.to_string());
 }
@@ -131,13 +134,6 @@ fn created(json: bool, id: DocId) {
 fn read_file(path: &std::path::Path) -> Result<String, ClientError> {
     let bytes = std::fs::read(path).map_err(|source| ClientError::File { path: path.display().to_string(), source })?;
     String::from_utf8(bytes).map_err(|_| invalid(format!("{} is not UTF-8 text", path.display())))
-}
-
-/// Character offset of the first occurrence of `words` in the text.
-fn find_offset(body: &str, words: &str) -> Result<(u64, u64), ClientError> {
-    let byte = body.find(words).ok_or_else(|| invalid(format!("{words:?} is not in the text")))?;
-    let start = body[..byte].chars().count() as u64;
-    Ok((start, start + words.chars().count() as u64))
 }
 
 fn choices(text: &str) -> Result<BTreeSet<u32>, ClientError> {
@@ -175,11 +171,10 @@ fn percent(value: Option<f64>) -> String {
 }
 
 #[allow(clippy::too_many_lines)]
-pub async fn run(client: &mut Client, json: bool, command: Command) -> Result<(), ClientError> {
+pub async fn run(core: &Core, json: bool, command: Command) -> Result<(), ClientError> {
     match command {
         Command::Lobby => {
-            let user = client.user()?.id;
-            let lobby = lobby::lobby(&mut client.store, user, now_secs())?;
+            let lobby = core.lobby().get()?;
             say(json, serde_json::json!(lobby), || {
                 let mut text = format!(
                     "classes: {}\ncards due today: {}\nstreak: {} days\nsync: {} changes and {} answers waiting, last sync {}",
@@ -222,11 +217,7 @@ pub async fn run(client: &mut Client, json: bool, command: Command) -> Result<()
             });
         }
         Command::Deck(DeckCommand::Create { class, title, theme }) => {
-            let meta = content::create(&mut client.store, DocKind::Deck, class, &title)?;
-            if let Some(theme) = theme {
-                content::set_theme(&mut client.store, meta.id, &theme)?;
-            }
-            created(json, meta.id);
+            created(json, core.decks().create(class, &title, theme.as_deref())?);
         }
         Command::Deck(DeckCommand::Card { deck, card, card_type, front, back, example, hint, tags, media }) => {
             let card_type = card_type
@@ -241,19 +232,17 @@ pub async fn run(client: &mut Client, json: bool, command: Command) -> Result<()
                 tags: tags.map(|t| t.split_whitespace().map(str::to_owned).collect()),
                 media,
             };
-            let card = content::put_card(&mut client.store, deck, card.as_deref(), &patch)?;
+            let card = core.decks().put_card(deck, card.as_deref(), &patch)?;
             say(json, serde_json::json!({"card": card}), || card.clone());
         }
         Command::Deck(DeckCommand::DeleteCard { deck, card }) => {
-            content::delete_card(&mut client.store, deck, &card)?;
+            core.decks().delete_card(deck, &card)?;
             say(json, serde_json::json!({"deleted": card}), || format!("card {card} deleted"));
         }
-        Command::Deck(DeckCommand::Title { deck, title }) => content::set_title(&mut client.store, deck, &title)?,
-        Command::Deck(DeckCommand::Theme { deck, theme }) => content::set_theme(&mut client.store, deck, &theme)?,
+        Command::Deck(DeckCommand::Title { deck, title }) => core.decks().set_title(deck, &title)?,
+        Command::Deck(DeckCommand::Theme { deck, theme }) => core.decks().set_theme(deck, &theme)?,
         Command::Deck(DeckCommand::Cards { deck }) => {
-            let (_, document) =
-                client.store.load(deck)?.ok_or_else(|| ClientError::UnknownDocument(deck.to_string()))?;
-            let cards: Vec<_> = schema::cards(&document).into_iter().filter(|c| !c.deleted).collect();
+            let cards = core.decks().cards(deck)?;
             say(json, serde_json::json!(cards), || {
                 cards
                     .iter()
@@ -266,7 +255,7 @@ pub async fn run(client: &mut Client, json: bool, command: Command) -> Result<()
         }
         Command::Deck(DeckCommand::Import { deck, file }) => {
             let text = read_file(&file)?;
-            let report = content::import_cards(&mut client.store, deck, &text)?;
+            let report = core.decks().import(deck, &text)?;
             say(json, serde_json::json!({"imported": report.cards.len(), "rejected": report.rejected}), || {
                 let mut out = format!("{} cards imported, {} rows left out", report.cards.len(), report.rejected.len());
                 for (line, why) in &report.rejected {
@@ -276,7 +265,7 @@ pub async fn run(client: &mut Client, json: bool, command: Command) -> Result<()
             });
         }
         Command::Deck(DeckCommand::Export { deck, out }) => {
-            let csv = content::export_cards(&mut client.store, deck)?;
+            let csv = core.decks().export(deck)?;
             match out {
                 Some(path) => std::fs::write(&path, csv)
                     .map_err(|source| ClientError::File { path: path.display().to_string(), source })?,
@@ -285,7 +274,7 @@ pub async fn run(client: &mut Client, json: bool, command: Command) -> Result<()
             }
         }
         Command::Deck(DeckCommand::Report { deck }) => {
-            let report = reports::deck_report(&mut client.store, deck, now_secs())?;
+            let report = core.decks().report(deck)?;
             say(json, serde_json::json!(report), || {
                 let mut text = format!(
                     "{} ({})\nstudent                               reviews cards lapses retention",
@@ -315,7 +304,7 @@ pub async fn run(client: &mut Client, json: bool, command: Command) -> Result<()
             });
         }
         Command::Study(StudyCommand::Next { deck }) => {
-            let next = client.store.next_item(deck, now_secs())?;
+            let next = core.study().next(deck)?;
             say(json, serde_json::json!(next), || match &next {
                 Some(item) => format!(
                     "{} [{}] in {}\n  {}{}",
@@ -329,23 +318,12 @@ pub async fn run(client: &mut Client, json: bool, command: Command) -> Result<()
             });
         }
         Command::Study(StudyCommand::Answer { deck, item, rating, typed }) => {
-            let expected = client
-                .store
-                .next_item_by_id(deck, &item)?
-                .ok_or_else(|| invalid(format!("no card {item} in deck {deck}")))?;
-            let matched = typed.as_deref().map(|t| typed_matches(&expected.answer, t));
-            let rating = match (rating, matched) {
-                (Some(r), _) => {
-                    Rating::parse(&r).ok_or_else(|| invalid(format!("{r:?}: rating is again, hard, good or easy")))?
-                }
-                (None, Some(true)) => Rating::Good,
-                (None, Some(false)) => Rating::Again,
-                (None, None) => return Err(invalid("give a rating (again, hard, good, easy) or --typed")),
-            };
-            let state = client.store.answer(deck, &item, rating, now_secs())?;
+            let rating = rating.as_deref().map(rating_of).transpose()?;
+            let answered = core.study().answer(deck, &item, rating, typed.as_deref())?;
+            let (matched, state) = (answered.typed_correct, answered.state);
             say(
                 json,
-                serde_json::json!({"item": item, "rating": rating, "state": state, "typed_correct": matched, "answer": expected.answer}),
+                serde_json::json!({"item": answered.item, "rating": answered.rating, "state": state, "typed_correct": matched, "answer": answered.answer}),
                 || {
                     let verdict = match matched {
                         Some(true) => "correct. ",
@@ -354,7 +332,7 @@ pub async fn run(client: &mut Client, json: bool, command: Command) -> Result<()
                     };
                     format!(
                         "{verdict}answer: {}; next due at {} ({})",
-                        expected.answer,
+                        answered.answer,
                         state.due,
                         state.phase.as_str()
                     )
@@ -362,14 +340,14 @@ pub async fn run(client: &mut Client, json: bool, command: Command) -> Result<()
             );
         }
         Command::Study(StudyCommand::Undo) => {
-            let undone = client.store.undo()?;
-            say(json, serde_json::json!({"undone": undone.as_ref().map(|(_, item)| item)}), || match &undone {
-                Some((_, item)) => format!("took back the answer to {item}"),
+            let undone = core.study().undo()?;
+            say(json, serde_json::json!({"undone": undone}), || match &undone {
+                Some(item) => format!("took back the answer to {item}"),
                 None => "nothing to undo".to_owned(),
             });
         }
         Command::Study(StudyCommand::Queue { deck }) => {
-            let queue = client.store.queue(deck)?;
+            let queue = core.study().queue(deck)?;
             say(json, serde_json::json!(queue), || {
                 queue
                     .iter()
@@ -381,30 +359,24 @@ pub async fn run(client: &mut Client, json: bool, command: Command) -> Result<()
             });
         }
         Command::Study(StudyCommand::End) => {
-            let written = client.store.end_session()?;
+            let written = core.study().end_session()?;
             say(json, serde_json::json!({"answers_saved": written}), || format!("{written} answers saved"));
         }
         Command::Reviews { progress } => {
-            let (_, document) =
-                client.store.load(progress)?.ok_or_else(|| ClientError::UnknownDocument(progress.to_string()))?;
-            let reviews = schema::reviews(&document);
+            let reviews = core.study().reviews(progress)?;
             say(json, serde_json::json!(reviews), || {
                 reviews.iter().map(|r| format!("{} {} {}", r.at, r.card, r.rating)).collect::<Vec<_>>().join("\n")
             });
         }
         Command::Class(ClassCommand::List) => {
-            let classes = client.store.classes()?;
-            let value: Vec<_> = classes
-                .iter()
-                .map(|(id, name, settings)| serde_json::json!({"id": id, "name": name, "study": settings}))
-                .collect();
-            say(json, serde_json::json!(value), || {
+            let classes = core.classes().list()?;
+            say(json, serde_json::json!(classes), || {
                 classes
                     .iter()
-                    .map(|(id, name, s)| {
+                    .map(|c| {
                         format!(
-                            "{id}  {name}: retention {:.2}, {} new/day, {} reviews/day",
-                            s.desired_retention, s.new_per_day, s.reviews_per_day
+                            "{}  {}: retention {:.2}, {} new/day, {} reviews/day",
+                            c.id, c.name, c.study.desired_retention, c.study.new_per_day, c.study.reviews_per_day
                         )
                     })
                     .collect::<Vec<_>>()
@@ -413,16 +385,13 @@ pub async fn run(client: &mut Client, json: bool, command: Command) -> Result<()
         }
         Command::Class(ClassCommand::Settings { class, retention, new_per_day, reviews_per_day }) => {
             let settings = StudySettings { desired_retention: retention, new_per_day, reviews_per_day };
-            settings.check().map_err(|e| invalid(e.to_string()))?;
-            let body = serde_json::json!(settings);
-            let view: ClassView =
-                client.call(Method::PUT, &format!("/api/v1/classes/{class}/study-settings"), Some(&body)).await?;
+            let view = core.classes().set_study_settings(class, settings).await?;
             say(json, serde_json::json!(view), || {
                 format!("{}: retention {:.2}", view.name, view.study.desired_retention)
             });
         }
         Command::Class(ClassCommand::Heatmap { class }) => {
-            let map = reports::theme_heatmap(&mut client.store, &class.to_string(), now_secs())?;
+            let map = core.classes().theme_heatmap(class)?;
             say(json, serde_json::json!(map), || {
                 map.iter()
                     .flat_map(|(theme, students)| {
@@ -432,17 +401,14 @@ pub async fn run(client: &mut Client, json: bool, command: Command) -> Result<()
                     .join("\n")
             });
         }
-        Command::Text(TextCommand::Create { class, title }) => {
-            created(json, content::create(&mut client.store, DocKind::Text, class, &title)?.id)
-        }
-        Command::Text(TextCommand::Append { text, words }) => content::append_text(&mut client.store, text, &words)?,
+        Command::Text(TextCommand::Create { class, title }) => created(json, core.reader().create(class, &title)?),
+        Command::Text(TextCommand::Append { text, words }) => core.reader().append(text, &words)?,
         Command::Text(TextCommand::Import { text, file }) => {
             let markdown = read_file(&file)?;
-            reading::set_body(&mut client.store, text, &markdown)?;
+            core.reader().set_body(text, &markdown)?;
         }
         Command::Text(TextCommand::Show { text }) => {
-            let user = client.user()?.id;
-            let view = reading::view(&mut client.store, user, text)?;
+            let view = core.reader().view(text)?;
             say(json, serde_json::json!(view), || {
                 let mut out = format!(
                     "{} ({} characters), at {}, furthest {:.0}%",
@@ -466,80 +432,49 @@ pub async fn run(client: &mut Client, json: bool, command: Command) -> Result<()
             });
         }
         Command::Text(TextCommand::Body { text }) => {
-            let (_, document) =
-                client.store.load(text)?.ok_or_else(|| ClientError::UnknownDocument(text.to_string()))?;
+            let body = core.reader().body(text)?;
             #[allow(clippy::print_stdout)]
             {
-                println!("{}", schema::body(&document));
+                println!("{body}");
             }
         }
         Command::Text(TextCommand::Read { text, at, percent, find }) => {
-            let user = client.user()?.id;
-            let (_, document) =
-                client.store.load(text)?.ok_or_else(|| ClientError::UnknownDocument(text.to_string()))?;
-            let body = schema::body(&document);
-            let total = body.chars().count() as f64;
-            let offset = match (at, percent, find) {
-                (Some(at), None, None) => at,
-                (None, Some(p), None) if (0.0..=100.0).contains(&p) => (total * p / 100.0).round() as u64,
-                (None, None, Some(words)) => find_offset(&body, &words)?.0,
+            let place = match (at, percent, find) {
+                (Some(at), None, None) => Place::Offset(at),
+                (None, Some(p), None) => Place::Percent(p),
+                (None, None, Some(words)) => Place::Find(words),
                 _ => return Err(invalid("give one of --at, --percent (0-100) or --find")),
             };
-            let reached = reading::set_position(&mut client.store, user, text, offset)?;
-            say(json, serde_json::json!({"offset": offset, "percent": reached}), || format!("at {reached:.0}%"));
+            let position = core.reader().set_position(text, &place)?;
+            say(json, serde_json::json!(position), || format!("at {:.0}%", position.percent));
         }
         Command::Text(TextCommand::Bookmark { text, at, note }) => {
-            let user = client.user()?.id;
-            let mark = NewMark { kind: MarkKind::Bookmark, start: at, end: at, note: &note, colour: "" };
-            let id = reading::add_mark(&mut client.store, user, text, &mark)?;
+            let id = core.reader().bookmark(text, at, &note)?;
             say(json, serde_json::json!({"bookmark": id}), || id.clone());
         }
         Command::Text(TextCommand::Highlight { text, from, to, find, colour, note }) => {
-            let user = client.user()?.id;
-            let (start, end) = match (from, to, find) {
-                (Some(from), Some(to), None) => (from, to),
-                (None, None, Some(words)) => {
-                    let (_, document) =
-                        client.store.load(text)?.ok_or_else(|| ClientError::UnknownDocument(text.to_string()))?;
-                    find_offset(&schema::body(&document), &words)?
-                }
+            let span = match (from, to, find) {
+                (Some(start), Some(end), None) => Span::Range { start, end },
+                (None, None, Some(words)) => Span::Find(words),
                 _ => return Err(invalid("give --from and --to, or --find")),
             };
-            let mark = NewMark { kind: MarkKind::Highlight, start, end, note: &note, colour: &colour };
-            let id = reading::add_mark(&mut client.store, user, text, &mark)?;
+            let id = core.reader().highlight(text, &span, &colour, &note)?;
             say(json, serde_json::json!({"highlight": id}), || id.clone());
         }
         Command::Text(TextCommand::Unmark { text, id, kind }) => {
-            let user = client.user()?.id;
             let kind = match kind.as_str() {
                 "highlight" => MarkKind::Highlight,
                 "bookmark" => MarkKind::Bookmark,
                 other => return Err(invalid(format!("{other:?}: kind is highlight or bookmark"))),
             };
-            reading::delete_mark(&mut client.store, user, text, kind, &id)?;
+            core.reader().delete_mark(text, kind, &id)?;
         }
         Command::Text(TextCommand::MakeCard { text, highlight, find, back }) => {
-            let user = client.user()?.id;
-            let range = match &find {
-                Some(words) => {
-                    let (_, document) =
-                        client.store.load(text)?.ok_or_else(|| ClientError::UnknownDocument(text.to_string()))?;
-                    Some(find_offset(&schema::body(&document), words)?)
-                }
-                None => None,
-            };
-            let card = reading::card_from_selection(
-                &mut client.store,
-                user,
-                text,
-                highlight.as_deref(),
-                range,
-                back.as_deref(),
-            )?;
+            let card = core.reader().card_from_text(text, highlight.as_deref(), find.as_deref(), back.as_deref())?;
             say(json, serde_json::json!({"card": card}), || card.clone());
         }
         Command::Text(TextCommand::Progress { text }) => {
-            let rows = reports::reading_report(&mut client.store, text)?;
+            let rows = core.reader().progress(text)?;
             say(json, serde_json::json!(rows), || {
                 rows.iter()
                     .map(|r| {
@@ -553,7 +488,7 @@ pub async fn run(client: &mut Client, json: bool, command: Command) -> Result<()
             });
         }
         Command::Video(VideoCommand::Create { class, title }) => {
-            created(json, content::create(&mut client.store, DocKind::VideoTest, class, &title)?.id)
+            created(json, core.video_tests().create(class, &title)?)
         }
         Command::Video(VideoCommand::Configure { test, media, duration, prevent_skipping, attempts, feedback }) => {
             let feedback = feedback
@@ -561,26 +496,21 @@ pub async fn run(client: &mut Client, json: bool, command: Command) -> Result<()
                     Feedback::parse(&f).ok_or_else(|| invalid(format!("{f:?}: feedback is instant or graded_on_sync")))
                 })
                 .transpose()?;
-            let settings = video_tests::TestSettings {
-                media,
-                duration_secs: duration,
-                prevent_skipping,
-                attempts_allowed: attempts,
-                feedback,
-            };
-            video_tests::configure(&mut client.store, test, &settings)?;
+            let settings =
+                TestSettings { media, duration_secs: duration, prevent_skipping, attempts_allowed: attempts, feedback };
+            core.video_tests().configure(test, &settings)?;
         }
         Command::Video(VideoCommand::Question { test, at, kind, prompt, options, key, points }) => {
             let kind = QuestionKind::parse(&kind).ok_or_else(|| {
                 invalid(format!("{kind:?}: kind is single_choice, multiple_choice, true_false or short_text"))
             })?;
             let key = key.map(|k| parse_key(kind, &k)).transpose()?;
-            let new = NewQuestion { at_secs: at, kind, prompt: &prompt, options: &options, points };
-            let id = video_tests::add_question(&mut client.store, test, &new, key.as_ref())?;
+            let question = NewQuestion { at_secs: at, kind, prompt, options, points, key };
+            let id = core.video_tests().add_question(test, &question)?;
             say(json, serde_json::json!({"question": id}), || id.clone());
         }
         Command::Video(VideoCommand::Show { test }) => {
-            let view = video_tests::view(&mut client.store, test)?;
+            let view = core.video_tests().view(test)?;
             say(json, serde_json::json!(view), || {
                 let mut out = format!("{} ({}s, feedback {})", view.title, view.duration_secs, view.feedback.as_str());
                 for q in &view.questions {
@@ -597,35 +527,27 @@ pub async fn run(client: &mut Client, json: bool, command: Command) -> Result<()
             });
         }
         Command::Video(VideoCommand::Start { test, rate }) => {
-            let user = client.user()?.id;
-            let (attempt, position) = video_tests::start_attempt(&mut client.store, user, test, rate)?;
+            let started = core.video_tests().start_attempt(test, rate)?;
+            let (attempt, position) = (started.attempt, started.position);
             say(json, serde_json::json!({"attempt": attempt, "position": position}), || {
                 format!("attempt {attempt} from {position}s")
             });
         }
         Command::Video(VideoCommand::Watch { test, attempt, from, to, rate }) => {
-            let user = client.user()?.id;
-            let watched = video_tests::watch(&mut client.store, user, test, &attempt, from, to, rate)?;
+            let watched = core.video_tests().watch(test, &attempt, from, to, rate)?;
             say(json, serde_json::json!({"watched": watched.encode()}), || format!("watched {}", watched.encode()));
         }
         Command::Video(VideoCommand::Answer { test, attempt, question, answer, at }) => {
-            let user = client.user()?.id;
-            let view = video_tests::view(&mut client.store, test)?;
-            let q = view
+            // The answer's form follows the question's kind.
+            let view = core.video_tests().view(test)?;
+            let kind = view
                 .questions
                 .iter()
                 .find(|q| q.id == question)
+                .map(|q| q.kind)
                 .ok_or_else(|| invalid(format!("no question {question} in this test")))?;
-            let given = parse_answer(q.kind, &answer)?;
-            let points = video_tests::answer(
-                &mut client.store,
-                user,
-                test,
-                &attempt,
-                &question,
-                &given,
-                at.unwrap_or(q.at_secs),
-            )?;
+            let given = parse_answer(kind, &answer)?;
+            let points = core.video_tests().answer(test, &attempt, &question, &given, at)?;
             say(json, serde_json::json!({"saved": true, "points": points}), || match points {
                 Some(p) if p > 0.0 => format!("right ({p} points)"),
                 Some(_) => "not right".to_owned(),
@@ -633,15 +555,13 @@ pub async fn run(client: &mut Client, json: bool, command: Command) -> Result<()
             });
         }
         Command::Video(VideoCommand::Submit { test, attempt }) => {
-            let user = client.user()?.id;
-            video_tests::submit(&mut client.store, user, test, &attempt)?;
+            core.video_tests().submit(test, &attempt)?;
             say(json, serde_json::json!({"submitted": attempt}), || {
                 "submitted; results come with the next sync".to_owned()
             });
         }
         Command::Video(VideoCommand::Attempts { test }) => {
-            let user = client.user()?.id;
-            let attempts = video_tests::attempts(&mut client.store, user, test)?;
+            let attempts = core.video_tests().attempts(test)?;
             say(json, serde_json::json!(attempts), || {
                 attempts
                     .iter()
@@ -657,11 +577,7 @@ pub async fn run(client: &mut Client, json: bool, command: Command) -> Result<()
             });
         }
         Command::Video(VideoCommand::Results { test }) => {
-            let meta = client.store.meta(test)?.ok_or_else(|| ClientError::UnknownDocument(test.to_string()))?;
-            let results: ResultsView = client
-                .call(Method::GET, &format!("/api/v1/classes/{}/results?test_id={test}", meta.class_id), None)
-                .await?;
-            video_tests::save_results(&client.store, test, &results.attempts)?;
+            let results = core.video_tests().fetch_results(test).await?;
             say(json, serde_json::json!(results), || {
                 results
                     .attempts
@@ -681,33 +597,28 @@ pub async fn run(client: &mut Client, json: bool, command: Command) -> Result<()
             });
         }
         Command::Video(VideoCommand::Grade { test, student, attempt, question, points }) => {
-            let meta = client.store.meta(test)?.ok_or_else(|| ClientError::UnknownDocument(test.to_string()))?;
-            let body = serde_json::json!({"test_id": test, "student_id": student, "attempt_id": attempt, "question_id": question, "points": points});
-            let result: AttemptResult =
-                client.call(Method::PUT, &format!("/api/v1/classes/{}/grades", meta.class_id), Some(&body)).await?;
+            let result = core.video_tests().grade(test, student, &attempt, &question, points).await?;
             say(json, serde_json::json!(result), || format!("{}/{}", result.score, result.max_score));
         }
         Command::Assign { doc, students, group, due, section, note } => {
             let due = due
                 .map(|d| parse_due(&d).ok_or_else(|| invalid(format!("{d:?}: due is YYYY-MM-DD or Unix seconds"))))
                 .transpose()?;
-            let id = content::assign(&mut client.store, doc, &students, &group, due, &section, &note)?;
+            let id = core.assignments().assign(doc, &NewAssignment { students, group, due, section, note })?;
             say(json, serde_json::json!({"assignment": id}), || id.clone());
         }
-        Command::Unassign { doc, assignment } => content::unassign(&mut client.store, doc, &assignment)?,
+        Command::Unassign { doc, assignment } => core.assignments().unassign(doc, &assignment)?,
         Command::Digest(DigestCommand::Run { school, week_of }) => {
-            let body = serde_json::json!({"week_of": week_of});
-            let digests: Vec<Digest> =
-                client.call(Method::POST, &format!("/api/v1/schools/{school}/digests"), Some(&body)).await?;
+            let digests = core.digests().run(school, week_of).await?;
             say(json, serde_json::json!(digests), || format!("{} digests computed", digests.len()));
         }
         Command::Digest(DigestCommand::Show { class, school }) => {
-            let path = match (class, school) {
-                (Some(class), None) => format!("/api/v1/classes/{class}/digests"),
-                (None, Some(school)) => format!("/api/v1/schools/{school}/digests"),
+            let scope = match (class, school) {
+                (Some(class), None) => DigestScope::Class(class),
+                (None, Some(school)) => DigestScope::School(school),
                 _ => return Err(invalid("give --class or --school")),
             };
-            let digests: Vec<Digest> = client.call(Method::GET, &path, None).await?;
+            let digests = core.digests().list(scope).await?;
             say(json, serde_json::json!(digests), || {
                 digests
                     .iter()
@@ -727,7 +638,7 @@ pub async fn run(client: &mut Client, json: bool, command: Command) -> Result<()
             });
         }
         Command::Media(MediaCommand::Status) => {
-            let status = media::status(&client.store)?;
+            let status = core.media().status()?;
             say(json, serde_json::json!(status), || {
                 let mut text = format!(
                     "media: {} of {} files cached ({} of {} MB), budget {} MB",
@@ -748,11 +659,12 @@ pub async fn run(client: &mut Client, json: bool, command: Command) -> Result<()
         }
         Command::Media(MediaCommand::Sync) => {
             let interactive = std::io::stderr().is_terminal();
-            let progress = client.sync_media(&media_progress_printer(interactive)).await?;
+            show_media_progress(core, interactive);
+            let progress = core.media().sync().await?;
             say(json, serde_json::json!(progress), || media_summary(&progress));
         }
         Command::Media(MediaCommand::Budget { megabytes }) => {
-            media::set_budget(&client.store, megabytes.saturating_mul(MB))?;
+            core.media().set_budget(megabytes.saturating_mul(MB))?;
             say(json, serde_json::json!({"budget_bytes": megabytes.saturating_mul(MB)}), || {
                 format!("budget {megabytes} MB")
             });
@@ -765,35 +677,31 @@ pub async fn run(client: &mut Client, json: bool, command: Command) -> Result<()
                     .to_owned(),
             };
             let interactive = std::io::stderr().is_terminal();
-            let shown = |done: u64, total: u64| {
-                if interactive {
-                    eprint!("\ruploading: {} of {} MB", done / MB, total.div_ceil(MB));
-                }
-            };
-            let media = client.upload_media(&file, &mime, &shown).await?;
+            if interactive {
+                core.subscribe(|event| {
+                    if let Event::UploadProgress { done, total } = event {
+                        eprint!("\ruploading: {} of {} MB", done / MB, total.div_ceil(MB));
+                    }
+                });
+            }
+            let media = core.media().upload(&file, &mime).await?;
             if interactive {
                 eprintln!();
             }
             say(json, serde_json::json!(media), || media.hash.clone());
         }
         Command::Media(MediaCommand::Path { hash }) => {
-            if !media::is_cached(&client.store, &hash)? {
-                return Err(invalid(format!("{hash} is not on this device (yet)")));
-            }
-            let path = media::path_of(&client.store, &hash).ok_or_else(|| invalid("not a SHA-256"))?;
+            let path = core.media().path(&hash)?;
             say(json, serde_json::json!({"path": path}), || path.display().to_string());
         }
         Command::UtcOffset { offset } => {
-            if let Some(offset) = offset {
-                if offset == "auto" {
-                    client.store.set("utc_offset_manual", "")?;
-                    follow_system_utc_offset(client)?;
-                } else {
-                    client.store.set_utc_offset(parse_utc_offset(&offset)?)?;
-                    client.store.set("utc_offset_manual", "1")?;
+            let seconds = match offset.as_deref() {
+                Some("auto") => core.settings().set_utc_offset(UtcOffsetSetting::Auto, system_utc_offset())?,
+                Some(offset) => {
+                    core.settings().set_utc_offset(UtcOffsetSetting::Fixed(parse_utc_offset(offset)?), None)?
                 }
-            }
-            let seconds = client.store.utc_offset()?;
+                None => core.settings().utc_offset()?,
+            };
             let sign = if seconds < 0 { '-' } else { '+' };
             let text = format!("{sign}{:02}:{:02}", seconds.abs() / 3600, seconds.abs() % 3600 / 60);
             say(json, serde_json::json!({"utc_offset_secs": seconds}), || text.clone());

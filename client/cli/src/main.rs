@@ -1,5 +1,8 @@
-//! `tallschool`: the command-line client over the offline engine. Each `--home` directory is
+//! `tallschool`: the command-line front end of the offline engine. Each `--home` directory is
 //! one device. Used by people who like terminals, by tests, and as a load generator.
+//!
+//! It parses arguments, calls the engine's API ([`tallschool_client::api`]) and prints the
+//! result as text or `--json`; the rules live in the engine.
 
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
@@ -8,8 +11,8 @@ use std::process::ExitCode;
 mod commands;
 
 use clap::{Parser, Subcommand};
-use tallschool_client::content;
-use tallschool_client::{Client, ClientError};
+use tallschool_client::contract::Event;
+use tallschool_client::{ClientError, Core};
 use tallschool_shared::{ClassId, DocId, SchoolId, UserId};
 
 #[derive(Parser)]
@@ -441,8 +444,12 @@ async fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("tallschool: {error}");
-            if matches!(error, ClientError::PasswordChangeRequired) {
-                eprintln!("choose it with `tallschool password` (current password first, then the new one)");
+            match error {
+                ClientError::PasswordChangeRequired => {
+                    eprintln!("choose it with `tallschool password` (current password first, then the new one)");
+                }
+                ClientError::NotSignedIn => eprintln!("run `tallschool login` first"),
+                _ => {}
             }
             ExitCode::FAILURE
         }
@@ -472,7 +479,7 @@ fn read_secret(prompt: &str) -> Result<String, ClientError> {
 
 /// Ask for a new password (twice on a terminal) and set it.
 #[allow(clippy::print_stderr)]
-async fn choose_new_password(client: &mut Client, current: &str) -> Result<(), ClientError> {
+async fn choose_new_password(core: &Core, current: &str) -> Result<(), ClientError> {
     if std::io::stdin().is_terminal() {
         eprintln!("Choose your own password now (at least 8 characters; a few words are easy to remember).");
     }
@@ -488,7 +495,7 @@ async fn choose_new_password(client: &mut Client, current: &str) -> Result<(), C
             "the two passwords differ; run `tallschool password` to try again".to_owned(),
         ));
     }
-    client.change_password(current, &new).await
+    core.session().change_password(current, &new).await
 }
 
 #[allow(clippy::print_stdout)]
@@ -503,29 +510,29 @@ fn say(json: bool, value: serde_json::Value, text: impl FnOnce() -> String) {
 #[allow(clippy::print_stderr)]
 async fn run(cli: Cli) -> Result<(), ClientError> {
     let json = cli.json;
-    let mut client = Client::open(&home(cli.home))?;
-    commands::follow_system_utc_offset(&client)?;
+    let core = Core::open(&home(cli.home))?;
+    commands::follow_system_utc_offset(&core)?;
     match cli.command {
         Command::Login { server, username, password, device_name } => {
             let password = match password {
                 Some(password) => password,
                 None => read_secret("password: ")?,
             };
-            let user = client.login(&server, &username, &password, &device_name).await?;
-            if client.password_change_required() {
-                choose_new_password(&mut client, &password).await?;
+            let user = core.session().login(&server, &username, &password, &device_name).await?;
+            if core.password_change_required() {
+                choose_new_password(&core, &password).await?;
             }
             say(json, serde_json::json!(user), || format!("signed in as {} ({})", user.username, user.role));
         }
         Command::Password => {
             let current = read_secret("current password: ")?;
-            choose_new_password(&mut client, &current).await?;
+            choose_new_password(&core, &current).await?;
             say(json, serde_json::json!({"password_changed": true}), || {
                 "password changed; your other devices were signed out".to_owned()
             });
         }
         Command::Logout { discard } => {
-            let report = match client.logout(discard).await {
+            let report = match core.session().logout(discard).await {
                 Err(ClientError::UnsyncedWork(unsynced)) => {
                     return Err(ClientError::Invalid(format!(
                         "not signed out: {unsynced}. Sync when the server is in reach and sign out again, or \
@@ -550,20 +557,22 @@ async fn run(cli: Cli) -> Result<(), ClientError> {
         }
         Command::Sync { no_media } => {
             let interactive = std::io::stderr().is_terminal();
-            let report = client
-                .sync(|r| {
-                    if interactive || r.rounds % 10 == 0 {
-                        eprintln!(
-                            "round {}: sent {} changes ({} acknowledged), received {} changes in {} new documents",
-                            r.rounds, r.sent_changes, r.acked_changes, r.received_changes, r.received_docs
-                        );
-                    }
-                })
-                .await?;
+            core.subscribe(move |event| {
+                if let Event::SyncRound { report: r } = event
+                    && (interactive || r.rounds % 10 == 0)
+                {
+                    eprintln!(
+                        "round {}: sent {} changes ({} acknowledged), received {} changes in {} new documents",
+                        r.rounds, r.sent_changes, r.acked_changes, r.received_changes, r.received_docs
+                    );
+                }
+            });
+            let report = core.sync().run().await?;
             let media = if no_media || report.offline {
                 None
             } else {
-                match client.sync_media(&commands::media_progress_printer(interactive)).await {
+                commands::show_media_progress(&core, interactive);
+                match core.media().sync().await {
                     Ok(progress) => Some(progress),
                     Err(error) => {
                         eprintln!("media: {error}; run `tallschool media sync` later");
@@ -594,9 +603,9 @@ async fn run(cli: Cli) -> Result<(), ClientError> {
             });
         }
         Command::Status => {
-            let status = client.store.status()?;
-            let user = client.session().map(|s| s.user.username.clone());
-            let unsaved = client.store.pending_answers()?;
+            let status = core.sync().status()?;
+            let user = core.session().current_user().map(|u| u.username);
+            let unsaved = core.unsynced()?.answers;
             say(json, serde_json::json!({"user": user, "status": status, "unsaved_answers": unsaved}), || {
                 let mut text = format!(
                     "user: {}\nstudy answers not yet saved into a document: {unsaved}\npending changes: {}\nrefused changes: {}\ndocuments: {}\ncursor: {} (epoch {})\nlast sync: {}",
@@ -618,7 +627,7 @@ async fn run(cli: Cli) -> Result<(), ClientError> {
             });
         }
         Command::Docs => {
-            let docs = client.store.list()?;
+            let docs = core.sync().documents()?;
             say(json, serde_json::json!(docs), || {
                 docs.iter()
                     .map(|d| format!("{}  {:<10} {:>5}  {}", d.id, d.kind.as_str(), d.items, d.title))
@@ -627,16 +636,13 @@ async fn run(cli: Cli) -> Result<(), ClientError> {
             });
         }
         Command::Show { doc } => {
-            let (meta, document) =
-                client.store.load(doc)?.ok_or_else(|| ClientError::UnknownDocument(doc.to_string()))?;
-            let value = serde_json::json!({"meta": meta, "content": content::to_json(&document)});
-            say(true, value, String::new);
+            say(true, core.sync().document(doc)?, String::new);
         }
         Command::RetryRejected => {
-            let count = client.store.retry_rejected()?;
+            let count = core.sync().retry_rejected()?;
             say(json, serde_json::json!({"requeued": count}), || format!("{count} changes queued again"));
         }
-        other => commands::run(&mut client, json, other).await?,
+        other => commands::run(&core, json, other).await?,
     }
     Ok(())
 }

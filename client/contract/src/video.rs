@@ -1,0 +1,42 @@
+//! Video tests: settings, questions and the student's attempts.
+
+use serde::{Deserialize, Serialize};
+use tallschool_shared::schema::Attempt;
+use tallschool_shared::video::{AttemptResult, Feedback, Key, QuestionKind};
+
+/// Settings to change on a test; `None` leaves one as it is.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TestSettings {
+    /// SHA-256 of the video.
+    pub media: Option<String>,
+    pub duration_secs: Option<u32>,
+    pub prevent_skipping: Option<bool>,
+    pub attempts_allowed: Option<u32>,
+    pub feedback: Option<Feedback>,
+}
+
+/// A question to add at `at_secs` into the video.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NewQuestion {
+    pub at_secs: u32,
+    pub kind: QuestionKind,
+    pub prompt: String,
+    pub options: Vec<String>,
+    pub points: u32,
+    /// The answer key (kept apart from the test the students receive).
+    pub key: Option<Key>,
+}
+
+/// An attempt started or resumed, and where in the video it stands.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AttemptStarted {
+    pub attempt: String,
+    pub position: u32,
+}
+
+/// What the student sees of their attempts: graded results from the server where known.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AttemptView {
+    pub attempt: Attempt,
+    pub result: Option<AttemptResult>,
+}

@@ -1,0 +1,143 @@
+//! Images, audio and video: the device's cache (fetched while the student goes on studying)
+//! and uploads (teachers).
+
+use std::path::Path;
+use std::time::Duration;
+
+use sha2::Digest as _;
+use tallschool_contract::Event;
+use tallschool_contract::media::{MediaProgress, MediaStatus};
+use tallschool_shared::api::{MediaView, UploadView};
+
+use crate::Core;
+use crate::error::{ClientError, Result};
+use crate::media;
+
+/// Files larger than this are uploaded in resumable chunks of this size.
+pub const UPLOAD_CHUNK: usize = 8 * 1024 * 1024;
+
+pub struct MediaService<'a> {
+    pub(crate) core: &'a Core,
+}
+
+impl MediaService<'_> {
+    /// What is cached, what is missing, the budget.
+    pub fn status(&self) -> Result<MediaStatus> {
+        media::status(&self.core.store())
+    }
+
+    /// The storage budget for media on this device.
+    pub fn set_budget(&self, bytes: u64) -> Result<()> {
+        media::set_budget(&self.core.store(), bytes)
+    }
+
+    /// Where a cached object is on this device.
+    pub fn path(&self, hash: &str) -> Result<std::path::PathBuf> {
+        let store = self.core.store();
+        let path = media::path_of(&store, hash).ok_or_else(|| ClientError::invalid("hash", "not a SHA-256"))?;
+        if !media::is_cached(&store, hash)? {
+            return Err(ClientError::invalid("hash", format!("{hash} is not on this device (yet)")));
+        }
+        Ok(path)
+    }
+
+    /// Fetch the media this user's documents show into the device's cache (resuming partial
+    /// downloads, within the storage budget) and evict what is no longer referenced;
+    /// [`Event::MediaProgress`] on the way. The store is free while files download.
+    pub async fn sync(&self) -> Result<MediaProgress> {
+        let core = self.core;
+        let wanted: Vec<MediaView> = core.call(reqwest::Method::GET, "/api/v1/media", None).await?;
+        let plan = core.with_store(|store| {
+            media::set_wanted(store, &wanted)?;
+            media::plan_download(store)
+        })?;
+        let session = core.signed_in().ok_or(ClientError::NotSignedIn)?;
+        // No overall timeout: a video on a slow school network takes as long as it takes.
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .read_timeout(Duration::from_secs(60))
+            .user_agent(concat!("tallschool/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ClientError::Protocol(format!("http client: {e}")))?;
+        let progress = |p: &MediaProgress| core.emit(&Event::MediaProgress { progress: p.clone() });
+        let downloaded = media::fetch_all(plan, &http, &session.server, &session.access_token, &progress).await;
+        let totals = core.with_store(|store| media::record_download(store, downloaded))?;
+        core.emit(&Event::MediaProgress { progress: totals.clone() });
+        Ok(totals)
+    }
+
+    /// Upload a file (teachers): in one request when small, else in resumable chunks; an
+    /// interrupted upload of the same file continues where it stopped. Returns the stored
+    /// object, whose hash documents use; [`Event::UploadProgress`] on the way.
+    pub async fn upload(&self, file: &Path, mime: &str) -> Result<MediaView> {
+        let core = self.core;
+        let bytes =
+            std::fs::read(file).map_err(|source| ClientError::File { path: file.display().to_string(), source })?;
+        let size = bytes.len() as u64;
+        let progress = |done: u64| core.emit(&Event::UploadProgress { done, total: size });
+        let sha256 = hex::encode(sha2::Sha256::digest(&bytes));
+        if size <= UPLOAD_CHUNK as u64 {
+            let body = bytes;
+            let media = core
+                .with_token(|api, token| {
+                    let headers = vec![("content-type", mime.to_owned()), ("x-content-sha256", sha256.clone())];
+                    let body = body.clone();
+                    async move { api.bytes(&token, reqwest::Method::POST, "/api/v1/media", headers, body).await }
+                })
+                .await?;
+            progress(size);
+            return Ok(media);
+        }
+        let key = format!("upload:{sha256}");
+        let known = core.store().get(&key)?.filter(|id| !id.is_empty());
+        let mut upload = match known {
+            Some(id) => {
+                let path = format!("/api/v1/media/uploads/{id}");
+                match core.call::<UploadView>(reqwest::Method::GET, &path, None).await {
+                    Ok(upload) => Some(upload),
+                    Err(ClientError::Server { status: 404, .. }) => None,
+                    Err(error) => return Err(error),
+                }
+            }
+            None => None,
+        };
+        if upload.is_none() {
+            let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
+            let body = serde_json::json!({"mime": mime, "size": size, "sha256": sha256, "filename": name});
+            let started: UploadView = core.call(reqwest::Method::POST, "/api/v1/media/uploads", Some(&body)).await?;
+            core.store().set(&key, &started.upload_id)?;
+            upload = Some(started);
+        }
+        let mut upload = upload.ok_or_else(|| ClientError::Protocol("no upload".to_owned()))?;
+        loop {
+            if let Some(media) = upload.media.take() {
+                core.store().set(&key, "")?;
+                return Ok(media);
+            }
+            progress(upload.offset);
+            let start = usize::try_from(upload.offset).unwrap_or(usize::MAX).min(bytes.len());
+            let chunk = bytes[start..(start + UPLOAD_CHUNK).min(bytes.len())].to_vec();
+            let path = format!("/api/v1/media/uploads/{}", upload.upload_id);
+            let offset = upload.offset;
+            let sent = core
+                .with_token(|api, token| {
+                    let headers = vec![
+                        ("upload-offset", offset.to_string()),
+                        ("content-type", "application/offset+octet-stream".to_owned()),
+                    ];
+                    let (chunk, path) = (chunk.clone(), path.clone());
+                    async move { api.bytes::<UploadView>(&token, reqwest::Method::PATCH, &path, headers, chunk).await }
+                })
+                .await;
+            upload = match sent {
+                Ok(next) => next,
+                // The server has a different count (an answer was lost): ask and go on from there.
+                Err(ClientError::Server { status: 409, .. }) => core.call(reqwest::Method::GET, &path, None).await?,
+                Err(error) => return Err(error),
+            };
+            if upload.offset == size && upload.media.is_none() {
+                return Err(ClientError::Protocol("the upload completed without a stored object".to_owned()));
+            }
+        }
+    }
+}

@@ -118,7 +118,7 @@ fn build(dir: &Path) -> (DocId, Automerge, usize, Vec<String>) {
             })
             .unwrap();
     }
-    let mut store = Store::open(dir).unwrap();
+    let mut store = Store::open(dir, tallschool_client::Clock::system(), tallschool_client::FEATURES).unwrap();
     store.set("account", &student().to_string()).unwrap();
     let update = |meta: &DocMeta, doc: &Automerge| DocUpdate {
         meta: meta.clone(),
@@ -207,7 +207,7 @@ fn cold_open(dir: &Path, mode: Option<&str>) {
     let started = Instant::now();
     let found = match mode {
         Some("store") => {
-            let store = Store::open(dir).unwrap();
+            let store = Store::open(dir, tallschool_client::Clock::system(), tallschool_client::FEATURES).unwrap();
             store.next_item(Some(deck), now).unwrap().map(|item| item.item_id)
         }
         _ => first_due_from_documents(dir, deck, now),
@@ -219,7 +219,7 @@ fn cold_open(dir: &Path, mode: Option<&str>) {
 
 /// The peer: load the deck and progress documents and compute the queue from them.
 fn first_due_from_documents(dir: &Path, deck: DocId, now: i64) -> Option<String> {
-    let mut store = Store::open(dir).unwrap();
+    let mut store = Store::open(dir, tallschool_client::Clock::system(), tallschool_client::FEATURES).unwrap();
     let deck_meta = store.meta(deck).unwrap().unwrap();
     let (_, deck_doc) = store.load(deck).unwrap().unwrap();
     let (_, progress) = store.load(DocMeta::progress(student(), &deck_meta).id).unwrap().unwrap();
@@ -240,7 +240,7 @@ fn peak_memory_kb() -> u64 {
 
 /// 1,000 answers, each timed including its commit.
 fn answers(dir: &Path, deck: DocId) -> (f64, f64, f64) {
-    let mut store = Store::open(dir).unwrap();
+    let mut store = Store::open(dir, tallschool_client::Clock::system(), tallschool_client::FEATURES).unwrap();
     let mut at = START + DAYS * 86_400;
     let mut times = Vec::new();
     for i in 0..1_000 {

@@ -12,25 +12,6 @@ use crate::error::{ClientError, Result};
 use crate::store::Store;
 pub use tallschool_contract::request::CardPatch;
 
-/// What the listing shows of a document.
-pub struct Summary {
-    pub title: String,
-    /// Cards, questions, characters of text, or review sessions.
-    pub items: i64,
-}
-
-pub fn summarize(kind: DocKind, doc: &Automerge) -> Summary {
-    let count =
-        |key: &str| schema::child(doc, &ROOT, key).map(|obj| i64::try_from(doc.length(&obj)).unwrap_or(0)).unwrap_or(0);
-    let items = match kind {
-        DocKind::Deck => count("cards"),
-        DocKind::Text => count("body"),
-        DocKind::VideoTest => count("questions"),
-        DocKind::Progress => count("reviews"),
-    };
-    Summary { title: schema::title(doc), items }
-}
-
 pub(crate) fn child_in(tx: &Transaction<'_>, key: &str) -> std::result::Result<ObjId, AutomergeError> {
     match tx.get(ROOT, key)? {
         Some((Value::Object(_), id)) => Ok(id),

@@ -56,7 +56,7 @@ impl Core {
 
     /// Open the device in `dir`, reading the time from `clock`.
     pub fn open_with_clock(dir: &Path, clock: Clock) -> Result<Core> {
-        let store = Store::open_with_clock(dir, clock.clone())?;
+        let store = Store::open(dir, clock.clone(), crate::FEATURES)?;
         let session = session::load(dir)?;
         Ok(Core {
             inner: Arc::new(Inner {

@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use automerge::{Automerge, Patch, PatchAction, Prop};
+use automerge::{Automerge, PatchAction, Prop};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use tallschool_shared::cards::card_of;
 use tallschool_shared::docs::{DocKind, DocMeta};
@@ -18,12 +18,23 @@ use tallschool_shared::scheduling::{CardState, Phase, Rating, Scheduler, StudySe
 use tallschool_shared::{DocId, UserId, schema};
 
 use crate::error::{ClientError, Result};
+use crate::feature::{Feature, Migration, Origin};
 use crate::store::Store;
 pub use tallschool_contract::learning::{Counts, NextItem, Scheduled};
 
 pub const DAY: i64 = 86_400;
 
-pub(crate) const SCHEMA: &str = "
+/// Study items and their schedule, answers not yet written, daily counts, the streak, the
+/// classes' settings.
+pub const FEATURE: Feature = Feature {
+    name: "learning",
+    migrations: &[Migration { sql: SCHEMA, rebuild: false }],
+    materialize: Some(materialize),
+    forget: "DELETE FROM study_items; DELETE FROM pending_reviews; DELETE FROM study_days; \
+             DELETE FROM activity_days; DELETE FROM classes;",
+};
+
+const SCHEMA: &str = "
 -- One row per study item (a card seen from one side, or one cloze deletion), with this
 -- device's user's schedule for it.
 CREATE TABLE IF NOT EXISTS study_items (
@@ -120,7 +131,11 @@ struct Changed {
     reviews: bool,
 }
 
-fn changed(patches: &[Patch]) -> Changed {
+fn changed(changed: crate::feature::Changed<'_>) -> Changed {
+    let patches = match changed {
+        crate::feature::Changed::Patches(patches) => patches,
+        crate::feature::Changed::Everything => return Changed { cards: None, reviews: true },
+    };
     let mut cards = BTreeSet::new();
     let mut all_cards = false;
     let mut reviews = false;
@@ -154,13 +169,14 @@ fn changed(patches: &[Patch]) -> Changed {
 /// or loaded: proportional to the change, not to the document). `from_sync`: changes from
 /// elsewhere arrived, so a progress document's schedule is recomputed from its whole log
 /// (local answers keep it current).
-pub(crate) fn materialize(
+fn materialize(
     conn: &Connection,
     meta: &DocMeta,
     doc: &Automerge,
-    patches: &[Patch],
-    from_sync: bool,
+    patches: crate::feature::Changed<'_>,
+    origin: Origin,
 ) -> Result<()> {
+    let from_sync = origin == Origin::Elsewhere;
     match meta.kind {
         DocKind::Deck => {
             let changed = changed(patches);
@@ -759,7 +775,7 @@ mod tests {
     #[allow(clippy::unwrap_used)]
     fn today_is_the_devices_local_day() {
         let dir = std::env::temp_dir().join(format!("tallschool-day-{}", uuid::Uuid::new_v4().simple()));
-        let store = Store::open(&dir).unwrap();
+        let store = Store::open(&dir, crate::Clock::system(), crate::FEATURES).unwrap();
         let monday = 1_795_392_000; // 2026-11-23 00:00 UTC
         let late = monday + 22 * 3600;
         assert_eq!(store.end_of_day(late).unwrap(), monday + DAY);

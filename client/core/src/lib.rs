@@ -21,6 +21,7 @@ pub mod content;
 pub mod core;
 mod dispatch;
 pub mod error;
+pub mod feature;
 pub mod http;
 pub mod learning;
 pub mod lobby;
@@ -28,11 +29,16 @@ pub mod media;
 pub mod platform;
 pub mod reading;
 pub mod reports;
+pub mod reports_replay;
 pub mod session;
 pub mod store;
 pub mod video_tests;
 
 pub use crate::core::Core;
+
+/// The features whose tables the store holds, in the order their steps run.
+pub const FEATURES: &[feature::Feature] =
+    &[learning::FEATURE, video_tests::FEATURE, media::FEATURE, reports::FEATURE, lobby::FEATURE];
 pub use clock::Clock;
 pub use error::{ClientError, Unsynced};
 pub use store::Store;

@@ -13,10 +13,19 @@ use tallschool_shared::api::MediaView;
 use tallschool_shared::cards::is_sha256;
 
 use crate::error::{ClientError, Result};
+use crate::feature::{Feature, Migration};
 use crate::store::Store;
 pub use tallschool_contract::media::{MediaProgress, MediaStatus};
 
-pub(crate) const SCHEMA: &str = "
+/// The device's media cache (the files go with the store's folder on sign-out).
+pub const FEATURE: Feature = Feature {
+    name: "media",
+    migrations: &[Migration { sql: SCHEMA, rebuild: false }],
+    materialize: None,
+    forget: "DELETE FROM media_cache;",
+};
+
+const SCHEMA: &str = "
 -- What this device should hold (the server's list of media the user may fetch) and what it has.
 CREATE TABLE IF NOT EXISTS media_cache (
     hash        TEXT PRIMARY KEY,

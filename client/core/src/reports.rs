@@ -1,150 +1,581 @@
-//! What teachers see, computed on their device from the students' progress documents it
-//! holds: reviews, predicted retention and struggling students per deck, card and theme (the
-//! retention heatmap), and each student's reading progress.
+//! What teachers see, from the students' progress documents their device holds: reviews,
+//! predicted retention and struggling students per deck, card and theme (the retention
+//! heatmap), and each student's reading progress.
+//!
+//! Read from tables kept current as progress documents arrive (a student's memory of each
+//! card, replayed from that student's reviews when their document changes), never by loading
+//! documents: a report costs a few queries, whatever the size of the class's history. The
+//! memory state (stability, difficulty) does not depend on a class's desired retention, so a
+//! change of settings leaves the tables right.
 
 use std::collections::BTreeMap;
 
+use automerge::{Automerge, PatchAction, Prop, ReadDoc};
+use rusqlite::{Connection, OptionalExtension, params};
 use tallschool_shared::cards::card_of;
-use tallschool_shared::docs::DocKind;
-use tallschool_shared::scheduling::{Scheduler, StudySettings};
+use tallschool_shared::docs::{DocKind, DocMeta};
+use tallschool_shared::scheduling::{CardState, Phase, Scheduler, StudySettings};
 use tallschool_shared::{DocId, UserId, schema};
 
 use crate::error::{ClientError, Result};
-use crate::learning::settings_for;
+use crate::feature::{Changed, Feature, Migration, Origin};
+use crate::learning::account;
 use crate::store::Store;
 pub use tallschool_contract::reports::{CardRow, DeckReport, ReadingRow, StudentRow, ThemeHeatmap};
 
 /// Below this predicted retention a student counts as struggling.
 pub const STRUGGLING_BELOW: f64 = 0.7;
 
+pub const FEATURE: Feature = Feature {
+    name: "reports",
+    // Added after stores existed: filled from the documents a store already holds.
+    migrations: &[Migration { sql: SCHEMA, rebuild: true }],
+    materialize: Some(materialize),
+    forget: "DELETE FROM report_decks; DELETE FROM report_cards; DELETE FROM report_memory; \
+             DELETE FROM report_reading;",
+};
+
+const SCHEMA: &str = "
+-- A deck's theme (its title is in `docs`).
+CREATE TABLE IF NOT EXISTS report_decks (
+    deck_id  TEXT PRIMARY KEY,
+    class_id TEXT NOT NULL,
+    theme    TEXT NOT NULL
+);
+-- A deck's cards as the report lists them.
+CREATE TABLE IF NOT EXISTS report_cards (
+    deck_id  TEXT NOT NULL,
+    card_id  TEXT NOT NULL,
+    front    TEXT NOT NULL,
+    deleted  INTEGER NOT NULL,
+    position INTEGER NOT NULL,
+    PRIMARY KEY (deck_id, card_id)
+);
+-- Each student's memory of each item they reviewed, from their progress document's reviews.
+CREATE TABLE IF NOT EXISTS report_memory (
+    progress_id TEXT NOT NULL,
+    deck_id     TEXT NOT NULL,
+    student_id  TEXT NOT NULL,
+    item_id     TEXT NOT NULL,
+    card_id     TEXT NOT NULL,
+    reviews     INTEGER NOT NULL,
+    stability   REAL NOT NULL,
+    difficulty  REAL NOT NULL,
+    last_review INTEGER NOT NULL,
+    reps        INTEGER NOT NULL,
+    lapses      INTEGER NOT NULL,
+    PRIMARY KEY (progress_id, item_id)
+);
+CREATE INDEX IF NOT EXISTS report_memory_deck ON report_memory(deck_id, student_id);
+-- Each student's place in a text.
+CREATE TABLE IF NOT EXISTS report_reading (
+    progress_id      TEXT PRIMARY KEY,
+    text_id          TEXT NOT NULL,
+    student_id       TEXT NOT NULL,
+    furthest_percent REAL NOT NULL,
+    last_read_at     INTEGER,
+    highlights       INTEGER NOT NULL,
+    bookmarks        INTEGER NOT NULL,
+    own_cards        INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS report_reading_text ON report_reading(text_id);
+";
+
+/// Which top-level keys of a document the change touched (`None`: any).
+fn touched(changed: Changed<'_>) -> Option<Vec<String>> {
+    let Changed::Patches(patches) = changed else { return None };
+    let mut keys = Vec::new();
+    for patch in patches {
+        let key = match (patch.path.first(), &patch.action) {
+            (Some((_, Prop::Map(key))), _) | (None, PatchAction::PutMap { key, .. }) => key.clone(),
+            _ => continue,
+        };
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+    Some(keys)
+}
+
+fn touches(keys: Option<&Vec<String>>, any_of: &[&str]) -> bool {
+    keys.is_none_or(|keys| keys.iter().any(|k| any_of.contains(&k.as_str())))
+}
+
+fn materialize(conn: &Connection, meta: &DocMeta, doc: &Automerge, changed: Changed<'_>, _: Origin) -> Result<()> {
+    let keys = touched(changed);
+    match meta.kind {
+        DocKind::Deck => {
+            if touches(keys.as_ref(), &["theme"]) {
+                conn.execute(
+                    "INSERT INTO report_decks (deck_id, class_id, theme) VALUES (?1, ?2, ?3) \
+                     ON CONFLICT (deck_id) DO UPDATE SET class_id = excluded.class_id, theme = excluded.theme",
+                    params![
+                        meta.id.to_string(),
+                        meta.class_id.to_string(),
+                        schema::get_str(doc, &automerge::ROOT, "theme")
+                    ],
+                )?;
+            }
+            if touches(keys.as_ref(), &["cards"]) {
+                put_cards(conn, meta.id, doc, changed_cards(changed))?;
+            }
+        }
+        DocKind::Progress => {
+            let (Some(student), Some(subject)) = (meta.owner_id, meta.subject_id) else { return Ok(()) };
+            // Reports are of other people's progress; this account's own memory of each card is
+            // the study tables' (no second replay of a student's whole log on their device).
+            if touches(keys.as_ref(), &["reviews"]) && account(conn)? != Some(student) {
+                put_memory(conn, meta.id, subject, student, doc)?;
+            }
+            if touches(keys.as_ref(), &["positions", "furthest", "highlights", "bookmarks", "cards"])
+                && subject_kind(conn, subject)? == Some(DocKind::Text)
+            {
+                put_reading(conn, meta.id, subject, student, doc)?;
+            }
+        }
+        DocKind::Text | DocKind::VideoTest => {}
+    }
+    Ok(())
+}
+
+fn subject_kind(conn: &Connection, subject: DocId) -> Result<Option<DocKind>> {
+    let kind: Option<String> =
+        conn.query_row("SELECT kind FROM docs WHERE id = ?1", [subject.to_string()], |row| row.get(0)).optional()?;
+    Ok(kind.and_then(|k| DocKind::parse(&k)))
+}
+
+/// The cards a change touched (`None`: any of them).
+fn changed_cards(changed: Changed<'_>) -> Option<std::collections::BTreeSet<String>> {
+    let Changed::Patches(patches) = changed else { return None };
+    let mut cards = std::collections::BTreeSet::new();
+    for patch in patches {
+        match (patch.path.first(), patch.path.get(1), &patch.action) {
+            (Some((_, Prop::Map(top))), Some((_, Prop::Map(card))), _) if top == "cards" => {
+                cards.insert(card.clone());
+            }
+            (Some((_, Prop::Map(top))), None, PatchAction::PutMap { key, .. }) if top == "cards" => {
+                cards.insert(key.clone());
+            }
+            (None, _, PatchAction::PutMap { key, .. }) if key == "cards" => return None,
+            _ => {}
+        }
+    }
+    Some(cards)
+}
+
+/// Write the deck's cards (only `changed` ones, when known: an edit costs one card, not the
+/// deck).
+fn put_cards(
+    conn: &Connection,
+    deck: DocId,
+    doc: &Automerge,
+    changed: Option<std::collections::BTreeSet<String>>,
+) -> Result<()> {
+    let deck = deck.to_string();
+    let cards = match changed {
+        None => {
+            conn.execute("DELETE FROM report_cards WHERE deck_id = ?1", [&deck])?;
+            schema::cards(doc)
+        }
+        Some(ids) => {
+            let Some(map) = schema::child(doc, &automerge::ROOT, "cards") else { return Ok(()) };
+            ids.into_iter()
+                .filter_map(|id| schema::child(doc, &map, &id).map(|obj| schema::read_card(doc, id, &obj)))
+                .collect()
+        }
+    };
+    let mut upsert = conn.prepare_cached(
+        "INSERT INTO report_cards (deck_id, card_id, front, deleted, position) VALUES (?1, ?2, ?3, ?4, ?5) \
+         ON CONFLICT (deck_id, card_id) DO UPDATE SET front = excluded.front, deleted = excluded.deleted, \
+             position = excluded.position",
+    )?;
+    for card in cards {
+        upsert.execute(params![deck, card.id, card.fields.front, card.deleted, card.created_at])?;
+    }
+    Ok(())
+}
+
+/// Replay one student's reviews of a deck (their whole log: reviews from several devices
+/// merge in any order) into their memory of each item.
+fn put_memory(conn: &Connection, progress: DocId, deck: DocId, student: UserId, doc: &Automerge) -> Result<()> {
+    let reviews = schema::reviews(doc);
+    let scheduler = Scheduler::new(&StudySettings::default()).map_err(|e| ClientError::Invalid(e.to_string()))?;
+    let states = scheduler.replay(&reviews);
+    let mut counts: BTreeMap<&str, i64> = BTreeMap::new();
+    for review in &reviews {
+        *counts.entry(review.card.as_str()).or_default() += 1;
+    }
+    let progress = progress.to_string();
+    conn.execute("DELETE FROM report_memory WHERE progress_id = ?1", [&progress])?;
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO report_memory (progress_id, deck_id, student_id, item_id, card_id, reviews, stability, \
+                                    difficulty, last_review, reps, lapses) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )?;
+    let (deck, student) = (deck.to_string(), student.to_string());
+    for (item, state) in &states {
+        insert.execute(params![
+            progress,
+            deck,
+            student,
+            item,
+            card_of(item),
+            counts.get(item.as_str()).copied().unwrap_or(0),
+            state.stability,
+            state.difficulty,
+            state.last_review,
+            state.reps,
+            state.lapses,
+        ])?;
+    }
+    Ok(())
+}
+
+fn put_reading(conn: &Connection, progress_id: DocId, text: DocId, student: UserId, doc: &Automerge) -> Result<()> {
+    let progress = schema::progress(doc);
+    conn.execute(
+        "INSERT INTO report_reading (progress_id, text_id, student_id, furthest_percent, last_read_at, highlights, \
+                                     bookmarks, own_cards) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
+         ON CONFLICT (progress_id) DO UPDATE SET furthest_percent = excluded.furthest_percent, \
+             last_read_at = excluded.last_read_at, highlights = excluded.highlights, \
+             bookmarks = excluded.bookmarks, own_cards = excluded.own_cards",
+        params![
+            progress_id.to_string(),
+            text.to_string(),
+            student.to_string(),
+            progress.furthest,
+            progress.last_position().map(|p| p.at),
+            count(progress.highlights.len()),
+            count(progress.bookmarks.len()),
+            count(schema::child(doc, &automerge::ROOT, "cards").map_or(0, |cards| doc.length(&cards))),
+        ],
+    )?;
+    Ok(())
+}
+
+fn count(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// A count column (never negative).
+fn unsigned(value: i64) -> u64 {
+    u64::try_from(value).unwrap_or(0)
+}
+
 fn mean(values: &[f64]) -> Option<f64> {
     (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
 }
 
-pub fn deck_report(store: &mut Store, deck: DocId, now: i64) -> Result<DeckReport> {
-    let (meta, document) = store.load(deck)?.ok_or_else(|| ClientError::UnknownDocument(deck.to_string()))?;
+/// One stored memory, as the scheduler reads it.
+fn state(stability: f32, difficulty: f32, last_review: i64, reps: u32, lapses: u32) -> CardState {
+    CardState { phase: Phase::Review, step: 0, stability, difficulty, due: 0, last_review, reps, lapses }
+}
+
+fn parse_id<T: std::str::FromStr>(text: &str) -> Result<T> {
+    text.parse().map_err(|_| ClientError::Invalid(format!("stored id {text:?} unreadable")))
+}
+
+/// Reviews, predicted retention and struggling students per card and student of a deck.
+pub fn deck_report(store: &Store, deck: DocId, now: i64) -> Result<DeckReport> {
+    let conn = store.conn();
+    let meta = store.meta(deck)?.ok_or_else(|| ClientError::UnknownDocument(deck.to_string()))?;
     if meta.kind != DocKind::Deck {
         return Err(ClientError::Invalid(format!("{deck} is not a deck")));
     }
-    let settings = settings_for(store.conn(), &meta.class_id.to_string())?;
-    let scheduler = Scheduler::new(&settings)
-        .or_else(|_| Scheduler::new(&StudySettings::default()))
-        .map_err(|e| ClientError::Invalid(e.to_string()))?;
-    let cards = schema::cards(&document);
-    let progress_docs: Vec<_> =
-        store.list()?.into_iter().filter(|d| d.kind == DocKind::Progress && d.subject_id == Some(deck)).collect();
+    let deck_text = deck.to_string();
+    let title: String = conn.query_row("SELECT title FROM docs WHERE id = ?1", [&deck_text], |row| row.get(0))?;
+    let theme: String = conn
+        .query_row("SELECT theme FROM report_decks WHERE deck_id = ?1", [&deck_text], |row| row.get(0))
+        .optional()?
+        .unwrap_or_default();
+    let scheduler = Scheduler::new(&StudySettings::default()).map_err(|e| ClientError::Invalid(e.to_string()))?;
+    // Student → card → retention of each of the card's items; student → (reviews, lapses).
+    let mut retention: BTreeMap<UserId, BTreeMap<String, Vec<f64>>> = BTreeMap::new();
+    let mut totals: BTreeMap<UserId, (u64, u64)> = BTreeMap::new();
+    let mut card_reviews: BTreeMap<String, u64> = BTreeMap::new();
+    let mut statement = conn.prepare_cached(
+        "SELECT student_id, card_id, reviews, stability, difficulty, last_review, reps, lapses \
+         FROM report_memory WHERE deck_id = ?1",
+    )?;
+    let mut rows = statement.query([&deck_text])?;
+    while let Some(row) = rows.next()? {
+        let student: UserId = parse_id(&row.get::<_, String>(0)?)?;
+        let card: String = row.get(1)?;
+        let reviews = unsigned(row.get(2)?);
+        let memory = state(row.get(3)?, row.get(4)?, row.get(5)?, row.get(6)?, row.get(7)?);
+        let total = totals.entry(student).or_default();
+        total.0 += reviews;
+        total.1 += u64::from(memory.lapses);
+        *card_reviews.entry(card.clone()).or_default() += reviews;
+        let by_card = retention.entry(student).or_default();
+        if let Some(r) = scheduler.retrievability(&memory, now) {
+            by_card.entry(card).or_default().push(f64::from(r));
+        }
+    }
     let mut students = Vec::new();
     let mut heatmap: BTreeMap<UserId, BTreeMap<String, f64>> = BTreeMap::new();
-    let mut per_card: BTreeMap<String, (u64, u64, Vec<f64>)> = BTreeMap::new();
-    for doc in progress_docs {
-        let Some(student) = doc.owner_id else { continue };
-        let Some((_, progress)) = store.load(doc.id)? else { continue };
-        let reviews = schema::reviews(&progress);
-        let states = scheduler.replay(&reviews);
-        let mut by_card: BTreeMap<String, Vec<f64>> = BTreeMap::new();
-        let mut lapses = 0;
-        for (item, state) in &states {
-            lapses += u64::from(state.lapses);
-            if let Some(r) = scheduler.retrievability(state, now) {
-                by_card.entry(card_of(item).to_owned()).or_default().push(f64::from(r));
-            }
-        }
-        let mut counts: BTreeMap<&str, u64> = BTreeMap::new();
-        for review in &reviews {
-            *counts.entry(card_of(&review.card)).or_default() += 1;
-        }
-        let mut all = Vec::new();
+    let mut per_card: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    for (student, (reviews, lapses)) in totals {
+        let by_card = retention.remove(&student).unwrap_or_default();
         let row = heatmap.entry(student).or_default();
+        let mut all = Vec::new();
         for (card, values) in &by_card {
-            let retention = mean(values).unwrap_or(0.0);
-            row.insert(card.clone(), retention);
-            all.push(retention);
-            let entry = per_card.entry(card.clone()).or_default();
-            entry.1 += 1;
-            entry.2.push(retention);
-        }
-        for (card, n) in counts {
-            per_card.entry(card.to_owned()).or_default().0 += n;
+            let r = mean(values).unwrap_or(0.0);
+            row.insert(card.clone(), r);
+            all.push(r);
+            per_card.entry(card.clone()).or_default().push(r);
         }
         let predicted = mean(&all);
         students.push(StudentRow {
             student_id: student,
-            reviews: reviews.len() as u64,
+            reviews,
             cards_studied: by_card.len() as u64,
             lapses,
             predicted_retention: predicted,
             struggling: predicted.is_some_and(|p| p < STRUGGLING_BELOW),
         });
     }
-    let card_rows = cards
-        .iter()
-        .filter(|c| !c.deleted)
-        .map(|c| {
-            let (reviews, students, values) = per_card.get(&c.id).cloned().unwrap_or_default();
-            CardRow {
-                card_id: c.id.clone(),
-                front: c.fields.front.clone(),
-                reviews,
-                students,
+    let mut statement = conn.prepare_cached(
+        "SELECT card_id, front FROM report_cards WHERE deck_id = ?1 AND deleted = 0 ORDER BY position, card_id",
+    )?;
+    let cards = statement
+        .query_map([&deck_text], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))?
+        .map(|row| {
+            let (card_id, front) = row?;
+            let values = per_card.get(&card_id).cloned().unwrap_or_default();
+            Ok(CardRow {
+                reviews: card_reviews.get(&card_id).copied().unwrap_or(0),
+                students: values.len() as u64,
                 predicted_retention: mean(&values),
-            }
+                card_id,
+                front,
+            })
         })
-        .collect();
-    Ok(DeckReport {
-        deck_id: deck,
-        title: schema::title(&document),
-        theme: schema::get_str(&document, &automerge::ROOT, "theme"),
-        students,
-        cards: card_rows,
-        heatmap,
-    })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(DeckReport { deck_id: deck, title, theme, students, cards, heatmap })
 }
 
-/// Per theme (the decks' themes) and student: predicted retention, over every deck of a class
-/// on this device.
-pub fn theme_heatmap(store: &mut Store, class: &str, now: i64) -> Result<BTreeMap<String, BTreeMap<UserId, f64>>> {
-    let decks: Vec<DocId> = store
-        .list()?
-        .into_iter()
-        .filter(|d| d.kind == DocKind::Deck && d.class_id.to_string() == class)
-        .map(|d| d.id)
-        .collect();
-    let mut sums: BTreeMap<String, BTreeMap<UserId, Vec<f64>>> = BTreeMap::new();
-    for deck in decks {
-        let report = deck_report(store, deck, now)?;
-        let theme = if report.theme.is_empty() { report.title.clone() } else { report.theme.clone() };
-        for (student, cards) in report.heatmap {
-            sums.entry(theme.clone()).or_default().entry(student).or_default().extend(cards.values());
-        }
+/// (deck, card) → the retention of each of the card's items.
+type ItemRetention = BTreeMap<(String, String), Vec<f64>>;
+
+/// Per theme (a deck's theme, else its title) and student: predicted retention over every
+/// deck of a class on this device.
+pub fn theme_heatmap(store: &Store, class: &str, now: i64) -> Result<ThemeHeatmap> {
+    let scheduler = Scheduler::new(&StudySettings::default()).map_err(|e| ClientError::Invalid(e.to_string()))?;
+    // Theme → student → deck → card → item retentions: the mean is over cards, as the deck
+    // report's heatmap takes it, then over the theme's decks' cards.
+    let mut cards: BTreeMap<String, BTreeMap<UserId, ItemRetention>> = BTreeMap::new();
+    let mut statement = store.conn().prepare_cached(
+        "SELECT CASE WHEN COALESCE(r.theme, '') = '' THEN d.title ELSE r.theme END, m.student_id, m.deck_id, \
+                m.card_id, m.stability, m.difficulty, m.last_review, m.reps, m.lapses \
+         FROM docs d JOIN report_memory m ON m.deck_id = d.id LEFT JOIN report_decks r ON r.deck_id = d.id \
+         WHERE d.kind = 'deck' AND d.class_id = ?1",
+    )?;
+    let mut rows = statement.query([class])?;
+    while let Some(row) = rows.next()? {
+        let memory = state(row.get(4)?, row.get(5)?, row.get(6)?, row.get(7)?, row.get(8)?);
+        let Some(r) = scheduler.retrievability(&memory, now) else { continue };
+        let student: UserId = parse_id(&row.get::<_, String>(1)?)?;
+        cards
+            .entry(row.get(0)?)
+            .or_default()
+            .entry(student)
+            .or_default()
+            .entry((row.get(2)?, row.get(3)?))
+            .or_default()
+            .push(f64::from(r));
     }
-    Ok(sums
+    Ok(cards
         .into_iter()
         .map(|(theme, students)| {
-            (theme, students.into_iter().filter_map(|(s, values)| mean(&values).map(|m| (s, m))).collect())
+            let by_student = students
+                .into_iter()
+                .filter_map(|(student, cards)| {
+                    let per_card: Vec<f64> = cards.values().filter_map(|v| mean(v)).collect();
+                    mean(&per_card).map(|m| (student, m))
+                })
+                .collect();
+            (theme, by_student)
         })
         .collect())
 }
 
 /// Each student's progress in a text.
-pub fn reading_report(store: &mut Store, text: DocId) -> Result<Vec<ReadingRow>> {
+pub fn reading_report(store: &Store, text: DocId) -> Result<Vec<ReadingRow>> {
     let meta = store.meta(text)?.ok_or_else(|| ClientError::UnknownDocument(text.to_string()))?;
     if meta.kind != DocKind::Text {
         return Err(ClientError::Invalid(format!("{text} is not a text")));
     }
-    let docs: Vec<_> =
-        store.list()?.into_iter().filter(|d| d.kind == DocKind::Progress && d.subject_id == Some(text)).collect();
-    let mut rows = Vec::new();
-    for doc in docs {
-        let (Some(student), Some((_, document))) = (doc.owner_id, store.load(doc.id)?) else { continue };
-        let progress = schema::progress(&document);
-        rows.push(ReadingRow {
-            student_id: student,
-            furthest_percent: progress.furthest,
-            last_read_at: progress.last_position().map(|p| p.at),
-            highlights: progress.highlights.len() as u64,
-            bookmarks: progress.bookmarks.len() as u64,
-            own_cards: schema::cards(&document).len() as u64,
-        });
+    let mut statement = store.conn().prepare_cached(
+        "SELECT student_id, furthest_percent, last_read_at, highlights, bookmarks, own_cards \
+         FROM report_reading WHERE text_id = ?1 ORDER BY progress_id",
+    )?;
+    statement
+        .query_map([text.to_string()], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get(1)?,
+                row.get(2)?,
+                unsigned(row.get(3)?),
+                unsigned(row.get(4)?),
+                unsigned(row.get(5)?),
+            ))
+        })?
+        .map(|row| {
+            let (student, furthest_percent, last_read_at, highlights, bookmarks, own_cards) = row?;
+            Ok(ReadingRow {
+                student_id: parse_id(&student)?,
+                furthest_percent,
+                last_read_at,
+                highlights,
+                bookmarks,
+                own_cards,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use tallschool_shared::ClassId;
+    use tallschool_shared::cards::CardType;
+    use tallschool_shared::reviews::Review;
+
+    use super::*;
+    use crate::content::{self, CardPatch};
+    use crate::reading::{self, MarkKind, NewMark};
+    use crate::{Clock, FEATURES, reports_replay};
+
+    const DAY: i64 = 86_400;
+
+    fn close(a: Option<f64>, b: Option<f64>) -> bool {
+        match (a, b) {
+            (Some(a), Some(b)) => (a - b).abs() < 1e-9,
+            (a, b) => a == b,
+        }
     }
-    Ok(rows)
+
+    fn same_deck_report(ours: &DeckReport, replayed: &DeckReport) {
+        assert_eq!((&ours.title, &ours.theme), (&replayed.title, &replayed.theme));
+        let mut theirs = replayed.students.clone();
+        theirs.sort_by_key(|s| s.student_id);
+        assert_eq!(ours.students.len(), theirs.len());
+        for (a, b) in ours.students.iter().zip(&theirs) {
+            assert_eq!(
+                (a.student_id, a.reviews, a.cards_studied, a.lapses, a.struggling),
+                (b.student_id, b.reviews, b.cards_studied, b.lapses, b.struggling)
+            );
+            assert!(close(a.predicted_retention, b.predicted_retention));
+        }
+        assert_eq!(ours.cards.len(), replayed.cards.len());
+        for (a, b) in ours.cards.iter().zip(&replayed.cards) {
+            assert_eq!((&a.card_id, &a.front, a.reviews, a.students), (&b.card_id, &b.front, b.reviews, b.students));
+            assert!(close(a.predicted_retention, b.predicted_retention));
+        }
+        assert_eq!(ours.heatmap.len(), replayed.heatmap.len());
+        for (student, cards) in &ours.heatmap {
+            for (card, r) in cards {
+                assert!(close(Some(*r), replayed.heatmap[student].get(card).copied()), "{student} {card}");
+            }
+        }
+    }
+
+    /// A teacher's device: two decks (one themed), a text, and five students' progress.
+    fn classroom(store: &mut Store) -> (ClassId, Vec<DocId>, DocId, i64) {
+        let class = ClassId(uuid::Uuid::new_v4());
+        let verbs = content::create(store, DocKind::Deck, class, "Verbs").unwrap().id;
+        content::set_theme(store, verbs, "grammar").unwrap();
+        let nouns = content::create(store, DocKind::Deck, class, "Nouns").unwrap().id;
+        let mut items = Vec::new();
+        for (deck, n) in [(verbs, 12), (nouns, 5)] {
+            for i in 0..n {
+                let kind = if i % 3 == 0 { CardType::Reversed } else { CardType::Basic };
+                let patch = CardPatch {
+                    card_type: Some(kind),
+                    ..CardPatch::front_back(Some(&format!("front {i}")), Some("b"))
+                };
+                let card = content::put_card(store, deck, None, &patch).unwrap();
+                items.push((deck, card.clone()));
+                if kind == CardType::Reversed {
+                    items.push((deck, format!("{card}#r")));
+                }
+            }
+        }
+        content::delete_card(store, verbs, &items[2].1).unwrap();
+        let text = content::create(store, DocKind::Text, class, "Poem").unwrap().id;
+        content::append_text(store, text, "# One\nThe first part.\n# Two\nThe second part of the poem.").unwrap();
+        let start = 1_790_000_000;
+        for s in 0..5_u64 {
+            let student = UserId(uuid::Uuid::from_u128(0xabc0 + u128::from(s)));
+            for session in 0..3_i64 {
+                for deck in [verbs, nouns] {
+                    let reviews: Vec<Review> = items
+                        .iter()
+                        .filter(|(d, _)| *d == deck)
+                        .enumerate()
+                        .filter(|(i, _)| !(*i as u64 + s).is_multiple_of(4))
+                        .map(|(i, (_, item))| Review {
+                            card: item.clone(),
+                            rating: [3, 1, 4, 2, 3][(i + s as usize + session as usize) % 5],
+                            at: start + session * 2 * DAY + i as i64 * 60 + s as i64,
+                        })
+                        .collect();
+                    content::record_session(store, student, deck, &reviews).unwrap();
+                }
+            }
+            if s < 3 {
+                reading::set_position(store, student, text, 10 + s * 7).unwrap();
+                let mark = NewMark { kind: MarkKind::Highlight, start: 2, end: 9, note: "", colour: "yellow" };
+                reading::add_mark(store, student, text, &mark).unwrap();
+            }
+        }
+        (class, vec![verbs, nouns], text, start + 9 * DAY)
+    }
+
+    fn check(store: &mut Store, class: ClassId, decks: &[DocId], text: DocId, now: i64) {
+        for deck in decks {
+            let ours = deck_report(store, *deck, now).unwrap();
+            same_deck_report(&ours, &reports_replay::deck_report(store, *deck, now).unwrap());
+            assert!(ours.students.iter().all(|s| s.reviews > 0) && ours.students.len() == 5);
+        }
+        let ours = theme_heatmap(store, &class.to_string(), now).unwrap();
+        let replayed = reports_replay::theme_heatmap(store, &class.to_string(), now).unwrap();
+        assert_eq!(ours.keys().collect::<Vec<_>>(), vec!["Nouns", "grammar"]);
+        for (theme, students) in &replayed {
+            assert_eq!(ours[theme].len(), students.len());
+            for (student, r) in students {
+                assert!(close(ours[theme].get(student).copied(), Some(*r)), "{theme} {student}");
+            }
+        }
+        let mut replayed = reports_replay::reading_report(store, text).unwrap();
+        replayed.sort_by_key(|r| r.student_id);
+        let mut ours = reading_report(store, text).unwrap();
+        ours.sort_by_key(|r| r.student_id);
+        assert_eq!(ours, replayed);
+        assert_eq!(ours.len(), 3);
+    }
+
+    #[test]
+    fn materialized_reports_match_a_replay_of_every_document_and_fill_in_on_upgrade() {
+        let dir = std::env::temp_dir().join(format!("tallschool-reports-{}", uuid::Uuid::new_v4().simple()));
+        let mut store = Store::open(&dir, Clock::system(), FEATURES).unwrap();
+        let (class, decks, text, now) = classroom(&mut store);
+        check(&mut store, class, &decks, text, now);
+        // A store from before the reports feature: its tables are made and filled from the
+        // documents at the next start.
+        store
+            .conn()
+            .execute_batch(
+                "DELETE FROM migrations WHERE feature = 'reports'; DROP TABLE report_decks; DROP TABLE report_cards; \
+                 DROP TABLE report_memory; DROP TABLE report_reading;",
+            )
+            .unwrap();
+        drop(store);
+        let mut store = Store::open(&dir, Clock::system(), FEATURES).unwrap();
+        assert!(store.migrations().unwrap().contains(&("reports".to_owned(), 1)));
+        check(&mut store, class, &decks, text, now);
+        drop(store);
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }

@@ -19,14 +19,19 @@ use tallschool_shared::docs::{DocKind, DocMeta, genesis};
 use tallschool_shared::sync::{ACK_PREFIX, DocPush, DocRejection, SyncResponse};
 
 use crate::clock::Clock;
-use crate::content;
 use crate::error::{ClientError, Result};
+use crate::feature::{Changed, Feature, Migration, Origin};
 pub use tallschool_contract::sync::{DocSummary, StoreStatus as Status};
 
 /// After this many chunks a document is saved as a new snapshot.
 const CHUNKS_BEFORE_SNAPSHOT: i64 = 64;
 
-const SCHEMA: &str = "
+/// The store's own tables (documents, chunks, outbox, refusals); features add theirs.
+const MIGRATIONS: &[Migration] = &[Migration { sql: BASE_SCHEMA, rebuild: false }];
+
+/// The first schema; `IF NOT EXISTS` throughout, so that a store made before migrations were
+/// numbered takes it as already applied.
+const BASE_SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS docs (
     id          TEXT PRIMARY KEY,
@@ -85,6 +90,7 @@ pub struct Store {
     /// reused while the stored version is unchanged (another process may write too).
     open: HashMap<DocId, (i64, Automerge)>,
     clock: Clock,
+    features: &'static [Feature],
 }
 
 /// The changes of one round's push, and the outbox rows they came from.
@@ -106,13 +112,9 @@ pub struct Applied {
 }
 
 impl Store {
-    /// Open (or create) the store in `dir`.
-    pub fn open(dir: &Path) -> Result<Store> {
-        Store::open_with_clock(dir, Clock::system())
-    }
-
-    /// Open (or create) the store in `dir`, reading the time from `clock`.
-    pub fn open_with_clock(dir: &Path, clock: Clock) -> Result<Store> {
+    /// Open (or create) the store in `dir` with the tables of `features` (upgrading an older
+    /// store in place), reading the time from `clock`.
+    pub fn open(dir: &Path, clock: Clock, features: &'static [Feature]) -> Result<Store> {
         let file_error = |source| ClientError::File { path: dir.display().to_string(), source };
         if !dir.exists() {
             // A student's work is theirs: on a shared computer, other accounts may not read it.
@@ -126,10 +128,8 @@ impl Store {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        conn.execute_batch(SCHEMA)?;
-        conn.execute_batch(crate::learning::SCHEMA)?;
-        conn.execute_batch(crate::video_tests::SCHEMA)?;
-        conn.execute_batch(crate::media::SCHEMA)?;
+        let mut conn = conn;
+        let rebuild = migrate(&mut conn, features)?;
         let actor = match kv_get(&conn, "device_actor")? {
             Some(hex) => {
                 ActorId::from(decode_hex(&hex).ok_or_else(|| ClientError::Invalid("device actor corrupt".to_owned()))?)
@@ -140,7 +140,36 @@ impl Store {
                 actor
             }
         };
-        Ok(Store { conn, dir: dir.to_owned(), actor, open: HashMap::new(), clock })
+        let mut store = Store { conn, dir: dir.to_owned(), actor, open: HashMap::new(), clock, features };
+        if !rebuild.is_empty() {
+            store.rebuild(&rebuild)?;
+        }
+        Ok(store)
+    }
+
+    /// Derive the tables of `features` again from every document, in one transaction.
+    fn rebuild(&mut self, features: &[&'static Feature]) -> Result<()> {
+        let ids: Vec<DocId> = self.list()?.into_iter().map(|d| d.id).collect();
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for id in ids {
+            let Some(meta) = meta_in(&tx, id)? else { continue };
+            let (_, doc) = take_doc(&tx, &mut self.open, id)?;
+            for feature in features {
+                if let Some(materialize) = feature.materialize {
+                    materialize(&tx, &meta, &doc, Changed::Everything, Origin::Elsewhere)?;
+                }
+            }
+        }
+        tx.commit()?;
+        self.open.clear();
+        Ok(())
+    }
+
+    /// Numbered steps applied to this store, per feature.
+    pub fn migrations(&self) -> Result<Vec<(String, u32)>> {
+        let mut statement = self.conn.prepare("SELECT feature, version FROM migrations ORDER BY feature, version")?;
+        let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Now, by the engine's clock.
@@ -285,7 +314,7 @@ impl Store {
         let bytes = change.raw_bytes().to_vec();
         append_chunk(&tx, meta.id, &bytes)?;
         queue(&tx, meta.id, change.hash(), &bytes, at)?;
-        materialize(&tx, meta, &doc, &patches, at, false)?;
+        materialize(&tx, self.features, meta, &doc, Changed::Patches(&patches), Origin::Local, at)?;
         maybe_snapshot(&tx, meta.id, &doc)?;
         let version = bump_version(&tx, meta.id)?;
         then(&tx)?;
@@ -397,7 +426,7 @@ impl Store {
                 applied.received_changes += 1;
             }
             let patches = doc.make_patches(&mut log);
-            materialize(&tx, meta, &doc, &patches, at, true)?;
+            materialize(&tx, self.features, meta, &doc, Changed::Patches(&patches), Origin::Elsewhere, at)?;
             maybe_snapshot(&tx, meta.id, &doc)?;
             touched.push((meta.id, bump_version(&tx, meta.id)?, doc));
         }
@@ -467,12 +496,15 @@ impl Store {
     pub fn forget_everything(&mut self) -> Result<()> {
         self.open.clear();
         self.conn.pragma_update(None, "secure_delete", "ON")?;
-        self.conn.execute_batch(
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute_batch(
             "DELETE FROM outbox; DELETE FROM doc_chunks; DELETE FROM rejections; DELETE FROM media_refusals; DELETE FROM docs; \
-             DELETE FROM study_items; DELETE FROM pending_reviews; DELETE FROM study_days; \
-             DELETE FROM activity_days; DELETE FROM classes; DELETE FROM pending_keys; DELETE FROM results; DELETE FROM media_cache; \
              DELETE FROM kv WHERE key IN ('account', 'cursor', 'epoch', 'last_sync_at') OR key LIKE 'upload:%';",
         )?;
+        for feature in self.features {
+            tx.execute_batch(feature.forget)?;
+        }
+        tx.commit()?;
         self.conn.execute_batch("VACUUM")?;
         self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
         self.conn.pragma_update(None, "secure_delete", "OFF")?;
@@ -604,20 +636,88 @@ fn maybe_snapshot(conn: &Connection, id: DocId, doc: &Automerge) -> Result<()> {
 }
 
 /// Keep the listing columns in step with the document.
+/// The document's own listing row, then every feature's tables.
 fn materialize(
     conn: &Connection,
+    features: &[Feature],
     meta: &DocMeta,
     doc: &Automerge,
-    patches: &[automerge::Patch],
+    changed: Changed<'_>,
+    origin: Origin,
     at: i64,
-    from_sync: bool,
 ) -> Result<()> {
-    let summary = content::summarize(meta.kind, doc);
+    let (title, items) = summarize(meta.kind, doc);
     conn.execute(
         "UPDATE docs SET title = ?1, items = ?2, updated_at = ?3 WHERE id = ?4",
-        params![summary.title, summary.items, at, meta.id.to_string()],
+        params![title, items, at, meta.id.to_string()],
     )?;
-    crate::learning::materialize(conn, meta, doc, patches, from_sync)
+    for feature in features {
+        if let Some(materialize) = feature.materialize {
+            materialize(conn, meta, doc, changed, origin)?;
+        }
+    }
+    Ok(())
+}
+
+/// What the listing shows of a document: its title, and its cards, questions, characters of
+/// text, or reviews.
+fn summarize(kind: DocKind, doc: &Automerge) -> (String, i64) {
+    use automerge::ReadDoc as _;
+    let count = |key: &str| {
+        tallschool_shared::schema::child(doc, &automerge::ROOT, key)
+            .map(|obj| i64::try_from(doc.length(&obj)).unwrap_or(0))
+            .unwrap_or(0)
+    };
+    let items = match kind {
+        DocKind::Deck => count("cards"),
+        DocKind::Text => count("body"),
+        DocKind::VideoTest => count("questions"),
+        DocKind::Progress => count("reviews"),
+    };
+    (tallschool_shared::schema::title(doc), items)
+}
+
+/// Run the steps of the store and of each feature that this store has not run yet; returns
+/// the features whose tables must be derived again.
+fn migrate(conn: &mut Connection, features: &'static [Feature]) -> Result<Vec<&'static Feature>> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS migrations (
+            feature    TEXT NOT NULL,
+            version    INTEGER NOT NULL,
+            applied_at INTEGER NOT NULL,
+            PRIMARY KEY (feature, version)
+        );",
+    )?;
+    let mut rebuild = Vec::new();
+    let steps =
+        std::iter::once(("store", MIGRATIONS, None)).chain(features.iter().map(|f| (f.name, f.migrations, Some(f))));
+    for (name, migrations, feature) in steps {
+        let applied: u32 =
+            conn.query_row("SELECT COALESCE(MAX(version), 0) FROM migrations WHERE feature = ?1", [name], |row| {
+                row.get(0)
+            })?;
+        if applied as usize > migrations.len() {
+            return Err(ClientError::Invalid(format!(
+                "this device's data was written by a newer version of the app ({name} step {applied}); update the app"
+            )));
+        }
+        for (index, migration) in migrations.iter().enumerate().skip(applied as usize) {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute_batch(migration.sql)?;
+            tx.execute(
+                "INSERT INTO migrations (feature, version, applied_at) VALUES (?1, ?2, strftime('%s', 'now'))",
+                params![name, i64::try_from(index + 1).unwrap_or(i64::MAX)],
+            )?;
+            tx.commit()?;
+            if let Some(feature) = feature
+                && migration.rebuild
+                && !rebuild.iter().any(|f: &&Feature| f.name == feature.name)
+            {
+                rebuild.push(feature);
+            }
+        }
+    }
+    Ok(rebuild)
 }
 
 fn decode_hex(text: &str) -> Option<Vec<u8>> {

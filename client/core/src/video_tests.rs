@@ -15,10 +15,19 @@ use tallschool_shared::{DocId, UserId};
 
 use crate::content::{child_in, short_id};
 use crate::error::{ClientError, Result};
+use crate::feature::{Feature, Migration};
 use crate::store::Store;
 pub use tallschool_contract::video::{AttemptView, TestSettings};
 
-pub(crate) const SCHEMA: &str = "
+/// Answer keys waiting for the server, and graded results.
+pub const FEATURE: Feature = Feature {
+    name: "video_tests",
+    migrations: &[Migration { sql: SCHEMA, rebuild: false }],
+    materialize: None,
+    forget: "DELETE FROM pending_keys; DELETE FROM results;",
+};
+
+const SCHEMA: &str = "
 -- Answer keys of graded tests, kept on the teacher's device until the server has them.
 CREATE TABLE IF NOT EXISTS pending_keys (
     test_id     TEXT NOT NULL,

@@ -45,6 +45,6 @@ impl ClassService<'_> {
     /// Theme → student → predicted retention over the class's decks (teachers).
     pub fn theme_heatmap(&self, class: ClassId) -> Result<ThemeHeatmap> {
         let now = self.core.now();
-        reports::theme_heatmap(&mut self.core.store(), &class.to_string(), now)
+        reports::theme_heatmap(&self.core.store(), &class.to_string(), now)
     }
 }

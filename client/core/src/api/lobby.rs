@@ -12,8 +12,9 @@ pub struct LobbyService<'a> {
 impl LobbyService<'_> {
     /// Classes, what is due today, overdue work, the streak and the sync state — offline.
     pub fn get(&self) -> Result<Lobby> {
-        let user = self.core.user()?.id;
+        // Signed in, so that the Lobby is this account's (the store is cleared at sign-out).
+        self.core.user()?;
         let now = self.core.now();
-        crate::lobby::lobby(&mut self.core.store(), user, now)
+        crate::lobby::lobby(&self.core.store(), now)
     }
 }

@@ -127,7 +127,7 @@ impl ReaderService<'_> {
 
     /// Each student's progress in a text (teachers).
     pub fn progress(&self, text: DocId) -> Result<Vec<ReadingRow>> {
-        reports::reading_report(&mut self.core.store(), text)
+        reports::reading_report(&self.core.store(), text)
     }
 
     /// The signed-in student's progress document of `text` changed.

@@ -6,7 +6,7 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 # Debian packages the server and its tests need. Installed only when missing.
 # rustc-web … lld-22: Debian's compiler and std sources, to build shared/ for wasm32 where
 # rustup cannot download the target.
-SYSTEM_PACKAGES=(build-essential pkg-config curl python3 python3-venv postgresql rustc-web cargo-web rust-web-src rust-web-llvm lld-22)
+SYSTEM_PACKAGES=(build-essential pkg-config curl python3 python3-venv postgresql rustc-web cargo-web rust-web-src rust-web-llvm lld-22 clang-19 llvm-19)
 
 ensure_packages() {
   local missing=()

@@ -13,6 +13,8 @@ ensure_schemathesis
 cargo fmt --all --check
 cargo clippy --locked --workspace --all-targets -- -D warnings
 scripts/check-wasm.sh
+# The engine's API is documented: no broken links or missing docs warnings.
+RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps -p tallschool-contract -p tallschool-client-core
 
 if cargo nextest --version >/dev/null 2>&1; then
   run_tests=(cargo nextest run --locked --workspace --no-fail-fast)

@@ -151,3 +151,12 @@ impl Core {
         })
     }
 }
+
+/// A native front end runs requests on a thread pool (Tauri's async commands): the future of
+/// every request must be `Send`. Checked when this compiles. (A browser worker has one thread.)
+#[cfg(not(target_arch = "wasm32"))]
+#[allow(dead_code)]
+fn requests_can_run_on_any_thread(core: &Core, request: Request) {
+    fn send<T: Send>(_: T) {}
+    send(core.handle(request));
+}

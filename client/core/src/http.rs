@@ -35,12 +35,8 @@ pub struct ServerApi {
 
 impl ServerApi {
     pub fn new(server: &str) -> Result<ServerApi> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(120))
-            .user_agent(concat!("tallschool/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| ClientError::Invalid(format!("http client: {e}")))?;
+        let http = crate::platform::http_client(Some(Duration::from_secs(120)))
+            .map_err(|e| ClientError::Protocol(format!("http client: {e}")))?;
         Ok(ServerApi { http, server: server.trim_end_matches('/').to_owned() })
     }
 

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use futures_util::StreamExt;
 use rusqlite::{OptionalExtension, params};
+#[cfg(not(target_arch = "wasm32"))]
 use sha2::{Digest, Sha256};
 use tallschool_shared::api::MediaView;
 use tallschool_shared::cards::is_sha256;
@@ -193,8 +194,10 @@ pub fn is_cached(store: &Store, hash: &str) -> Result<bool> {
 /// Objects up to this size are fetched in one piece and written in one step: a card's picture
 /// is not worth resuming, and a thousand of them should not cost a thousand round trips to
 /// the disk each.
+#[cfg(not(target_arch = "wasm32"))]
 const WHOLE_IN_MEMORY: u64 = 1024 * 1024;
 
+#[cfg(not(target_arch = "wasm32"))]
 async fn fetch_small(
     http: &reqwest::Client,
     url: &str,
@@ -226,11 +229,27 @@ async fn fetch_small(
 
 /// How one object ended.
 enum Fetched {
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
     Done,
     Failed(String),
 }
 
+/// In a browser worker media goes to the Origin Private File System, which comes with the
+/// worker build of the engine (the phone issue): until then every object fails, clearly.
+#[cfg(target_arch = "wasm32")]
+async fn fetch_one(
+    _: &reqwest::Client,
+    _: &str,
+    _: &str,
+    _: &Path,
+    _: &MediaView,
+    _: &(dyn Fn(u64) + Sync),
+) -> Fetched {
+    Fetched::Failed("this platform cannot keep media files yet".to_owned())
+}
+
 /// Download one object into `dir`, resuming a partial file; verified before it is kept.
+#[cfg(not(target_arch = "wasm32"))]
 async fn fetch_one(
     http: &reqwest::Client,
     url: &str,
@@ -412,19 +431,23 @@ pub async fn fetch_all(
             report(false);
         }
     };
-    let results: Vec<(String, Fetched)> = futures_util::stream::iter(fits.iter())
+    // The downloads as a list first, then run `PARALLEL` at a time: a stream mapping over the
+    // plan with a closure would make this future impossible to prove `Send` (a front end
+    // spawns it on a thread pool).
+    let (dir, on_bytes, report) = (&dir, &on_bytes, &report);
+    let downloads: Vec<_> = fits
+        .iter()
         .map(|media| {
             let url = format!("{}/api/v1/media/{}", server.trim_end_matches('/'), media.hash);
-            let (dir, on_bytes, report) = (&dir, &on_bytes, &report);
             async move {
                 let outcome = fetch_one(http, &url, token, dir, media, on_bytes).await;
                 report(matches!(outcome, Fetched::Done));
                 (media.hash.clone(), outcome)
             }
         })
-        .buffer_unordered(PARALLEL)
-        .collect()
-        .await;
+        .collect();
+    let results: Vec<(String, Fetched)> =
+        futures_util::stream::iter(downloads).buffer_unordered(PARALLEL).collect().await;
     let mut totals = totals;
     totals.bytes_done = bytes_done.into_inner();
     totals.files_done = files_done.into_inner();

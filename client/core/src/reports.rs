@@ -66,7 +66,9 @@ CREATE TABLE IF NOT EXISTS report_memory (
     lapses      INTEGER NOT NULL,
     PRIMARY KEY (progress_id, item_id)
 );
-CREATE INDEX IF NOT EXISTS report_memory_deck ON report_memory(deck_id, student_id);
+-- Everything a report reads, in the order it reads it: a report is one scan of this index.
+CREATE INDEX IF NOT EXISTS report_memory_deck ON report_memory(
+    deck_id, student_id, card_id, reps, stability, difficulty, last_review, lapses, reviews);
 -- Each student's place in a text.
 CREATE TABLE IF NOT EXISTS report_reading (
     progress_id      TEXT PRIMARY KEY,
@@ -355,48 +357,65 @@ pub fn deck_report(store: &Store, deck: DocId, now: i64) -> Result<DeckReport> {
     Ok(DeckReport { deck_id: deck, title, theme, students, cards, heatmap })
 }
 
-/// (deck, card) → the retention of each of the card's items.
-type ItemRetention = BTreeMap<(String, String), Vec<f64>>;
-
 /// Per theme (a deck's theme, else its title) and student: predicted retention over every
-/// deck of a class on this device.
+/// deck of a class on this device — the mean over cards of the mean over each card's items,
+/// as the deck report's heatmap takes it. Each deck is one scan of an index that holds every
+/// column needed, in (student, card) order, so rows are summed as they stream by.
 pub fn theme_heatmap(store: &Store, class: &str, now: i64) -> Result<ThemeHeatmap> {
+    let conn = store.conn();
     let scheduler = Scheduler::new(&StudySettings::default()).map_err(|e| ClientError::Invalid(e.to_string()))?;
-    // Theme → student → deck → card → item retentions: the mean is over cards, as the deck
-    // report's heatmap takes it, then over the theme's decks' cards.
-    let mut cards: BTreeMap<String, BTreeMap<UserId, ItemRetention>> = BTreeMap::new();
-    let mut statement = store.conn().prepare_cached(
-        "SELECT CASE WHEN COALESCE(r.theme, '') = '' THEN d.title ELSE r.theme END, m.student_id, m.deck_id, \
-                m.card_id, m.stability, m.difficulty, m.last_review, m.reps, m.lapses \
-         FROM docs d JOIN report_memory m ON m.deck_id = d.id LEFT JOIN report_decks r ON r.deck_id = d.id \
-         WHERE d.kind = 'deck' AND d.class_id = ?1",
+    let mut decks = conn.prepare_cached(
+        "SELECT d.id, CASE WHEN COALESCE(r.theme, '') = '' THEN d.title ELSE r.theme END \
+         FROM docs d LEFT JOIN report_decks r ON r.deck_id = d.id WHERE d.kind = 'deck' AND d.class_id = ?1",
     )?;
-    let mut rows = statement.query([class])?;
-    while let Some(row) = rows.next()? {
-        let memory = state(row.get(4)?, row.get(5)?, row.get(6)?, row.get(7)?, row.get(8)?);
-        let Some(r) = scheduler.retrievability(&memory, now) else { continue };
-        let student: UserId = parse_id(&row.get::<_, String>(1)?)?;
-        cards
-            .entry(row.get(0)?)
-            .or_default()
-            .entry(student)
-            .or_default()
-            .entry((row.get(2)?, row.get(3)?))
-            .or_default()
-            .push(f64::from(r));
+    let decks: Vec<(String, String)> =
+        decks.query_map([class], |row| Ok((row.get(0)?, row.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+    let mut memory = conn.prepare_cached(
+        "SELECT student_id, card_id, stability, difficulty, last_review, reps FROM report_memory \
+         WHERE deck_id = ?1 AND reps > 0 ORDER BY student_id, card_id",
+    )?;
+    // Theme → student → (sum of card means, cards).
+    let mut sums: BTreeMap<String, BTreeMap<UserId, (f64, u64)>> = BTreeMap::new();
+    for (deck, theme) in decks {
+        let by_student = sums.entry(theme).or_default();
+        let mut rows = memory.query([&deck])?;
+        // The student and card being summed, and the card's item retentions so far.
+        let (mut student, mut student_id, mut card) = (String::new(), None, String::new());
+        let (mut card_sum, mut card_items) = (0.0, 0_u32);
+        let mut flush_card = |student_id: Option<UserId>, card_sum: f64, card_items: u32| {
+            if let (Some(id), true) = (student_id, card_items > 0) {
+                let entry = by_student.entry(id).or_default();
+                entry.0 += card_sum / f64::from(card_items);
+                entry.1 += 1;
+            }
+        };
+        while let Some(row) = rows.next()? {
+            let this_student = row.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
+            let this_card = row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
+            if this_student != student || this_card != card {
+                flush_card(student_id, card_sum, card_items);
+                (card_sum, card_items) = (0.0, 0);
+                if this_student != student {
+                    this_student.clone_into(&mut student);
+                    student_id = Some(parse_id(&student)?);
+                }
+                this_card.clone_into(&mut card);
+            }
+            let memory = state(row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?, 0);
+            if let Some(r) = scheduler.retrievability(&memory, now) {
+                card_sum += f64::from(r);
+                card_items += 1;
+            }
+        }
+        flush_card(student_id, card_sum, card_items);
     }
-    Ok(cards
+    Ok(sums
         .into_iter()
         .map(|(theme, students)| {
-            let by_student = students
-                .into_iter()
-                .filter_map(|(student, cards)| {
-                    let per_card: Vec<f64> = cards.values().filter_map(|v| mean(v)).collect();
-                    mean(&per_card).map(|m| (student, m))
-                })
-                .collect();
-            (theme, by_student)
+            let means = students.into_iter().filter(|(_, (_, n))| *n > 0).map(|(s, (sum, n))| (s, sum / n as f64));
+            (theme, means.collect())
         })
+        .filter(|(_, students): &(String, BTreeMap<UserId, f64>)| !students.is_empty())
         .collect())
 }
 

@@ -2,7 +2,6 @@
 //! the store, readable by the user only (0600), replaced atomically.
 
 use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -46,8 +45,7 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
     let temporary = path.with_extension("tmp");
     let file_error = |source| ClientError::File { path: path.display().to_string(), source };
     let _ = std::fs::remove_file(&temporary);
-    let mut file =
-        std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&temporary).map_err(file_error)?;
+    let mut file = crate::platform::create_private_file(&temporary).map_err(file_error)?;
     file.write_all(bytes).map_err(file_error)?;
     file.sync_all().map_err(file_error)?;
     std::fs::rename(&temporary, path).map_err(file_error)

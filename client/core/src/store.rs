@@ -117,13 +117,10 @@ impl Store {
     pub fn open(dir: &Path, clock: Clock, features: &'static [Feature]) -> Result<Store> {
         let file_error = |source| ClientError::File { path: dir.display().to_string(), source };
         if !dir.exists() {
-            // A student's work is theirs: on a shared computer, other accounts may not read it.
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::create_dir_all(dir).map_err(file_error)?;
-            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(file_error)?;
+            crate::platform::make_private_dir(dir).map_err(file_error)?;
         }
         let conn = Connection::open(dir.join("tallschool.db"))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "journal_mode", crate::platform::JOURNAL_MODE)?;
         // FULL: an edit the user saw saved survives power loss, not only a crash.
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;

@@ -2,7 +2,6 @@
 //! and uploads (teachers).
 
 use std::path::Path;
-use std::time::Duration;
 
 use sha2::Digest as _;
 use tallschool_contract::Event;
@@ -53,12 +52,8 @@ impl MediaService<'_> {
         })?;
         let session = core.signed_in().ok_or(ClientError::NotSignedIn)?;
         // No overall timeout: a video on a slow school network takes as long as it takes.
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .read_timeout(Duration::from_secs(60))
-            .user_agent(concat!("tallschool/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| ClientError::Protocol(format!("http client: {e}")))?;
+        let http =
+            crate::platform::http_client(None).map_err(|e| ClientError::Protocol(format!("http client: {e}")))?;
         let progress = |p: &MediaProgress| core.emit(&Event::MediaProgress { progress: p.clone() });
         let downloaded = media::fetch_all(plan, &http, &session.server, &session.access_token, &progress).await;
         let totals = core.with_store(|store| media::record_download(store, downloaded))?;

@@ -155,6 +155,10 @@ pub enum ScheduleError {
     Fsrs(String),
 }
 
+/// Below this predicted retention (the mean over the cards a student studied) a teacher's
+/// report marks the student as struggling.
+pub const STRUGGLING_BELOW: f64 = 0.7;
+
 /// FSRS with a class's desired retention.
 #[derive(Clone, Debug)]
 pub struct Scheduler {

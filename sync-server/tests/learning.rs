@@ -1,15 +1,19 @@
-//! Learning features end to end through the `tallschool` CLI against a real server: a
-//! teacher creates, assigns and syncs; students study, read and answer offline on two
-//! devices; everything merges; the teacher sees progress and grades; the digest counts it.
+//! Learning features end to end against a real server, through the engine's API (what the
+//! apps call) and through the `tallschool` CLI: a teacher creates, assigns and syncs; students
+//! study, read and answer offline on two devices; everything merges; the teacher sees progress
+//! and grades; the digest counts it.
 #![allow(clippy::unwrap_used)]
 
 mod common;
 
 use std::collections::BTreeSet;
 
-use common::{Cli, TestServer, World, text};
+use common::{Cli, Device, TestServer, World, text};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use tallschool_client::contract::reader::{Place, Span};
+use tallschool_client::contract::request::NewAssignment;
+use tallschool_shared::ClassId;
 
 fn ids(value: &Value, key: &str) -> Vec<String> {
     value.as_array().unwrap().iter().map(|v| v[key].as_str().unwrap().to_owned()).collect()
@@ -144,103 +148,94 @@ async fn decks_import_study_offline_on_two_devices_and_the_teacher_sees_retentio
     assert!(heatmap["Spanish"][world.a.student.user.id.to_string()].as_f64().is_some(), "{heatmap}");
 }
 
+/// Reading through the engine's API (no CLI): what the reader screens will call.
 #[tokio::test]
 async fn reading_positions_highlights_and_own_cards_merge_and_survive_edits() {
     let server = TestServer::start().await;
     let world = World::build(&server).await;
     let demo = server.demo_logins();
-    let cli = Cli::new(&server);
-    cli.login("teacher", &demo.teacher);
-    let story = cli.home("teacher").join("story.md");
-    std::fs::create_dir_all(cli.home("teacher")).unwrap();
+    let teacher = Device::sign_in(&server, &demo.teacher).await;
     let chapter_text = "The fox lived by the river. Every morning she watched the herons fish in the shallows.";
     let markdown = format!(
         "# Chapter 1: Home\n\n{chapter_text}\n\n# Chapter 2: The storm\n\nOne night the rain came and the river rose over its banks.\n\n![map](media:{})\n\n# Chapter 3: After\n\n{}\n",
         "b".repeat(64),
         "Quiet days followed. ".repeat(20)
     );
-    std::fs::write(&story, &markdown).unwrap();
-    let textdoc =
-        text(&cli.run("teacher", &["text", "create", "--class", &world.a.class_id, "--title", "The fox"]), "id");
-    cli.run("teacher", &["text", "import", &textdoc, story.to_str().unwrap()]);
-    let refused = cli.fail("teacher", &["assign", &textdoc, "--section", "chapter 9"]);
-    assert!(refused.contains("no section"), "{refused}");
-    let student_id = world.a.student.user.id.to_string();
-    cli.run(
-        "teacher",
-        &["assign", &textdoc, "--section", "chapter 2", "--due", "2000-01-01", "--student", &student_id],
-    );
-    cli.run("teacher", &["sync"]);
+    let class: ClassId = world.a.class_id.parse().unwrap();
+    let textdoc = teacher.core.reader().create(class, "The fox").unwrap();
+    teacher.core.reader().set_body(textdoc, &markdown).unwrap();
+    let assignment = |section: &str, students| NewAssignment {
+        section: section.to_owned(),
+        due: Some(946_771_199),
+        students,
+        ..NewAssignment::default()
+    };
+    let refused = teacher.core.assignments().assign(textdoc, &assignment("chapter 9", Vec::new())).unwrap_err();
+    assert!(refused.to_string().contains("no section"), "{refused}");
+    let student = world.a.student.user.id;
+    teacher.core.assignments().assign(textdoc, &assignment("chapter 2", vec![student])).unwrap();
+    teacher.sync().await;
 
-    for device in ["laptop", "phone"] {
-        cli.login(device, &demo.students[0]);
-        cli.run(device, &["sync"]);
-    }
-    let lobby = cli.run("laptop", &["lobby"]);
-    assert_eq!(lobby["overdue"][0]["section"], "chapter 2", "assigned, past due, unread: {lobby}");
-    let outline = cli.run("laptop", &["text", "show", &textdoc])["outline"].clone();
-    assert_eq!(outline.as_array().unwrap().len(), 3);
+    let laptop = Device::sign_in(&server, &demo.students[0]).await;
+    let phone = Device::sign_in(&server, &demo.students[0]).await;
+    laptop.sync().await;
+    phone.sync().await;
+    let lobby = laptop.core.lobby().get().unwrap();
+    assert_eq!(lobby.overdue[0].section, "chapter 2", "assigned, past due, unread: {lobby:?}");
+    assert_eq!(laptop.core.reader().view(textdoc).unwrap().outline.len(), 3);
 
     // Offline: the laptop reads into chapter 1 and highlights; the phone reads further.
-    cli.run("laptop", &["text", "read", &textdoc, "--find", "herons"]);
-    let highlight = text(
-        &cli.run(
-            "laptop",
-            &["text", "highlight", &textdoc, "--find", "herons fish", "--colour", "green", "--note", "garzas pescan"],
-        ),
-        "highlight",
-    );
-    cli.run("laptop", &["text", "bookmark", &textdoc, "--at", "10"]);
-    let own = text(&cli.run("laptop", &["text", "make-card", &textdoc, "--highlight", &highlight]), "card");
-    let bad = cli.fail("laptop", &["text", "highlight", &textdoc, "--from", "5", "--to", "999999"]);
-    assert!(bad.contains("outside the text"), "{bad}");
-    let bad = cli.fail("laptop", &["text", "highlight", &textdoc, "--find", "river", "--colour", "ultraviolet"]);
-    assert!(bad.contains("colour"), "{bad}");
-    let phone_at = cli.run("phone", &["text", "read", &textdoc, "--find", "rain came"])["percent"].as_f64().unwrap();
+    let reader = laptop.core.reader();
+    reader.set_position(textdoc, &Place::Find("herons".into())).unwrap();
+    let highlight = reader.highlight(textdoc, &Span::Find("herons fish".into()), "green", "garzas pescan").unwrap();
+    reader.bookmark(textdoc, 10, "").unwrap();
+    let own = reader.card_from_text(textdoc, Some(&highlight), None, None).unwrap();
+    let bad = reader.highlight(textdoc, &Span::Range { start: 5, end: 999_999 }, "yellow", "").unwrap_err();
+    assert!(bad.to_string().contains("outside the text"), "{bad}");
+    let bad = reader.highlight(textdoc, &Span::Find("river".into()), "ultraviolet", "").unwrap_err();
+    assert!(bad.to_string().contains("colour"), "{bad}");
+    let phone_at = phone.core.reader().set_position(textdoc, &Place::Find("rain came".into())).unwrap().percent;
 
-    cli.run("laptop", &["sync"]);
-    cli.run("phone", &["sync"]);
-    cli.run("laptop", &["sync"]);
-    for device in ["laptop", "phone"] {
-        let view = cli.run(device, &["text", "show", &textdoc]);
-        assert!((view["furthest_percent"].as_f64().unwrap() - phone_at).abs() < 1e-9, "{device}: {view}");
-        assert_eq!(view["devices"].as_array().unwrap().len(), 2, "each device's last position: {view}");
-        assert_eq!(view["highlights"].as_array().unwrap().len(), 1, "{device}");
-        assert_eq!(view["bookmarks"].as_array().unwrap().len(), 1, "{device}");
+    laptop.sync().await;
+    phone.sync().await;
+    laptop.sync().await;
+    for device in [&laptop, &phone] {
+        let view = device.core.reader().view(textdoc).unwrap();
+        assert!((view.furthest_percent - phone_at).abs() < 1e-9, "{view:?}");
+        assert_eq!(view.devices.len(), 2, "each device's last position: {view:?}");
+        assert_eq!((view.highlights.len(), view.bookmarks.len()), (1, 1));
     }
     // Chapter 2 is read past its middle but not to its end.
-    let lobby = cli.run("laptop", &["lobby"]);
-    assert_eq!(lobby["overdue"].as_array().unwrap().len(), 1, "{lobby}");
-    cli.run("phone", &["text", "read", &textdoc, "--find", "# Chapter 3"]);
-    cli.run("phone", &["sync"]);
-    cli.run("laptop", &["sync"]);
-    let lobby = cli.run("laptop", &["lobby"]);
-    assert!(lobby["overdue"].as_array().unwrap().is_empty(), "chapter 2 done: {lobby}");
-    assert_eq!(lobby["assignments"][0]["done"], true);
+    assert_eq!(laptop.core.lobby().get().unwrap().overdue.len(), 1);
+    phone.core.reader().set_position(textdoc, &Place::Find("# Chapter 3".into())).unwrap();
+    phone.sync().await;
+    laptop.sync().await;
+    let lobby = laptop.core.lobby().get().unwrap();
+    assert!(lobby.overdue.is_empty(), "chapter 2 done: {lobby:?}");
+    assert!(lobby.assignments[0].done);
 
     // The card made from the highlight is studied like any other, on either device.
-    let progress = lobby["cards_due"][0]["deck_id"].as_str().unwrap().to_owned();
-    let next = cli.run("phone", &["study", "next", "--deck", &progress]);
-    assert_eq!((next["card_id"].as_str().unwrap(), next["prompt"].as_str().unwrap()), (own.as_str(), "herons fish"));
-    assert_eq!(next["answer"], "garzas pescan");
+    let progress = lobby.cards_due[0].deck_id;
+    let next = phone.core.study().next(Some(progress)).unwrap().unwrap();
+    assert_eq!(
+        (next.card_id.as_str(), next.prompt.as_str(), next.answer.as_str()),
+        (own.as_str(), "herons fish", "garzas pescan")
+    );
 
     // The teacher adds a preface: the highlight follows its words.
-    std::fs::write(&story, format!("A preface the teacher added later.\n\n{markdown}")).unwrap();
-    cli.run("teacher", &["text", "import", &textdoc, story.to_str().unwrap()]);
-    cli.run("teacher", &["sync"]);
-    cli.run("laptop", &["sync"]);
-    let view = cli.run("laptop", &["text", "show", &textdoc]);
-    let (mark, at) = (&view["highlights"][0][0], &view["highlights"][0][1]);
-    let start = at[0].as_u64().unwrap() as usize;
-    let body: String = cli.run("laptop", &["show", &textdoc])["content"]["body"].as_str().unwrap().to_owned();
-    assert_eq!(body.chars().skip(start).take(11).collect::<String>(), "herons fish", "{mark}");
+    teacher.core.reader().set_body(textdoc, &format!("A preface the teacher added later.\n\n{markdown}")).unwrap();
+    teacher.sync().await;
+    laptop.sync().await;
+    let view = laptop.core.reader().view(textdoc).unwrap();
+    let (start, _) = view.highlights[0].1.unwrap();
+    let body = laptop.core.reader().body(textdoc).unwrap();
+    assert_eq!(body.chars().skip(start as usize).take(11).collect::<String>(), "herons fish");
 
-    // The teacher sees each student's reading.
-    let rows = cli.run("teacher", &["text", "progress", &textdoc]);
-    assert_eq!(rows[0]["student_id"], student_id);
-    assert!(rows[0]["furthest_percent"].as_f64().unwrap() > phone_at);
-    assert_eq!(rows[0]["highlights"], 1);
-    assert_eq!(rows[0]["own_cards"], 1);
+    // The teacher sees each student's reading (from the tables their sync keeps current).
+    let rows = teacher.core.reader().progress(textdoc).unwrap();
+    assert_eq!(rows[0].student_id, student);
+    assert!(rows[0].furthest_percent > phone_at);
+    assert_eq!((rows[0].highlights, rows[0].own_cards), (1, 1));
 }
 
 #[tokio::test]

@@ -14,7 +14,7 @@ use automerge::{Automerge, PatchAction, Prop, ReadDoc};
 use rusqlite::{Connection, OptionalExtension, params};
 use tallschool_shared::cards::card_of;
 use tallschool_shared::docs::{DocKind, DocMeta};
-use tallschool_shared::scheduling::{CardState, Phase, Scheduler, StudySettings};
+use tallschool_shared::scheduling::{CardState, Phase, STRUGGLING_BELOW, Scheduler, StudySettings};
 use tallschool_shared::{DocId, UserId, schema};
 
 use crate::error::{ClientError, Result};
@@ -22,9 +22,6 @@ use crate::feature::{Changed, Feature, Migration, Origin};
 use crate::learning::account;
 use crate::store::Store;
 pub use tallschool_contract::reports::{CardRow, DeckReport, ReadingRow, StudentRow, ThemeHeatmap};
-
-/// Below this predicted retention a student counts as struggling.
-pub const STRUGGLING_BELOW: f64 = 0.7;
 
 pub const FEATURE: Feature = Feature {
     name: "reports",

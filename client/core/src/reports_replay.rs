@@ -14,7 +14,7 @@ use crate::learning::settings_for;
 use crate::store::Store;
 use tallschool_contract::reports::{CardRow, DeckReport, ReadingRow, StudentRow};
 
-use crate::reports::STRUGGLING_BELOW;
+use tallschool_shared::scheduling::STRUGGLING_BELOW;
 
 fn mean(values: &[f64]) -> Option<f64> {
     (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)

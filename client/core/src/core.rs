@@ -21,7 +21,7 @@ use crate::store::Store;
 use crate::video_tests;
 
 /// Tries of one request while the server answers 429/5xx.
-pub(crate) const BUSY_TRIES: u32 = 5;
+const BUSY_TRIES: u32 = 5;
 
 type Listener = Arc<dyn Fn(&Event) + Send + Sync>;
 

@@ -6,8 +6,6 @@
 //! The store is locked to prepare a round and to apply its answer, never while the round is
 //! on the network: answers and edits made meanwhile go into the next round.
 
-use std::time::Duration;
-
 use tallschool_contract::Event;
 use tallschool_contract::sync::{DocSummary, StoreStatus, SyncReport};
 use tallschool_shared::DocId;
@@ -15,9 +13,7 @@ use tallschool_shared::api::{ClassView, ResultsView};
 use tallschool_shared::sync::{self, PROTOCOL_VERSION, SyncRequest, SyncResponse};
 
 use crate::Core;
-use crate::core::BUSY_TRIES;
 use crate::error::{ClientError, Result};
-use crate::http::Failure;
 use crate::store::Applied;
 use crate::{content, video_tests};
 
@@ -153,29 +149,12 @@ impl SyncService<'_> {
 
     /// Send one round, refreshing the access token and backing off as needed.
     pub async fn send(&self, body: Vec<u8>) -> Result<SyncResponse> {
-        let core = self.core;
-        let mut busy_tries = 0;
-        let mut refreshed = false;
-        loop {
-            let api = core.server_api()?;
-            let token = core.signed_in().ok_or(ClientError::NotSignedIn)?.access_token;
-            match api.sync(&token, body.clone()).await {
-                Ok(response) => return Ok(response),
-                Err(Failure::Unauthorized) if !refreshed => {
-                    core.refresh(&api).await?;
-                    refreshed = true;
-                }
-                Err(Failure::Unauthorized) => return Err(ClientError::SessionExpired),
-                Err(Failure::Busy { retry_after }) if busy_tries + 1 < BUSY_TRIES => {
-                    busy_tries += 1;
-                    let backoff = Duration::from_millis(250 << busy_tries);
-                    crate::platform::sleep(retry_after.unwrap_or(backoff).max(backoff).min(Duration::from_secs(30)))
-                        .await;
-                }
-                Err(Failure::Busy { .. }) => return Err(ClientError::Offline("the server is busy".to_owned())),
-                Err(Failure::Other(error)) => return Err(error),
-            }
-        }
+        self.core
+            .with_token(|api, token| {
+                let body = body.clone();
+                async move { api.sync(&token, body).await }
+            })
+            .await
     }
 
     /// Apply a round's answer to the store (one transaction).

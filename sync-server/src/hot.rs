@@ -2,6 +2,10 @@
 //! epoch, the latest change sequence — so that a "nothing new" sync poll needs no database
 //! round trip.
 //!
+//! It also keeps the content documents indexed for media lately, each with the sequence number
+//! of the last change it holds: the next index reads only the changes stored after that (from
+//! any replica), never a stale copy.
+//!
 //! Correctness does not rest on them: anything this process changes (sign-out, password or
 //! role change, enrolment, a stored change) clears the affected copy at once; a change made by
 //! another server replica is seen here within [`SESSION_TTL`] / [`SEQ_TTL`]. A stale sequence
@@ -11,7 +15,8 @@ use std::collections::HashMap;
 use std::sync::{Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use tallschool_shared::SessionId;
+use automerge::Automerge;
+use tallschool_shared::{DocId, SessionId};
 
 use crate::auth::AuthUser;
 
@@ -19,6 +24,8 @@ use crate::auth::AuthUser;
 pub const SESSION_TTL: Duration = Duration::from_secs(5);
 pub const SEQ_TTL: Duration = Duration::from_secs(1);
 const MAX_SESSIONS: usize = 200_000;
+/// Content documents kept for media indexing (the least recently used goes first).
+const MAX_DOCUMENTS: usize = 64;
 
 #[derive(Clone, Debug)]
 pub struct CachedSession {
@@ -31,6 +38,7 @@ pub struct CachedSession {
 pub struct HotCache {
     sessions: RwLock<HashMap<SessionId, (Instant, CachedSession)>>,
     latest_seq: Mutex<Option<(Instant, u64)>>,
+    documents: Mutex<HashMap<DocId, (Instant, Automerge, i64)>>,
 }
 
 impl HotCache {
@@ -72,5 +80,22 @@ impl HotCache {
         if let Ok(mut latest) = self.latest_seq.lock() {
             *latest = None;
         }
+    }
+
+    /// The copy of a document kept for media indexing, and the sequence number of the last
+    /// change it holds (taken out: whoever brings it up to date puts it back).
+    pub fn take_document(&self, id: DocId) -> Option<(Automerge, i64)> {
+        let mut documents = self.documents.lock().ok()?;
+        documents.remove(&id).map(|(_, document, up_to)| (document, up_to))
+    }
+
+    pub fn keep_document(&self, id: DocId, document: Automerge, up_to: i64) {
+        let Ok(mut documents) = self.documents.lock() else { return };
+        if documents.len() >= MAX_DOCUMENTS
+            && let Some(oldest) = documents.iter().min_by_key(|(_, (used, _, _))| *used).map(|(id, _)| *id)
+        {
+            documents.remove(&oldest);
+        }
+        documents.insert(id, (Instant::now(), document, up_to));
     }
 }

@@ -422,3 +422,46 @@ async fn a_card_naming_another_schools_file_shows_it_to_nobody_and_tells_its_aut
     assert_eq!(teacher_b.sync().await.media_refused, 0);
     assert!(teacher_b.store().status().unwrap().media_refusals.is_empty());
 }
+
+/// The media index keeps a copy of each content document it indexed and, at the next push,
+/// reads only the changes stored since: the copy brought up to date is the document a full
+/// load gives, and a reference removed by the new changes stops granting access.
+#[tokio::test]
+async fn the_media_index_reads_only_new_changes_and_stays_exact() {
+    use tallschool_client::content::{self, CardPatch};
+    use tallschool_server::documents::store::{load_document, load_document_after};
+
+    let server = TestServer::start().await;
+    let world = World::build(&server).await;
+    let demo = server.demo_logins();
+    let teacher = common::Device::sign_in(&server, &demo.teacher).await;
+    let picture = teacher.dir.join("picture.jpg");
+    std::fs::write(&picture, photo()).unwrap();
+    let stored = teacher.core.media().upload(&picture, "image/jpeg").await.unwrap();
+    let class = world.a.class_id.parse().unwrap();
+    let deck = teacher.core.decks().create(class, "Pictures", None).unwrap();
+    let patch = CardPatch { media: Some(vec![stored.hash.clone()]), ..CardPatch::front_back(Some("what?"), Some("a")) };
+    let card = teacher.core.decks().put_card(deck, None, &patch).unwrap();
+    teacher.sync().await;
+    let student = server.login(&demo.students[0]).await;
+    let (status, _) = server.get(&format!("/api/v1/media/{}", stored.hash), &student.access_token).await;
+    assert_eq!(status, StatusCode::OK, "the card shows it to the class");
+
+    let mut db = server.db().await;
+    let (_, copy, up_to) = load_document_after(&mut db, deck, None).await.unwrap().unwrap();
+    for i in 0..5 {
+        let patch = CardPatch::front_back(Some(&format!("more {i}")), Some("b"));
+        teacher.core.decks().put_card(deck, None, &patch).unwrap();
+    }
+    let without = CardPatch { media: Some(Vec::new()), ..CardPatch::default() };
+    content::put_card(&mut teacher.store(), deck, Some(&card), &without).unwrap();
+    teacher.sync().await;
+    let (_, updated, now_up_to) = load_document_after(&mut db, deck, Some((copy, up_to))).await.unwrap().unwrap();
+    let (_, full) = load_document(&mut db, deck).await.unwrap().unwrap();
+    assert!(now_up_to > up_to);
+    assert_eq!(updated.get_heads(), full.get_heads(), "the copy brought up to date is the stored document");
+    // The card no longer shows the picture: a student may not fetch it (the teacher, its
+    // uploader, still may).
+    let (status, _) = server.get(&format!("/api/v1/media/{}", stored.hash), &student.access_token).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

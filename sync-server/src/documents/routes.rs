@@ -82,7 +82,7 @@ async fn sync_round(
     }
     // Content that changed may show other media now: who may fetch what follows the documents.
     let changed: Vec<_> = content.into_iter().filter(|doc| pushed.acks.iter().any(|a| &a.doc == doc)).collect();
-    let media_refusals = crate::media::registry::index_documents(&state.db, &changed).await;
+    let media_refusals = crate::media::registry::index_documents(&state.db, &state.hot, &changed).await;
     let pulled = store::pull(&state.db, &state.hot, &limits, &actor, request.cursor, request.epoch).await?;
     let response = SyncResponse {
         acks: pushed.acks,

@@ -437,16 +437,32 @@ async fn load_metas(conn: &mut Conn, ids: &[String]) -> Result<HashMap<String, D
 /// A document as the server holds it (snapshot plus later changes), for jobs that read
 /// contents: grading, digests. Built off the async runtime.
 pub async fn load_document(conn: &mut Conn, id: DocId) -> Result<Option<(DocMeta, Automerge)>, ApiError> {
+    Ok(load_document_after(conn, id, None).await?.map(|(meta, document, _)| (meta, document)))
+}
+
+/// A document brought up to date: from `copy` (a document and the sequence number of the last
+/// change it holds) only the changes stored after it are read; without one, from the snapshot
+/// and the changes after it. Also returns the sequence number the result holds up to.
+pub async fn load_document_after(
+    conn: &mut Conn,
+    id: DocId,
+    copy: Option<(Automerge, i64)>,
+) -> Result<Option<(DocMeta, Automerge, i64)>, ApiError> {
     let Some((meta, _)) = find_meta(conn, id).await? else { return Ok(None) };
-    let snapshot = sqlx::query("SELECT up_to_seq, bytes FROM doc_snapshots WHERE doc_id = $1")
-        .bind(id.to_string())
-        .fetch_optional(&mut *conn)
-        .await?;
-    let (after, snapshot_bytes): (i64, Option<Vec<u8>>) = match snapshot {
-        Some(row) => (col(&row, "up_to_seq")?, Some(col(&row, "bytes")?)),
-        None => (0, None),
+    let (base, after): (Option<Result<Automerge, Vec<u8>>>, i64) = match copy {
+        Some((document, up_to)) => (Some(Ok(document)), up_to),
+        None => {
+            let snapshot = sqlx::query("SELECT up_to_seq, bytes FROM doc_snapshots WHERE doc_id = $1")
+                .bind(id.to_string())
+                .fetch_optional(&mut *conn)
+                .await?;
+            match snapshot {
+                Some(row) => (Some(Err(col(&row, "bytes")?)), col(&row, "up_to_seq")?),
+                None => (None, 0),
+            }
+        }
     };
-    let rows = sqlx::query("SELECT bytes FROM doc_changes WHERE doc_id = $1 AND seq > $2 ORDER BY seq")
+    let rows = sqlx::query("SELECT seq, bytes FROM doc_changes WHERE doc_id = $1 AND seq > $2 ORDER BY seq")
         .bind(id.to_string())
         .bind(after)
         .fetch_all(&mut *conn)
@@ -454,13 +470,16 @@ pub async fn load_document(conn: &mut Conn, id: DocId) -> Result<Option<(DocMeta
     // Changes one after another are a valid incremental save: loaded in one call, not one
     // call per change (which would cost the document's size each time).
     let mut changes = Vec::new();
+    let mut up_to = after;
     for row in &rows {
         changes.extend_from_slice(&col::<Vec<u8>>(row, "bytes")?);
+        up_to = up_to.max(col(row, "seq")?);
     }
     let document = tokio::task::spawn_blocking(move || -> Result<Automerge, ApiError> {
         let unreadable = |e: automerge::AutomergeError| ApiError::Internal(format!("stored document unreadable: {e}"));
-        let mut document = match snapshot_bytes {
-            Some(bytes) => Automerge::load(&bytes).map_err(unreadable)?,
+        let mut document = match base {
+            Some(Ok(document)) => document,
+            Some(Err(snapshot)) => Automerge::load(&snapshot).map_err(unreadable)?,
             None => Automerge::new(),
         };
         if !changes.is_empty() {
@@ -469,7 +488,7 @@ pub async fn load_document(conn: &mut Conn, id: DocId) -> Result<Option<(DocMeta
         Ok(document)
     })
     .await??;
-    Ok(Some((meta, document)))
+    Ok(Some((meta, document, up_to)))
 }
 
 /// Documents of a class, optionally of one kind.

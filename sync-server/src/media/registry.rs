@@ -14,8 +14,9 @@ use tallschool_shared::{DocId, schema};
 
 use crate::auth::AuthUser;
 use crate::db::{AnyRow, Conn, Db, col};
-use crate::documents::store::{load_document, readable_documents};
+use crate::documents::store::{load_document, load_document_after, readable_documents};
 use crate::error::ApiError;
+use crate::hot::HotCache;
 
 fn view(row: &AnyRow) -> Result<MediaView, ApiError> {
     Ok(MediaView {
@@ -96,9 +97,18 @@ pub async fn list_readable(conn: &mut Conn, actor: &AuthUser) -> Result<Vec<Medi
 /// uploaded there — perhaps another school's file): the author is told.
 pub async fn index_document(conn: &mut Conn, doc: DocId) -> Result<Vec<String>, ApiError> {
     let Some((meta, document)) = load_document(conn, doc).await? else { return Ok(Vec::new()) };
-    let hashes: BTreeSet<String> = match meta.kind {
+    index_contents(conn, doc, meta.kind, &document).await
+}
+
+async fn index_contents(
+    conn: &mut Conn,
+    doc: DocId,
+    kind: DocKind,
+    document: &automerge::Automerge,
+) -> Result<Vec<String>, ApiError> {
+    let hashes: BTreeSet<String> = match kind {
         DocKind::Progress => BTreeSet::new(),
-        kind => schema::media_references(kind, &document),
+        kind => schema::media_references(kind, document),
     };
     sqlx::query("DELETE FROM media_refs WHERE doc_id = $1").bind(doc.to_string()).execute(&mut *conn).await?;
     let mut not_held = Vec::new();
@@ -124,14 +134,21 @@ pub async fn index_document(conn: &mut Conn, doc: DocId) -> Result<Vec<String>, 
 }
 
 /// Re-index the content documents of a sync push (after it is stored), returning what the
-/// pusher should hear about references that grant nothing.
-pub async fn index_documents(db: &Db, docs: &[DocId]) -> Vec<MediaRefusal> {
+/// pusher should hear about references that grant nothing. A copy of each document indexed
+/// lately is kept in memory, so that the next push reads only the changes stored since — not
+/// the whole document again.
+pub async fn index_documents(db: &Db, hot: &HotCache, docs: &[DocId]) -> Vec<MediaRefusal> {
     let mut refusals = Vec::new();
     for doc in docs {
         let result = async {
             let mut tx = db.begin().await?;
-            let not_held = index_document(&mut tx, *doc).await?;
+            let copy = hot.take_document(*doc);
+            let Some((meta, document, up_to)) = load_document_after(&mut tx, *doc, copy).await? else {
+                return Ok(Vec::new());
+            };
+            let not_held = index_contents(&mut tx, *doc, meta.kind, &document).await?;
             tx.commit().await?;
+            hot.keep_document(*doc, document, up_to);
             Ok::<_, ApiError>(not_held)
         }
         .await;

@@ -172,20 +172,6 @@ pub fn append_text(store: &mut Store, text: DocId, words: &str) -> Result<()> {
     Ok(())
 }
 
-/// Add a question at `at_secs` into a video test. Returns the question id.
-pub fn add_question(store: &mut Store, test: DocId, at_secs: u32, prompt: &str) -> Result<String> {
-    let meta = existing(store, test)?;
-    let id = uuid::Uuid::new_v4().to_string();
-    store.edit(&meta, |tx| {
-        let questions = child_in(tx, "questions")?;
-        let question = tx.put_object(&questions, id.as_str(), ObjType::Map)?;
-        tx.put(&question, "at_secs", u64::from(at_secs))?;
-        tx.put(&question, "prompt", prompt)?;
-        Ok(())
-    })?;
-    Ok(id)
-}
-
 pub use tallschool_shared::reviews::Review;
 
 /// Record a study session: all its reviews become one value under a fresh session id in the

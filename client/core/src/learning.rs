@@ -425,7 +425,7 @@ impl Store {
     /// This device's offset from UTC in seconds (−14 h to +14 h), for "today".
     pub fn set_utc_offset(&self, seconds: i64) -> Result<()> {
         if seconds.abs() > 14 * 3600 {
-            return Err(ClientError::Invalid("a UTC offset is between -14:00 and +14:00".to_owned()));
+            return Err(ClientError::invalid("offset", "a UTC offset is between -14:00 and +14:00"));
         }
         self.set("utc_offset_secs", &seconds.to_string())
     }

@@ -4,10 +4,7 @@ use tallschool_contract::Event;
 use tallschool_contract::request::UtcOffsetSetting;
 
 use crate::Core;
-use crate::error::{ClientError, Result};
-
-/// UTC offsets in use run from -12:00 to +14:00.
-const OFFSET_RANGE: std::ops::RangeInclusive<i64> = -12 * 3600..=14 * 3600;
+use crate::error::Result;
 
 pub struct SettingsService<'a> {
     pub(crate) core: &'a Core,
@@ -31,9 +28,7 @@ impl SettingsService<'_> {
                     }
                 }
                 UtcOffsetSetting::Fixed(seconds) => {
-                    if !OFFSET_RANGE.contains(&seconds) {
-                        return Err(ClientError::invalid("offset", "a UTC offset is between -12:00 and +14:00"));
-                    }
+                    // The store refuses offsets no place uses.
                     store.set_utc_offset(seconds)?;
                     store.set("utc_offset_manual", "1")?;
                 }

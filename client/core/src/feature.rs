@@ -3,7 +3,9 @@
 //! signs out. Features register in [`crate::FEATURES`]; the store runs them without knowing
 //! them.
 
-use automerge::{Automerge, Patch};
+use std::collections::BTreeSet;
+
+use automerge::{Automerge, Patch, PatchAction, Prop};
 use rusqlite::Connection;
 use tallschool_shared::docs::DocMeta;
 
@@ -26,6 +28,37 @@ pub enum Changed<'a> {
     Patches(&'a [Patch]),
     /// Anything may have: derive everything from the document.
     Everything,
+}
+
+impl Changed<'_> {
+    /// Whether the change touched any of these top-level keys of the document.
+    pub fn touches(&self, keys: &[&str]) -> bool {
+        let Changed::Patches(patches) = self else { return true };
+        patches.iter().any(|patch| match (patch.path.first(), &patch.action) {
+            (Some((_, Prop::Map(key))), _) | (None, PatchAction::PutMap { key, .. }) => keys.contains(&key.as_str()),
+            _ => false,
+        })
+    }
+
+    /// The entries of the top-level map `map` the change touched (`None`: any of them — the
+    /// map itself was replaced, or everything changed).
+    pub fn entries_of(&self, map: &str) -> Option<BTreeSet<String>> {
+        let Changed::Patches(patches) = self else { return None };
+        let mut entries = BTreeSet::new();
+        for patch in *patches {
+            match (patch.path.first(), patch.path.get(1), &patch.action) {
+                (Some((_, Prop::Map(top))), Some((_, Prop::Map(entry))), _) if top == map => {
+                    entries.insert(entry.clone());
+                }
+                (Some((_, Prop::Map(top))), None, PatchAction::PutMap { key, .. }) if top == map => {
+                    entries.insert(key.clone());
+                }
+                (None, _, PatchAction::PutMap { key, .. }) if key == map => return None,
+                _ => {}
+            }
+        }
+        Some(entries)
+    }
 }
 
 /// Where a change came from.

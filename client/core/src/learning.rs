@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use automerge::{Automerge, PatchAction, Prop};
+use automerge::Automerge;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use tallschool_shared::cards::card_of;
 use tallschool_shared::docs::{DocKind, DocMeta};
@@ -124,7 +124,7 @@ pub(crate) fn account(conn: &Connection) -> Result<Option<UserId>> {
     Ok(value.and_then(|v| v.parse().ok()))
 }
 
-/// What changed in a document between two sets of heads, as far as the study tables care.
+/// What changed in a document, as far as the study tables care.
 struct Changed {
     /// Cards whose fields changed (`None`: rebuild every card, e.g. the theme changed).
     cards: Option<BTreeSet<String>>,
@@ -132,37 +132,8 @@ struct Changed {
 }
 
 fn changed(changed: crate::feature::Changed<'_>) -> Changed {
-    let patches = match changed {
-        crate::feature::Changed::Patches(patches) => patches,
-        crate::feature::Changed::Everything => return Changed { cards: None, reviews: true },
-    };
-    let mut cards = BTreeSet::new();
-    let mut all_cards = false;
-    let mut reviews = false;
-    for patch in patches {
-        let top = match patch.path.first() {
-            Some((_, Prop::Map(key))) => Some(key.as_str()),
-            Some(_) => None,
-            None => match &patch.action {
-                PatchAction::PutMap { key, .. } => {
-                    all_cards |= key == "theme";
-                    None
-                }
-                _ => None,
-            },
-        };
-        match (top, patch.path.get(1), &patch.action) {
-            (Some("cards"), Some((_, Prop::Map(card))), _) => {
-                cards.insert(card.clone());
-            }
-            (Some("cards"), None, PatchAction::PutMap { key, .. }) => {
-                cards.insert(key.clone());
-            }
-            (Some("reviews"), _, _) => reviews = true,
-            _ => {}
-        }
-    }
-    Changed { cards: if all_cards { None } else { Some(cards) }, reviews }
+    let cards = if changed.touches(&["theme"]) { None } else { changed.entries_of("cards") };
+    Changed { cards, reviews: changed.touches(&["reviews"]) }
 }
 
 /// Derive this document's rows from what changed (`patches`, logged while the change was made

@@ -5,7 +5,7 @@
 //! student (with a text's reading goal, which depends on its outline), and how far the
 //! student is in each text and test. No document is loaded to show the Lobby.
 
-use automerge::{Automerge, PatchAction, Prop};
+use automerge::Automerge;
 use rusqlite::{Connection, params};
 use tallschool_shared::digest::reading_goal;
 use tallschool_shared::docs::{DocKind, DocMeta};
@@ -45,24 +45,15 @@ CREATE TABLE IF NOT EXISTS lobby_progress (
 );
 ";
 
-/// Whether the change touched any of `keys` at the top of the document.
-fn touches(changed: Changed<'_>, keys: &[&str]) -> bool {
-    let Changed::Patches(patches) = changed else { return true };
-    patches.iter().any(|patch| match (patch.path.first(), &patch.action) {
-        (Some((_, Prop::Map(key))), _) | (None, PatchAction::PutMap { key, .. }) => keys.contains(&key.as_str()),
-        _ => false,
-    })
-}
-
 fn materialize(conn: &Connection, meta: &DocMeta, doc: &Automerge, changed: Changed<'_>, _: Origin) -> Result<()> {
     let Some(student) = account(conn)? else { return Ok(()) };
     if meta.kind.is_content() {
-        if touches(changed, &["assignments", "body"]) {
+        if changed.touches(&["assignments", "body"]) {
             put_assignments(conn, meta, doc, student)?;
         }
     } else if meta.owner_id == Some(student)
         && let Some(subject) = meta.subject_id
-        && touches(changed, &["furthest", "positions", "attempts"])
+        && changed.touches(&["furthest", "positions", "attempts"])
     {
         let progress = schema::progress(doc);
         let submitted = progress.attempts.iter().any(|a| a.submitted_at.is_some());

@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use automerge::{Automerge, PatchAction, Prop, ReadDoc};
+use automerge::{Automerge, ReadDoc};
 use rusqlite::{Connection, OptionalExtension, params};
 use tallschool_shared::cards::card_of;
 use tallschool_shared::docs::{DocKind, DocMeta};
@@ -80,31 +80,10 @@ CREATE TABLE IF NOT EXISTS report_reading (
 CREATE INDEX IF NOT EXISTS report_reading_text ON report_reading(text_id);
 ";
 
-/// Which top-level keys of a document the change touched (`None`: any).
-fn touched(changed: Changed<'_>) -> Option<Vec<String>> {
-    let Changed::Patches(patches) = changed else { return None };
-    let mut keys = Vec::new();
-    for patch in patches {
-        let key = match (patch.path.first(), &patch.action) {
-            (Some((_, Prop::Map(key))), _) | (None, PatchAction::PutMap { key, .. }) => key.clone(),
-            _ => continue,
-        };
-        if !keys.contains(&key) {
-            keys.push(key);
-        }
-    }
-    Some(keys)
-}
-
-fn touches(keys: Option<&Vec<String>>, any_of: &[&str]) -> bool {
-    keys.is_none_or(|keys| keys.iter().any(|k| any_of.contains(&k.as_str())))
-}
-
 fn materialize(conn: &Connection, meta: &DocMeta, doc: &Automerge, changed: Changed<'_>, _: Origin) -> Result<()> {
-    let keys = touched(changed);
     match meta.kind {
         DocKind::Deck => {
-            if touches(keys.as_ref(), &["theme"]) {
+            if changed.touches(&["theme"]) {
                 conn.execute(
                     "INSERT INTO report_decks (deck_id, class_id, theme) VALUES (?1, ?2, ?3) \
                      ON CONFLICT (deck_id) DO UPDATE SET class_id = excluded.class_id, theme = excluded.theme",
@@ -115,18 +94,18 @@ fn materialize(conn: &Connection, meta: &DocMeta, doc: &Automerge, changed: Chan
                     ],
                 )?;
             }
-            if touches(keys.as_ref(), &["cards"]) {
-                put_cards(conn, meta.id, doc, changed_cards(changed))?;
+            if changed.touches(&["cards"]) {
+                put_cards(conn, meta.id, doc, changed.entries_of("cards"))?;
             }
         }
         DocKind::Progress => {
             let (Some(student), Some(subject)) = (meta.owner_id, meta.subject_id) else { return Ok(()) };
             // Reports are of other people's progress; this account's own memory of each card is
             // the study tables' (no second replay of a student's whole log on their device).
-            if touches(keys.as_ref(), &["reviews"]) && account(conn)? != Some(student) {
+            if changed.touches(&["reviews"]) && account(conn)? != Some(student) {
                 put_memory(conn, meta.id, subject, student, doc)?;
             }
-            if touches(keys.as_ref(), &["positions", "furthest", "highlights", "bookmarks", "cards"])
+            if changed.touches(&["positions", "furthest", "highlights", "bookmarks", "cards"])
                 && subject_kind(conn, subject)? == Some(DocKind::Text)
             {
                 put_reading(conn, meta.id, subject, student, doc)?;
@@ -141,25 +120,6 @@ fn subject_kind(conn: &Connection, subject: DocId) -> Result<Option<DocKind>> {
     let kind: Option<String> =
         conn.query_row("SELECT kind FROM docs WHERE id = ?1", [subject.to_string()], |row| row.get(0)).optional()?;
     Ok(kind.and_then(|k| DocKind::parse(&k)))
-}
-
-/// The cards a change touched (`None`: any of them).
-fn changed_cards(changed: Changed<'_>) -> Option<std::collections::BTreeSet<String>> {
-    let Changed::Patches(patches) = changed else { return None };
-    let mut cards = std::collections::BTreeSet::new();
-    for patch in patches {
-        match (patch.path.first(), patch.path.get(1), &patch.action) {
-            (Some((_, Prop::Map(top))), Some((_, Prop::Map(card))), _) if top == "cards" => {
-                cards.insert(card.clone());
-            }
-            (Some((_, Prop::Map(top))), None, PatchAction::PutMap { key, .. }) if top == "cards" => {
-                cards.insert(key.clone());
-            }
-            (None, _, PatchAction::PutMap { key, .. }) if key == "cards" => return None,
-            _ => {}
-        }
-    }
-    Some(cards)
 }
 
 /// Write the deck's cards (only `changed` ones, when known: an edit costs one card, not the

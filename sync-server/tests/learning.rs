@@ -151,7 +151,7 @@ async fn decks_import_study_offline_on_two_devices_and_the_teacher_sees_retentio
 /// Reading through the engine's API (no CLI): what the reader screens will call.
 #[tokio::test]
 async fn reading_positions_highlights_and_own_cards_merge_and_survive_edits() {
-    let server = TestServer::start().await;
+    let server = TestServer::start_in_process().await;
     let world = World::build(&server).await;
     let demo = server.demo_logins();
     let teacher = Device::sign_in(&server, &demo.teacher).await;

@@ -18,6 +18,7 @@ use crate::error::{ClientError, Result, Unsynced};
 use crate::http::{Failure, ServerApi};
 use crate::session::{self, Session};
 use crate::store::Store;
+use crate::transport::{HttpTransport, Transport};
 use crate::video_tests;
 
 /// Tries of one request while the server answers 429/5xx.
@@ -35,7 +36,8 @@ struct Inner {
     clock: Clock,
     store: Mutex<Store>,
     session: Mutex<Option<Session>>,
-    /// Kept between requests so that connections (and TLS setup) are reused.
+    /// How requests reach the server (the network, or a server in a test's own process).
+    transport: Arc<dyn Transport>,
     server: Mutex<Option<ServerApi>>,
     listeners: Mutex<Vec<Listener>>,
     /// One sync at a time: a second caller waits for the first to finish.
@@ -56,6 +58,13 @@ impl Core {
 
     /// Open the device in `dir`, reading the time from `clock`.
     pub fn open_with_clock(dir: &Path, clock: Clock) -> Result<Core> {
+        let transport = HttpTransport::shared().map_err(|e| ClientError::Offline(e.0))?;
+        Core::open_with(dir, clock, transport)
+    }
+
+    /// Open the device in `dir`, reading the time from `clock` and reaching the server
+    /// through `transport`.
+    pub fn open_with(dir: &Path, clock: Clock, transport: Arc<dyn Transport>) -> Result<Core> {
         let store = Store::open(dir, clock.clone(), crate::FEATURES)?;
         let session = session::load(dir)?;
         Ok(Core {
@@ -64,6 +73,7 @@ impl Core {
                 clock,
                 store: Mutex::new(store),
                 session: Mutex::new(session),
+                transport,
                 server: Mutex::new(None),
                 listeners: Mutex::new(Vec::new()),
                 syncing: tokio::sync::Mutex::new(()),
@@ -143,14 +153,19 @@ impl Core {
         })
     }
 
-    /// The HTTP client for the session's server (made once, remade if the server changed).
+    /// The API of the server at `server`, through this engine's transport.
+    pub(crate) fn server_at(&self, server: &str) -> ServerApi {
+        ServerApi::new(server, self.inner.transport.clone())
+    }
+
+    /// The session's server (made once, remade if the server changed).
     pub(crate) fn server_api(&self) -> Result<ServerApi> {
         let server = lock(&self.inner.session).as_ref().map(|s| s.server.clone()).ok_or(ClientError::NotSignedIn)?;
         let mut cached = lock(&self.inner.server);
         match &*cached {
             Some(api) if api.server() == server.trim_end_matches('/') => Ok(api.clone()),
             _ => {
-                let api = ServerApi::new(&server)?;
+                let api = self.server_at(&server);
                 *cached = Some(api.clone());
                 Ok(api)
             }
@@ -228,7 +243,7 @@ impl Core {
     /// A JSON call to the server with the session's token.
     pub(crate) async fn call<T: serde::de::DeserializeOwned>(
         &self,
-        method: reqwest::Method,
+        method: http::Method,
         path: &str,
         body: Option<&serde_json::Value>,
     ) -> Result<T> {

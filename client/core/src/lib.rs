@@ -12,7 +12,8 @@
 //!   materialized tables), every write one durable transaction.
 //! - [`content`], [`learning`], [`reading`], [`video_tests`], [`media`], [`lobby`],
 //!   [`reports`]: each feature's rules over the store.
-//! - [`http`] and [`session`]: the server's HTTP API and the saved sign-in.
+//! - [`http`], [`transport`] and [`session`]: the server's API, how its requests travel (the
+//!   network, or a server in a test's process), and the saved sign-in.
 //! - [`clock`] and [`platform`]: what a test or a browser replaces.
 
 pub mod api;
@@ -32,6 +33,7 @@ pub mod reports;
 pub mod reports_replay;
 pub mod session;
 pub mod store;
+pub mod transport;
 pub mod video_tests;
 
 pub use crate::core::Core;

@@ -3,16 +3,19 @@
 //! `scripts/test.sh`), and talks HTTP to it. Waits poll with a deadline; nothing sleeps blindly.
 #![allow(dead_code, clippy::unwrap_used)]
 
+mod in_process;
+
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use sqlx::{Connection, Executor};
+use tallschool_client::transport::{HttpTransport, Transport};
 use tallschool_shared::api::TokenResponse;
 
 pub const JWT_SECRET: [u8; 32] = [42; 32];
@@ -46,6 +49,8 @@ pub struct TestServer {
     running: Running,
     /// Set for a server whose clock the test moves.
     pub clock: Option<tallschool_server::clock::Clock>,
+    /// Set for a server in this process: devices then reach it without a socket.
+    router: Option<axum::Router>,
     pub http: reqwest::Client,
 }
 
@@ -155,6 +160,7 @@ impl TestServer {
             stdout_path,
             running: Running::Process(child),
             clock: None,
+            router: None,
             http,
         }
     }
@@ -162,6 +168,20 @@ impl TestServer {
     /// A server in this test process (same flags as the binary takes) whose clock stands still
     /// until the test moves it: `server.clock()`.
     pub async fn start_clocked(extra: &[&str]) -> TestServer {
+        let clock = tallschool_server::clock::Clock::manual(tallschool_server::clock::system_now());
+        Self::start_here(extra, clock.clone()).await
+    }
+
+    /// A server in this test process on the system clock, with the demo school. Its
+    /// [`Device`]s send their requests straight to its router (no socket); the test's own
+    /// HTTP calls and media downloads still go through its loopback listener.
+    pub async fn start_in_process() -> TestServer {
+        let mut server = Self::start_here(&[], tallschool_server::clock::Clock::system()).await;
+        server.clock = None;
+        server
+    }
+
+    async fn start_here(extra: &[&str], clock: tallschool_server::clock::Clock) -> TestServer {
         use clap::Parser as _;
         let (data_dir, database_url, backend) = fresh_place().await;
         let secret = jwt_secret_b64();
@@ -174,11 +194,11 @@ impl TestServer {
         let settings =
             tallschool_server::Settings::resolve(tallschool_server::config::Cli::try_parse_from(args).unwrap())
                 .unwrap();
-        let clock = tallschool_server::clock::Clock::manual(tallschool_server::clock::system_now());
         let state = tallschool_server::AppState::open_with_clock(settings, clock.clone()).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tallschool_server::demo::seed_and_announce(&state, addr).await.unwrap();
+        let router = tallschool_server::app::router(state.clone());
         let task = tokio::spawn(async move {
             tallschool_server::serve(listener, state).await.unwrap();
         });
@@ -191,6 +211,7 @@ impl TestServer {
             backend,
             running: Running::Task(task),
             clock: Some(clock),
+            router: Some(router),
             http: reqwest::Client::builder().timeout(Duration::from_secs(60)).build().unwrap(),
         }
     }
@@ -564,26 +585,45 @@ impl TestServer {
 pub struct Device {
     pub core: tallschool_client::Core,
     pub dir: PathBuf,
+    transport: Arc<dyn Transport>,
 }
 
 impl Device {
+    /// A new device signed in to `server`: over loopback HTTP, or straight to its router
+    /// when the server runs in this process.
     pub async fn sign_in(server: &TestServer, login: &Login) -> Device {
-        Self::sign_in_at(&server.base, &server.data_dir, login).await
+        let transport: Arc<dyn Transport> = match &server.router {
+            Some(router) => Arc::new(in_process::InProcess { router: router.clone() }),
+            None => HttpTransport::shared().unwrap(),
+        };
+        Self::sign_in_through(&server.base, &server.data_dir, login, transport).await
     }
 
-    /// A new device under `data_dir`, signed in to the server at `base`.
+    /// A new device under `data_dir`, signed in to the server at `base` over HTTP.
     pub async fn sign_in_at(base: &str, data_dir: &std::path::Path, login: &Login) -> Device {
+        Self::sign_in_through(base, data_dir, login, HttpTransport::shared().unwrap()).await
+    }
+
+    async fn sign_in_through(
+        base: &str,
+        data_dir: &std::path::Path,
+        login: &Login,
+        transport: Arc<dyn Transport>,
+    ) -> Device {
         let dir = data_dir.join("devices").join(unique_name());
-        let core = tallschool_client::Core::open(&dir).unwrap();
+        let core =
+            tallschool_client::Core::open_with(&dir, tallschool_client::Clock::system(), transport.clone()).unwrap();
         core.session().login(base, &login.username, &login.password, "test device").await.unwrap();
-        Device { core, dir }
+        Device { core, dir, transport }
     }
 
     /// Reopen from disk, as after a crash or a restart of the app.
     pub fn restart(self) -> Device {
-        let dir = self.dir.clone();
-        drop(self.core);
-        Device { core: tallschool_client::Core::open(&dir).unwrap(), dir }
+        let Device { core, dir, transport } = self;
+        drop(core);
+        let core =
+            tallschool_client::Core::open_with(&dir, tallschool_client::Clock::system(), transport.clone()).unwrap();
+        Device { core, dir, transport }
     }
 
     pub async fn sync(&self) -> tallschool_client::contract::sync::SyncReport {

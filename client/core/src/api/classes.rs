@@ -29,10 +29,8 @@ impl ClassService<'_> {
     pub async fn set_study_settings(&self, class: ClassId, settings: StudySettings) -> Result<ClassView> {
         settings.check().map_err(|e| ClientError::invalid("settings", e.to_string()))?;
         let body = serde_json::json!(settings);
-        let view: ClassView = self
-            .core
-            .call(reqwest::Method::PUT, &format!("/api/v1/classes/{class}/study-settings"), Some(&body))
-            .await?;
+        let view: ClassView =
+            self.core.call(http::Method::PUT, &format!("/api/v1/classes/{class}/study-settings"), Some(&body)).await?;
         let mut rows = self.core.store().classes()?;
         if let Some(row) = rows.iter_mut().find(|(id, _, _)| *id == class.to_string()) {
             row.2 = view.study;

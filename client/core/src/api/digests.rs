@@ -15,7 +15,7 @@ impl DigestService<'_> {
     /// Compute a school's digests for the week holding `week_of` (default: last week).
     pub async fn run(&self, school: SchoolId, week_of: Option<i64>) -> Result<Vec<Digest>> {
         let body = serde_json::json!({"week_of": week_of});
-        self.core.call(reqwest::Method::POST, &format!("/api/v1/schools/{school}/digests"), Some(&body)).await
+        self.core.call(http::Method::POST, &format!("/api/v1/schools/{school}/digests"), Some(&body)).await
     }
 
     /// Stored digests of a class or a school.
@@ -24,6 +24,6 @@ impl DigestService<'_> {
             DigestScope::Class(class) => format!("/api/v1/classes/{class}/digests"),
             DigestScope::School(school) => format!("/api/v1/schools/{school}/digests"),
         };
-        self.core.call(reqwest::Method::GET, &path, None).await
+        self.core.call(http::Method::GET, &path, None).await
     }
 }

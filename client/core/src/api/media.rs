@@ -45,7 +45,7 @@ impl MediaService<'_> {
     /// [`Event::MediaProgress`] on the way. The store is free while files download.
     pub async fn sync(&self) -> Result<MediaProgress> {
         let core = self.core;
-        let wanted: Vec<MediaView> = core.call(reqwest::Method::GET, "/api/v1/media", None).await?;
+        let wanted: Vec<MediaView> = core.call(http::Method::GET, "/api/v1/media", None).await?;
         let plan = core.with_store(|store| {
             media::set_wanted(store, &wanted)?;
             media::plan_download(store)
@@ -77,7 +77,7 @@ impl MediaService<'_> {
                 .with_token(|api, token| {
                     let headers = vec![("content-type", mime.to_owned()), ("x-content-sha256", sha256.clone())];
                     let body = body.clone();
-                    async move { api.bytes(&token, reqwest::Method::POST, "/api/v1/media", headers, body).await }
+                    async move { api.bytes(&token, http::Method::POST, "/api/v1/media", headers, body).await }
                 })
                 .await?;
             progress(size);
@@ -88,7 +88,7 @@ impl MediaService<'_> {
         let mut upload = match known {
             Some(id) => {
                 let path = format!("/api/v1/media/uploads/{id}");
-                match core.call::<UploadView>(reqwest::Method::GET, &path, None).await {
+                match core.call::<UploadView>(http::Method::GET, &path, None).await {
                     Ok(upload) => Some(upload),
                     Err(ClientError::Server { status: 404, .. }) => None,
                     Err(error) => return Err(error),
@@ -99,7 +99,7 @@ impl MediaService<'_> {
         if upload.is_none() {
             let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
             let body = serde_json::json!({"mime": mime, "size": size, "sha256": sha256, "filename": name});
-            let started: UploadView = core.call(reqwest::Method::POST, "/api/v1/media/uploads", Some(&body)).await?;
+            let started: UploadView = core.call(http::Method::POST, "/api/v1/media/uploads", Some(&body)).await?;
             core.store().set(&key, &started.upload_id)?;
             upload = Some(started);
         }
@@ -121,13 +121,13 @@ impl MediaService<'_> {
                         ("content-type", "application/offset+octet-stream".to_owned()),
                     ];
                     let (chunk, path) = (chunk.clone(), path.clone());
-                    async move { api.bytes::<UploadView>(&token, reqwest::Method::PATCH, &path, headers, chunk).await }
+                    async move { api.bytes::<UploadView>(&token, http::Method::PATCH, &path, headers, chunk).await }
                 })
                 .await;
             upload = match sent {
                 Ok(next) => next,
                 // The server has a different count (an answer was lost): ask and go on from there.
-                Err(ClientError::Server { status: 409, .. }) => core.call(reqwest::Method::GET, &path, None).await?,
+                Err(ClientError::Server { status: 409, .. }) => core.call(http::Method::GET, &path, None).await?,
                 Err(error) => return Err(error),
             };
             if upload.offset == size && upload.media.is_none() {

@@ -6,7 +6,6 @@ use tallschool_shared::api::UserView;
 
 use crate::Core;
 use crate::error::{ClientError, Result, Unsynced};
-use crate::http::ServerApi;
 use crate::session::{self, PendingLogout, Session};
 
 pub struct SessionService<'a> {
@@ -28,7 +27,7 @@ impl SessionService<'_> {
         if server.trim().is_empty() {
             return Err(ClientError::invalid("server", "give the school's server address"));
         }
-        let api = ServerApi::new(server)?;
+        let api = core.server_at(server);
         self.send_pending_logouts().await;
         let device_key = session::device_key(core.dir())?;
         let tokens = api.login(username, password, device_name, &device_key).await?;
@@ -67,7 +66,7 @@ impl SessionService<'_> {
             return Err(ClientError::invalid("new", "a new password is needed"));
         }
         let body = serde_json::json!({"current_password": current, "new_password": new, "end_other_sessions": true});
-        let _: serde_json::Value = self.core.call(reqwest::Method::POST, "/api/v1/me/password", Some(&body)).await?;
+        let _: serde_json::Value = self.core.call(http::Method::POST, "/api/v1/me/password", Some(&body)).await?;
         if let Some(mut session) = self.core.signed_in() {
             session.password_change_required = false;
             session::save(self.core.dir(), &session)?;
@@ -128,10 +127,7 @@ impl SessionService<'_> {
         }
         let mut left = Vec::new();
         for logout in pending {
-            let sent = match ServerApi::new(&logout.server) {
-                Ok(api) => api.logout(&logout.refresh_token).await.is_ok(),
-                Err(_) => false,
-            };
+            let sent = self.core.server_at(&logout.server).logout(&logout.refresh_token).await.is_ok();
             if !sent {
                 left.push(logout);
             }

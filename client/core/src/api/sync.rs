@@ -166,7 +166,7 @@ impl SyncService<'_> {
     /// offline, and graded results.
     async fn after_rounds(&self, report: &mut SyncReport) -> Result<()> {
         let core = self.core;
-        match core.call::<Vec<ClassView>>(reqwest::Method::GET, "/api/v1/me/classes", None).await {
+        match core.call::<Vec<ClassView>>(http::Method::GET, "/api/v1/me/classes", None).await {
             Ok(classes) => {
                 let rows: Vec<_> = classes.iter().map(|c| (c.id.to_string(), c.name.clone(), c.study)).collect();
                 core.store().save_classes(&rows)?;
@@ -178,7 +178,7 @@ impl SyncService<'_> {
             let Some(meta) = core.store().meta(test)? else { continue };
             let body = serde_json::json!({"test_id": test, "keys": keys});
             let path = format!("/api/v1/classes/{}/answer-keys", meta.class_id);
-            match core.call::<serde_json::Value>(reqwest::Method::PUT, &path, Some(&body)).await {
+            match core.call::<serde_json::Value>(http::Method::PUT, &path, Some(&body)).await {
                 Ok(_) => {
                     let questions: Vec<String> = keys.keys().cloned().collect();
                     video_tests::keys_delivered(&core.store(), test, &questions)?;
@@ -210,5 +210,5 @@ impl SyncService<'_> {
 pub(crate) async fn results_of(core: &Core, test: DocId) -> Result<ResultsView> {
     let meta = super::must_exist(core.store().meta(test)?, test)?;
     let path = format!("/api/v1/classes/{}/results?test_id={test}", meta.class_id);
-    core.call(reqwest::Method::GET, &path, None).await
+    core.call(http::Method::GET, &path, None).await
 }

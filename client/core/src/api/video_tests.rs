@@ -122,7 +122,7 @@ impl VideoTestService<'_> {
         let meta = super::must_exist(self.core.store().meta(test)?, test)?;
         let body = serde_json::json!({"test_id": test, "student_id": student, "attempt_id": attempt, "question_id": question, "points": points});
         let path = format!("/api/v1/classes/{}/grades", meta.class_id);
-        self.core.call(reqwest::Method::PUT, &path, Some(&body)).await
+        self.core.call(http::Method::PUT, &path, Some(&body)).await
     }
 
     fn attempt_changed(&self, student: UserId, test: DocId) -> Result<()> {

@@ -1,151 +1,155 @@
-//! Learning features end to end against a real server, through the engine's API (what the
-//! apps call) and through the `tallschool` CLI: a teacher creates, assigns and syncs; students
-//! study, read and answer offline on two devices; everything merges; the teacher sees progress
-//! and grades; the digest counts it.
+//! Learning features end to end through the engine's API (what the apps call): a teacher
+//! creates, assigns and syncs; students study, read and answer offline on two devices;
+//! everything merges; the teacher sees progress and grades; the digest counts it. The server
+//! runs in the test process and the devices reach it through the in-process transport; the
+//! CLI's own end-to-end test is `tests/cli.rs`.
 #![allow(clippy::unwrap_used)]
 
 mod common;
 
 use std::collections::BTreeSet;
 
-use common::{Cli, Device, TestServer, World, text};
+use common::{Device, TestServer, World};
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
+use tallschool_client::ClientError;
 use tallschool_client::contract::reader::{Place, Span};
-use tallschool_client::contract::request::NewAssignment;
-use tallschool_shared::ClassId;
+use tallschool_client::contract::request::{CardPatch, DigestScope, NewAssignment, UtcOffsetSetting};
+use tallschool_client::contract::video::{NewQuestion, TestSettings};
+use tallschool_shared::cards::CardType;
+use tallschool_shared::scheduling::{Rating, StudySettings};
+use tallschool_shared::video::{Answer, Feedback, Key, QuestionKind};
+use tallschool_shared::{ClassId, DocId};
 
-fn ids(value: &Value, key: &str) -> Vec<String> {
-    value.as_array().unwrap().iter().map(|v| v[key].as_str().unwrap().to_owned()).collect()
+/// The status of a server refusal (the test fails on any other error).
+fn refused_with(error: &ClientError) -> u16 {
+    match error {
+        ClientError::Server { status, .. } => *status,
+        other => panic!("expected a server refusal, got {other:?}"),
+    }
+}
+
+fn item_ids(queue: &[tallschool_client::contract::learning::Scheduled]) -> BTreeSet<String> {
+    queue.iter().map(|s| s.item_id.clone()).collect()
 }
 
 #[tokio::test]
 async fn decks_import_study_offline_on_two_devices_and_the_teacher_sees_retention() {
-    let server = TestServer::start().await;
+    let server = TestServer::start_in_process().await;
     let world = World::build(&server).await;
     let demo = server.demo_logins();
-    let cli = Cli::new(&server);
-    cli.login("teacher", &demo.teacher);
-    let class = world.a.class_id.clone();
+    let teacher = Device::sign_in(&server, &demo.teacher).await;
+    let class: ClassId = world.a.class_id.parse().unwrap();
 
     // The teacher builds a deck offline: an import with bad rows, every card type, an edit.
-    let deck = text(
-        &cli.run("teacher", &["deck", "create", "--class", &class, "--title", "Animals", "--theme", "Spanish"]),
-        "id",
-    );
-    let csv = cli.home("teacher").join("animals.csv");
-    std::fs::write(
-        &csv,
-        "front,back,type,tags\ndog,perro,,noun\ncat,gato,reversed,noun\n,no front,,\n\
-         \"The {{c1::horse}} eats {{c2::grass}}\",,cloze,\nbird,pájaro,wobbly,\nno deletion here,,cloze,\n",
-    )
-    .unwrap();
-    let report = cli.run("teacher", &["deck", "import", &deck, csv.to_str().unwrap()]);
-    assert_eq!(report["imported"], 3, "{report}");
-    let rejected: Vec<u64> = report["rejected"].as_array().unwrap().iter().map(|r| r[0].as_u64().unwrap()).collect();
-    assert_eq!(rejected, vec![4, 6, 7], "{report}");
-    let typed = text(
-        &cli.run("teacher", &["deck", "card", &deck, "--type", "type_in", "--front", "fish", "--back", "pez"]),
-        "card",
-    );
-    let doomed = text(&cli.run("teacher", &["deck", "card", &deck, "--front", "mouse", "--back", "ratón"]), "card");
-    let exported = cli.home("teacher").join("export.csv");
-    cli.run("teacher", &["deck", "export", &deck, "--out", exported.to_str().unwrap()]);
-    let again = std::fs::read_to_string(&exported).unwrap();
-    assert!(again.starts_with("front,back,type"), "{again}");
-    assert_eq!(again.lines().count(), 6, "header + 5 cards: {again}");
-    cli.run(
-        "teacher",
-        &["class", "settings", &class, "--retention", "0.85", "--new-per-day", "4", "--reviews-per-day", "50"],
-    );
-    cli.run("teacher", &["assign", &deck, "--due", "2099-01-31", "--note", "learn the animals"]);
-    cli.run("teacher", &["sync"]);
+    let decks = teacher.core.decks();
+    let deck = decks.create(class, "Animals", Some("Spanish")).unwrap();
+    let report = decks
+        .import(
+            deck,
+            "front,back,type,tags\ndog,perro,,noun\ncat,gato,reversed,noun\n,no front,,\n\
+             \"The {{c1::horse}} eats {{c2::grass}}\",,cloze,\nbird,pájaro,wobbly,\nno deletion here,,cloze,\n",
+        )
+        .unwrap();
+    assert_eq!(report.cards.len(), 3, "{report:?}");
+    let rejected: Vec<u64> = report.rejected.iter().map(|(line, _)| *line).collect();
+    assert_eq!(rejected, vec![4, 6, 7], "{report:?}");
+    let typed = decks
+        .put_card(
+            deck,
+            None,
+            &CardPatch { card_type: Some(CardType::TypeIn), ..CardPatch::front_back(Some("fish"), Some("pez")) },
+        )
+        .unwrap();
+    let doomed = decks.put_card(deck, None, &CardPatch::front_back(Some("mouse"), Some("ratón"))).unwrap();
+    let exported = decks.export(deck).unwrap();
+    assert!(exported.starts_with("front,back,type"), "{exported}");
+    assert_eq!(exported.lines().count(), 6, "header + 5 cards: {exported}");
+    let settings = StudySettings { desired_retention: 0.85, new_per_day: 4, reviews_per_day: 50 };
+    teacher.core.classes().set_study_settings(class, settings).await.unwrap();
+    let assignment = NewAssignment {
+        due: Some(4_073_587_199), // 2099-01-31
+        note: "learn the animals".to_owned(),
+        ..NewAssignment::default()
+    };
+    teacher.core.assignments().assign(deck, &assignment).unwrap();
+    teacher.sync().await;
 
     // Two devices of one student; the class's settings arrive with the sync.
-    for device in ["laptop", "phone"] {
-        cli.login(device, &demo.students[0]);
-        cli.run(device, &["sync"]);
-    }
-    let classes = cli.run("laptop", &["class", "list"]);
-    assert_eq!(classes[0]["study"]["new_per_day"], 4);
-    let lobby = cli.run("laptop", &["lobby"]);
-    assert_eq!(lobby["cards_due"][0]["counts"]["new"], 4, "new cards capped per day: {lobby}");
-    assert_eq!(lobby["due_today"].as_array().unwrap().len(), 0, "due in 2099");
-    assert_eq!(lobby["assignments"][0]["note"], "learn the animals");
+    let laptop = Device::sign_in(&server, &demo.students[0]).await;
+    let phone = Device::sign_in(&server, &demo.students[0]).await;
+    laptop.sync().await;
+    phone.sync().await;
+    assert_eq!(laptop.core.classes().list().unwrap()[0].study.new_per_day, 4);
+    let lobby = laptop.core.lobby().get().unwrap();
+    assert_eq!(lobby.cards_due[0].counts.new, 4, "new cards capped per day: {lobby:?}");
+    assert!(lobby.due_today.is_empty(), "due in 2099");
+    assert_eq!(lobby.assignments[0].note, "learn the animals");
 
     // Offline: the laptop answers, takes one back, answers again; the phone studies too.
-    let first = cli.run("laptop", &["study", "next", "--deck", &deck]);
-    let item = text(&first, "item_id");
-    cli.run("laptop", &["study", "answer", &deck, &item, "good"]);
-    let undone = cli.run("laptop", &["study", "undo"]);
-    assert_eq!(undone["undone"], item.as_str());
-    assert_eq!(text(&cli.run("laptop", &["study", "next", "--deck", &deck]), "item_id"), item, "undo brings it back");
-    cli.run("laptop", &["study", "answer", &deck, &item, "easy"]);
+    let study = laptop.core.study();
+    let item = study.next(Some(deck)).unwrap().unwrap().item_id;
+    study.answer(deck, &item, Some(Rating::Good), None).unwrap();
+    assert_eq!(study.undo().unwrap().as_deref(), Some(item.as_str()));
+    assert_eq!(study.next(Some(deck)).unwrap().unwrap().item_id, item, "undo brings it back");
+    study.answer(deck, &item, Some(Rating::Easy), None).unwrap();
     let mut answered = BTreeSet::from([item.clone()]);
     for _ in 0..3 {
-        let next = cli.run("laptop", &["study", "next", "--deck", &deck]);
-        let id = text(&next, "item_id");
-        let rating = if next["typed"] == true { "" } else { "good" };
-        if rating.is_empty() {
-            let result = cli.run("laptop", &["study", "answer", &deck, &id, "--typed", " PEZ "]);
-            assert_eq!(result["typed_correct"], true, "{result}");
+        let next = study.next(Some(deck)).unwrap().unwrap();
+        if next.typed {
+            let result = study.answer(deck, &next.item_id, None, Some(" PEZ ")).unwrap();
+            assert_eq!(result.typed_correct, Some(true), "{result:?}");
         } else {
-            cli.run("laptop", &["study", "answer", &deck, &id, rating]);
+            study.answer(deck, &next.item_id, Some(Rating::Good), None).unwrap();
         }
-        answered.insert(id);
+        answered.insert(next.item_id);
     }
-    let lobby = cli.run("laptop", &["lobby"]);
-    assert_eq!(lobby["cards_due"][0]["counts"]["new"], 0, "4 new a day");
-    assert_eq!(lobby["streak_days"], 1, "{lobby}");
+    let lobby = laptop.core.lobby().get().unwrap();
+    assert_eq!(lobby.cards_due[0].counts.new, 0, "4 new a day");
+    assert_eq!(lobby.streak_days, 1, "{lobby:?}");
     // "Today" is the device's local day (set by hand here; by default the system's zone).
-    assert_eq!(cli.run("laptop", &["utc-offset", "+05:30"])["utc_offset_secs"], 19_800);
-    assert_eq!(cli.run("laptop", &["utc-offset", "-03:00"])["utc_offset_secs"], -10_800);
-    assert!(cli.fail("laptop", &["utc-offset", "+15:00"]).contains("UTC offset"));
-    cli.run("laptop", &["utc-offset", "auto"]);
-    let phone_item = text(&cli.run("phone", &["study", "next", "--deck", &deck]), "item_id");
-    cli.run("phone", &["study", "answer", &deck, &phone_item, "again"]);
-    assert_eq!(cli.run("phone", &["lobby"])["sync"]["unsaved_answers"], 1);
+    let settings = laptop.core.settings();
+    assert_eq!(settings.set_utc_offset(UtcOffsetSetting::Fixed(19_800), None).unwrap(), 19_800);
+    assert_eq!(settings.set_utc_offset(UtcOffsetSetting::Fixed(-10_800), None).unwrap(), -10_800);
+    let refused = settings.set_utc_offset(UtcOffsetSetting::Fixed(15 * 3600), None).unwrap_err();
+    assert!(refused.to_string().contains("UTC offset"), "{refused}");
+    assert_eq!(settings.utc_offset().unwrap(), -10_800, "a refused offset changes nothing");
+    assert_eq!(settings.set_utc_offset(UtcOffsetSetting::Auto, Some(0)).unwrap(), 0);
+    let phone_item = phone.core.study().next(Some(deck)).unwrap().unwrap().item_id;
+    phone.core.study().answer(deck, &phone_item, Some(Rating::Again), None).unwrap();
+    assert_eq!(phone.core.lobby().get().unwrap().sync.unsaved_answers, 1);
 
     // Sync in any order: both devices then hold the same merged log and the same queue.
-    cli.run("phone", &["sync"]);
-    let laptop_report = cli.run("laptop", &["sync"]);
-    assert_eq!(laptop_report["answers_written"], 4, "the undone answer is not written");
-    cli.run("phone", &["sync"]);
-    let laptop_queue = cli.run("laptop", &["study", "queue", &deck]);
-    let phone_queue = cli.run("phone", &["study", "queue", &deck]);
-    assert_eq!(laptop_queue, phone_queue, "same schedule on both devices");
-    let queued: BTreeSet<String> = ids(&laptop_queue, "item_id").into_iter().collect();
-    assert!(queued.contains(&phone_item) && answered.is_subset(&queued), "{laptop_queue}");
+    phone.sync().await;
+    assert_eq!(laptop.sync().await.answers_written, 4, "the undone answer is not written");
+    phone.sync().await;
+    let laptop_queue = laptop.core.study().queue(deck).unwrap();
+    assert_eq!(laptop_queue, phone.core.study().queue(deck).unwrap(), "same schedule on both devices");
+    let queued = item_ids(&laptop_queue);
+    assert!(queued.contains(&phone_item) && answered.is_subset(&queued), "{laptop_queue:?}");
 
     // The teacher edits a studied card and deletes another: schedules stay, history stays.
     let studied_card = item.split('#').next().unwrap().to_owned();
-    cli.run("teacher", &["deck", "card", &deck, "--card", &studied_card, "--example", "edited by the teacher"]);
-    cli.run("teacher", &["deck", "delete-card", &deck, &doomed]);
-    cli.run("teacher", &["sync"]);
-    cli.run("laptop", &["sync"]);
-    let after_edit = cli.run("laptop", &["study", "queue", &deck]);
-    let before: Vec<&Value> = laptop_queue
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|s| !s["item_id"].as_str().unwrap().starts_with(&doomed))
-        .collect();
-    let after: Vec<&Value> = after_edit.as_array().unwrap().iter().collect();
-    assert_eq!(before, after, "editing a card never resets a schedule; the deleted card is hidden");
-    let cards = cli.run("laptop", &["deck", "cards", &deck]);
-    assert!(!ids(&cards, "id").contains(&doomed));
-    assert!(ids(&cards, "id").contains(&typed));
+    let example = CardPatch { example: Some("edited by the teacher".to_owned()), ..CardPatch::default() };
+    decks.put_card(deck, Some(&studied_card), &example).unwrap();
+    decks.delete_card(deck, &doomed).unwrap();
+    teacher.sync().await;
+    laptop.sync().await;
+    let after_edit = laptop.core.study().queue(deck).unwrap();
+    let before: Vec<_> = laptop_queue.iter().filter(|s| !s.item_id.starts_with(&doomed)).cloned().collect();
+    assert_eq!(before, after_edit, "editing a card never resets a schedule; the deleted card is hidden");
+    let cards: Vec<String> = laptop.core.decks().cards(deck).unwrap().into_iter().map(|c| c.id).collect();
+    assert!(!cards.contains(&doomed) && cards.contains(&typed), "{cards:?}");
 
     // The teacher's view: reviews per student, predicted retention, the heatmap by theme.
-    cli.run("teacher", &["sync"]);
-    let report = cli.run("teacher", &["deck", "report", &deck]);
-    let student = &report["students"][0];
-    assert_eq!(student["student_id"], world.a.student.user.id.to_string());
-    assert_eq!(student["reviews"], 5, "{report}");
-    let retention = student["predicted_retention"].as_f64().unwrap();
-    assert!((0.0..=1.0).contains(&retention), "{report}");
-    let heatmap = cli.run("teacher", &["class", "heatmap", &class]);
-    assert!(heatmap["Spanish"][world.a.student.user.id.to_string()].as_f64().is_some(), "{heatmap}");
+    teacher.sync().await;
+    let report = decks.report(deck).unwrap();
+    let student = &report.students[0];
+    assert_eq!(student.student_id, world.a.student.user.id);
+    assert_eq!(student.reviews, 5, "{report:?}");
+    assert!(student.predicted_retention.is_some_and(|r| (0.0..=1.0).contains(&r)), "{report:?}");
+    let heatmap = teacher.core.classes().theme_heatmap(class).unwrap();
+    assert!(heatmap["Spanish"].contains_key(&world.a.student.user.id), "{heatmap:?}");
 }
 
 /// Reading through the engine's API (no CLI): what the reader screens will call.
@@ -238,336 +242,345 @@ async fn reading_positions_highlights_and_own_cards_merge_and_survive_edits() {
     assert_eq!((rows[0].highlights, rows[0].own_cards), (1, 1));
 }
 
+fn question(
+    at_secs: u32,
+    kind: QuestionKind,
+    prompt: &str,
+    options: &[&str],
+    key: Option<Key>,
+    points: u32,
+) -> NewQuestion {
+    NewQuestion {
+        at_secs,
+        kind,
+        prompt: prompt.to_owned(),
+        options: options.iter().map(|o| (*o).to_owned()).collect(),
+        points,
+        key,
+    }
+}
+
+fn choices(picked: &[u32]) -> BTreeSet<u32> {
+    picked.iter().copied().collect()
+}
+
 #[tokio::test]
 async fn video_tests_are_graded_on_sync_and_by_the_teacher_and_students_cannot_forge_grades() {
-    let server = TestServer::start().await;
+    let server = TestServer::start_in_process().await;
     let world = World::build(&server).await;
     let demo = server.demo_logins();
-    let cli = Cli::new(&server);
-    cli.login("teacher", &demo.teacher);
-    let class = world.a.class_id.clone();
-    let test = text(&cli.run("teacher", &["video", "create", "--class", &class, "--title", "Photosynthesis"]), "id");
+    let teacher = Device::sign_in(&server, &demo.teacher).await;
+    let class: ClassId = world.a.class_id.parse().unwrap();
+    let tests = teacher.core.video_tests();
+    let test = tests.create(class, "Photosynthesis").unwrap();
     let video = "c".repeat(64);
-    cli.run(
-        "teacher",
-        &[
-            "video",
-            "configure",
-            &test,
-            "--media",
-            &video,
-            "--duration",
-            "120",
-            "--prevent-skipping",
-            "true",
-            "--attempts",
-            "2",
-        ],
-    );
-    let q = |args: &[&str]| {
-        let mut all = vec!["video", "question", test.as_str()];
-        all.extend_from_slice(args);
-        text(&cli.run("teacher", &all), "question")
+    let settings = TestSettings {
+        media: Some(video.clone()),
+        duration_secs: Some(120),
+        prevent_skipping: Some(true),
+        attempts_allowed: Some(2),
+        feedback: None,
     };
-    let single = q(&[
-        "--at",
-        "20",
-        "--kind",
-        "single_choice",
-        "--prompt",
-        "Plants need?",
-        "--option",
-        "salt",
-        "--option",
-        "light",
-        "--option",
-        "noise",
-        "--key",
-        "1",
-        "--points",
-        "2",
-    ]);
-    let multiple = q(&[
-        "--at",
-        "40",
-        "--kind",
-        "multiple_choice",
-        "--prompt",
-        "Products?",
-        "--option",
-        "oxygen",
-        "--option",
-        "iron",
-        "--option",
-        "sugar",
-        "--key",
-        "0,2",
-        "--points",
-        "2",
-    ]);
-    let truth = q(&["--at", "60", "--kind", "true_false", "--prompt", "Roots photosynthesise?", "--key", "false"]);
-    let short = q(&["--at", "100", "--kind", "short_text", "--prompt", "Where does it happen?", "--points", "3"]);
-    let beyond = cli.fail(
-        "teacher",
-        &["video", "question", &test, "--at", "500", "--kind", "true_false", "--prompt", "late", "--key", "true"],
-    );
-    assert!(beyond.contains("120s long"), "{beyond}");
-    let bad_key = cli.fail(
-        "teacher",
-        &["video", "question", &test, "--at", "5", "--prompt", "x", "--option", "a", "--option", "b", "--key", "7"],
-    );
-    assert!(bad_key.contains("key"), "{bad_key}");
-    let report = cli.run("teacher", &["sync"]);
-    assert_eq!(report["keys_delivered"], 3, "{report}");
+    tests.configure(test, &settings).unwrap();
+    let single = tests
+        .add_question(
+            test,
+            &question(
+                20,
+                QuestionKind::SingleChoice,
+                "Plants need?",
+                &["salt", "light", "noise"],
+                Some(Key::Choices(choices(&[1]))),
+                2,
+            ),
+        )
+        .unwrap();
+    let multiple = tests
+        .add_question(
+            test,
+            &question(
+                40,
+                QuestionKind::MultipleChoice,
+                "Products?",
+                &["oxygen", "iron", "sugar"],
+                Some(Key::Choices(choices(&[0, 2]))),
+                2,
+            ),
+        )
+        .unwrap();
+    let truth = tests
+        .add_question(
+            test,
+            &question(60, QuestionKind::TrueFalse, "Roots photosynthesise?", &[], Some(Key::Truth(false)), 1),
+        )
+        .unwrap();
+    let short = tests
+        .add_question(test, &question(100, QuestionKind::ShortText, "Where does it happen?", &[], None, 3))
+        .unwrap();
+    let beyond = tests
+        .add_question(test, &question(500, QuestionKind::TrueFalse, "late", &[], Some(Key::Truth(true)), 1))
+        .unwrap_err();
+    assert!(beyond.to_string().contains("120s long"), "{beyond}");
+    let bad_key = tests
+        .add_question(
+            test,
+            &question(5, QuestionKind::SingleChoice, "x", &["a", "b"], Some(Key::Choices(choices(&[7]))), 1),
+        )
+        .unwrap_err();
+    assert!(bad_key.to_string().contains("key"), "{bad_key}");
+    assert_eq!(tests.view(test).unwrap().questions.len(), 4, "refused questions are not stored");
+    assert_eq!(teacher.sync().await.keys_delivered, 3);
 
     // The student's document carries no key.
-    cli.login("laptop", &demo.students[0]);
-    cli.login("phone", &demo.students[0]);
-    cli.run("laptop", &["sync"]);
-    cli.run("phone", &["sync"]);
-    let shown = cli.run("laptop", &["show", &test]).to_string();
+    let laptop = Device::sign_in(&server, &demo.students[0]).await;
+    let phone = Device::sign_in(&server, &demo.students[0]).await;
+    laptop.sync().await;
+    phone.sync().await;
+    let shown = laptop.core.sync().document(test).unwrap().to_string();
     assert!(!shown.contains("\"key\""), "{shown}");
 
     // Offline attempt: skipping ahead is refused; bad answers are refused; nothing is stored wrongly.
-    let attempt = text(&cli.run("laptop", &["video", "start", &test]), "attempt");
-    cli.run("laptop", &["video", "watch", &test, &attempt, "--from", "0", "--to", "30"]);
-    let skip = cli.fail("laptop", &["video", "watch", &test, &attempt, "--from", "50", "--to", "70"]);
-    assert!(skip.contains("skipping"), "{skip}");
-    let early = cli.fail("laptop", &["video", "answer", &test, &attempt, &multiple, "0,2"]);
-    assert!(early.contains("watch up to 40s"), "{early}");
-    cli.run("laptop", &["video", "answer", &test, &attempt, &single, "1"]);
-    cli.run("laptop", &["video", "watch", &test, &attempt, "--from", "30", "--to", "120", "--rate", "1.5"]);
-    let ghost = cli.fail("laptop", &["video", "answer", &test, &attempt, "no-such-question", "1"]);
-    assert!(ghost.contains("no question"), "{ghost}");
-    let range = cli.fail("laptop", &["video", "answer", &test, &attempt, &single, "9"]);
-    assert!(range.contains("no such option"), "{range}");
-    let late = cli.fail("laptop", &["video", "answer", &test, &attempt, &truth, "false", "--at", "999"]);
-    assert!(late.contains("beyond"), "{late}");
-    cli.run("laptop", &["video", "answer", &test, &attempt, &multiple, "0"]);
-    cli.run("laptop", &["video", "answer", &test, &attempt, &truth, "false"]);
-    cli.run("laptop", &["video", "answer", &test, &attempt, &short, "In the chloroplasts"]);
-    let pending = cli.run("laptop", &["video", "answer", &test, &attempt, &truth, "false"]);
-    assert_eq!(pending["points"], Value::Null, "graded on sync: no verdict on the device");
+    let student = laptop.core.video_tests();
+    let attempt = student.start_attempt(test, 1.0).unwrap().attempt;
+    student.watch(test, &attempt, 0, 30, 1.0).unwrap();
+    let skip = student.watch(test, &attempt, 50, 70, 1.0).unwrap_err();
+    assert!(skip.to_string().contains("skipping"), "{skip}");
+    let early = student.answer(test, &attempt, &multiple, &Answer::Choices(choices(&[0, 2])), None).unwrap_err();
+    assert!(early.to_string().contains("watch up to 40s"), "{early}");
+    student.answer(test, &attempt, &single, &Answer::Choices(choices(&[1])), None).unwrap();
+    student.watch(test, &attempt, 30, 120, 1.5).unwrap();
+    let ghost = student.answer(test, &attempt, "no-such-question", &Answer::Choices(choices(&[1])), None).unwrap_err();
+    assert!(ghost.to_string().contains("no question"), "{ghost}");
+    let range = student.answer(test, &attempt, &single, &Answer::Choices(choices(&[9])), None).unwrap_err();
+    assert!(range.to_string().contains("no such option"), "{range}");
+    let late = student.answer(test, &attempt, &truth, &Answer::Truth(false), Some(999)).unwrap_err();
+    assert!(late.to_string().contains("beyond"), "{late}");
+    student.answer(test, &attempt, &multiple, &Answer::Choices(choices(&[0])), None).unwrap();
+    student.answer(test, &attempt, &short, &Answer::Text("In the chloroplasts".to_owned()), None).unwrap();
+    let pending = student.answer(test, &attempt, &truth, &Answer::Truth(false), None).unwrap();
+    assert_eq!(pending, None, "graded on sync: no verdict on the device");
     // The phone, offline, starts its own attempt: the two never overwrite each other.
-    let other = text(&cli.run("phone", &["video", "start", &test]), "attempt");
+    let other = phone.core.video_tests().start_attempt(test, 1.0).unwrap().attempt;
     assert_ne!(other, attempt);
-    cli.run("laptop", &["video", "submit", &test, &attempt]);
-    let report = cli.run("laptop", &["sync"]);
-    assert_eq!(report["results_received"], 1, "{report}");
-    let attempts = cli.run("laptop", &["video", "attempts", &test]);
-    let result = &attempts[0]["result"];
+    student.submit(test, &attempt).unwrap();
+    assert_eq!(laptop.sync().await.results_received, 1);
+    let attempts = student.attempts(test).unwrap();
+    let result = attempts[0].result.as_ref().unwrap();
     // 2 (single) + 1 (one of two right picks) + 1 (true/false) and the text waits for the teacher.
-    assert_eq!(result["score"], 4.0, "{attempts}");
-    assert_eq!(result["max_score"], 8.0);
-    assert_eq!(result["complete"], false);
-    cli.run("phone", &["sync"]);
-    let both = cli.run("phone", &["video", "attempts", &test]);
-    assert_eq!(both.as_array().unwrap().len(), 2, "both attempts kept: {both}");
-    let resumed = cli.run("phone", &["video", "start", &test]);
-    assert_eq!(text(&resumed, "attempt"), other, "the unfinished attempt resumes");
+    assert_eq!((result.score, result.max_score, result.complete), (4.0, 8.0, false), "{attempts:?}");
+    phone.sync().await;
+    assert_eq!(phone.core.video_tests().attempts(test).unwrap().len(), 2, "both attempts kept");
+    assert_eq!(
+        phone.core.video_tests().start_attempt(test, 1.0).unwrap().attempt,
+        other,
+        "the unfinished attempt resumes"
+    );
 
     // A student cannot grade, not even their own attempt.
-    let student_id = world.a.student.user.id.to_string();
-    let grade = |points: &'static str| -> Vec<&str> {
-        vec![
-            "video",
-            "grade",
-            &test,
-            "--student",
-            &student_id,
-            "--attempt",
-            &attempt,
-            "--question",
-            &short,
-            "--points",
-            points,
-        ]
-    };
-    let forged = cli.fail("laptop", &grade("3"));
-    assert!(forged.contains("403"), "{forged}");
+    let me = world.a.student.user.id;
+    let forged = student.grade(test, me, &attempt, &short, 3.0).await.unwrap_err();
+    assert_eq!(refused_with(&forged), 403, "{forged}");
 
     // The teacher grades the text answer; the student sees it after the next sync.
-    cli.run("teacher", &["sync"]);
-    let results = cli.run("teacher", &["video", "results", &test]);
-    assert_eq!(results["attempts"].as_array().unwrap().len(), 1, "only submitted attempts: {results}");
-    let too_many = cli.fail("teacher", &grade("4"));
-    assert!(too_many.contains("422"), "{too_many}");
-    let graded = cli.run("teacher", &grade("3"));
-    assert_eq!((graded["score"].as_f64(), graded["complete"].as_bool()), (Some(7.0), Some(true)));
-    cli.run("laptop", &["sync"]);
-    let attempts = cli.run("laptop", &["video", "attempts", &test]);
-    let mine = attempts.as_array().unwrap().iter().find(|a| a["attempt"]["id"] == attempt.as_str()).unwrap();
-    assert_eq!(mine["result"]["score"], 7.0);
+    teacher.sync().await;
+    let results = tests.fetch_results(test).await.unwrap();
+    assert_eq!(results.attempts.len(), 1, "only submitted attempts: {results:?}");
+    let too_many = tests.grade(test, me, &attempt, &short, 4.0).await.unwrap_err();
+    assert_eq!(refused_with(&too_many), 422, "{too_many}");
+    let graded = tests.grade(test, me, &attempt, &short, 3.0).await.unwrap();
+    assert_eq!((graded.score, graded.complete), (7.0, true));
+    laptop.sync().await;
+    let attempts = student.attempts(test).unwrap();
+    let mine = attempts.iter().find(|a| a.attempt.id == attempt).unwrap();
+    assert_eq!(mine.result.as_ref().unwrap().score, 7.0);
 
     // Instant feedback: the key travels in the document and the device answers at once.
-    let quiz = text(&cli.run("teacher", &["video", "create", "--class", &class, "--title", "Warm-up"]), "id");
-    cli.run("teacher", &["video", "configure", &quiz, "--media", &video, "--duration", "30", "--feedback", "instant"]);
-    let warm = q2(&cli, &quiz, &["--at", "5", "--kind", "true_false", "--prompt", "Sun is a star?", "--key", "true"]);
-    assert_eq!(cli.run("teacher", &["sync"])["keys_delivered"], 0, "nothing to hand over");
-    cli.run("laptop", &["sync"]);
-    let quick = text(&cli.run("laptop", &["video", "start", &quiz]), "attempt");
-    let right = cli.run("laptop", &["video", "answer", &quiz, &quick, &warm, "true"]);
-    assert_eq!(right["points"], 1.0);
-    let wrong = cli.run("laptop", &["video", "answer", &quiz, &quick, &warm, "false"]);
-    assert_eq!(wrong["points"], 0.0);
+    let quiz = tests.create(class, "Warm-up").unwrap();
+    let instant = TestSettings {
+        media: Some(video),
+        duration_secs: Some(30),
+        feedback: Some(Feedback::Instant),
+        ..TestSettings::default()
+    };
+    tests.configure(quiz, &instant).unwrap();
+    let warm = tests
+        .add_question(quiz, &question(5, QuestionKind::TrueFalse, "Sun is a star?", &[], Some(Key::Truth(true)), 1))
+        .unwrap();
+    assert_eq!(teacher.sync().await.keys_delivered, 0, "nothing to hand over");
+    laptop.sync().await;
+    let quick = student.start_attempt(quiz, 1.0).unwrap().attempt;
+    assert_eq!(student.answer(quiz, &quick, &warm, &Answer::Truth(true), None).unwrap(), Some(1.0));
+    assert_eq!(student.answer(quiz, &quick, &warm, &Answer::Truth(false), None).unwrap(), Some(0.0));
 
     // API-level hostile input.
-    let teacher = server.login(&demo.teacher).await;
+    let token = &world.a.teacher.access_token;
     let path = format!("/api/v1/classes/{class}/answer-keys");
     let body = json!({"test_id": test, "keys": {"no-such-question": {"truth": true}}});
-    let (status, answer) = server.call(reqwest::Method::PUT, &path, Some(&teacher.access_token), Some(body)).await;
+    let (status, answer) = server.call(reqwest::Method::PUT, &path, Some(token), Some(body)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
     let body = json!({"test_id": test, "keys": {&single: {"choices": [5]}}});
-    let (status, _) = server.call(reqwest::Method::PUT, &path, Some(&teacher.access_token), Some(body)).await;
+    let (status, _) = server.call(reqwest::Method::PUT, &path, Some(token), Some(body)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     let other_class = format!("/api/v1/classes/{}/results?test_id={test}", world.b.class_id);
     let (status, _) = server.get(&other_class, &world.b.teacher.access_token).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "a test of another class is not found");
+    let refused = teacher
+        .core
+        .classes()
+        .set_study_settings(class, StudySettings { desired_retention: 0.5, new_per_day: 10, reviews_per_day: 100 })
+        .await
+        .unwrap_err();
+    assert!(refused.to_string().contains("0.70"), "checked on the device before sending: {refused}");
     let settings = format!("/api/v1/classes/{class}/study-settings");
     let body = json!({"desired_retention": 0.5, "new_per_day": 10, "reviews_per_day": 100});
-    let (status, _) = server.call(reqwest::Method::PUT, &settings, Some(&teacher.access_token), Some(body)).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-}
-
-fn q2(cli: &Cli, test: &str, args: &[&str]) -> String {
-    let mut all = vec!["video", "question", test];
-    all.extend_from_slice(args);
-    text(&cli.run("teacher", &all), "question")
+    let (status, _) = server.call(reqwest::Method::PUT, &settings, Some(token), Some(body)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "and on the server");
 }
 
 #[tokio::test]
 async fn two_teachers_editing_one_card_offline_both_keep_their_edit() {
-    let server = TestServer::start().await;
+    let server = TestServer::start_in_process().await;
     let world = World::build(&server).await;
     let demo = server.demo_logins();
-    let cli = Cli::new(&server);
-    cli.login("desk", &demo.teacher);
-    cli.login("tablet", &demo.teacher);
-    let deck = text(&cli.run("desk", &["deck", "create", "--class", &world.a.class_id, "--title", "Shared"]), "id");
-    let card = text(&cli.run("desk", &["deck", "card", &deck, "--front", "house", "--back", "casa"]), "card");
-    cli.run("desk", &["sync"]);
-    cli.run("tablet", &["sync"]);
-    cli.run("desk", &["deck", "card", &deck, "--card", &card, "--hint", "a building"]);
-    cli.run(
-        "tablet",
-        &["deck", "card", &deck, "--card", &card, "--example", "mi casa es tu casa", "--tags", "home noun"],
-    );
-    for home in ["desk", "tablet", "desk"] {
-        cli.run(home, &["sync"]);
+    let desk = Device::sign_in(&server, &demo.teacher).await;
+    let tablet = Device::sign_in(&server, &demo.teacher).await;
+    let deck = desk.core.decks().create(world.a.class_id.parse().unwrap(), "Shared", None).unwrap();
+    let card = desk.core.decks().put_card(deck, None, &CardPatch::front_back(Some("house"), Some("casa"))).unwrap();
+    desk.sync().await;
+    tablet.sync().await;
+    let hint = CardPatch { hint: Some("a building".to_owned()), ..CardPatch::default() };
+    desk.core.decks().put_card(deck, Some(&card), &hint).unwrap();
+    let example = CardPatch {
+        example: Some("mi casa es tu casa".to_owned()),
+        tags: Some(vec!["home".to_owned(), "noun".to_owned()]),
+        ..CardPatch::default()
+    };
+    tablet.core.decks().put_card(deck, Some(&card), &example).unwrap();
+    for device in [&desk, &tablet, &desk] {
+        device.sync().await;
     }
-    for home in ["desk", "tablet"] {
-        let cards = cli.run(home, &["deck", "cards", &deck]);
-        let fields = &cards[0]["fields"];
-        assert_eq!(
-            (fields["hint"].as_str(), fields["example"].as_str()),
-            (Some("a building"), Some("mi casa es tu casa")),
-            "{home}: {cards}"
-        );
-        assert_eq!(fields["tags"], json!(["home", "noun"]));
+    for device in [&desk, &tablet] {
+        let cards = device.core.decks().cards(deck).unwrap();
+        let fields = &cards[0].fields;
+        assert_eq!((fields.hint.as_str(), fields.example.as_str()), ("a building", "mi casa es tu casa"), "{cards:?}");
+        assert_eq!(fields.tags, ["home", "noun"]);
     }
 }
 
 #[tokio::test]
 async fn malformed_input_is_refused_and_nothing_is_stored() {
-    let server = TestServer::start().await;
+    let server = TestServer::start_in_process().await;
     let world = World::build(&server).await;
     let demo = server.demo_logins();
-    let cli = Cli::new(&server);
-    cli.login("teacher", &demo.teacher);
-    let deck = text(&cli.run("teacher", &["deck", "create", "--class", &world.a.class_id, "--title", "Empty"]), "id");
-    let before = cli.run("teacher", &["show", &deck]);
-    let dir = cli.home("teacher");
-    for (name, bytes) in [
-        ("unknown-column.csv", b"front,colour\na,red\n".to_vec()),
-        ("no-header.csv", b"".to_vec()),
-        ("binary.csv", vec![0xff, 0xfe, 0x00, 0x01]),
+    let teacher = Device::sign_in(&server, &demo.teacher).await;
+    let class: ClassId = world.a.class_id.parse().unwrap();
+    let decks = teacher.core.decks();
+    let deck = decks.create(class, "Empty", None).unwrap();
+    let document = |doc: DocId| teacher.core.sync().document(doc).unwrap();
+    let before = document(deck);
+    let pending = teacher.core.sync().status().unwrap().pending_changes;
+    for (text, expected) in [
+        ("front,colour\na,red\n", "unknown column \"colour\""),
+        ("", "no header row"),
+        ("back\nperro\n", "no header row"),
     ] {
-        let file = dir.join(name);
-        std::fs::write(&file, bytes).unwrap();
-        let error = cli.fail("teacher", &["deck", "import", &deck, file.to_str().unwrap()]);
-        assert!(!error.is_empty(), "{name}");
+        let error = decks.import(deck, text).unwrap_err().to_string();
+        assert!(error.contains(expected), "{text:?}: {error}");
     }
-    let error = cli.fail("teacher", &["deck", "card", &deck, "--type", "cloze", "--front", "no deletion"]);
-    assert!(error.contains("deletion"), "{error}");
-    let error =
-        cli.fail("teacher", &["deck", "card", &deck, "--front", "x", "--back", "y", "--media", "../../etc/passwd"]);
-    assert!(error.contains("SHA-256"), "{error}");
-    let error = cli.fail("teacher", &["assign", &deck, "--due", "next friday"]);
-    assert!(error.contains("YYYY-MM-DD"), "{error}");
-    assert_eq!(cli.run("teacher", &["show", &deck]), before, "nothing stored");
-    let error = cli.fail(
-        "teacher",
-        &[
-            "class",
-            "settings",
-            &world.a.class_id,
-            "--retention",
-            "0.99",
-            "--new-per-day",
-            "1",
-            "--reviews-per-day",
-            "1",
-        ],
-    );
-    assert!(error.contains("0.70"), "{error}");
+    // A file whose every row is bad imports nothing and says why, row by row.
+    let report = decks.import(deck, "front,back\n\"unclosed,x\n").unwrap();
+    assert!(report.cards.is_empty(), "{report:?}");
+    assert_eq!(report.rejected, [(2, "the back is empty".to_owned())]);
+    let cloze = CardPatch { card_type: Some(CardType::Cloze), ..CardPatch::front_back(Some("no deletion"), None) };
+    let error = decks.put_card(deck, None, &cloze).unwrap_err();
+    assert!(error.to_string().contains("deletion"), "{error}");
+    let sneaky =
+        CardPatch { media: Some(vec!["../../etc/passwd".to_owned()]), ..CardPatch::front_back(Some("x"), Some("y")) };
+    let error = decks.put_card(deck, None, &sneaky).unwrap_err();
+    assert!(error.to_string().contains("SHA-256"), "{error}");
+    let error = decks.put_card(deck, Some("no-such-card"), &CardPatch::front_back(Some("x"), None)).unwrap_err();
+    assert!(!error.to_string().is_empty());
+    let error = teacher
+        .core
+        .assignments()
+        .assign(deck, &NewAssignment { section: "chapter 1".to_owned(), ..NewAssignment::default() })
+        .unwrap_err();
+    assert!(error.to_string().contains("section"), "a deck has no sections: {error}");
+    assert_eq!(document(deck), before, "nothing stored");
+    assert_eq!(teacher.core.sync().status().unwrap().pending_changes, pending, "no change made");
+    let error = teacher
+        .core
+        .classes()
+        .set_study_settings(class, StudySettings { desired_retention: 0.99, new_per_day: 1, reviews_per_day: 1 })
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("0.70"), "{error}");
 }
 
 #[tokio::test]
 async fn the_weekly_digest_counts_a_seeded_week_for_teachers_and_admins_only() {
-    let server = TestServer::start().await;
+    let server = TestServer::start_in_process().await;
     let world = World::build(&server).await;
     let demo = server.demo_logins();
-    let cli = Cli::new(&server);
-    cli.login("teacher", &demo.teacher);
-    let class = world.a.class_id.clone();
-    let deck = text(&cli.run("teacher", &["deck", "create", "--class", &class, "--title", "Colours"]), "id");
-    let red = text(&cli.run("teacher", &["deck", "card", &deck, "--front", "red", "--back", "rojo"]), "card");
-    let blue = text(&cli.run("teacher", &["deck", "card", &deck, "--front", "blue", "--back", "azul"]), "card");
-    let reading = text(&cli.run("teacher", &["text", "create", "--class", &class, "--title", "Poem"]), "id");
-    cli.run("teacher", &["text", "append", &reading, &"Roses are red, violets are blue. ".repeat(10)]);
-    // Assigned to everyone, due yesterday: the students who have not read it are overdue.
-    cli.run("teacher", &["assign", &reading, "--due", "1000"]);
-    let quiz = text(&cli.run("teacher", &["video", "create", "--class", &class, "--title", "Quiz"]), "id");
-    cli.run("teacher", &["video", "configure", &quiz, "--media", &"d".repeat(64), "--duration", "60"]);
-    let yes = q2(&cli, &quiz, &["--at", "10", "--kind", "true_false", "--prompt", "Red is a colour?", "--key", "true"]);
-    let no = q2(&cli, &quiz, &["--at", "20", "--kind", "true_false", "--prompt", "Blue is a fruit?", "--key", "false"]);
-    cli.run("teacher", &["sync"]);
+    let teacher = Device::sign_in(&server, &demo.teacher).await;
+    let class: ClassId = world.a.class_id.parse().unwrap();
+    let decks = teacher.core.decks();
+    let deck = decks.create(class, "Colours", None).unwrap();
+    let red = decks.put_card(deck, None, &CardPatch::front_back(Some("red"), Some("rojo"))).unwrap();
+    let blue = decks.put_card(deck, None, &CardPatch::front_back(Some("blue"), Some("azul"))).unwrap();
+    let reading = teacher.core.reader().create(class, "Poem").unwrap();
+    teacher.core.reader().append(reading, &"Roses are red, violets are blue. ".repeat(10)).unwrap();
+    // Assigned to everyone, due long ago: the students who have not read it are overdue.
+    let overdue = NewAssignment { due: Some(1000), ..NewAssignment::default() };
+    teacher.core.assignments().assign(reading, &overdue).unwrap();
+    let tests = teacher.core.video_tests();
+    let quiz = tests.create(class, "Quiz").unwrap();
+    let settings = TestSettings { media: Some("d".repeat(64)), duration_secs: Some(60), ..TestSettings::default() };
+    tests.configure(quiz, &settings).unwrap();
+    let yes = tests
+        .add_question(quiz, &question(10, QuestionKind::TrueFalse, "Red is a colour?", &[], Some(Key::Truth(true)), 1))
+        .unwrap();
+    let no = tests
+        .add_question(quiz, &question(20, QuestionKind::TrueFalse, "Blue is a fruit?", &[], Some(Key::Truth(false)), 1))
+        .unwrap();
+    teacher.sync().await;
 
     // Student 1: three reviews (red twice: once new, once known, recalled) and reads 50%.
-    cli.login("ada", &demo.students[0]);
-    cli.run("ada", &["sync"]);
-    cli.run("ada", &["study", "answer", &deck, &red, "good"]);
-    cli.run("ada", &["study", "answer", &deck, &red, "good"]);
-    cli.run("ada", &["study", "answer", &deck, &blue, "again"]);
-    cli.run("ada", &["text", "read", &reading, "--percent", "50"]);
+    let ada = Device::sign_in(&server, &demo.students[0]).await;
+    ada.sync().await;
+    let study = ada.core.study();
+    study.answer(deck, &red, Some(Rating::Good), None).unwrap();
+    study.answer(deck, &red, Some(Rating::Good), None).unwrap();
+    study.answer(deck, &blue, Some(Rating::Again), None).unwrap();
+    ada.core.reader().set_position(reading, &Place::Percent(50.0)).unwrap();
     // One video-test attempt: one answer right, one wrong → 50%.
-    let attempt = text(&cli.run("ada", &["video", "start", &quiz]), "attempt");
-    cli.run("ada", &["video", "answer", &quiz, &attempt, &yes, "true"]);
-    cli.run("ada", &["video", "answer", &quiz, &attempt, &no, "true"]);
-    cli.run("ada", &["video", "submit", &quiz, &attempt]);
-    cli.run("ada", &["sync"]);
-    cli.run("teacher", &["sync"]);
+    let video = ada.core.video_tests();
+    let attempt = video.start_attempt(quiz, 1.0).unwrap().attempt;
+    video.answer(quiz, &attempt, &yes, &Answer::Truth(true), None).unwrap();
+    video.answer(quiz, &attempt, &no, &Answer::Truth(true), None).unwrap();
+    video.submit(quiz, &attempt).unwrap();
+    ada.sync().await;
+    teacher.sync().await;
 
-    cli.login("admin", &demo.edu_admin);
-    let school = world.a.school_id.clone();
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs().to_string();
-    let digests = cli.run("admin", &["digest", "run", "--school", &school, "--week-of", &now]);
-    let class_digest = digests.as_array().unwrap().iter().find(|d| d["scope"]["class"] == class.as_str()).unwrap();
-    let n = &class_digest["numbers"];
-    assert_eq!(n["students"], 3, "{n}");
-    assert_eq!(n["active_students"], 1);
-    assert_eq!(n["reviews"], 3);
-    assert_eq!((n["retention_base"].as_u64(), n["retention"].as_f64()), (Some(1), Some(1.0)));
-    assert_eq!((n["readers"].as_u64(), n["reading_pace"].as_f64()), (Some(1), Some(50.0)));
-    assert_eq!(n["overdue"], 3, "every student: the poem is not read to the end");
-    assert_eq!((n["attempts_submitted"].as_u64(), n["average_score"].as_f64()), (Some(1), Some(50.0)));
-    let cohort = digests.as_array().unwrap().iter().find(|d| d["scope"]["cohort"].is_string()).unwrap();
-    assert_eq!(cohort["numbers"]["reviews"], 3);
+    let admin = Device::sign_in(&server, &demo.edu_admin).await;
+    let school = world.a.school_id.parse().unwrap();
+    let digests = admin.core.digests().run(school, Some(admin.core.now())).await.unwrap();
+    let class_digest =
+        digests.iter().find(|d| d.scope == tallschool_shared::digest::DigestScope::Class(class)).unwrap();
+    let n = &class_digest.numbers;
+    assert_eq!((n.students, n.active_students, n.reviews), (3, 1, 3), "{n:?}");
+    assert_eq!((n.retention_base, n.retention), (1, Some(1.0)));
+    assert_eq!((n.readers, n.reading_pace), (1, Some(50.0)));
+    assert_eq!(n.overdue, 3, "every student: the poem is not read to the end");
+    assert_eq!((n.attempts_submitted, n.average_score), (1, Some(50.0)));
+    let cohort = digests.iter().find(|d| matches!(d.scope, tallschool_shared::digest::DigestScope::Cohort(_))).unwrap();
+    assert_eq!(cohort.numbers.reviews, 3);
 
     // Stored and visible to the class's teacher and the school's admins; not to students.
-    let shown = cli.run("teacher", &["digest", "show", "--class", &class]);
-    assert_eq!(shown[0]["numbers"], *n);
-    assert!(cli.fail("ada", &["digest", "show", "--class", &class]).contains("403"));
+    let shown = teacher.core.digests().list(DigestScope::Class(class)).await.unwrap();
+    assert_eq!(shown[0].numbers, *n);
+    let refused = ada.core.digests().list(DigestScope::Class(class)).await.unwrap_err();
+    assert_eq!(refused_with(&refused), 403, "{refused}");
     let (status, _) = server.get(&format!("/api/v1/schools/{school}/digests"), &world.b.edu_admin.access_token).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "another school's admin does not see it");
     // Published as an event, with no personal data.

@@ -130,6 +130,7 @@ pub fn genesis_actor(id: DocId) -> ActorId {
 
 /// A document holding only its deterministic first change.
 pub fn genesis(id: DocId, kind: DocKind) -> Result<Automerge, AutomergeError> {
+    use crate::schema::keys;
     let mut doc = Automerge::new().with_actor(genesis_actor(id));
     doc.transact_with::<_, _, AutomergeError, _>(
         |_| CommitOptions::default().with_time(0),
@@ -138,25 +139,25 @@ pub fn genesis(id: DocId, kind: DocKind) -> Result<Automerge, AutomergeError> {
             tx.put(ROOT, "kind", kind.as_str())?;
             // Every map of the layout in `crate::schema` is created here, once for all devices.
             let maps: &[&str] = match kind {
-                DocKind::Deck => &["cards", "assignments"],
-                DocKind::Text => &["assignments"],
-                DocKind::VideoTest => &["questions", "assignments"],
+                DocKind::Deck => &[keys::CARDS, keys::ASSIGNMENTS],
+                DocKind::Text => &[keys::ASSIGNMENTS],
+                DocKind::VideoTest => &[keys::QUESTIONS, keys::ASSIGNMENTS],
                 DocKind::Progress => &[
-                    "reviews",
-                    "positions",
-                    "furthest",
-                    "reading_days",
-                    "bookmarks",
-                    "highlights",
-                    "cards",
-                    "attempts",
+                    keys::REVIEWS,
+                    keys::POSITIONS,
+                    keys::FURTHEST,
+                    keys::READING_DAYS,
+                    keys::BOOKMARKS,
+                    keys::HIGHLIGHTS,
+                    keys::CARDS,
+                    keys::ATTEMPTS,
                 ],
             };
             if kind.is_content() {
-                tx.put(ROOT, "title", "")?;
+                tx.put(ROOT, keys::TITLE, "")?;
             }
             if kind == DocKind::Text {
-                tx.put_object(ROOT, "body", ObjType::Text)?;
+                tx.put_object(ROOT, keys::BODY, ObjType::Text)?;
             }
             for map in maps {
                 tx.put_object(ROOT, *map, ObjType::Map)?;

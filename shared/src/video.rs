@@ -84,6 +84,17 @@ pub enum Answer {
     Text(String),
 }
 
+/// Settings to change on a test; `None` leaves one as it is.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TestSettings {
+    /// SHA-256 of the video.
+    pub media: Option<String>,
+    pub duration_secs: Option<u32>,
+    pub prevent_skipping: Option<bool>,
+    pub attempts_allowed: Option<u32>,
+    pub feedback: Option<Feedback>,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Question {
     pub id: String,

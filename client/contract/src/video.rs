@@ -2,18 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 use tallschool_shared::schema::Attempt;
-use tallschool_shared::video::{AttemptResult, Feedback, Key, QuestionKind};
-
-/// Settings to change on a test; `None` leaves one as it is.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct TestSettings {
-    /// SHA-256 of the video.
-    pub media: Option<String>,
-    pub duration_secs: Option<u32>,
-    pub prevent_skipping: Option<bool>,
-    pub attempts_allowed: Option<u32>,
-    pub feedback: Option<Feedback>,
-}
+pub use tallschool_shared::video::TestSettings;
+use tallschool_shared::video::{AttemptResult, Key, QuestionKind};
 
 /// A question to add at `at_secs` into the video.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

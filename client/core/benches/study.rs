@@ -10,7 +10,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use automerge::transaction::Transactable;
-use automerge::{ActorId, Automerge, AutomergeError, ObjType, ROOT, ReadDoc, ScalarValue};
+use automerge::{ActorId, Automerge, AutomergeError, ObjType, ROOT, ReadDoc};
 use serde_bytes::ByteBuf;
 use tallschool_client::Store;
 use tallschool_client::content;
@@ -83,14 +83,12 @@ fn build(dir: &Path) -> (DocId, Automerge, usize, Vec<String>) {
     deck.set_actor(ActorId::random());
     let card_ids: Vec<String> = (0..CARDS).map(|_| content::short_id()).collect();
     deck.transact::<_, _, AutomergeError>(|tx| {
-        tx.put(ROOT, "title", "Ten thousand words")?;
-        let (_, cards) = tx.get(ROOT, "cards")?.unwrap();
+        schema::set_title(tx, "Ten thousand words")?;
         for (i, id) in card_ids.iter().enumerate() {
-            let card = tx.put_object(&cards, id.as_str(), ObjType::Map)?;
-            tx.put(&card, "type", "basic")?;
-            tx.put(&card, "front", format!("word {i}"))?;
-            tx.put(&card, "back", format!("Wort {i}"))?;
-            tx.put(&card, "created_at", START + i as i64)?;
+            schema::write_card(tx, id, START + i as i64, |card| {
+                card.front = format!("word {i}");
+                card.back = format!("Wort {i}");
+            })?;
         }
         Ok(())
     })
@@ -110,13 +108,7 @@ fn build(dir: &Path) -> (DocId, Automerge, usize, Vec<String>) {
             })
             .collect();
         let packed = pack(&reviews).unwrap();
-        progress
-            .transact::<_, _, AutomergeError>(|tx| {
-                let (_, sessions) = tx.get(ROOT, "reviews")?.unwrap();
-                tx.put(&sessions, format!("s{day}"), ScalarValue::Bytes(packed))?;
-                Ok(())
-            })
-            .unwrap();
+        progress.transact::<_, _, AutomergeError>(|tx| schema::put_session(tx, &format!("s{day}"), packed)).unwrap();
     }
     let mut store = Store::open(dir, tallschool_client::Clock::system(), tallschool_client::FEATURES).unwrap();
     store.set("account", &student().to_string()).unwrap();

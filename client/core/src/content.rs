@@ -1,8 +1,7 @@
 //! Operations on documents. Each one is a single automerge change made through
 //! [`Store::edit`], so a whole study session or a whole edit is one change, not one per tap.
 
-use automerge::transaction::{Transactable, Transaction};
-use automerge::{Automerge, AutomergeError, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
+use automerge::Automerge;
 use tallschool_shared::cards::{self, CardFields, ImportReport};
 use tallschool_shared::docs::{DocKind, DocMeta};
 use tallschool_shared::schema;
@@ -12,68 +11,19 @@ use crate::error::{ClientError, Result};
 use crate::store::Store;
 pub use tallschool_contract::request::CardPatch;
 
-pub(crate) fn child_in(tx: &Transaction<'_>, key: &str) -> std::result::Result<ObjId, AutomergeError> {
-    match tx.get(ROOT, key)? {
-        Some((Value::Object(_), id)) => Ok(id),
-        _ => Err(AutomergeError::InvalidObjId(key.to_owned())),
-    }
-}
-
 /// A new deck, text or video test in `class`, titled `title`.
 pub fn create(store: &mut Store, kind: DocKind, class: ClassId, title: &str) -> Result<DocMeta> {
     if !kind.is_content() {
         return Err(ClientError::Invalid("progress documents are created by studying".to_owned()));
     }
     let meta = DocMeta::content(DocId(uuid::Uuid::new_v4()), kind, class);
-    store.edit(&meta, |tx| tx.put(ROOT, "title", title).map(|_| ()))?;
+    store.edit(&meta, |tx| schema::set_title(tx, title))?;
     Ok(meta)
 }
 
 pub fn set_title(store: &mut Store, doc: DocId, title: &str) -> Result<()> {
     let meta = existing(store, doc)?;
-    store.edit(&meta, |tx| tx.put(ROOT, "title", title).map(|_| ()))?;
-    Ok(())
-}
-
-fn write_card(
-    tx: &mut Transaction<'_>,
-    cards: &ObjId,
-    id: &str,
-    patch: &CardPatch,
-    at: i64,
-) -> std::result::Result<(), AutomergeError> {
-    let card = match tx.get(cards, id)? {
-        Some((Value::Object(_), obj)) => obj,
-        _ => {
-            let obj = tx.put_object(cards, id, ObjType::Map)?;
-            tx.put(&obj, "created_at", at)?;
-            obj
-        }
-    };
-    // Only the fields that change are written, so two teachers editing different fields of
-    // one card offline both keep their edit.
-    let current = schema::read_card(tx, id.to_owned(), &card).fields;
-    let mut next = current.clone();
-    patch.apply(&mut next);
-    if next.card_type != current.card_type || tx.get(&card, "type")?.is_none() {
-        tx.put(&card, "type", next.card_type.as_str())?;
-    }
-    for (key, old, new) in [
-        ("front", &current.front, &next.front),
-        ("back", &current.back, &next.back),
-        ("example", &current.example, &next.example),
-        ("hint", &current.hint, &next.hint),
-    ] {
-        if old != new {
-            tx.put(&card, key, new.as_str())?;
-        }
-    }
-    if next.tags != current.tags {
-        tx.put(&card, "tags", next.tags.join(" "))?;
-    }
-    if next.media != current.media {
-        tx.put(&card, "media", next.media.join(" "))?;
-    }
+    store.edit(&meta, |tx| schema::set_title(tx, title))?;
     Ok(())
 }
 
@@ -87,15 +37,10 @@ fn with_deck<T>(store: &mut Store, deck: DocId, f: impl FnOnce(&Automerge) -> T)
     Ok((meta, value))
 }
 
-fn find_card(doc: &Automerge, id: &str) -> Option<schema::StoredCard> {
-    let cards = schema::child(doc, &ROOT, "cards")?;
-    schema::child(doc, &cards, id).map(|obj| schema::read_card(doc, id.to_owned(), &obj))
-}
-
 /// Add a card (`card: None`) or change fields of an existing one. Returns the card id.
 /// Editing never touches reviews, so every student's schedule for the card is kept.
 pub fn put_card(store: &mut Store, deck: DocId, card: Option<&str>, patch: &CardPatch) -> Result<String> {
-    let (meta, existing) = with_deck(store, deck, |doc| card.map(|id| find_card(doc, id)))?;
+    let (meta, existing) = with_deck(store, deck, |doc| card.map(|id| schema::card(doc, id)))?;
     let mut fields = match existing {
         Some(found) => {
             found
@@ -108,30 +53,23 @@ pub fn put_card(store: &mut Store, deck: DocId, card: Option<&str>, patch: &Card
     fields.check().map_err(|e| ClientError::Invalid(e.to_string()))?;
     let card_id = card.map(str::to_owned).unwrap_or_else(short_id);
     let at = store.now();
-    store.edit(&meta, |tx| {
-        let cards = child_in(tx, "cards")?;
-        write_card(tx, &cards, &card_id, patch, at)
-    })?;
+    store.edit(&meta, |tx| schema::write_card(tx, &card_id, at, |fields| patch.apply(fields)))?;
     Ok(card_id)
 }
 
 /// Hide a card from the deck. Its reviews stay in every student's history.
 pub fn delete_card(store: &mut Store, deck: DocId, card: &str) -> Result<()> {
-    let (meta, exists) = with_deck(store, deck, |doc| find_card(doc, card).is_some())?;
+    let (meta, exists) = with_deck(store, deck, |doc| schema::card(doc, card).is_some())?;
     if !exists {
         return Err(ClientError::Invalid(format!("no card {card} in deck {deck}")));
     }
-    store.edit(&meta, |tx| {
-        let cards = child_in(tx, "cards")?;
-        let Some((Value::Object(_), obj)) = tx.get(&cards, card)? else { return Ok(()) };
-        tx.put(&obj, "deleted", true)
-    })?;
+    store.edit(&meta, |tx| schema::delete_card(tx, card))?;
     Ok(())
 }
 
 pub fn set_theme(store: &mut Store, deck: DocId, theme: &str) -> Result<()> {
     let (meta, ()) = with_deck(store, deck, |_| ())?;
-    store.edit(&meta, |tx| tx.put(ROOT, "theme", theme))?;
+    store.edit(&meta, |tx| schema::set_theme(tx, theme))?;
     Ok(())
 }
 
@@ -145,10 +83,9 @@ pub fn import_cards(store: &mut Store, deck: DocId, text: &str) -> Result<Import
     }
     let at = store.now();
     store.edit(&meta, |tx| {
-        let cards = child_in(tx, "cards")?;
         for (i, card) in report.cards.iter().enumerate() {
             // Cards keep the file's order.
-            write_card(tx, &cards, &short_id(), &CardPatch::from_fields(card), at + i as i64)?;
+            schema::write_card(tx, &short_id(), at + i as i64, |fields| card.clone_into(fields))?;
         }
         Ok(())
     })?;
@@ -164,11 +101,7 @@ pub fn export_cards(store: &mut Store, deck: DocId) -> Result<String> {
 /// Append text at the end of a reader text.
 pub fn append_text(store: &mut Store, text: DocId, words: &str) -> Result<()> {
     let meta = existing(store, text)?;
-    store.edit(&meta, |tx| {
-        let body = child_in(tx, "body")?;
-        let end = tx.length(&body);
-        tx.splice_text(&body, end, 0, words)
-    })?;
+    store.edit(&meta, |tx| schema::append_to_body(tx, words))?;
     Ok(())
 }
 
@@ -199,14 +132,7 @@ pub(crate) fn write_session(
     ordered.sort_by_key(|review| review.at);
     let packed = tallschool_shared::reviews::pack(&ordered).map_err(|e| ClientError::Invalid(e.to_string()))?;
     let session = short_id();
-    store.edit_then(
-        meta,
-        |tx| {
-            let sessions = child_in(tx, "reviews")?;
-            tx.put(&sessions, session.as_str(), ScalarValue::Bytes(packed)).map(|_| ())
-        },
-        then,
-    )?;
+    store.edit_then(meta, |tx| schema::put_session(tx, &session, packed), then)?;
     Ok(())
 }
 
@@ -257,23 +183,21 @@ pub fn assign(
     if note.chars().count() > 2_000 || group.chars().count() > 200 {
         return Err(ClientError::Invalid("note or group name too long".to_owned()));
     }
-    let id = short_id();
-    let at = store.now();
-    let students: Vec<String> = students.iter().map(ToString::to_string).collect();
-    store.edit(&meta, |tx| {
-        let assignments = child_in(tx, "assignments")?;
-        let a = tx.put_object(&assignments, id.as_str(), ObjType::Map)?;
-        tx.put(&a, "students", students.join(" "))?;
-        tx.put(&a, "group", group)?;
-        if let Some(due) = due {
-            tx.put(&a, "due", due)?;
-        }
-        tx.put(&a, "section", section)?;
-        tx.put(&a, "note", note)?;
-        tx.put(&a, "assigned_at", at)?;
-        Ok(())
-    })?;
-    Ok(id)
+    let assignment = schema::Assignment {
+        id: short_id(),
+        assignee: if students.is_empty() {
+            schema::Assignee::Class
+        } else {
+            schema::Assignee::Students(students.to_vec())
+        },
+        group: group.to_owned(),
+        due,
+        section: section.to_owned(),
+        note: note.to_owned(),
+        assigned_at: store.now(),
+    };
+    store.edit(&meta, |tx| schema::put_assignment(tx, &assignment))?;
+    Ok(assignment.id)
 }
 
 pub fn unassign(store: &mut Store, doc: DocId, assignment: &str) -> Result<()> {
@@ -281,12 +205,6 @@ pub fn unassign(store: &mut Store, doc: DocId, assignment: &str) -> Result<()> {
     if !schema::assignments(&document).iter().any(|a| a.id == assignment) {
         return Err(ClientError::Invalid(format!("no assignment {assignment}")));
     }
-    store.edit(&meta, |tx| {
-        let assignments = child_in(tx, "assignments")?;
-        if let Some((Value::Object(_), a)) = tx.get(&assignments, assignment)? {
-            tx.put(&a, "deleted", true)?;
-        }
-        Ok(())
-    })?;
+    store.edit(&meta, |tx| schema::delete_assignment(tx, assignment))?;
     Ok(())
 }

@@ -15,7 +15,8 @@ use tallschool_shared::cards::card_of;
 use tallschool_shared::docs::{DocKind, DocMeta};
 use tallschool_shared::reviews::Review;
 use tallschool_shared::scheduling::{CardState, Phase, Rating, Scheduler, StudySettings};
-use tallschool_shared::{DocId, UserId, schema};
+use tallschool_shared::schema::{self, keys};
+use tallschool_shared::{DocId, UserId};
 
 use crate::error::{ClientError, Result};
 use crate::feature::{Feature, Migration, Origin};
@@ -132,8 +133,8 @@ struct Changed {
 }
 
 fn changed(changed: crate::feature::Changed<'_>) -> Changed {
-    let cards = if changed.touches(&["theme"]) { None } else { changed.entries_of("cards") };
-    Changed { cards, reviews: changed.touches(&["reviews"]) }
+    let cards = if changed.touches(&[keys::THEME]) { None } else { changed.entries_of(keys::CARDS) };
+    Changed { cards, reviews: changed.touches(&[keys::REVIEWS]) }
 }
 
 /// Derive this document's rows from what changed (`patches`, logged while the change was made
@@ -151,20 +152,13 @@ fn materialize(
     match meta.kind {
         DocKind::Deck => {
             let changed = changed(patches);
-            let theme = schema::get_str(doc, &automerge::ROOT, "theme");
+            let theme = schema::theme(doc);
             let user = account(conn)?;
             let progress = user.map(|u| DocMeta::progress(u, meta).id.to_string()).unwrap_or_default();
             let cards = match &changed.cards {
                 None => schema::cards(doc),
                 Some(ids) if ids.is_empty() => return Ok(()),
-                Some(ids) => {
-                    let Some(map) = schema::child(doc, &automerge::ROOT, "cards") else { return Ok(()) };
-                    ids.iter()
-                        .filter_map(|id| {
-                            schema::child(doc, &map, id).map(|obj| schema::read_card(doc, id.clone(), &obj))
-                        })
-                        .collect()
-                }
+                Some(ids) => ids.iter().filter_map(|id| schema::card(doc, id)).collect(),
             };
             put_items(conn, meta.id, &progress, meta, &theme, &cards, changed.cards.is_none())?;
         }

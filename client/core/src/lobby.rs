@@ -10,7 +10,8 @@ use rusqlite::{Connection, params};
 use tallschool_shared::digest::reading_goal;
 use tallschool_shared::docs::{DocKind, DocMeta};
 use tallschool_shared::reader::outline;
-use tallschool_shared::{DocId, UserId, schema};
+use tallschool_shared::schema::{self, keys};
+use tallschool_shared::{DocId, UserId};
 
 use crate::error::{ClientError, Result};
 use crate::feature::{Changed, Feature, Migration, Origin};
@@ -53,7 +54,7 @@ fn materialize(conn: &Connection, meta: &DocMeta, doc: &Automerge, changed: Chan
         }
     } else if meta.owner_id == Some(student)
         && let Some(subject) = meta.subject_id
-        && changed.touches(&["furthest", "positions", "attempts"])
+        && changed.touches(&[keys::FURTHEST, keys::POSITIONS, keys::ATTEMPTS])
     {
         let progress = schema::progress(doc);
         let submitted = progress.attempts.iter().any(|a| a.submitted_at.is_some());

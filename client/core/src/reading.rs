@@ -2,15 +2,13 @@
 //! what a student highlighted. Positions are written under this device's key; "furthest" is the
 //! maximum over devices, so two devices reading offline never overwrite each other.
 
-use automerge::transaction::{Transactable, Transaction};
-use automerge::{AutomergeError, ObjId, ObjType, ReadDoc, Value};
 use tallschool_shared::cards::{CardFields, CardType};
 use tallschool_shared::docs::{DocKind, DocMeta};
-use tallschool_shared::reader::{self, Anchor};
+use tallschool_shared::reader;
 use tallschool_shared::schema::{self};
 use tallschool_shared::{DocId, UserId};
 
-use crate::content::{child_in, short_id};
+use crate::content::short_id;
 use crate::error::{ClientError, Result};
 use crate::learning::day_of;
 use crate::store::Store;
@@ -40,10 +38,7 @@ pub fn set_body(store: &mut Store, text: DocId, markdown: &str) -> Result<()> {
     let suffix = old[prefix..].iter().rev().zip(new[prefix..].iter().rev()).take_while(|(a, b)| a == b).count();
     let removed = old.len() - prefix - suffix;
     let inserted: String = new[prefix..new.len() - suffix].iter().collect();
-    store.edit(&meta, |tx| {
-        let body = child_in(tx, "body")?;
-        tx.splice_text(&body, prefix, removed as isize, &inserted)
-    })?;
+    store.edit(&meta, |tx| schema::splice_body(tx, prefix, removed, &inserted))?;
     Ok(())
 }
 
@@ -83,14 +78,6 @@ fn device_key(store: &Store) -> String {
     store.device_actor_hex().chars().take(16).collect()
 }
 
-fn put_anchor(tx: &mut Transaction<'_>, obj: &ObjId, anchor: &Anchor) -> std::result::Result<(), AutomergeError> {
-    tx.put(obj, "offset", i64::try_from(anchor.offset).unwrap_or(i64::MAX))?;
-    tx.put(obj, "before", anchor.before.as_str())?;
-    tx.put(obj, "after", anchor.after.as_str())?;
-    tx.put(obj, "percent", anchor.percent)?;
-    Ok(())
-}
-
 /// Save where the student is (character offset). Returns the percentage.
 pub fn set_position(store: &mut Store, student: UserId, text: DocId, offset: u64) -> Result<f64> {
     let (meta, body) = text_doc(store, text)?;
@@ -104,28 +91,20 @@ pub fn set_position(store: &mut Store, student: UserId, text: DocId, offset: u64
     let at = store.now();
     let previous = store.read(progress.id, |_, d| schema::progress(d))?.unwrap_or_default();
     let furthest = previous.furthest.max(anchor.percent);
-    let day_key = format!("{}/{device}", day_of(at));
-    let day_best = previous.reading_days.get(&day_of(at)).copied().unwrap_or(0.0).max(anchor.percent);
-    store.edit(&progress, |tx| {
-        let positions = child_in(tx, "positions")?;
-        let position = tx.put_object(&positions, device.as_str(), ObjType::Map)?;
-        put_anchor(tx, &position, &anchor)?;
-        tx.put(&position, "at", at)?;
-        let furthest_map = child_in(tx, "furthest")?;
-        tx.put(&furthest_map, device.as_str(), furthest)?;
-        let days = child_in(tx, "reading_days")?;
-        tx.put(&days, day_key.as_str(), day_best)?;
-        Ok(())
-    })?;
+    let day = day_of(at);
+    let day_best = previous.reading_days.get(&day).copied().unwrap_or(0.0).max(anchor.percent);
+    let percent = anchor.percent;
+    let position = schema::Position { anchor, at };
+    store.edit(&progress, |tx| schema::put_position(tx, &device, &position, furthest, day, day_best))?;
     store.mark_active(at)?;
-    Ok(anchor.percent)
+    Ok(percent)
 }
 
 /// Where marks of a kind are kept in a progress document.
 const fn key_of(kind: MarkKind) -> &'static str {
     match kind {
-        MarkKind::Bookmark => "bookmarks",
-        MarkKind::Highlight => "highlights",
+        MarkKind::Bookmark => schema::keys::BOOKMARKS,
+        MarkKind::Highlight => schema::keys::HIGHLIGHTS,
     }
 }
 
@@ -160,19 +139,16 @@ pub fn add_mark(store: &mut Store, student: UserId, text: DocId, mark: &NewMark<
     let anchor = reader::anchor_at(&body, start);
     let quote = if kind == MarkKind::Highlight { reader::slice(&body, start, end) } else { String::new() };
     let progress = DocMeta::progress(student, &meta);
-    let id = short_id();
-    let at = store.now();
-    store.edit(&progress, |tx| {
-        let marks = child_in(tx, key_of(kind))?;
-        let mark = tx.put_object(&marks, id.as_str(), ObjType::Map)?;
-        put_anchor(tx, &mark, &anchor)?;
-        tx.put(&mark, "quote", quote.as_str())?;
-        tx.put(&mark, "note", note)?;
-        tx.put(&mark, "colour", if kind == MarkKind::Highlight { colour } else { "" })?;
-        tx.put(&mark, "at", at)?;
-        Ok(())
-    })?;
-    Ok(id)
+    let mark = schema::Mark {
+        id: short_id(),
+        anchor,
+        quote,
+        note: note.to_owned(),
+        colour: if kind == MarkKind::Highlight { colour.to_owned() } else { String::new() },
+        at: store.now(),
+    };
+    store.edit(&progress, |tx| schema::put_mark(tx, key_of(kind), &mark))?;
+    Ok(mark.id)
 }
 
 pub fn delete_mark(store: &mut Store, student: UserId, text: DocId, kind: MarkKind, id: &str) -> Result<()> {
@@ -186,13 +162,7 @@ pub fn delete_mark(store: &mut Store, student: UserId, text: DocId, kind: MarkKi
     if !exists {
         return Err(ClientError::Invalid(format!("no {} {id}", key_of(kind).trim_end_matches('s'))));
     }
-    store.edit(&progress, |tx| {
-        let marks = child_in(tx, key_of(kind))?;
-        if let Some((Value::Object(_), obj)) = tx.get(&marks, id)? {
-            tx.put(&obj, "deleted", true)?;
-        }
-        Ok(())
-    })?;
+    store.edit(&progress, |tx| schema::delete_mark(tx, key_of(kind), id))?;
     Ok(())
 }
 
@@ -230,14 +200,8 @@ pub fn card_from_selection(
     let id = short_id();
     let at = store.now();
     store.edit(&progress, |tx| {
-        let cards = child_in(tx, "cards")?;
-        let card = tx.put_object(&cards, id.as_str(), ObjType::Map)?;
-        tx.put(&card, "type", fields.card_type.as_str())?;
-        tx.put(&card, "front", fields.front.as_str())?;
-        tx.put(&card, "back", fields.back.as_str())?;
-        tx.put(&card, "created_at", at)?;
-        tx.put(&card, "source", text.to_string())?;
-        Ok(())
+        schema::write_card(tx, &id, at, |card| fields.clone_into(card))?;
+        schema::set_card_source(tx, &id, &text.to_string())
     })?;
     Ok(id)
 }

@@ -10,12 +10,13 @@
 
 use std::collections::BTreeMap;
 
-use automerge::{Automerge, ReadDoc};
+use automerge::Automerge;
 use rusqlite::{Connection, OptionalExtension, params};
 use tallschool_shared::cards::card_of;
 use tallschool_shared::docs::{DocKind, DocMeta};
 use tallschool_shared::scheduling::{CardState, Phase, STRUGGLING_BELOW, Scheduler, StudySettings};
-use tallschool_shared::{DocId, UserId, schema};
+use tallschool_shared::schema::{self, keys};
+use tallschool_shared::{DocId, UserId};
 
 use crate::error::{ClientError, Result};
 use crate::feature::{Changed, Feature, Migration, Origin};
@@ -87,25 +88,21 @@ fn materialize(conn: &Connection, meta: &DocMeta, doc: &Automerge, changed: Chan
                 conn.execute(
                     "INSERT INTO report_decks (deck_id, class_id, theme) VALUES (?1, ?2, ?3) \
                      ON CONFLICT (deck_id) DO UPDATE SET class_id = excluded.class_id, theme = excluded.theme",
-                    params![
-                        meta.id.to_string(),
-                        meta.class_id.to_string(),
-                        schema::get_str(doc, &automerge::ROOT, "theme")
-                    ],
+                    params![meta.id.to_string(), meta.class_id.to_string(), schema::theme(doc)],
                 )?;
             }
-            if changed.touches(&["cards"]) {
-                put_cards(conn, meta.id, doc, changed.entries_of("cards"))?;
+            if changed.touches(&[keys::CARDS]) {
+                put_cards(conn, meta.id, doc, changed.entries_of(keys::CARDS))?;
             }
         }
         DocKind::Progress => {
             let (Some(student), Some(subject)) = (meta.owner_id, meta.subject_id) else { return Ok(()) };
             // Reports are of other people's progress; this account's own memory of each card is
             // the study tables' (no second replay of a student's whole log on their device).
-            if changed.touches(&["reviews"]) && account(conn)? != Some(student) {
+            if changed.touches(&[keys::REVIEWS]) && account(conn)? != Some(student) {
                 put_memory(conn, meta.id, subject, student, doc)?;
             }
-            if changed.touches(&["positions", "furthest", "highlights", "bookmarks", "cards"])
+            if changed.touches(&[keys::POSITIONS, keys::FURTHEST, keys::HIGHLIGHTS, keys::BOOKMARKS, keys::CARDS])
                 && subject_kind(conn, subject)? == Some(DocKind::Text)
             {
                 put_reading(conn, meta.id, subject, student, doc)?;
@@ -136,12 +133,7 @@ fn put_cards(
             conn.execute("DELETE FROM report_cards WHERE deck_id = ?1", [&deck])?;
             schema::cards(doc)
         }
-        Some(ids) => {
-            let Some(map) = schema::child(doc, &automerge::ROOT, "cards") else { return Ok(()) };
-            ids.into_iter()
-                .filter_map(|id| schema::child(doc, &map, &id).map(|obj| schema::read_card(doc, id, &obj)))
-                .collect()
-        }
+        Some(ids) => ids.iter().filter_map(|id| schema::card(doc, id)).collect(),
     };
     let mut upsert = conn.prepare_cached(
         "INSERT INTO report_cards (deck_id, card_id, front, deleted, position) VALUES (?1, ?2, ?3, ?4, ?5) \
@@ -206,7 +198,7 @@ fn put_reading(conn: &Connection, progress_id: DocId, text: DocId, student: User
             progress.last_position().map(|p| p.at),
             count(progress.highlights.len()),
             count(progress.bookmarks.len()),
-            count(schema::child(doc, &automerge::ROOT, "cards").map_or(0, |cards| doc.length(&cards))),
+            count(schema::size_of(doc, keys::CARDS)),
         ],
     )?;
     Ok(())

@@ -92,7 +92,7 @@ pub fn deck_report(store: &mut Store, deck: DocId, now: i64) -> Result<DeckRepor
     Ok(DeckReport {
         deck_id: deck,
         title: schema::title(&document),
-        theme: schema::get_str(&document, &automerge::ROOT, "theme"),
+        theme: schema::theme(&document),
         students,
         cards: card_rows,
         heatmap,

@@ -659,18 +659,17 @@ fn materialize(
 /// What the listing shows of a document: its title, and its cards, questions, characters of
 /// text, or reviews.
 fn summarize(kind: DocKind, doc: &Automerge) -> (String, i64) {
-    use automerge::ReadDoc as _;
-    let count = |key: &str| {
-        tallschool_shared::schema::child(doc, &automerge::ROOT, key)
-            .map(|obj| i64::try_from(doc.length(&obj)).unwrap_or(0))
-            .unwrap_or(0)
-    };
-    let items = match kind {
-        DocKind::Deck => count("cards"),
-        DocKind::Text => count("body"),
-        DocKind::VideoTest => count("questions"),
-        DocKind::Progress => count("reviews"),
-    };
+    use tallschool_shared::schema::{keys, size_of};
+    let items = size_of(
+        doc,
+        match kind {
+            DocKind::Deck => keys::CARDS,
+            DocKind::Text => keys::BODY,
+            DocKind::VideoTest => keys::QUESTIONS,
+            DocKind::Progress => keys::REVIEWS,
+        },
+    );
+    let items = i64::try_from(items).unwrap_or(i64::MAX);
     (tallschool_shared::schema::title(doc), items)
 }
 

@@ -4,16 +4,14 @@
 
 use std::collections::BTreeMap;
 
-use automerge::transaction::Transactable;
-use automerge::{ObjType, ROOT, ReadDoc, Value};
 use rusqlite::{OptionalExtension, params};
 use tallschool_shared::cards::is_sha256;
 use tallschool_shared::docs::{DocKind, DocMeta};
-use tallschool_shared::schema::{self, Attempt, VideoTest};
+use tallschool_shared::schema::{self, Attempt, GivenAnswer, VideoTest};
 use tallschool_shared::video::{self, Answer, AttemptResult, Feedback, Key, Question, QuestionKind, Watched};
 use tallschool_shared::{DocId, UserId};
 
-use crate::content::{child_in, short_id};
+use crate::content::short_id;
 use crate::error::{ClientError, Result};
 use crate::feature::{Feature, Migration};
 use crate::store::Store;
@@ -83,24 +81,7 @@ pub fn configure(store: &mut Store, test: DocId, settings: &TestSettings) -> Res
             "keys of a graded test stay on the server; make a new test for instant feedback".to_owned(),
         ));
     }
-    store.edit(&meta, |tx| {
-        if let Some(media) = &settings.media {
-            tx.put(ROOT, "media", media.as_str())?;
-        }
-        if let Some(duration) = settings.duration_secs {
-            tx.put(ROOT, "duration", i64::from(duration))?;
-        }
-        if let Some(prevent) = settings.prevent_skipping {
-            tx.put(ROOT, "prevent_skipping", prevent)?;
-        }
-        if let Some(attempts) = settings.attempts_allowed {
-            tx.put(ROOT, "attempts_allowed", i64::from(attempts))?;
-        }
-        if let Some(feedback) = settings.feedback {
-            tx.put(ROOT, "feedback", feedback.as_str())?;
-        }
-        Ok(())
-    })?;
+    store.edit(&meta, |tx| schema::put_settings(tx, settings))?;
     Ok(())
 }
 
@@ -131,25 +112,11 @@ pub fn add_question(store: &mut Store, test: DocId, new: &NewQuestion<'_>, key: 
     } else if kind != QuestionKind::ShortText {
         return Err(ClientError::Invalid("choice and true/false questions need a key".to_owned()));
     }
-    let key_json = key.map(|k| serde_json::to_string(k).unwrap_or_default());
     let in_document = current.feedback == Feedback::Instant;
-    let options_json = serde_json::to_string(options).unwrap_or_default();
-    let pending = key_json.clone().filter(|_| !in_document);
+    let pending = key.filter(|_| !in_document).map(|k| serde_json::to_string(k).unwrap_or_default());
     store.edit_then(
         &meta,
-        |tx| {
-            let questions = child_in(tx, "questions")?;
-            let q = tx.put_object(&questions, id.as_str(), ObjType::Map)?;
-            tx.put(&q, "at_secs", i64::from(at_secs))?;
-            tx.put(&q, "kind", kind.as_str())?;
-            tx.put(&q, "prompt", prompt)?;
-            tx.put(&q, "options", options_json.as_str())?;
-            tx.put(&q, "points", i64::from(points))?;
-            if in_document && let Some(key) = &key_json {
-                tx.put(&q, "key", key.as_str())?;
-            }
-            Ok(())
-        },
+        |tx| schema::put_question(tx, &question, key.filter(|_| in_document)),
         |conn| {
             if let Some(key) = &pending {
                 conn.execute(
@@ -209,23 +176,20 @@ pub fn start_attempt(store: &mut Store, student: UserId, test: DocId, rate: f64)
     if current.attempts_allowed > 0 && submitted >= current.attempts_allowed as usize {
         return Err(ClientError::Invalid(format!("all {} attempts are used", current.attempts_allowed)));
     }
-    let id = short_id();
     let progress = DocMeta::progress(student, &meta);
-    let device: String = store.device_actor_hex().chars().take(16).collect();
-    let at = store.now();
-    store.edit(&progress, |tx| {
-        let attempts = child_in(tx, "attempts")?;
-        let attempt = tx.put_object(&attempts, id.as_str(), ObjType::Map)?;
-        tx.put(&attempt, "device", device.as_str())?;
-        tx.put(&attempt, "started_at", at)?;
-        tx.put(&attempt, "rate", rate)?;
-        tx.put(&attempt, "position", 0_i64)?;
-        tx.put(&attempt, "watched", "")?;
-        tx.put_object(&attempt, "answers", ObjType::Map)?;
-        Ok(())
-    })?;
-    store.mark_active(at)?;
-    Ok((id, 0))
+    let attempt = Attempt {
+        id: short_id(),
+        device: store.device_actor_hex().chars().take(16).collect(),
+        started_at: store.now(),
+        submitted_at: None,
+        playback_rate: rate,
+        position: 0,
+        watched: Watched::default(),
+        answers: BTreeMap::new(),
+    };
+    store.edit(&progress, |tx| schema::start_attempt(tx, &attempt))?;
+    store.mark_active(attempt.started_at)?;
+    Ok((attempt.id, 0))
 }
 
 fn open_attempt(
@@ -243,17 +207,6 @@ fn open_attempt(
         return Err(ClientError::Invalid("the attempt was submitted".to_owned()));
     }
     Ok((DocMeta::progress(student, &meta), current, found))
-}
-
-fn attempt_obj(
-    tx: &mut automerge::transaction::Transaction<'_>,
-    attempt: &str,
-) -> std::result::Result<automerge::ObjId, automerge::AutomergeError> {
-    let attempts = child_in(tx, "attempts")?;
-    match tx.get(&attempts, attempt)? {
-        Some((Value::Object(_), obj)) => Ok(obj),
-        _ => Err(automerge::AutomergeError::InvalidObjId(attempt.to_owned())),
-    }
 }
 
 /// The student watched `from..to` seconds at `rate`. With skipping prevented, playback may
@@ -282,14 +235,7 @@ pub fn watch(
     }
     let mut watched = found.watched.clone();
     watched.add(from, to);
-    let encoded = watched.encode();
-    store.edit(&progress, |tx| {
-        let obj = attempt_obj(tx, attempt)?;
-        tx.put(&obj, "watched", encoded.as_str())?;
-        tx.put(&obj, "position", i64::from(to))?;
-        tx.put(&obj, "rate", rate)?;
-        Ok(())
-    })?;
+    store.edit(&progress, |tx| schema::put_watched(tx, attempt, &watched, to, rate))?;
     Ok(watched)
 }
 
@@ -317,20 +263,9 @@ pub fn answer(
     if current.prevent_skipping && found.watched.contiguous_from_start() < q.at_secs {
         return Err(ClientError::Invalid(format!("watch up to {}s before answering this question", q.at_secs)));
     }
-    let answer_json = serde_json::to_string(given).unwrap_or_default();
     let at = store.now();
-    store.edit(&progress, |tx| {
-        let obj = attempt_obj(tx, attempt)?;
-        let answers = match tx.get(&obj, "answers")? {
-            Some((Value::Object(_), answers)) => answers,
-            _ => tx.put_object(&obj, "answers", ObjType::Map)?,
-        };
-        let a = tx.put_object(&answers, question, ObjType::Map)?;
-        tx.put(&a, "answer", answer_json.as_str())?;
-        tx.put(&a, "video_at", i64::from(video_at))?;
-        tx.put(&a, "at", at)?;
-        Ok(())
-    })?;
+    let given_answer = GivenAnswer { answer: given.clone(), video_at, at };
+    store.edit(&progress, |tx| schema::put_answer(tx, attempt, question, &given_answer))?;
     store.mark_active(at)?;
     Ok(match (current.feedback, current.keys.get(question)) {
         (Feedback::Instant, Some(key)) => video::grade(q, key, given),
@@ -341,10 +276,7 @@ pub fn answer(
 pub fn submit(store: &mut Store, student: UserId, test: DocId, attempt: &str) -> Result<()> {
     let (progress, _, _) = open_attempt(store, student, test, attempt)?;
     let at = store.now();
-    store.edit(&progress, |tx| {
-        let obj = attempt_obj(tx, attempt)?;
-        tx.put(&obj, "submitted_at", at)
-    })?;
+    store.edit(&progress, |tx| schema::submit_attempt(tx, attempt, at))?;
     Ok(())
 }
 

@@ -58,6 +58,10 @@ pub struct SyncResponse {
     pub epoch: u64,
     /// More changes wait: ask again with the new cursor.
     pub has_more: bool,
+    /// With `has_more`: how many changes wait after this answer, at most (for a progress
+    /// bar; changes a compacted snapshot already covered are counted too). 0 otherwise.
+    #[serde(default)]
+    pub remaining_changes: u64,
     /// Media references in the pushed documents that grant nothing (the document's school
     /// does not hold that file). The changes are stored; the reference just shows nothing.
     #[serde(default)]

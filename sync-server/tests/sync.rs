@@ -535,9 +535,25 @@ async fn long_answers_are_paged_and_oversized_documents_refused() {
     }
     assert_eq!(teacher.sync().await.pending_after, 0);
     let mut student = Device::sign_in(&server, &demo.students[0]).await;
+    let rounds = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = rounds.clone();
+    student.core.subscribe(move |event| {
+        if let tallschool_client::contract::Event::SyncRound { progress, .. } = event {
+            seen.lock().unwrap().push(*progress);
+        }
+    });
     let report = student.sync().await;
     assert!(report.rounds >= 4, "102 changes in pages of 25: {report:?}");
     assert_eq!(report.received_changes, 102);
+    // Each round says how many are left and how many rounds that makes ("round 1 of 5").
+    let rounds = rounds.lock().unwrap().clone();
+    assert_eq!(rounds.len() as u64, report.rounds, "{rounds:?}");
+    let first = rounds[0];
+    assert_eq!((first.round, first.to_send), (1, 0), "{rounds:?}");
+    assert_eq!(first.to_receive, 102 - 25, "{rounds:?}");
+    assert_eq!(first.rounds_expected, report.rounds, "known from the first round: {rounds:?}");
+    assert!(rounds.windows(2).all(|w| w[1].to_receive < w[0].to_receive), "{rounds:?}");
+    assert_eq!((rounds.last().unwrap().to_receive, rounds.last().unwrap().rounds_expected), (0, report.rounds));
     assert_eq!(cards(&mut student, deck.id), cards(&mut teacher, deck.id));
 
     // A document that would grow past the limit: the round gets 422 and nothing is stored;

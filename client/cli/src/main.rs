@@ -558,12 +558,20 @@ async fn run(cli: Cli) -> Result<(), ClientError> {
         Command::Sync { no_media } => {
             let interactive = std::io::stderr().is_terminal();
             core.subscribe(move |event| {
-                if let Event::SyncRound { report: r } = event
+                if let Event::SyncRound { report: r, progress: p } = event
                     && (interactive || r.rounds % 10 == 0)
                 {
                     eprintln!(
-                        "round {}: sent {} changes ({} acknowledged), received {} changes in {} new documents",
-                        r.rounds, r.sent_changes, r.acked_changes, r.received_changes, r.received_docs
+                        "round {} of {}: sent {} changes ({} acknowledged), received {} changes in {} new documents; \
+                         {} to send, {} to receive",
+                        p.round,
+                        p.rounds_expected,
+                        r.sent_changes,
+                        r.acked_changes,
+                        r.received_changes,
+                        r.received_docs,
+                        p.to_send,
+                        p.to_receive
                     );
                 }
             });

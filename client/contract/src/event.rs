@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use tallschool_shared::DocId;
 
 use crate::media::MediaProgress;
-use crate::sync::SyncReport;
+use crate::sync::{SyncProgress, SyncReport};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
@@ -18,8 +18,8 @@ pub enum Event {
     LobbyChanged,
     /// Signed in, signed out, or the password changed.
     SessionChanged,
-    /// A sync round ended; `report` sums the rounds so far.
-    SyncRound { report: SyncReport },
+    /// A sync round ended; `report` sums the rounds so far, `progress` says what is left.
+    SyncRound { report: SyncReport, progress: SyncProgress },
     /// A sync ended (or found the server out of reach).
     SyncFinished { report: SyncReport },
     /// Media downloads: files and bytes so far.

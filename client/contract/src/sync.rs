@@ -4,6 +4,20 @@ use serde::{Deserialize, Serialize};
 use tallschool_shared::docs::DocKind;
 use tallschool_shared::{ClassId, DocId, UserId};
 
+/// How far a running sync is, after each round.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncProgress {
+    /// The round just ended, from 1.
+    pub round: u64,
+    /// Rounds this sync should take in all, by what is known now ("round 3 of 7"); it grows
+    /// if more work arrives meanwhile.
+    pub rounds_expected: u64,
+    /// Changes made on this device still to send.
+    pub to_send: u64,
+    /// Changes the server still holds for this device (at most).
+    pub to_receive: u64,
+}
+
 /// What a sync did.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncReport {

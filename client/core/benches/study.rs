@@ -123,6 +123,7 @@ fn build(dir: &Path) -> (DocId, Automerge, usize, Vec<String>) {
         cursor: 1,
         epoch: 0,
         has_more: false,
+        remaining_changes: 0,
         media_refusals: Vec::new(),
     };
     let started = Instant::now();

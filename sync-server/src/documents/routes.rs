@@ -91,6 +91,7 @@ async fn sync_round(
         cursor: pulled.cursor,
         epoch: pulled.epoch,
         has_more: pulled.has_more,
+        remaining_changes: pulled.remaining,
         media_refusals,
     };
     let bytes = sync::encode(&response).map_err(|e| ApiError::Internal(e.to_string()))?;

@@ -271,6 +271,8 @@ pub struct Pulled {
     pub cursor: u64,
     pub epoch: u64,
     pub has_more: bool,
+    /// With `has_more`: readable changes after `cursor` (at most; see `SyncResponse`).
+    pub remaining: u64,
 }
 
 /// The documents a role may read, as SQL over the parameters `user` (user id) and `school`
@@ -307,7 +309,7 @@ pub async fn pull(
         && epoch == current
         && cursor == max
     {
-        return Ok(Pulled { docs: Vec::new(), cursor: max, epoch: current, has_more: false });
+        return Ok(Pulled { docs: Vec::new(), cursor: max, epoch: current, has_more: false, remaining: 0 });
     }
     let mut conn = db.pool.acquire().await?;
     let current_epoch: i64 = sqlx::query_scalar("SELECT access_epoch FROM users WHERE id = $1")
@@ -321,7 +323,7 @@ pub async fn pull(
     // Another epoch (new access) or a cursor from the future (a restored server): start over.
     let from = if epoch != current_epoch || cursor > max { 0 } else { cursor };
     if from >= max || actor.role == Role::TechAdmin {
-        return Ok(Pulled { docs: Vec::new(), cursor: max, epoch: current_epoch, has_more: false });
+        return Ok(Pulled { docs: Vec::new(), cursor: max, epoch: current_epoch, has_more: false, remaining: 0 });
     }
     let school = actor.school_id.map(|s| s.to_string()).unwrap_or_default();
     let from_i = i64::try_from(from).unwrap_or(i64::MAX);
@@ -346,13 +348,13 @@ pub async fn pull(
     }
 
     let readable = readable_documents(actor.role, "$3", "$4").unwrap_or_default();
-    let sql = format!(
-        // Driven from the readable documents (CROSS JOIN fixes SQLite's join order), so the
-        // cost follows the caller's documents, not everyone's traffic since the cursor.
-        "SELECT c.seq, c.doc_id, c.bytes FROM ({readable}) r CROSS JOIN doc_changes c \
-         WHERE c.doc_id = r.id AND c.seq > $1 AND c.seq <= $2 AND c.origin_session <> $5 \
-         ORDER BY c.seq LIMIT $6"
+    // Driven from the readable documents (CROSS JOIN fixes SQLite's join order), so the cost
+    // follows the caller's documents, not everyone's traffic since the cursor.
+    let changes = format!(
+        "FROM ({readable}) r CROSS JOIN doc_changes c \
+         WHERE c.doc_id = r.id AND c.seq > $1 AND c.seq <= $2 AND c.origin_session <> $5"
     );
+    let sql = format!("SELECT c.seq, c.doc_id, c.bytes {changes} ORDER BY c.seq LIMIT $6");
     let limit = i64::try_from(limits.page_changes).unwrap_or(i64::MAX);
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(from_i)
@@ -400,6 +402,22 @@ pub async fn pull(
     }
     let has_more = cut_short || full_page;
     let new_cursor = if has_more { u64::try_from(last_seq).unwrap_or(0) } else { max };
+    // Only while paging (a new device, or one back after a long time): what is left, so the
+    // device can show how far along it is.
+    let remaining = if has_more {
+        let sql = format!("SELECT COUNT(*) {changes}");
+        let count: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .bind(last_seq)
+            .bind(max_i)
+            .bind(actor.id.to_string())
+            .bind(&school)
+            .bind(actor.session_id.to_string())
+            .fetch_one(&mut *conn)
+            .await?;
+        u64::try_from(count).unwrap_or(0)
+    } else {
+        0
+    };
 
     let ids: Vec<String> = updates.iter().map(|(id, _)| id.clone()).collect();
     let metas = load_metas(&mut conn, &ids).await?;
@@ -411,7 +429,7 @@ pub async fn pull(
             Ok(DocUpdate { meta, changes })
         })
         .collect::<Result<_, ApiError>>()?;
-    Ok(Pulled { docs, cursor: new_cursor, epoch: current_epoch, has_more })
+    Ok(Pulled { docs, cursor: new_cursor, epoch: current_epoch, has_more, remaining })
 }
 
 async fn load_metas(conn: &mut Conn, ids: &[String]) -> Result<HashMap<String, DocMeta>, ApiError> {

@@ -7,7 +7,7 @@
 //! on the network: answers and edits made meanwhile go into the next round.
 
 use tallschool_contract::Event;
-use tallschool_contract::sync::{DocSummary, StoreStatus, SyncReport};
+use tallschool_contract::sync::{DocSummary, StoreStatus, SyncProgress, SyncReport};
 use tallschool_shared::DocId;
 use tallschool_shared::api::{ClassView, ResultsView};
 use tallschool_shared::sync::{self, PROTOCOL_VERSION, SyncRequest, SyncResponse};
@@ -102,8 +102,9 @@ impl SyncService<'_> {
             report.rejected_docs += applied.rejected_docs;
             report.media_refused += applied.media_refusals;
             core.changed(&applied.changed);
-            core.emit(&Event::SyncRound { report: report.clone() });
             let pending = core.store().status()?.pending_changes;
+            let progress = progress_after(report.rounds, pending, &response, applied.received_changes);
+            core.emit(&Event::SyncRound { report: report.clone(), progress });
             if round.changes > 0 && applied.acked == 0 && applied.rejected_docs == 0 && pending > 0 {
                 // Acknowledged before (an earlier answer was lost) — the server still says so:
                 // the rows were already marked; anything else means the server ignores us.
@@ -211,4 +212,13 @@ pub(crate) async fn results_of(core: &Core, test: DocId) -> Result<ResultsView> 
     let meta = super::must_exist(core.store().meta(test)?, test)?;
     let path = format!("/api/v1/classes/{}/results?test_id={test}", meta.class_id);
     core.call(http::Method::GET, &path, None).await
+}
+
+/// Where a sync stands after `round`: changes left each way, and the rounds they should take
+/// (sent `MAX_CHANGES_PER_ROUND` at a time, received a page like this round's at a time).
+fn progress_after(round: u64, to_send: u64, response: &SyncResponse, received: u64) -> SyncProgress {
+    let to_receive = if response.has_more { response.remaining_changes } else { 0 };
+    let sending = to_send.div_ceil(MAX_CHANGES_PER_ROUND as u64);
+    let receiving = if response.has_more { to_receive.div_ceil(received.max(1)).max(1) } else { 0 };
+    SyncProgress { round, rounds_expected: round + sending.max(receiving), to_send, to_receive }
 }

@@ -1,13 +1,13 @@
 //! The signed-in session: server address, tokens and the account, in `session.json` beside
-//! the store, readable by the user only (0600), replaced atomically.
+//! the store, readable by the user only, replaced atomically ([`small_files`]).
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use tallschool_shared::api::UserView;
 
 use crate::error::{ClientError, Result};
+use crate::platform::small_files;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Session {
@@ -26,29 +26,25 @@ pub fn path(dir: &Path) -> PathBuf {
 
 pub fn load(dir: &Path) -> Result<Option<Session>> {
     let path = path(dir);
-    match std::fs::read(&path) {
-        Ok(bytes) => {
+    match small_files::read(&path).map_err(|source| file_error(&path, source))? {
+        Some(bytes) => {
             serde_json::from_slice(&bytes).map(Some).map_err(|e| ClientError::Invalid(format!("session.json: {e}")))
         }
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(ClientError::File { path: path.display().to_string(), source }),
+        None => Ok(None),
     }
+}
+
+fn file_error(path: &Path, source: std::io::Error) -> ClientError {
+    ClientError::File { path: path.display().to_string(), source }
 }
 
 pub fn save(dir: &Path, session: &Session) -> Result<()> {
     write_private(&path(dir), &serde_json::to_vec_pretty(session).map_err(|e| ClientError::Invalid(e.to_string()))?)
 }
 
-/// Write to a temporary file (0600), sync, then rename over the old one: a crash leaves either
-/// the old or the new contents, never half of them.
+/// A crash leaves either the old or the new contents, never half of them.
 fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
-    let temporary = path.with_extension("tmp");
-    let file_error = |source| ClientError::File { path: path.display().to_string(), source };
-    let _ = std::fs::remove_file(&temporary);
-    let mut file = crate::platform::create_private_file(&temporary).map_err(file_error)?;
-    file.write_all(bytes).map_err(file_error)?;
-    file.sync_all().map_err(file_error)?;
-    std::fs::rename(&temporary, path).map_err(file_error)
+    small_files::write(path, bytes).map_err(|source| file_error(path, source))
 }
 
 pub fn clear(dir: &Path) -> Result<()> {
@@ -56,23 +52,18 @@ pub fn clear(dir: &Path) -> Result<()> {
 }
 
 fn remove(path: &Path) -> Result<()> {
-    match std::fs::remove_file(path) {
-        Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
-            Err(ClientError::File { path: path.display().to_string(), source: error })
-        }
-        _ => Ok(()),
-    }
+    small_files::remove(path).map_err(|source| file_error(path, source))
 }
 
 /// This device's secret key (created once, 0600): with it the server recognises a device that
 /// holds a live session of an account, which other people's failed sign-ins never slow down.
 pub fn device_key(dir: &Path) -> Result<String> {
     let path = dir.join("device.key");
-    match std::fs::read_to_string(&path) {
-        Ok(key) if key.trim().len() >= 32 => return Ok(key.trim().to_owned()),
-        Ok(_) => {}
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
-        Err(source) => return Err(ClientError::File { path: path.display().to_string(), source }),
+    let stored = small_files::read(&path).map_err(|source| file_error(&path, source))?;
+    if let Some(key) = stored.as_deref().and_then(|bytes| std::str::from_utf8(bytes).ok())
+        && key.trim().len() >= 32
+    {
+        return Ok(key.trim().to_owned());
     }
     let key = hex::encode(rand::random::<[u8; 32]>());
     write_private(&path, key.as_bytes())?;
@@ -93,11 +84,10 @@ fn pending_logouts_path(dir: &Path) -> PathBuf {
 
 pub fn pending_logouts(dir: &Path) -> Result<Vec<PendingLogout>> {
     let path = pending_logouts_path(dir);
-    match std::fs::read(&path) {
-        Ok(bytes) => serde_json::from_slice(&bytes)
+    match small_files::read(&path).map_err(|source| file_error(&path, source))? {
+        Some(bytes) => serde_json::from_slice(&bytes)
             .map_err(|e| ClientError::Invalid(format!("{} is damaged: {e}", path.display()))),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
-        Err(source) => Err(ClientError::File { path: path.display().to_string(), source }),
+        None => Ok(Vec::new()),
     }
 }
 

@@ -3,9 +3,11 @@
 //! journal mode of the store. Everything else in the engine is the same code on both.
 //!
 //! In a browser worker the store lives in the Origin Private File System (one tab at a time,
-//! no WAL) and files are not in a directory tree; the worker build of the engine (the phone
-//! issue) supplies them there. Until then this module compiles for wasm32 and says plainly
-//! what a browser cannot do yet.
+//! no WAL), and the small private files ([`small_files`]: sign-in, device key) are rows of a
+//! SQLite database beside it. The media cache there comes with the worker build of the engine
+//! (the phone issue); until then a download says plainly that this platform keeps no media.
+
+pub mod small_files;
 
 use std::path::Path;
 use std::time::Duration;
@@ -54,6 +56,15 @@ pub fn http_client(overall: Option<Duration>) -> reqwest::Result<reqwest::Client
 }
 
 /// Make `dir` readable by this user only (a student's work is theirs, on a shared computer).
+/// In a browser there are no folders to make: SQLite's storage there takes paths as names,
+/// and the origin's storage is private to it.
+#[cfg(target_arch = "wasm32")]
+pub fn make_private_dir(_: &Path) -> std::io::Result<()> {
+    Ok(())
+}
+
+/// Make `dir` readable by this user only (a student's work is theirs, on a shared computer).
+#[cfg(not(target_arch = "wasm32"))]
 pub fn make_private_dir(dir: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     #[cfg(unix)]

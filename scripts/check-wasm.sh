@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What a browser runs must build for wasm32-unknown-unknown: `shared/` and the engine's
-# contract (built), and the engine itself (checked; its SQLite is C compiled by clang 19, which
+# contract (built), the engine itself and the screens (checked; its SQLite is C compiled by clang 19, which
 # Debian's clang 14 cannot do). Uses rustup's target when installed, else Debian's compiler
 # with std built from source.
 set -euo pipefail
@@ -19,3 +19,5 @@ else
 fi
 "${cargo[@]}" build --locked --release -p tallschool-shared -p tallschool-contract "${target[@]}"
 "${cargo[@]}" check --locked -p tallschool-client-core "${target[@]}"
+# The screens, with the code only a browser runs (the Tauri bridge).
+"${cargo[@]}" check --locked -p tallschool-ui "${target[@]}"

@@ -51,3 +51,19 @@ ensure_rust() {
     exit 1
   fi
 }
+
+# The desktop app: WebKitGTK and friends for Tauri, Xvfb and WebKit's WebDriver for its tests.
+DESKTOP_PACKAGES=(libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev libssl-dev libdbus-1-dev xvfb webkit2gtk-driver)
+ensure_desktop_packages() {
+  local SYSTEM_PACKAGES=("${DESKTOP_PACKAGES[@]}")
+  ensure_packages
+}
+
+# wasm-bindgen's command-line tool, at exactly the version in Cargo.lock (it must match).
+ensure_wasm_bindgen() {
+  local version
+  version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3; exit }' Cargo.lock)
+  if wasm-bindgen --version 2>/dev/null | grep -qF " $version"; then return 0; fi
+  echo "Installing wasm-bindgen-cli $version"
+  cargo install wasm-bindgen-cli --version "$version" --quiet
+}

@@ -6,23 +6,28 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/common.sh
 ensure_packages
+ensure_desktop_packages
 ensure_rust
 ensure_s3s_fs
 ensure_schemathesis
 
 cargo fmt --all --check
+# The desktop shell embeds the screens it is built with: build them first (scripts/build-desktop.sh
+# builds the screens for wasm32, then the app), then lint everything.
+app=$(scripts/build-desktop.sh)
 cargo clippy --locked --workspace --all-targets -- -D warnings
 scripts/check-wasm.sh
 # The engine's API is documented: no broken links or missing docs warnings.
 RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps -p tallschool-contract -p tallschool-client-core
 
 if cargo nextest --version >/dev/null 2>&1; then
-  run_tests=(cargo nextest run --locked --workspace --no-fail-fast)
+  run_tests=(cargo nextest run --locked --workspace --exclude tallschool-desktop --no-fail-fast)
 else
-  run_tests=(cargo test --locked --workspace --no-fail-fast)
+  run_tests=(cargo test --locked --workspace --exclude tallschool-desktop --no-fail-fast)
 fi
-# End-to-end tests drive the binaries of every crate (the server, the `tallschool` CLI).
-cargo build --locked --workspace --bins
+# End-to-end tests drive the binaries (the server, the `tallschool` CLI); the desktop app was
+# built above ($app).
+cargo build --locked --workspace --exclude tallschool-desktop --exclude tallschool-ui --bins
 echo "== tests on SQLite, media in a local folder"
 "${run_tests[@]}"
 echo "== tests on PostgreSQL, media in S3 (s3s-fs)"

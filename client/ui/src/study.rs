@@ -1,0 +1,232 @@
+//! Study: the question first; Space or Enter shows the answer; Again / Hard / Good / Easy on
+//! 1–4 (Space or Enter = Good); a typed answer is checked; Ctrl+Z takes the last answer back;
+//! a summary when the session ends.
+
+use dioxus::prelude::*;
+use tallschool_contract::learning::{Answered, NextItem};
+use tallschool_contract::{Request, Response};
+use tallschool_shared::DocId;
+use tallschool_shared::scheduling::Rating;
+
+use crate::app::{Screen, Shell};
+use crate::keys::{StudyKey, study_key};
+use crate::messages;
+
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Session {
+    answered: u32,
+    again: u32,
+}
+
+#[component]
+pub fn Study(deck: DocId) -> Element {
+    let shell = use_context::<Shell>();
+    let mut item = use_signal(|| None::<NextItem>);
+    let mut finished = use_signal(|| false);
+    let mut revealed = use_signal(|| false);
+    let mut typed = use_signal(String::new);
+    let mut checked = use_signal(|| None::<Answered>);
+    let mut session = use_signal(Session::default);
+    let mut problem = use_signal(|| None::<String>);
+
+    let load = {
+        let shell = shell.clone();
+        move || {
+            let shell = shell.clone();
+            spawn(async move {
+                match shell.engine.call(Request::NextItem { deck: Some(deck) }).await {
+                    Ok(Response::Next(next)) => {
+                        finished.set(next.is_none());
+                        item.set(next);
+                        revealed.set(false);
+                        typed.set(String::new());
+                        checked.set(None);
+                    }
+                    Ok(_) => problem.set(Some("The app answered something unexpected.".to_owned())),
+                    Err(error) => problem.set(Some(messages::failure(&error))),
+                }
+            });
+        }
+    };
+    use_hook({
+        let load = load.clone();
+        move || load()
+    });
+
+    let answer = {
+        let shell = shell.clone();
+        let load = load.clone();
+        move |rating: Option<Rating>| {
+            let Some(current) = item() else { return };
+            let shell = shell.clone();
+            let load = load.clone();
+            let typed_answer = (current.typed && checked().is_none()).then(|| typed.read().clone());
+            spawn(async move {
+                let request =
+                    Request::Answer { deck, item: current.item_id.clone(), rating, typed: typed_answer.clone() };
+                match shell.engine.call(request).await {
+                    Ok(Response::Answered(result)) if typed_answer.is_some() && rating.is_none() => {
+                        // A typed answer: show whether it matched before moving on.
+                        revealed.set(true);
+                        checked.set(Some(result));
+                        let mut s = session.write();
+                        s.answered += 1;
+                    }
+                    Ok(Response::Answered(result)) => {
+                        let mut s = session.write();
+                        s.answered += 1;
+                        if result.rating == Rating::Again {
+                            s.again += 1;
+                        }
+                        drop(s);
+                        load();
+                    }
+                    Ok(_) => problem.set(Some("The app answered something unexpected.".to_owned())),
+                    Err(error) => problem.set(Some(messages::failure(&error))),
+                }
+            });
+        }
+    };
+
+    let undo = {
+        let shell = shell.clone();
+        let load = load.clone();
+        move || {
+            let shell = shell.clone();
+            let load = load.clone();
+            spawn(async move {
+                if let Ok(Response::Undone(Some(_))) = shell.engine.call(Request::Undo).await {
+                    let mut s = session.write();
+                    s.answered = s.answered.saturating_sub(1);
+                    drop(s);
+                    load();
+                }
+            });
+        }
+    };
+
+    let on_key = {
+        let answer = answer.clone();
+        let undo = undo.clone();
+        let load = load.clone();
+        move |event: KeyboardEvent| {
+            let key = event.key().to_string();
+            let ctrl = event.modifiers().ctrl() || event.modifiers().meta();
+            let typing = item().is_some_and(|i| i.typed) && !revealed();
+            match study_key(&key, ctrl, revealed(), typing) {
+                Some(StudyKey::Reveal) if typing => {
+                    event.prevent_default();
+                    answer(None);
+                }
+                Some(StudyKey::Reveal) => {
+                    event.prevent_default();
+                    revealed.set(true);
+                }
+                Some(StudyKey::Rate(_)) if checked().is_some() => {
+                    // The typed answer was graded already: next card.
+                    event.prevent_default();
+                    load();
+                }
+                Some(StudyKey::Rate(rating)) => {
+                    event.prevent_default();
+                    answer(Some(rating));
+                }
+                Some(StudyKey::Undo) => {
+                    event.prevent_default();
+                    undo();
+                }
+                None => {}
+            }
+        }
+    };
+
+    let back = {
+        let shell = shell.clone();
+        move |_| shell.go(Screen::Lobby)
+    };
+
+    let current = item();
+    let done = finished();
+    let stats = session();
+    rsx! {
+        header { class: "top",
+            button { class: "secondary", id: "back", onclick: back, "← Lobby" }
+            if let Some(current) = &current {
+                span { class: "counts",
+                    span { class: "new", title: "new", "{current.counts.new}" }
+                    span { class: "learning", title: "learning", "{current.counts.learning}" }
+                    span { class: "review", title: "to review", "{current.counts.review}" }
+                }
+            }
+        }
+        main {
+            class: "study", id: "study", tabindex: "0", onkeydown: on_key,
+            onmounted: move |e: MountedEvent| async move { let _ = e.set_focus(true).await; },
+            if let Some(message) = problem() {
+                p { class: "error", role: "alert", "{message}" }
+            }
+            if done {
+                section { class: "card summary-card", id: "session-summary",
+                    h2 { "Session done" }
+                    p { "You answered {stats.answered} cards; {stats.again} to see again soon." }
+                    button { class: "primary", autofocus: true, onclick: move |_| shell.go(Screen::Lobby), "Back to the Lobby" }
+                }
+            } else if let Some(current) = current {
+                section { class: "card flashcard", id: "flashcard",
+                    p { class: "prompt", id: "prompt", "{current.prompt}" }
+                    if !current.hint.is_empty() && !revealed() {
+                        p { class: "muted hint", "Hint: {current.hint}" }
+                    }
+                    if current.typed && !revealed() {
+                        input {
+                            id: "typed", class: "typed", placeholder: "Type the answer, then Enter", autofocus: true,
+                            value: "{typed}", oninput: move |e| typed.set(e.value()),
+                        }
+                    }
+                    if revealed() {
+                        hr {}
+                        p { class: "answer", id: "answer", "{current.answer}" }
+                        if let Some(result) = checked() {
+                            p { class: if result.typed_correct == Some(true) { "verdict right" } else { "verdict wrong" },
+                                if result.typed_correct == Some(true) { "Right!" } else { "Not quite — you typed “{typed}”." }
+                            }
+                        }
+                        if !current.example.is_empty() {
+                            p { class: "muted example", "{current.example}" }
+                        }
+                    }
+                }
+                if !revealed() {
+                    div { class: "actions",
+                        button { class: "primary", id: "show-answer",
+                            onclick: {
+                                let answer = answer.clone();
+                                move |_| if current.typed { answer(None) } else { revealed.set(true) }
+                            },
+                            "Show answer" span { class: "key", "Space" }
+                        }
+                    }
+                } else if checked().is_some() {
+                    div { class: "actions",
+                        button { class: "primary", id: "next", onclick: move |_| load(), "Next" span { class: "key", "Enter" } }
+                    }
+                } else {
+                    div { class: "actions ratings",
+                        for (rating, label, key) in [(Rating::Again, "Again", "1"), (Rating::Hard, "Hard", "2"), (Rating::Good, "Good", "3"), (Rating::Easy, "Easy", "4")] {
+                            button {
+                                class: "rating {label.to_lowercase()}", id: "rate-{key}",
+                                onclick: {
+                                    let answer = answer.clone();
+                                    move |_| answer(Some(rating))
+                                },
+                                "{label}" span { class: "key", "{key}" }
+                            }
+                        }
+                    }
+                }
+            } else {
+                p { class: "muted", "Loading…" }
+            }
+        }
+    }
+}

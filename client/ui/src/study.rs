@@ -153,9 +153,9 @@ pub fn Study(deck: DocId) -> Element {
             button { class: "secondary", id: "back", onclick: back, "← Lobby" }
             if let Some(current) = &current {
                 span { class: "counts",
-                    span { class: "new", title: "new", "{current.counts.new}" }
-                    span { class: "learning", title: "learning", "{current.counts.learning}" }
-                    span { class: "review", title: "to review", "{current.counts.review}" }
+                    span { class: "new", "{current.counts.new} new" }
+                    span { class: "learning", "{current.counts.learning} learning" }
+                    span { class: "review", "{current.counts.review} to review" }
                 }
             }
         }

@@ -75,12 +75,16 @@ pub fn run() {
 /// Sync now and then while someone is signed in: work done offline goes out as soon as the
 /// server is back, without anyone pressing a button.
 async fn sync_in_background(core: Core) {
+    // Media is looked at on the first good sync (files damaged or missing since the last run)
+    // and after syncs that brought changes, not every 20 s.
+    let mut media_checked = false;
     loop {
         if core.signed_in().is_some() && !core.password_change_required() {
             match core.sync().run().await {
-                Ok(report) if !report.offline => {
-                    if let Err(error) = core.media().sync().await {
-                        tracing::info!(%error, "media not synced");
+                Ok(report) if !report.offline && (!media_checked || report.received_changes > 0) => {
+                    match core.media().sync().await {
+                        Ok(_) => media_checked = true,
+                        Err(error) => tracing::info!(%error, "media not synced"),
                     }
                 }
                 Ok(_) => {}

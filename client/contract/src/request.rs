@@ -60,19 +60,6 @@ impl CardPatch {
             card.media.clone_from(media);
         }
     }
-
-    /// A patch setting every field to `fields`.
-    pub fn from_fields(fields: &CardFields) -> CardPatch {
-        CardPatch {
-            card_type: Some(fields.card_type),
-            front: Some(fields.front.clone()),
-            back: Some(fields.back.clone()),
-            example: Some(fields.example.clone()),
-            hint: Some(fields.hint.clone()),
-            tags: Some(fields.tags.clone()),
-            media: Some(fields.media.clone()),
-        }
-    }
 }
 
 /// Who an assignment is for and when it is due.

@@ -53,10 +53,18 @@ ensure_rust() {
 }
 
 # The desktop app: WebKitGTK and friends for Tauri, Xvfb and WebKit's WebDriver for its tests.
-DESKTOP_PACKAGES=(libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev libssl-dev libdbus-1-dev xvfb webkit2gtk-driver)
+DESKTOP_PACKAGES=(libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev libssl-dev libdbus-1-dev xvfb webkit2gtk-driver x11-apps)
 ensure_desktop_packages() {
   local SYSTEM_PACKAGES=("${DESKTOP_PACKAGES[@]}")
   ensure_packages
+}
+
+# tauri-driver puts WebKit's WebDriver in front of the desktop app for its end-to-end test.
+ensure_tauri_driver() {
+  # It has no --version: ask cargo what it installed.
+  if cargo install --list 2>/dev/null | grep -qF 'tauri-driver v2.1.0:'; then return 0; fi
+  echo "Installing tauri-driver 2.1.0"
+  cargo install tauri-driver --version 2.1.0 --quiet
 }
 
 # wasm-bindgen's command-line tool, at exactly the version in Cargo.lock (it must match).

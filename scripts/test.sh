@@ -8,6 +8,7 @@ source scripts/common.sh
 ensure_packages
 ensure_desktop_packages
 ensure_rust
+ensure_tauri_driver
 ensure_s3s_fs
 ensure_schemathesis
 
@@ -30,5 +31,7 @@ fi
 cargo build --locked --workspace --exclude tallschool-desktop --exclude tallschool-ui --bins
 echo "== tests on SQLite, media in a local folder"
 "${run_tests[@]}"
+echo "== the desktop app in a real window (Xvfb, tauri-driver), screenshots to docs/screenshots"
+TALLSCHOOL_DESKTOP_APP="$app" cargo test --locked -p tallschool-server --test desktop -- --ignored
 echo "== tests on PostgreSQL, media in S3 (s3s-fs)"
 scripts/with-postgres.sh scripts/with-s3.sh "${run_tests[@]}"

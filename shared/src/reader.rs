@@ -6,6 +6,9 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The colours a highlight may have.
+pub const HIGHLIGHT_COLOURS: [&str; 5] = ["yellow", "green", "blue", "pink", "orange"];
+
 /// Characters of context kept on each side of an anchor.
 const CONTEXT_CHARS: usize = 24;
 
@@ -153,9 +156,91 @@ pub fn media_references(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// One top-level block of a Markdown text (a heading, a paragraph, a list…) as HTML, with the
+/// character offset where it starts: the reader shows blocks and knows where the student is
+/// from the first block on screen.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Block {
+    pub start: u64,
+    pub html: String,
+}
+
+/// The text's blocks. Raw HTML in the Markdown is shown as text, never run, and links keep
+/// only web and mail addresses: a text cannot script the app that shows it.
+pub fn blocks(text: &str) -> Vec<Block> {
+    use pulldown_cmark::{CowStr, Event, Options, Parser, Tag};
+    let safe = |url: CowStr<'_>| -> CowStr<'static> {
+        let lower = url.trim().to_ascii_lowercase();
+        let allowed = ["http://", "https://", "mailto:", "media:", "#"].iter().any(|p| lower.starts_with(p));
+        if allowed { CowStr::from(url.into_string()) } else { CowStr::from("") }
+    };
+    let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
+    let (mut counted_bytes, mut counted_chars) = (0_usize, 0_u64);
+    let mut blocks = Vec::new();
+    let mut current: Vec<Event<'_>> = Vec::new();
+    let (mut depth, mut start) = (0_usize, 0_u64);
+    for (event, range) in Parser::new_ext(text, options).into_offset_iter() {
+        if depth == 0 {
+            // Offsets only grow: count the characters since the last block.
+            let at = range.start.min(text.len());
+            counted_chars += text.get(counted_bytes..at).map_or(0, |s| s.chars().count() as u64);
+            counted_bytes = at.max(counted_bytes);
+            start = counted_chars;
+        }
+        let event = match event {
+            Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
+            Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
+                Event::Start(Tag::Link { link_type, dest_url: safe(dest_url), title, id })
+            }
+            Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
+                Event::Start(Tag::Image { link_type, dest_url: safe(dest_url), title, id })
+            }
+            other => other,
+        };
+        match &event {
+            Event::Start(_) => depth += 1,
+            Event::End(_) => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        current.push(event);
+        if depth == 0 {
+            let mut html = String::new();
+            pulldown_cmark::html::push_html(&mut html, current.drain(..));
+            blocks.push(Block { start, html });
+        }
+    }
+    blocks
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn blocks_start_where_their_markdown_starts() {
+        let text = "# Über\n\nÉté was *warm*.\n\n- one\n- two\n\n## Next";
+        let blocks = blocks(text);
+        let starts: Vec<u64> = blocks.iter().map(|b| b.start).collect();
+        let expected: Vec<u64> = ["# Über", "Été", "- one", "## Next"]
+            .iter()
+            .map(|m| text[..text.find(m).expect("in the text")].chars().count() as u64)
+            .collect();
+        assert_eq!(starts, expected);
+        assert_eq!(blocks[0].html, "<h1>Über</h1>\n");
+        assert!(blocks[1].html.contains("<em>warm</em>"));
+        assert!(blocks[2].html.starts_with("<ul>") && blocks[2].html.contains("two"));
+    }
+
+    #[test]
+    fn a_text_cannot_script_the_reader() {
+        let text = "Hi <script>alert(1)</script> <img src=x onerror=alert(1)>\n\n<div onclick=\"x()\">a</div>\n\n\
+                    [click](javascript:alert(1)) [ok](https://example.org) ![p](media:abc)";
+        let html: String = blocks(text).into_iter().map(|b| b.html).collect();
+        assert!(!html.contains("<script") && !html.contains("<img src=x") && !html.contains("<div"), "{html}");
+        assert!(html.contains("&lt;script&gt;"), "raw HTML is shown as text: {html}");
+        assert!(!html.contains("javascript:"), "{html}");
+        assert!(html.contains("href=\"https://example.org\"") && html.contains("src=\"media:abc\""), "{html}");
+    }
 
     const TEXT: &str = "# Chapter 1: Home\nThe fox lived by the river.\n\n# Chapter 2: The river\nOne morning the fox \
                         woke early and went down to the water.\n\n![map](media:";

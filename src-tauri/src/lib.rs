@@ -3,15 +3,13 @@
 //! contract's requests to one command (`engine`); the engine's events reach them as the
 //! `engine-event` Tauri event. While signed in, the app syncs by itself in the background.
 
+mod background;
+
 use std::path::PathBuf;
-use std::time::Duration;
 
 use tallschool_client::Core;
 use tallschool_contract::{Error, Request, Response};
 use tauri::{Emitter, Manager};
-
-/// How often the app syncs on its own (and tries again after being offline).
-const SYNC_EVERY: Duration = Duration::from_secs(20);
 
 struct Engine(Core);
 
@@ -58,7 +56,8 @@ pub fn run() {
                 .min_inner_size(360.0, 560.0)
                 .initialization_script(server_script())
                 .build()?;
-            tauri::async_runtime::spawn(sync_in_background(core));
+            let wake = background::waker(&core);
+            tauri::async_runtime::spawn(background::sync_forever(core, wake));
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![engine])
@@ -69,28 +68,5 @@ pub fn run() {
             eprintln!("TallSchool could not start: {error}");
             std::process::exit(1);
         }
-    }
-}
-
-/// Sync now and then while someone is signed in: work done offline goes out as soon as the
-/// server is back, without anyone pressing a button.
-async fn sync_in_background(core: Core) {
-    // Media is looked at on the first good sync (files damaged or missing since the last run)
-    // and after syncs that brought changes, not every 20 s.
-    let mut media_checked = false;
-    loop {
-        if core.signed_in().is_some() && !core.password_change_required() {
-            match core.sync().run().await {
-                Ok(report) if !report.offline && (!media_checked || report.received_changes > 0) => {
-                    match core.media().sync().await {
-                        Ok(_) => media_checked = true,
-                        Err(error) => tracing::info!(%error, "media not synced"),
-                    }
-                }
-                Ok(_) => {}
-                Err(error) => tracing::info!(%error, "background sync failed"),
-            }
-        }
-        tokio::time::sleep(SYNC_EVERY).await;
     }
 }

@@ -3,7 +3,7 @@
 //! [`Response`] or an [`crate::Error`] back.
 
 use serde::{Deserialize, Serialize};
-use tallschool_shared::api::{ClassView, MediaView, ResultsView, UserView};
+use tallschool_shared::api::{ClassView, MediaView, ResultsView, RosterEntry, UserView};
 use tallschool_shared::cards::{CardFields, CardType, ImportReport};
 use tallschool_shared::digest::Digest;
 use tallschool_shared::reviews::Review;
@@ -205,6 +205,11 @@ pub enum Request {
     ThemeHeatmap {
         class: ClassId,
     },
+    /// The class's teachers and students with their names (teachers; online: names are
+    /// personal data, not kept on the device).
+    Roster {
+        class: ClassId,
+    },
 
     // Reader
     CreateText {
@@ -382,6 +387,7 @@ pub enum Response {
     Queue(Vec<Scheduled>),
     Reviews(Vec<Review>),
     Classes(Vec<ClassSettings>),
+    Roster(Vec<RosterEntry>),
     Class(ClassView),
     ThemeHeatmap(ThemeHeatmap),
     Reader(ReaderView),

@@ -72,6 +72,7 @@ impl Core {
                 Response::Class(self.classes().set_study_settings(class, settings).await?)
             }
             Request::ThemeHeatmap { class } => Response::ThemeHeatmap(self.classes().theme_heatmap(class)?),
+            Request::Roster { class } => Response::Roster(self.classes().roster(class).await?),
 
             Request::CreateText { class, title } => Response::Created(self.reader().create(class, &title)?),
             Request::AppendText { text, words } => {

@@ -108,7 +108,7 @@ const fn key_of(kind: MarkKind) -> &'static str {
     }
 }
 
-pub const COLOURS: [&str; 5] = ["yellow", "green", "blue", "pink", "orange"];
+pub use tallschool_shared::reader::HIGHLIGHT_COLOURS as COLOURS;
 
 /// A bookmark (`end` = `start`) or a highlight of `start..end`, with a note and colour.
 #[derive(Clone, Debug)]

@@ -5,8 +5,8 @@ use std::rc::Rc;
 
 use dioxus::prelude::*;
 use tallschool_contract::{Event, Request, Response};
-use tallschool_shared::DocId;
 use tallschool_shared::api::UserView;
+use tallschool_shared::{ClassId, DocId};
 
 use crate::engine::{Engine, TauriEngine};
 
@@ -17,6 +17,11 @@ pub enum Screen {
     SignIn,
     Lobby,
     Study(DocId),
+    Read(DocId),
+    /// Teachers: a deck's cards.
+    Deck(DocId),
+    /// Teachers: how a class is doing.
+    ClassProgress(ClassId),
 }
 
 /// What every screen may use.
@@ -85,6 +90,9 @@ pub fn App() -> Element {
                 Screen::SignIn => rsx! { crate::sign_in::SignIn {} },
                 Screen::Lobby => rsx! { crate::lobby::LobbyScreen {} },
                 Screen::Study(deck) => rsx! { crate::study::Study { deck } },
+                Screen::Read(text) => rsx! { crate::reader::Reader { text } },
+                Screen::Deck(deck) => rsx! { crate::teacher::DeckEditor { deck } },
+                Screen::ClassProgress(class) => rsx! { crate::teacher::ClassProgress { class } },
             }
         }
     }

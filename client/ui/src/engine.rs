@@ -88,3 +88,16 @@ impl Engine for TauriEngine {
     #[cfg(not(target_arch = "wasm32"))]
     fn subscribe(&self, _: Rc<dyn Fn(Event)>) {}
 }
+
+/// Send `request` and take the one kind of response it should get (`pick`), or the sentence
+/// to show when it fails.
+pub async fn ask<T>(
+    engine: &Rc<dyn Engine>,
+    request: Request,
+    pick: impl FnOnce(Response) -> Option<T>,
+) -> Result<T, String> {
+    match engine.call(request).await {
+        Ok(response) => pick(response).ok_or_else(|| "The app answered something unexpected.".to_owned()),
+        Err(error) => Err(crate::messages::failure(&error)),
+    }
+}

@@ -2,10 +2,13 @@
 //! streak, and the sync state (pending work, last sync, offline).
 
 use dioxus::prelude::*;
-use tallschool_contract::lobby::Lobby;
+use tallschool_contract::lobby::{AssignmentEntry, Lobby};
 use tallschool_contract::{Request, Response};
+use tallschool_shared::docs::DocKind;
+use tallschool_shared::role::Role;
 
 use crate::app::{Screen, Shell};
+use crate::browser::{local_date, now};
 use crate::messages;
 
 /// "3 minutes ago", "yesterday": how long ago a Unix time was, from `now`.
@@ -22,13 +25,6 @@ pub fn ago(then: i64, now: i64) -> String {
 
 fn plural(n: i64, unit: &str) -> String {
     if n == 1 { format!("1 {unit} ago") } else { format!("{n} {unit}s ago") }
-}
-
-fn now() -> i64 {
-    #[cfg(target_arch = "wasm32")]
-    return (js_sys::Date::now() / 1000.0) as i64;
-    #[cfg(not(target_arch = "wasm32"))]
-    return 0;
 }
 
 #[component]
@@ -68,9 +64,11 @@ pub fn LobbyScreen() -> Element {
 
     let user = shell.user.read().clone();
     let name = user.as_ref().map(|u| u.username.clone()).unwrap_or_default();
+    let teaches = user.as_ref().is_some_and(|u| matches!(u.role, Role::Teacher | Role::EduAdmin));
     let body = match &*lobby.read() {
         None => rsx! { p { class: "muted", "Loading…" } },
         Some(Err(message)) => rsx! { p { class: "error", role: "alert", "{message}" } },
+        Some(Ok(_)) if teaches => rsx! { crate::teacher::TeacherHome {} },
         Some(Ok(lobby)) => rsx! { LobbyBody { lobby: lobby.clone() } },
     };
     let sync_line = match &*lobby.read() {
@@ -109,6 +107,7 @@ fn LobbyBody(lobby: Lobby) -> Element {
     let shell = use_context::<Shell>();
     let streak = lobby.streak_days;
     let total = lobby.cards_due_total;
+    let open = open_assignments(&lobby.assignments);
     rsx! {
         section { class: "summary",
             div { class: "stat", span { class: "number", id: "cards-due", "{total}" } span { "cards due today" } }
@@ -143,18 +142,12 @@ fn LobbyBody(lobby: Lobby) -> Element {
                 }
             }
         }
-        if !lobby.overdue.is_empty() || !lobby.due_today.is_empty() {
+        if !open.is_empty() {
             section {
                 h2 { "Assignments" }
                 ul { class: "assignments",
-                    for entry in lobby.overdue.iter().chain(lobby.due_today.iter()).cloned() {
-                        li { class: if entry.overdue { "card assignment overdue" } else { "card assignment" },
-                            key: "{entry.assignment_id}",
-                            strong { "{entry.title}" }
-                            if !entry.section.is_empty() { span { " — {entry.section}" } }
-                            if entry.overdue { span { class: "tag", "overdue" } }
-                            if !entry.note.is_empty() { p { class: "muted", "{entry.note}" } }
-                        }
+                    for entry in open {
+                        Assignment { key: "{entry.assignment_id}", entry }
                     }
                 }
             }
@@ -162,9 +155,81 @@ fn LobbyBody(lobby: Lobby) -> Element {
     }
 }
 
+/// The assignments not done yet: overdue first, then by due date, undated last.
+pub fn open_assignments(all: &[AssignmentEntry]) -> Vec<AssignmentEntry> {
+    let mut open: Vec<AssignmentEntry> = all.iter().filter(|a| !a.done).cloned().collect();
+    open.sort_by_key(|a| (!a.overdue, a.due.is_none(), a.due, a.title.clone()));
+    open
+}
+
+#[component]
+fn Assignment(entry: AssignmentEntry) -> Element {
+    let shell = use_context::<Shell>();
+    let (kind, action, screen) = match entry.kind {
+        DocKind::Text => ("Reading", Some("Read"), Some(Screen::Read(entry.doc_id))),
+        DocKind::Deck => ("Cards", Some("Study"), Some(Screen::Study(entry.doc_id))),
+        DocKind::VideoTest => ("Video test", None, None),
+        DocKind::Progress => ("", None, None),
+    };
+    let due = entry.due.map(|due| format!("due {}", local_date(due)));
+    let reading = entry.progress_percent.map(|read| (read, entry.goal_percent.unwrap_or(100.0)));
+    rsx! {
+        li { class: if entry.overdue { "card assignment overdue" } else { "card assignment" },
+            div { class: "what",
+                span { class: "kind", "{kind}" }
+                strong { "{entry.title}" }
+                if !entry.section.is_empty() { span { " — {entry.section}" } }
+                if entry.overdue { span { class: "tag", "overdue" } }
+                if let Some(due) = due { span { class: "muted due", " · {due}" } }
+                if !entry.note.is_empty() { p { class: "muted", "{entry.note}" } }
+                if let Some((read, goal)) = reading {
+                    div { class: "progress small", role: "progressbar", "aria-label": "Read",
+                        "aria-valuenow": "{read:.0}", "aria-valuemax": "{goal:.0}",
+                        div { class: "bar", style: "width: {(read / goal.max(1.0) * 100.0).min(100.0)}%" }
+                    }
+                    span { class: "muted", "{read:.0}% of {goal:.0}% read" }
+                }
+            }
+            if let (Some(action), Some(screen)) = (action, screen) {
+                button { class: "secondary open", onclick: move |_| shell.go(screen.clone()), "{action}" }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::ago;
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn entry(title: &str, due: Option<i64>, overdue: bool, done: bool) -> AssignmentEntry {
+        AssignmentEntry {
+            doc_id: "00000000-0000-4000-8000-000000000000".parse().unwrap(),
+            kind: DocKind::Text,
+            title: title.to_owned(),
+            assignment_id: title.to_owned(),
+            section: String::new(),
+            note: String::new(),
+            due,
+            done,
+            overdue,
+            progress_percent: None,
+            goal_percent: None,
+        }
+    }
+
+    #[test]
+    fn open_work_comes_overdue_first_then_by_date() {
+        let all = [
+            entry("undated", None, false, false),
+            entry("later", Some(300), false, false),
+            entry("done", Some(50), false, true),
+            entry("late", Some(10), true, false),
+            entry("soon", Some(200), false, false),
+        ];
+        let titles: Vec<String> = open_assignments(&all).into_iter().map(|a| a.title).collect();
+        assert_eq!(titles, ["late", "soon", "later", "undated"]);
+    }
 
     #[test]
     fn times_read_as_a_person_says_them() {

@@ -2,12 +2,15 @@
 //! [`engine::Engine`] and the contract's messages.
 
 mod app;
+mod browser;
 mod engine;
 mod keys;
 mod lobby;
 mod messages;
+mod reader;
 mod sign_in;
 mod study;
+mod teacher;
 
 fn main() {
     // A failure in the screens is written to the window's console, not lost.

@@ -25,12 +25,24 @@ pub fn failure(error: &Error) -> String {
     }
 }
 
+/// "1 card", "3 cards": a count with its noun (English plurals; `many` for anything but 1).
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    if n == 1 { format!("1 {one}") } else { format!("{n} {many}") }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn error(code: ErrorCode, server_code: Option<&str>) -> Error {
         Error { code, message: "details".to_owned(), field: None, server_code: server_code.map(str::to_owned) }
+    }
+
+    #[test]
+    fn counts_agree_with_their_noun() {
+        assert_eq!(count(1, "row", "rows"), "1 row");
+        assert_eq!(count(0, "row", "rows"), "0 rows");
+        assert_eq!(count(2, "card", "cards"), "2 cards");
     }
 
     #[test]

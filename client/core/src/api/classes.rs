@@ -3,7 +3,7 @@
 use tallschool_contract::learning::ClassSettings;
 use tallschool_contract::reports::ThemeHeatmap;
 use tallschool_shared::ClassId;
-use tallschool_shared::api::ClassView;
+use tallschool_shared::api::{ClassView, RosterEntry};
 use tallschool_shared::scheduling::StudySettings;
 
 use crate::error::{ClientError, Result};
@@ -38,6 +38,12 @@ impl ClassService<'_> {
             self.core.emit(&tallschool_contract::Event::LobbyChanged);
         }
         Ok(view)
+    }
+
+    /// The class's members with their display names (teachers; online). The names are
+    /// personal data: they are shown, never stored on the device.
+    pub async fn roster(&self, class: ClassId) -> Result<Vec<RosterEntry>> {
+        self.core.call(http::Method::GET, &format!("/api/v1/classes/{class}/roster"), None).await
     }
 
     /// Theme → student → predicted retention over the class's decks (teachers).

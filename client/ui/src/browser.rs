@@ -1,0 +1,119 @@
+//! The few things the screens ask of the page itself (time, timers, the selection, where the
+//! reader is scrolled), in one place. Outside a browser (the native unit tests) they do nothing.
+
+/// Seconds since 1970.
+pub fn now() -> i64 {
+    #[cfg(target_arch = "wasm32")]
+    return (js_sys::Date::now() / 1000.0) as i64;
+    #[cfg(not(target_arch = "wasm32"))]
+    return 0;
+}
+
+/// A Unix time as the day it falls on here, the way people write it ("Fri, 4 Dec").
+pub fn local_date(at: i64) -> String {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at as f64 * 1000.0));
+        let options = js_sys::Object::new();
+        for (key, value) in [("weekday", "short"), ("day", "numeric"), ("month", "short")] {
+            let _ = js_sys::Reflect::set(&options, &key.into(), &value.into());
+        }
+        return String::from(date.to_locale_date_string("default", &options));
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    at.to_string()
+}
+
+/// Wait `ms` milliseconds without blocking the page.
+pub async fn sleep(ms: i32) {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let promise = js_sys::Promise::new(&mut |resolve, _| {
+            if let Some(window) = web_sys::window() {
+                let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+            }
+        });
+        let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = ms;
+}
+
+/// The text the person has selected, trimmed; `None` when nothing is.
+pub fn selected_text() -> Option<String> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let selection = web_sys::window()?.get_selection().ok()??;
+        let text = String::from(selection.to_string()).trim().to_owned();
+        return (!text.is_empty()).then_some(text);
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    None
+}
+
+/// The start offset (`data-offset`) of the first block under `selector` still visible at the
+/// top of the scrolling element `scroller`.
+pub fn first_visible_offset(scroller: &str, selector: &str) -> Option<u64> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        use wasm_bindgen::JsCast as _;
+        let document = web_sys::window()?.document()?;
+        let top = document.get_element_by_id(scroller)?.get_bounding_client_rect().top();
+        let blocks = document.query_selector_all(selector).ok()?;
+        let mut last = None;
+        for i in 0..blocks.length() {
+            let Some(block) = blocks.item(i).and_then(|n| n.dyn_into::<web_sys::Element>().ok()) else { continue };
+            let offset = block.get_attribute("data-offset").and_then(|o| o.parse().ok());
+            // The first block whose bottom is below the top edge is the one being read.
+            if block.get_bounding_client_rect().bottom() > top + 1.0 {
+                return offset.or(last);
+            }
+            last = offset;
+        }
+        return last;
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = (scroller, selector);
+        None
+    }
+}
+
+/// Scroll `scroller` so that the last block under `selector` starting at or before `offset`
+/// is at its top.
+pub fn scroll_to_offset(scroller: &str, selector: &str, offset: u64) {
+    #[cfg(target_arch = "wasm32")]
+    {
+        use wasm_bindgen::JsCast as _;
+        let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
+        let (Some(scroll), Ok(blocks)) = (document.get_element_by_id(scroller), document.query_selector_all(selector))
+        else {
+            return;
+        };
+        let mut target = None;
+        for i in 0..blocks.length() {
+            let Some(block) = blocks.item(i).and_then(|n| n.dyn_into::<web_sys::Element>().ok()) else { continue };
+            match block.get_attribute("data-offset").and_then(|o| o.parse::<u64>().ok()) {
+                Some(start) if start <= offset => target = Some(block),
+                _ => break,
+            }
+        }
+        if let Some(block) = target {
+            let delta = block.get_bounding_client_rect().top() - scroll.get_bounding_client_rect().top();
+            scroll.set_scroll_top(scroll.scroll_top() + delta as i32);
+        }
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = (scroller, selector, offset);
+}
+
+/// Scroll the element with id `id` into view (once it is on screen).
+pub async fn reveal(id: &str) {
+    sleep(0).await;
+    #[cfg(target_arch = "wasm32")]
+    if let Some(element) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id(id)) {
+        element.scroll_into_view_with_bool(false);
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = id;
+}

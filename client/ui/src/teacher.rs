@@ -1,0 +1,618 @@
+//! The teacher's screens: the classes with their decks and texts, a deck's editor (cards, CSV
+//! import with a report of every row left out), and the class's progress (who studies, who
+//! struggles, which cards are hard, how far each student has read).
+
+use std::collections::BTreeMap;
+
+use dioxus::prelude::*;
+use tallschool_contract::request::CardPatch;
+use tallschool_contract::sync::DocSummary;
+use tallschool_contract::{Request, Response};
+use tallschool_shared::api::RosterEntry;
+use tallschool_shared::cards::{CardType, ImportReport};
+use tallschool_shared::docs::DocKind;
+use tallschool_shared::{ClassId, DocId, UserId};
+
+use crate::app::{Screen, Shell};
+use crate::browser::{now, reveal};
+use crate::engine::ask;
+use crate::lobby::ago;
+use crate::messages::count;
+
+/// The class's own content (not students' progress or their own decks), decks first.
+pub fn class_content(docs: &[DocSummary], class: ClassId) -> Vec<DocSummary> {
+    let rank = |kind: DocKind| match kind {
+        DocKind::Deck => 0,
+        DocKind::Text => 1,
+        DocKind::VideoTest => 2,
+        DocKind::Progress => 3,
+    };
+    let mut content: Vec<DocSummary> = docs
+        .iter()
+        .filter(|d| d.class_id == class && d.owner_id.is_none() && d.kind != DocKind::Progress)
+        .cloned()
+        .collect();
+    content.sort_by_key(|d| (rank(d.kind), d.title.to_lowercase()));
+    content
+}
+
+/// How a teacher sees a student: the name from the roster, else the username, else a short id
+/// (offline, names are not on the device).
+pub fn student_name(roster: &[RosterEntry], student: UserId) -> String {
+    match roster.iter().find(|m| m.user_id == student) {
+        Some(RosterEntry { display_name: Some(name), .. }) if !name.trim().is_empty() => name.clone(),
+        Some(member) => member.username.clone(),
+        None => format!("Student {}", &student.to_string()[..8]),
+    }
+}
+
+fn percent(value: Option<f64>) -> String {
+    value.map_or("—".to_owned(), |v| format!("{:.0}%", v * 100.0))
+}
+
+#[component]
+pub fn TeacherHome() -> Element {
+    let shell = use_context::<Shell>();
+    let changes = shell.changes;
+    let engine = shell.engine.clone();
+    let data = use_resource(move || {
+        let engine = engine.clone();
+        let _ = changes();
+        async move {
+            let classes = ask(&engine, Request::Classes, |r| match r {
+                Response::Classes(classes) => Some(classes),
+                _ => None,
+            })
+            .await?;
+            let docs = ask(&engine, Request::Documents, |r| match r {
+                Response::Documents(docs) => Some(docs),
+                _ => None,
+            })
+            .await?;
+            Ok::<_, String>((classes, docs))
+        }
+    });
+    let (classes, docs) = match &*data.read() {
+        None => return rsx! { p { class: "muted", "Loading…" } },
+        Some(Err(message)) => return rsx! { p { class: "error", role: "alert", "{message}" } },
+        Some(Ok(data)) => data.clone(),
+    };
+    rsx! {
+        if classes.is_empty() {
+            p { class: "muted", "No classes yet. Sync to fetch the classes you teach." }
+        }
+        for class in classes {
+            section { class: "class-block", key: "{class.id}",
+                div { class: "class-head",
+                    h2 { "{class.name}" }
+                    button { class: "secondary class-progress",
+                        onclick: {
+                            let shell = shell.clone();
+                            move |_| shell.go(Screen::ClassProgress(class.id))
+                        },
+                        "Class progress"
+                    }
+                }
+                ul { class: "content",
+                    for doc in class_content(&docs, class.id) {
+                        ContentRow { key: "{doc.id}", doc }
+                    }
+                }
+                NewDeck { class: class.id }
+            }
+        }
+    }
+}
+
+#[component]
+fn ContentRow(doc: DocSummary) -> Element {
+    let shell = use_context::<Shell>();
+    let (kind, items) = match doc.kind {
+        DocKind::Deck => ("Deck", format!("{} cards", doc.items)),
+        DocKind::Text => ("Text", format!("{} characters", doc.items)),
+        DocKind::VideoTest => ("Video test", format!("{} questions", doc.items)),
+        DocKind::Progress => ("", String::new()),
+    };
+    rsx! {
+        li { class: "card content-row",
+            div {
+                span { class: "kind", "{kind}" }
+                strong { "{doc.title}" }
+                span { class: "muted", " · {items}" }
+            }
+            if doc.kind == DocKind::Deck {
+                button { class: "secondary edit-deck", onclick: move |_| shell.go(Screen::Deck(doc.id)), "Edit" }
+            }
+        }
+    }
+}
+
+#[component]
+fn NewDeck(class: ClassId) -> Element {
+    let shell = use_context::<Shell>();
+    let mut title = use_signal(String::new);
+    let mut theme = use_signal(String::new);
+    let mut problem = use_signal(|| None::<String>);
+    let create = move |event: FormEvent| {
+        event.prevent_default();
+        let shell = shell.clone();
+        async move {
+            let theme = Some(theme()).filter(|t| !t.trim().is_empty());
+            let request = Request::CreateDeck { class, title: title(), theme };
+            match ask(&shell.engine, request, |r| match r {
+                Response::Created(deck) => Some(deck),
+                _ => None,
+            })
+            .await
+            {
+                Ok(deck) => shell.go(Screen::Deck(deck)),
+                Err(message) => problem.set(Some(message)),
+            }
+        }
+    };
+    rsx! {
+        form { class: "new-deck", onsubmit: create,
+            input { "aria-label": "New deck's title", placeholder: "New deck's title", value: "{title}", required: true,
+                oninput: move |e| title.set(e.value()) }
+            input { "aria-label": "Theme", placeholder: "Theme (e.g. Animals)", value: "{theme}",
+                oninput: move |e| theme.set(e.value()) }
+            button { class: "secondary", r#type: "submit", "Create deck" }
+        }
+        if let Some(message) = problem() { p { class: "error", role: "alert", "{message}" } }
+    }
+}
+
+#[component]
+pub fn DeckEditor(deck: DocId) -> Element {
+    let shell = use_context::<Shell>();
+    let changes = shell.changes;
+    let engine = shell.engine.clone();
+    let data = use_resource(move || {
+        let engine = engine.clone();
+        let _ = changes();
+        async move {
+            let cards = ask(&engine, Request::Cards { deck }, |r| match r {
+                Response::Cards(cards) => Some(cards),
+                _ => None,
+            })
+            .await?;
+            let report = ask(&engine, Request::DeckReport { deck }, |r| match r {
+                Response::DeckReport(report) => Some(report),
+                _ => None,
+            })
+            .await?;
+            Ok::<_, String>((cards, report.title, report.theme))
+        }
+    });
+    let mut problem = use_signal(|| None::<String>);
+    let delete = {
+        let engine = shell.engine.clone();
+        move |card: String| {
+            let engine = engine.clone();
+            spawn(async move {
+                if let Err(message) = ask(&engine, Request::DeleteCard { deck, card }, Some).await {
+                    problem.set(Some(message));
+                }
+            });
+        }
+    };
+
+    let back = {
+        let shell = shell.clone();
+        move |_| shell.go(Screen::Lobby)
+    };
+    let (cards, title, theme) = match &*data.read() {
+        None => (Vec::new(), String::new(), String::new()),
+        Some(Err(message)) => {
+            return rsx! {
+                header { class: "top", button { class: "secondary", onclick: back, "← Classes" } }
+                p { class: "error", role: "alert", "{message}" }
+            };
+        }
+        Some(Ok(data)) => data.clone(),
+    };
+    let live: Vec<_> = cards.into_iter().filter(|c| !c.deleted).collect();
+    rsx! {
+        header { class: "top",
+            button { class: "secondary", id: "deck-back", onclick: back, "← Classes" }
+            h1 { class: "reader-title", "{title}" }
+            if !theme.is_empty() { span { class: "muted", "Theme: {theme}" } }
+        }
+        main { class: "editor",
+            if let Some(message) = problem() { p { class: "error", role: "alert", "{message}" } }
+            NewCard { deck }
+            ImportCards { deck }
+            h2 { id: "card-count", "{count(live.len(), \"card\", \"cards\")}" }
+            table { class: "cards",
+                thead { tr { th { "Type" } th { "Front" } th { "Back" } th { "Tags" } th { span { class: "visually-hidden", "Delete" } } } }
+                tbody {
+                    for card in live {
+                        tr { key: "{card.id}",
+                            td { class: "muted", "{card.fields.card_type.as_str()}" }
+                            td { "{card.fields.front}" }
+                            td { "{card.fields.back}" }
+                            td { class: "muted", "{card.fields.tags.join(\" \")}" }
+                            td {
+                                button { class: "delete", "aria-label": "Delete card {card.fields.front}",
+                                    onclick: {
+                                        let delete = delete.clone();
+                                        let id = card.id.clone();
+                                        move |_| delete(id.clone())
+                                    },
+                                    "×"
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[component]
+fn NewCard(deck: DocId) -> Element {
+    let shell = use_context::<Shell>();
+    let mut card_type = use_signal(|| CardType::Basic);
+    let mut front = use_signal(String::new);
+    let mut back = use_signal(String::new);
+    let mut problem = use_signal(|| None::<String>);
+    let add = move |event: FormEvent| {
+        event.prevent_default();
+        let shell = shell.clone();
+        async move {
+            let patch = CardPatch {
+                card_type: Some(card_type()),
+                front: Some(front()),
+                back: Some(back()),
+                ..CardPatch::default()
+            };
+            match ask(&shell.engine, Request::PutCard { deck, card: None, patch }, Some).await {
+                Ok(_) => {
+                    front.set(String::new());
+                    back.set(String::new());
+                    problem.set(None);
+                }
+                Err(message) => problem.set(Some(message)),
+            }
+        }
+    };
+    rsx! {
+        form { class: "card new-card", onsubmit: add,
+            h2 { "Add a card" }
+            div { class: "row",
+                label { r#for: "card-type", "Type" }
+                select { id: "card-type",
+                    onchange: move |e| card_type.set(CardType::parse(&e.value()).unwrap_or_default()),
+                    for t in CardType::ALL {
+                        option { value: t.as_str(), selected: t == card_type(), "{t.as_str()}" }
+                    }
+                }
+            }
+            label { r#for: "card-front", "Front" }
+            input { id: "card-front", value: "{front}", oninput: move |e| front.set(e.value()),
+                placeholder: if card_type() == CardType::Cloze { "The {{c1::Nile}} is in Africa" } else { "" } }
+            if card_type() != CardType::Cloze {
+                label { r#for: "card-back", "Back" }
+                input { id: "card-back", value: "{back}", oninput: move |e| back.set(e.value()) }
+            }
+            if let Some(message) = problem() { p { class: "error", role: "alert", "{message}" } }
+            button { class: "primary", r#type: "submit", "Add card" }
+        }
+    }
+}
+
+#[component]
+fn ImportCards(deck: DocId) -> Element {
+    let shell = use_context::<Shell>();
+    let mut pasted = use_signal(String::new);
+    let mut report = use_signal(|| None::<ImportReport>);
+    let mut problem = use_signal(|| None::<String>);
+    let mut busy = use_signal(|| false);
+    let run = {
+        let shell = shell.clone();
+        move |text: String| {
+            let shell = shell.clone();
+            spawn(async move {
+                busy.set(true);
+                problem.set(None);
+                match ask(&shell.engine, Request::ImportCards { deck, text }, |r| match r {
+                    Response::Imported(report) => Some(report),
+                    _ => None,
+                })
+                .await
+                {
+                    Ok(imported) => {
+                        report.set(Some(imported));
+                        pasted.set(String::new());
+                        reveal("import-report").await;
+                    }
+                    Err(message) => {
+                        report.set(None);
+                        problem.set(Some(message));
+                    }
+                }
+                busy.set(false);
+            });
+        }
+    };
+    let from_file = {
+        let run = run.clone();
+        move |event: FormEvent| {
+            let run = run.clone();
+            async move {
+                let Some(file) = event.files().into_iter().next() else { return };
+                match file.read_bytes().await {
+                    Ok(bytes) => match String::from_utf8(bytes.to_vec()) {
+                        Ok(text) => run(text),
+                        Err(_) => problem.set(Some(format!(
+                            "{} is not UTF-8 text. Save it from your spreadsheet as “CSV UTF-8” and try again.",
+                            file.name()
+                        ))),
+                    },
+                    Err(error) => problem.set(Some(format!("{} could not be read: {error}", file.name()))),
+                }
+            }
+        }
+    };
+    rsx! {
+        section { class: "card import",
+            h2 { "Import cards" }
+            p { class: "muted",
+                "A CSV or tab-separated file with a header row: front, back, and optionally type, example, hint, tags. "
+                "Rows with a problem are left out and listed; the others are added."
+            }
+            label { r#for: "import-file", "From a file" }
+            input { id: "import-file", r#type: "file", accept: ".csv,.tsv,.txt,text/csv", disabled: busy(), onchange: from_file }
+            label { r#for: "import-text", "Or paste rows (from a spreadsheet)" }
+            textarea { id: "import-text", rows: "4", value: "{pasted}", oninput: move |e| pasted.set(e.value()),
+                placeholder: "front,back\ndog,perro" }
+            button { class: "secondary", id: "import-pasted", disabled: busy() || pasted.read().trim().is_empty(),
+                onclick: {
+                    let run = run.clone();
+                    move |_| run(pasted())
+                },
+                "Import pasted rows"
+            }
+            if let Some(message) = problem() { p { class: "error", role: "alert", "{message}" } }
+            if let Some(report) = report() {
+                div { class: "import-report", id: "import-report", role: "status",
+                    p { class: "imported", "{count(report.cards.len(), \"card\", \"cards\")} imported." }
+                    if !report.rejected.is_empty() {
+                        p { class: "error", "{count(report.rejected.len(), \"row\", \"rows\")} left out:" }
+                        ul { class: "rejected",
+                            for (line, reason) in report.rejected.iter().cloned() {
+                                li { key: "{line}", "Row {line}: {reason}" }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Everything the class view shows, loaded at once.
+#[derive(Clone, PartialEq)]
+struct ClassData {
+    name: String,
+    roster: Option<Vec<RosterEntry>>,
+    decks: Vec<tallschool_contract::reports::DeckReport>,
+    texts: Vec<(String, Vec<tallschool_contract::reports::ReadingRow>)>,
+    heatmap: tallschool_contract::reports::ThemeHeatmap,
+}
+
+async fn load_class(engine: std::rc::Rc<dyn crate::engine::Engine>, class: ClassId) -> Result<ClassData, String> {
+    let classes = ask(&engine, Request::Classes, |r| match r {
+        Response::Classes(classes) => Some(classes),
+        _ => None,
+    })
+    .await?;
+    let name = classes.into_iter().find(|c| c.id == class).map(|c| c.name).unwrap_or_default();
+    let docs = ask(&engine, Request::Documents, |r| match r {
+        Response::Documents(docs) => Some(docs),
+        _ => None,
+    })
+    .await?;
+    // Names need the server; without it the view still shows everything else.
+    let roster = ask(&engine, Request::Roster { class }, |r| match r {
+        Response::Roster(roster) => Some(roster),
+        _ => None,
+    })
+    .await
+    .ok();
+    let (mut decks, mut texts) = (Vec::new(), Vec::new());
+    for doc in class_content(&docs, class) {
+        match doc.kind {
+            DocKind::Deck => decks.push(
+                ask(&engine, Request::DeckReport { deck: doc.id }, |r| match r {
+                    Response::DeckReport(report) => Some(report),
+                    _ => None,
+                })
+                .await?,
+            ),
+            DocKind::Text => texts.push((
+                doc.title.clone(),
+                ask(&engine, Request::ReadingProgress { text: doc.id }, |r| match r {
+                    Response::ReadingProgress(rows) => Some(rows),
+                    _ => None,
+                })
+                .await?,
+            )),
+            _ => {}
+        }
+    }
+    let heatmap = ask(&engine, Request::ThemeHeatmap { class }, |r| match r {
+        Response::ThemeHeatmap(map) => Some(map),
+        _ => None,
+    })
+    .await?;
+    Ok(ClassData { name, roster, decks, texts, heatmap })
+}
+
+/// A colour band for a predicted retention (0–1): the heatmap's cells.
+pub fn retention_band(retention: f64) -> &'static str {
+    match retention {
+        r if r >= 0.9 => "strong",
+        r if r >= 0.75 => "fair",
+        r if r >= 0.5 => "weak",
+        _ => "poor",
+    }
+}
+
+#[component]
+pub fn ClassProgress(class: ClassId) -> Element {
+    let shell = use_context::<Shell>();
+    let changes = shell.changes;
+    let engine = shell.engine.clone();
+    let data = use_resource(move || {
+        let engine = engine.clone();
+        let _ = changes();
+        load_class(engine, class)
+    });
+    let back = move |_| shell.go(Screen::Lobby);
+    let data = match &*data.read() {
+        None => return rsx! { p { class: "muted center", "Loading the class…" } },
+        Some(Err(message)) => {
+            return rsx! {
+                header { class: "top", button { class: "secondary", onclick: back, "← Classes" } }
+                p { class: "error", role: "alert", "{message}" }
+            };
+        }
+        Some(Ok(data)) => data.clone(),
+    };
+    let roster = data.roster.clone().unwrap_or_default();
+    let name = |student: UserId| student_name(&roster, student);
+    let students: Vec<UserId> =
+        roster.iter().filter(|m| m.role == tallschool_shared::ClassRole::Student).map(|m| m.user_id).collect();
+    let themes: BTreeMap<String, BTreeMap<UserId, f64>> = data.heatmap.clone();
+    let heat_students: Vec<UserId> = {
+        let mut all: Vec<UserId> = themes.values().flat_map(|row| row.keys().copied()).collect();
+        all.sort();
+        all.dedup();
+        all
+    };
+    rsx! {
+        header { class: "top",
+            button { class: "secondary", id: "class-back", onclick: back, "← Classes" }
+            h1 { class: "reader-title", "{data.name}: progress" }
+        }
+        main { class: "class-view", id: "class-view",
+            if data.roster.is_none() {
+                p { class: "banner offline", "Students' names need a connection to the server; they show when you are online." }
+            }
+            if !themes.is_empty() {
+                section {
+                    h2 { "Retention by theme" }
+                    table { class: "heatmap",
+                        thead { tr { th { "Theme" } for s in heat_students.iter() { th { "{name(*s)}" } } } }
+                        tbody {
+                            for (theme, row) in themes.iter() {
+                                tr {
+                                    th { "{theme}" }
+                                    for s in heat_students.iter() {
+                                        match row.get(s) {
+                                            Some(r) => rsx! { td { class: "heat {retention_band(*r)}", "{r * 100.0:.0}%" } },
+                                            None => rsx! { td { class: "heat none", "—" } },
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            for report in data.decks.iter().cloned() {
+                section { class: "deck-report", key: "{report.deck_id}",
+                    h2 { "{report.title}" }
+                    table { class: "students",
+                        thead { tr { th { "Student" } th { "Cards studied" } th { "Reviews" } th { "Lapses" } th { "Retention" } } }
+                        tbody {
+                            for row in report.students.iter() {
+                                tr { class: if row.struggling { "struggling" } else { "" },
+                                    td { "{name(row.student_id)}" if row.struggling { span { class: "tag", "struggling" } } }
+                                    td { "{row.cards_studied}" }
+                                    td { class: "reviews", "{row.reviews}" }
+                                    td { "{row.lapses}" }
+                                    td { "{percent(row.predicted_retention)}" }
+                                }
+                            }
+                            for s in students.iter().filter(|s| !report.students.iter().any(|r| r.student_id == **s)) {
+                                tr { class: "not-started", td { "{name(*s)}" } td { colspan: "4", class: "muted", "not started" } }
+                            }
+                        }
+                    }
+                    HardCards { report: report.clone() }
+                }
+            }
+            for (title, rows) in data.texts.iter().cloned() {
+                section { class: "reading-report",
+                    h2 { "Reading: {title}" }
+                    table { class: "students",
+                        thead { tr { th { "Student" } th { "Read" } th { "Last read" } th { "Highlights" } } }
+                        tbody {
+                            for row in rows {
+                                tr {
+                                    td { "{name(row.student_id)}" }
+                                    td { class: "read", "{row.furthest_percent:.0}%" }
+                                    td { "{row.last_read_at.map(|t| ago(t, now())).unwrap_or_default()}" }
+                                    td { "{row.highlights}" }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The cards the class remembers least (studied ones the class is likely to forget).
+#[component]
+fn HardCards(report: tallschool_contract::reports::DeckReport) -> Element {
+    let mut hard: Vec<_> =
+        report.cards.iter().filter(|c| c.predicted_retention.is_some_and(|r| r < 0.9)).cloned().collect();
+    hard.sort_by(|a, b| a.predicted_retention.partial_cmp(&b.predicted_retention).unwrap_or(std::cmp::Ordering::Equal));
+    hard.truncate(5);
+    rsx! {
+        if !hard.is_empty() {
+            h3 { class: "muted", "Hardest cards" }
+            ul { class: "hard-cards",
+                for card in hard {
+                    li { key: "{card.card_id}",
+                        "{card.front} — {percent(card.predicted_retention)} ({count(card.reviews as usize, \"review\", \"reviews\")})"
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn retention_reads_as_a_band() {
+        assert_eq!(retention_band(0.95), "strong");
+        assert_eq!(retention_band(0.8), "fair");
+        assert_eq!(retention_band(0.6), "weak");
+        assert_eq!(retention_band(0.1), "poor");
+    }
+
+    #[test]
+    fn a_student_without_a_name_is_still_told_apart() {
+        let id: UserId = "6b1f3a52-0000-4000-8000-000000000001".parse().unwrap();
+        let other: UserId = "9c2e0000-0000-4000-8000-000000000002".parse().unwrap();
+        let roster = vec![RosterEntry {
+            user_id: id,
+            username: "anna".to_owned(),
+            role: tallschool_shared::ClassRole::Student,
+            display_name: Some("Anna K.".to_owned()),
+        }];
+        assert_eq!(student_name(&roster, id), "Anna K.");
+        assert_eq!(student_name(&[], id), "Student 6b1f3a52");
+        assert_eq!(student_name(&roster, other), "Student 9c2e0000");
+    }
+}

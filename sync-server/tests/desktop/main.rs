@@ -1,0 +1,187 @@
+//! The desktop app in a real window: the Tauri shell with the Dioxus screens under Xvfb, driven
+//! by `tauri-driver` and WebKit's WebDriver, against a real server. A student studies and reads
+//! while the server is down and the app syncs by itself when it is back; the teacher's app then
+//! shows that progress and imports a CSV with a bad row. Screenshots of each screen go to
+//! `docs/screenshots/`.
+//!
+//! Needs the app built (`scripts/build-desktop.sh`) and named by `TALLSCHOOL_DESKTOP_APP`;
+//! `scripts/test.sh` does both and runs this test (it is ignored in a plain `cargo test`).
+#![allow(clippy::unwrap_used)]
+
+#[path = "../common/mod.rs"]
+mod common;
+mod window;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use common::{Device, TestServer};
+use fantoccini::Client;
+use tallschool_client::contract::request::{CardPatch, NewAssignment};
+use window::{Driver, Screen, find, gone, screenshot, text_becomes, text_where, within};
+
+fn app() -> PathBuf {
+    let app = PathBuf::from(
+        std::env::var("TALLSCHOOL_DESKTOP_APP")
+            .expect("TALLSCHOOL_DESKTOP_APP names the app built by scripts/build-desktop.sh (scripts/test.sh sets it)"),
+    );
+    assert!(app.exists(), "{} is not built", app.display());
+    app
+}
+
+/// A story in three chapters, long enough to scroll.
+fn story() -> String {
+    let mut text = String::new();
+    for (chapter, title) in [(1, "Home"), (2, "The river"), (3, "The sea")] {
+        text.push_str(&format!("# Chapter {chapter}: {title}\n\n"));
+        for paragraph in 1..=12 {
+            text.push_str(&format!(
+                "Paragraph {paragraph} of chapter {chapter}. The fox walked on, past the reeds and the old \
+                 mill, and thought about the long way still ahead of her and the friends she had left behind.\n\n"
+            ));
+        }
+    }
+    text
+}
+
+async fn sign_in(window: &Client, username: &str, password: &str) {
+    within("typing the username", find(window, "#username").await.send_keys(username)).await.unwrap();
+    within("typing the password", find(window, "#password").await.send_keys(password)).await.unwrap();
+    within("signing in", find(window, "button[type=submit]").await.click()).await.unwrap();
+}
+
+async fn click(window: &Client, css: &str) {
+    within(css, find(window, css).await.click()).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the desktop app and a display server: run by scripts/test.sh"]
+async fn a_student_works_offline_and_the_teacher_sees_it() {
+    let app = app();
+    let mut server = TestServer::start().await;
+    let demo = server.demo_logins();
+    let student = &demo.students[0];
+
+    // The teacher's content, made through the engine: three cards and a story, both assigned.
+    let teacher = Device::sign_in(&server, &demo.teacher).await;
+    teacher.sync().await;
+    let class = teacher.core.classes().list().unwrap()[0].id;
+    let decks = teacher.core.decks();
+    let deck = decks.create(class, "Animals", Some("Spanish")).unwrap();
+    for (front, back) in [("dog", "perro"), ("cat", "gato"), ("bird", "pájaro")] {
+        decks.put_card(deck, None, &CardPatch::front_back(Some(front), Some(back))).unwrap();
+    }
+    let assignment = NewAssignment { note: "Learn the animals".to_owned(), ..NewAssignment::default() };
+    teacher.core.assignments().assign(deck, &assignment).unwrap();
+    let text = teacher.core.reader().create(class, "The fox's journey").unwrap();
+    teacher.core.reader().set_body(text, &story()).unwrap();
+    let reading = NewAssignment { note: "Read to the sea".to_owned(), ..NewAssignment::default() };
+    teacher.core.assignments().assign(text, &reading).unwrap();
+    teacher.sync().await;
+
+    let screen = Screen::start();
+    let driver = Driver::start(&screen, &server.data_dir.join("desktop-student"), &server.base);
+    let window = driver.open(&app).await;
+
+    // Sign in: the server's address is offered; a wrong password says so and is cleared.
+    let server_field = find(&window, "#server").await;
+    assert_eq!(server_field.prop("value").await.unwrap().as_deref(), Some(server.base.as_str()));
+    screenshot(&screen, &window, "sign-in").await;
+    sign_in(&window, &student.username, "wrong password").await;
+    let error = find(&window, ".error").await;
+    assert!(error.text().await.unwrap().contains("do not match"), "a wrong password says so");
+    screenshot(&screen, &window, "sign-in-wrong-password").await;
+    let password = find(&window, "#password").await;
+    assert_eq!(password.prop("value").await.unwrap().as_deref(), Some(""), "the password is typed again");
+    find(&window, "#username").await.clear().await.unwrap();
+    sign_in(&window, &student.username, &student.password).await;
+
+    // The Lobby: the first sync brings three cards and the reading.
+    text_becomes(&window, "#cards-due", "3").await;
+    text_where(&window, "ul.assignments", |t| t.contains("The fox's journey")).await;
+    screenshot(&screen, &window, "lobby").await;
+
+    // The server goes away. The app says it is offline, and everything still works.
+    server.kill();
+    click(&window, "#sync-now").await;
+    find(&window, ".banner.offline").await;
+    screenshot(&screen, &window, "lobby-offline").await;
+
+    // Three cards with the keyboard only: Space shows the answer, 4 means Easy (Good would
+    // bring a new card back in ten minutes, as in Anki, and the session would go on).
+    click(&window, "button.study").await;
+    let study = find(&window, "#study").await;
+    for n in 0..3 {
+        let prompt = within("the prompt", find(&window, "#prompt").await.text()).await.unwrap();
+        assert!(["dog", "cat", "bird"].contains(&prompt.as_str()), "{prompt}");
+        if n == 0 {
+            screenshot(&screen, &window, "study-question").await;
+        }
+        within("Space", study.send_keys(" ")).await.unwrap();
+        find(&window, "#answer").await;
+        if n == 0 {
+            screenshot(&screen, &window, "study-answer").await;
+        }
+        within("4", study.send_keys("4")).await.unwrap();
+        if n < 2 {
+            gone(&window, "#answer").await;
+        }
+    }
+    find(&window, "#session-summary").await;
+    screenshot(&screen, &window, "study-done").await;
+    click(&window, "#session-summary button").await;
+
+    // The reader: open the story, jump to chapter 3 from the contents, come back.
+    let read = text_where(&window, "ul.assignments", |t| t.contains("Read")).await;
+    assert!(read.contains("The fox's journey"), "{read}");
+    click(&window, "ul.assignments button.open").await;
+    find(&window, "#reader-text .block").await;
+    text_becomes(&window, "#reader-percent", "0%").await;
+    screenshot(&screen, &window, "reader").await;
+    click(&window, "nav.contents li:nth-child(3) button").await;
+    let at =
+        text_where(&window, "#reader-percent", |p| p.trim_end_matches('%').parse::<u32>().is_ok_and(|p| p >= 60)).await;
+    screenshot(&screen, &window, "reader-chapter-3").await;
+    click(&window, "#reader-back").await;
+    text_where(&window, "#sync-state", |s| s.contains("waiting")).await;
+
+    // The server returns; the app syncs by itself, nobody presses a button.
+    server.restart_in_place();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let state = within("the sync state", find(&window, "#sync-state").await.text()).await.unwrap();
+        if state.starts_with("All saved") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the app did not sync by itself: {state}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    gone(&window, ".banner.offline").await;
+    window.close().await.ok();
+    drop(driver);
+
+    // The teacher's app: the class's progress shows the three reviews and the reading.
+    let driver = Driver::start(&screen, &server.data_dir.join("desktop-teacher"), &server.base);
+    let window = driver.open(&app).await;
+    sign_in(&window, &demo.teacher.username, &demo.teacher.password).await;
+    click(&window, "button.class-progress").await;
+    text_where(&window, ".deck-report td.reviews", |r| r == "3").await;
+    let read_cell = text_where(&window, ".reading-report td.read", |r| r != "0%").await;
+    assert_eq!(read_cell, at, "the teacher sees how far the student read");
+    screenshot(&screen, &window, "class-progress").await;
+
+    // The deck editor: a CSV file with a bad row; the good rows go in, the bad one is named.
+    click(&window, "#class-back").await;
+    click(&window, "button.edit-deck").await;
+    text_becomes(&window, "#card-count", "3 cards").await;
+    let csv = server.data_dir.join("animals.csv");
+    std::fs::write(&csv, "front,back,type\nhorse,caballo,basic\nfish,,basic\nmouse,ratón,basic\n").unwrap();
+    let picker = find(&window, "#import-file").await;
+    within("choosing the file", picker.send_keys(&csv.display().to_string())).await.unwrap();
+    let report = text_where(&window, "#import-report", |r| r.contains("imported")).await;
+    assert!(report.contains("2 cards imported"), "{report}");
+    assert!(report.contains("Row 3") && report.contains("back is empty"), "the bad row is named: {report}");
+    text_becomes(&window, "#card-count", "5 cards").await;
+    screenshot(&screen, &window, "deck-import").await;
+    window.close().await.ok();
+}

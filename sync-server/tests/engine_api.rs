@@ -120,6 +120,11 @@ async fn one_message_set_drives_the_engine_and_events_say_what_changed() {
     assert_eq!(lobby.cards_due_total, 1);
     let Response::Next(Some(item)) = student.ok(Request::NextItem { deck: None }).await else { panic!("a card") };
     assert!(item.typed);
+    // Each rating's next interval, as the buttons show it: a new card comes back within
+    // minutes after Again, days after Easy, and a better rating never sooner.
+    let [again, hard, good, easy] = item.intervals;
+    assert!(again > 0 && again <= 600 && easy >= 86_400, "{:?}", item.intervals);
+    assert!(again <= hard && hard <= good && good <= easy, "{:?}", item.intervals);
     let answer = Request::Answer { deck, item: item.item_id.clone(), rating: None, typed: Some("Lyon".into()) };
     let Response::Answered(answered) = student.ok(answer).await else { panic!("answered") };
     assert_eq!(

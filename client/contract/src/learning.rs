@@ -20,6 +20,10 @@ pub struct NextItem {
     pub media: Vec<String>,
     pub phase: String,
     pub counts: Counts,
+    /// Seconds until the card comes back if rated Again, Hard, Good, Easy now (the rating
+    /// buttons show them, as Anki's do).
+    #[serde(default)]
+    pub intervals: [i64; 4],
 }
 
 /// Due now in a deck: cards in (re)learning, reviews due today, new cards left today.

@@ -381,6 +381,7 @@ fn item_from_row(row: &rusqlite::Row<'_>, deck: DocId, counts: Counts) -> rusqli
         media: row.get::<_, String>(6)?.split_whitespace().map(str::to_owned).collect(),
         phase: row.get(7)?,
         counts,
+        intervals: [0; 4],
     })
 }
 
@@ -517,11 +518,27 @@ impl Store {
                 None if counts.new > 0 => pick("phase = 'new' ORDER BY position, item_id", None)?,
                 None => pick("phase IN ('learning', 'relearning') AND due < ?2 ORDER BY due", Some(day_end))?,
             };
-            if found.is_some() {
-                return Ok(found);
+            if let Some(mut item) = found {
+                item.intervals = self.intervals(deck, &item.item_id, at)?;
+                return Ok(Some(item));
             }
         }
         Ok(None)
+    }
+
+    /// How long until `item` comes back after each rating, answered at `at`.
+    fn intervals(&self, deck: DocId, item: &str, at: i64) -> Result<[i64; 4]> {
+        let (class, state) = self
+            .conn()
+            .prepare_cached(&format!(
+                "SELECT class_id, {STATE_COLUMNS} FROM study_items WHERE deck_id = ?1 AND item_id = ?2"
+            ))?
+            .query_row(params![deck.to_string(), item], |row| {
+                Ok((row.get::<_, String>(0)?, state_from_row(row, 1)?))
+            })?;
+        let scheduler = scheduler_for(self.conn(), &class)?;
+        Ok([Rating::Again, Rating::Hard, Rating::Good, Rating::Easy]
+            .map(|rating| (scheduler.answer(item, &state, rating, at).due - at).max(0)))
     }
 
     /// Answer an item: one durable local write (schedule + pending review); the progress

@@ -18,6 +18,8 @@ pub enum Screen {
     Lobby,
     Study(DocId),
     Read(DocId),
+    /// Sync, media, password, sign out.
+    Account,
     /// Teachers: a deck's cards.
     Deck(DocId),
     /// Teachers: how a class is doing.
@@ -91,6 +93,7 @@ pub fn App() -> Element {
                 Screen::Lobby => rsx! { crate::lobby::LobbyScreen {} },
                 Screen::Study(deck) => rsx! { crate::study::Study { deck } },
                 Screen::Read(text) => rsx! { crate::reader::Reader { text } },
+                Screen::Account => rsx! { crate::account::Account {} },
                 Screen::Deck(deck) => rsx! { crate::teacher::DeckEditor { deck } },
                 Screen::ClassProgress(class) => rsx! { crate::teacher::ClassProgress { class } },
             }

@@ -24,6 +24,21 @@ pub fn local_date(at: i64) -> String {
     at.to_string()
 }
 
+/// The last second of a day picked in a date field ("2026-12-04"), in this computer's time
+/// zone; `None` if the text is not a date.
+pub fn end_of_local_day(date: &str) -> Option<i64> {
+    let utc_end = tallschool_shared::dates::parse_due(date).filter(|_| date.contains('-'))?;
+    #[cfg(target_arch = "wasm32")]
+    {
+        // Minutes to add to local time to get UTC, on that day (summer time included).
+        let minutes =
+            js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(utc_end as f64 * 1000.0)).get_timezone_offset();
+        return Some(utc_end + (minutes * 60.0) as i64);
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    Some(utc_end)
+}
+
 /// Wait `ms` milliseconds without blocking the page.
 pub async fn sleep(ms: i32) {
     #[cfg(target_arch = "wasm32")]

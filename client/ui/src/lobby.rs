@@ -84,7 +84,13 @@ pub fn LobbyScreen() -> Element {
     rsx! {
         header { class: "top",
             span { class: "brand", "TallSchool" }
-            span { class: "who", "{name}" }
+            button { class: "link who", id: "account", title: "Account, sync and sign out",
+                onclick: {
+                    let shell = shell.clone();
+                    move |_| shell.go(Screen::Account)
+                },
+                "{name}"
+            }
             span { class: "sync-state", id: "sync-state", "{sync_line}" }
             button { class: "secondary", id: "sync-now", disabled: syncing(), onclick: sync_now,
                 if syncing() { "Syncing…" } else { "Sync now" }

@@ -1,6 +1,7 @@
 //! TallSchool's screens: sign in, the Lobby, study. They talk to the engine only through
 //! [`engine::Engine`] and the contract's messages.
 
+mod account;
 mod app;
 mod browser;
 mod engine;

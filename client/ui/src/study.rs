@@ -12,6 +12,26 @@ use crate::app::{Screen, Shell};
 use crate::keys::{StudyKey, study_key};
 use crate::messages;
 
+/// How long until a card comes back, the way Anki writes it on its buttons: "<1m", "10m",
+/// "3h", "4d", "1.5mo", "2.1y".
+pub fn interval_label(seconds: i64) -> String {
+    const MINUTE: i64 = 60;
+    const HOUR: i64 = 60 * MINUTE;
+    const DAY: i64 = 24 * HOUR;
+    let one_decimal = |value: f64, unit: &str| {
+        let text = format!("{value:.1}");
+        format!("{}{unit}", text.strip_suffix(".0").unwrap_or(&text))
+    };
+    match seconds {
+        ..MINUTE => "<1m".to_owned(),
+        MINUTE..HOUR => format!("{}m", seconds / MINUTE),
+        HOUR..DAY => format!("{}h", seconds / HOUR),
+        DAY..2_592_000 => format!("{}d", (seconds + DAY / 2) / DAY),
+        2_592_000..31_536_000 => one_decimal(seconds as f64 / 2_592_000.0, "mo"),
+        _ => one_decimal(seconds as f64 / 31_536_000.0, "y"),
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq)]
 struct Session {
     answered: u32,
@@ -212,14 +232,16 @@ pub fn Study(deck: DocId) -> Element {
                     }
                 } else {
                     div { class: "actions ratings",
-                        for (rating, label, key) in [(Rating::Again, "Again", "1"), (Rating::Hard, "Hard", "2"), (Rating::Good, "Good", "3"), (Rating::Easy, "Easy", "4")] {
+                        for (i, (rating, label, key)) in [(Rating::Again, "Again", "1"), (Rating::Hard, "Hard", "2"), (Rating::Good, "Good", "3"), (Rating::Easy, "Easy", "4")].into_iter().enumerate() {
                             button {
                                 class: "rating {label.to_lowercase()}", id: "rate-{key}",
+                                title: "{label}: back in {interval_label(current.intervals[i])}",
                                 onclick: {
                                     let answer = answer.clone();
                                     move |_| answer(Some(rating))
                                 },
-                                "{label}" span { class: "key", "{key}" }
+                                span { class: "interval", "{interval_label(current.intervals[i])}" }
+                                span { "{label}" span { class: "key", "{key}" } }
                             }
                         }
                     }
@@ -228,5 +250,21 @@ pub fn Study(deck: DocId) -> Element {
                 p { class: "muted", "Loading…" }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::interval_label;
+
+    #[test]
+    fn intervals_read_as_on_anki_buttons() {
+        assert_eq!(interval_label(30), "<1m");
+        assert_eq!(interval_label(600), "10m");
+        assert_eq!(interval_label(3 * 3600 + 100), "3h");
+        assert_eq!(interval_label(4 * 86_400 - 600), "4d", "a learning card due just under four days");
+        assert_eq!(interval_label(45 * 86_400), "1.5mo");
+        assert_eq!(interval_label(60 * 86_400), "2mo");
+        assert_eq!(interval_label(2 * 31_536_000), "2y");
     }
 }

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use dioxus::prelude::*;
-use tallschool_contract::request::CardPatch;
+use tallschool_contract::request::{CardPatch, NewAssignment};
 use tallschool_contract::sync::DocSummary;
 use tallschool_contract::{Request, Response};
 use tallschool_shared::api::RosterEntry;
@@ -14,7 +14,7 @@ use tallschool_shared::docs::DocKind;
 use tallschool_shared::{ClassId, DocId, UserId};
 
 use crate::app::{Screen, Shell};
-use crate::browser::{now, reveal};
+use crate::browser::{end_of_local_day, now, reveal};
 use crate::engine::ask;
 use crate::lobby::ago;
 use crate::messages::count;
@@ -107,6 +107,7 @@ pub fn TeacherHome() -> Element {
 #[component]
 fn ContentRow(doc: DocSummary) -> Element {
     let shell = use_context::<Shell>();
+    let mut assigning = use_signal(|| false);
     let (kind, items) = match doc.kind {
         DocKind::Deck => ("Deck", format!("{} cards", doc.items)),
         DocKind::Text => ("Text", format!("{} characters", doc.items)),
@@ -120,8 +121,99 @@ fn ContentRow(doc: DocSummary) -> Element {
                 strong { "{doc.title}" }
                 span { class: "muted", " · {items}" }
             }
-            if doc.kind == DocKind::Deck {
-                button { class: "secondary edit-deck", onclick: move |_| shell.go(Screen::Deck(doc.id)), "Edit" }
+            div { class: "row-actions",
+                if doc.kind != DocKind::VideoTest {
+                    button { class: "secondary assign", "aria-expanded": "{assigning()}",
+                        onclick: move |_| assigning.toggle(), "Assign" }
+                }
+                if doc.kind == DocKind::Deck {
+                    button { class: "secondary edit-deck", onclick: move |_| shell.go(Screen::Deck(doc.id)), "Edit" }
+                }
+            }
+        }
+        if assigning() {
+            li { class: "card assign-form",
+                AssignForm { doc: doc.clone(), on_done: move |_| assigning.set(false) }
+            }
+        }
+    }
+}
+
+/// Give a deck or a text to the class or one student, with a due date and a note.
+#[component]
+fn AssignForm(doc: DocSummary, on_done: EventHandler<()>) -> Element {
+    let shell = use_context::<Shell>();
+    let class = doc.class_id;
+    let engine = shell.engine.clone();
+    // Offline, the roster is unknown: the class as a whole can still be given work.
+    let roster = use_resource(move || {
+        let engine = engine.clone();
+        async move {
+            ask(&engine, Request::Roster { class }, |r| match r {
+                Response::Roster(roster) => Some(roster),
+                _ => None,
+            })
+            .await
+            .unwrap_or_default()
+        }
+    });
+    let mut who = use_signal(String::new);
+    let mut due = use_signal(String::new);
+    let mut section = use_signal(String::new);
+    let mut note = use_signal(String::new);
+    let mut problem = use_signal(|| None::<String>);
+    let submit = move |event: FormEvent| {
+        event.prevent_default();
+        let shell = shell.clone();
+        async move {
+            let due = match due().trim() {
+                "" => None,
+                date => match end_of_local_day(date) {
+                    Some(at) => Some(at),
+                    None => {
+                        problem.set(Some(format!("“{date}” is not a date.")));
+                        return;
+                    }
+                },
+            };
+            let students = who().parse::<UserId>().map(|s| vec![s]).unwrap_or_default();
+            let assignment = NewAssignment { students, group: String::new(), due, section: section(), note: note() };
+            match ask(&shell.engine, Request::Assign { doc: doc.id, assignment }, Some).await {
+                Ok(_) => on_done.call(()),
+                Err(message) => problem.set(Some(message)),
+            }
+        }
+    };
+    let students: Vec<RosterEntry> = roster
+        .read()
+        .clone()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|m| m.role == tallschool_shared::ClassRole::Student)
+        .collect();
+    rsx! {
+        form { class: "assign", onsubmit: submit,
+            div { class: "row",
+                label { r#for: "assign-who-{doc.id}", "To" }
+                select { id: "assign-who-{doc.id}", onchange: move |e| who.set(e.value()),
+                    option { value: "", "the whole class" }
+                    for member in students.iter() {
+                        option { value: "{member.user_id}", "{student_name(&students, member.user_id)}" }
+                    }
+                }
+                label { r#for: "assign-due-{doc.id}", "Due" }
+                input { id: "assign-due-{doc.id}", r#type: "date", value: "{due}", oninput: move |e| due.set(e.value()) }
+            }
+            if doc.kind == DocKind::Text {
+                label { r#for: "assign-section-{doc.id}", "Part to read (a chapter's title; empty for all)" }
+                input { id: "assign-section-{doc.id}", value: "{section}", oninput: move |e| section.set(e.value()) }
+            }
+            label { r#for: "assign-note-{doc.id}", "Note for the students" }
+            input { id: "assign-note-{doc.id}", value: "{note}", oninput: move |e| note.set(e.value()) }
+            if let Some(message) = problem() { p { class: "error", role: "alert", "{message}" } }
+            div { class: "row",
+                button { class: "primary", r#type: "submit", "Assign" }
+                button { class: "secondary", r#type: "button", onclick: move |_| on_done.call(()), "Cancel" }
             }
         }
     }

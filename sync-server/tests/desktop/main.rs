@@ -120,6 +120,9 @@ async fn a_student_works_offline_and_the_teacher_sees_it() {
         within("Space", study.send_keys(" ")).await.unwrap();
         find(&window, "#answer").await;
         if n == 0 {
+            // Each rating shows when the card comes back: Easy in days.
+            let easy = find(&window, "#rate-4 .interval").await.text().await.unwrap();
+            assert!(easy.ends_with('d'), "Easy brings a new card back in days, not {easy:?}");
             screenshot(&screen, &window, "study-answer").await;
         }
         within("4", study.send_keys("4")).await.unwrap();
@@ -145,6 +148,15 @@ async fn a_student_works_offline_and_the_teacher_sees_it() {
     click(&window, "#reader-back").await;
     text_where(&window, "#sync-state", |s| s.contains("waiting")).await;
 
+    // Signing out now would lose that work: the app says so and keeps it unless told otherwise.
+    click(&window, "#account").await;
+    text_where(&window, "#outbox", |t| t.contains("to be sent") && !t.starts_with("0 ")).await;
+    click(&window, "#sign-out").await;
+    find(&window, "#unsynced-warning").await;
+    screenshot(&screen, &window, "sign-out-unsynced").await;
+    click(&window, "#unsynced-warning button.primary").await;
+    click(&window, "#account-back").await;
+
     // The server returns; the app syncs by itself, nobody presses a button.
     server.restart_in_place();
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -157,6 +169,9 @@ async fn a_student_works_offline_and_the_teacher_sees_it() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     gone(&window, ".banner.offline").await;
+    click(&window, "#account").await;
+    text_where(&window, "#outbox", |t| t.starts_with("Everything is saved")).await;
+    screenshot(&screen, &window, "account").await;
     window.close().await.ok();
     drop(driver);
 
@@ -183,5 +198,42 @@ async fn a_student_works_offline_and_the_teacher_sees_it() {
     assert!(report.contains("Row 3") && report.contains("back is empty"), "the bad row is named: {report}");
     text_becomes(&window, "#card-count", "5 cards").await;
     screenshot(&screen, &window, "deck-import").await;
+
+    // Assign the deck again, due on a date, with a note: another student's device gets it.
+    click(&window, "#deck-back").await;
+    click(&window, "li.content-row button.assign").await;
+    let due = find(&window, "form.assign input[type=date]").await;
+    // Date fields take their text in the system's format; a script sets the ISO value instead.
+    within(
+        "setting the date",
+        window.execute(
+            "arguments[0].value = '2099-01-31'; arguments[0].dispatchEvent(new Event('input', { bubbles: true }));",
+            vec![serde_json::to_value(&due).unwrap()],
+        ),
+    )
+    .await
+    .unwrap();
+    within("the note", find(&window, "form.assign input[id^=assign-note]").await.send_keys("Quiz on Friday"))
+        .await
+        .unwrap();
+    screenshot(&screen, &window, "assign").await;
+    click(&window, "form.assign button[type=submit]").await;
+    gone(&window, "form.assign").await;
+    let other = Device::sign_in(&server, &demo.students[1]).await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        other.sync().await;
+        let lobby = other.core.lobby().get().unwrap();
+        if let Some(quiz) = lobby.assignments.iter().find(|a| a.note == "Quiz on Friday") {
+            assert_eq!(quiz.doc_id, deck);
+            let due = quiz.due.expect("a due date");
+            // The end of that day where the app runs: within 14 hours of its end in UTC.
+            let utc_end = tallschool_shared::dates::parse_due("2099-01-31").unwrap();
+            assert!((due - utc_end).abs() <= 14 * 3600, "due on the day picked, not {due}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "the teacher's app never sent the assignment");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
     window.close().await.ok();
 }

@@ -131,7 +131,9 @@ impl Driver {
             .stderr(Stdio::null())
             .spawn()
             .expect("tauri-driver (cargo install tauri-driver)");
+        // tauri-driver listens at once; WebKit's driver behind it takes a moment.
         poll("tauri-driver", || std::net::TcpStream::connect(("127.0.0.1", port)).is_ok());
+        poll("WebKitWebDriver", || std::net::TcpStream::connect(("127.0.0.1", native)).is_ok());
         Driver { child, port }
     }
 
@@ -150,7 +152,11 @@ impl Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        self.child.kill().ok();
+        // SIGTERM, not SIGKILL: tauri-driver then stops WebKitWebDriver too.
+        let stopped = Command::new("kill").arg(self.child.id().to_string()).status().is_ok_and(|s| s.success());
+        if !stopped {
+            self.child.kill().ok();
+        }
         self.child.wait().ok();
     }
 }

@@ -3,6 +3,7 @@
 //! (to receive what teachers and other devices changed).
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use tallschool_client::Core;
@@ -32,19 +33,30 @@ pub fn wait_after(outcome: Outcome) -> Duration {
 /// every few seconds: one sync carries several answers).
 const SETTLE: Duration = Duration::from_secs(2);
 
-/// Wakes the loop when documents change on this device.
-pub fn waker(core: &Core) -> Arc<Notify> {
-    let notify = Arc::new(Notify::new());
-    let wake = notify.clone();
-    core.subscribe(move |event| {
-        if matches!(event, Event::DocumentsChanged { .. }) {
-            wake.notify_one();
-        }
-    });
-    notify
+/// What wakes the loop before its time.
+#[derive(Default)]
+pub struct Wake {
+    notify: Notify,
+    /// Someone just signed in: their classes and work are wanted now, not in two seconds.
+    now: AtomicBool,
 }
 
-pub async fn sync_forever(core: Core, wake: Arc<Notify>) {
+/// Wakes the loop when documents change on this device, and at once when someone signs in.
+pub fn waker(core: &Core) -> Arc<Wake> {
+    let wake = Arc::new(Wake::default());
+    let waker = wake.clone();
+    core.subscribe(move |event| match event {
+        Event::SessionChanged => {
+            waker.now.store(true, Ordering::Relaxed);
+            waker.notify.notify_one();
+        }
+        Event::DocumentsChanged { .. } => waker.notify.notify_one(),
+        _ => {}
+    });
+    wake
+}
+
+pub async fn sync_forever(core: Core, wake: Arc<Wake>) {
     // Media is looked at on the first good sync (files damaged or missing since the last run)
     // and after syncs that brought changes.
     let mut media_checked = false;
@@ -71,7 +83,11 @@ pub async fn sync_forever(core: Core, wake: Arc<Notify>) {
         };
         tokio::select! {
             () = tokio::time::sleep(wait_after(outcome)) => {}
-            () = wake.notified() => tokio::time::sleep(SETTLE).await,
+            () = wake.notify.notified() => {
+                if !wake.now.swap(false, Ordering::Relaxed) {
+                    tokio::time::sleep(SETTLE).await;
+                }
+            }
         }
     }
 }

@@ -131,6 +131,9 @@ async fn one_message_set_drives_the_engine_and_events_say_what_changed() {
         (answered.typed_correct, answered.rating, answered.answer.as_str()),
         (Some(false), Rating::Again, "Paris")
     );
+    // The answer brings what comes next, as a separate request would.
+    let Response::Next(next) = student.ok(Request::NextItem { deck: Some(deck) }).await else { panic!("next") };
+    assert_eq!(answered.next.map(|n| n.item_id), next.map(|n| n.item_id));
     let events = student.take_events();
     assert!(events.contains(&Event::QueueChanged { deck }) && events.contains(&Event::LobbyChanged), "{events:?}");
     let Response::Undone(Some(undone)) = student.ok(Request::Undo).await else { panic!("undone") };

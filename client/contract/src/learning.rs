@@ -51,6 +51,10 @@ pub struct Answered {
     pub typed_correct: Option<bool>,
     /// The card's answer, to show.
     pub answer: String,
+    /// What to show next in this deck (`None`: nothing is left now), so a study screen needs
+    /// one message per answer.
+    #[serde(default)]
+    pub next: Option<NextItem>,
 }
 
 /// One studied item's schedule, as the queue lists it.

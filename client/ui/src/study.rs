@@ -49,19 +49,20 @@ pub fn Study(deck: DocId) -> Element {
     let mut session = use_signal(Session::default);
     let mut problem = use_signal(|| None::<String>);
 
+    let mut show = move |next: Option<NextItem>| {
+        finished.set(next.is_none());
+        item.set(next);
+        revealed.set(false);
+        typed.set(String::new());
+        checked.set(None);
+    };
     let load = {
         let shell = shell.clone();
         move || {
             let shell = shell.clone();
             spawn(async move {
                 match shell.engine.call(Request::NextItem { deck: Some(deck) }).await {
-                    Ok(Response::Next(next)) => {
-                        finished.set(next.is_none());
-                        item.set(next);
-                        revealed.set(false);
-                        typed.set(String::new());
-                        checked.set(None);
-                    }
+                    Ok(Response::Next(next)) => show(next),
                     Ok(_) => problem.set(Some("The app answered something unexpected.".to_owned())),
                     Err(error) => problem.set(Some(messages::failure(&error))),
                 }
@@ -75,11 +76,9 @@ pub fn Study(deck: DocId) -> Element {
 
     let answer = {
         let shell = shell.clone();
-        let load = load.clone();
         move |rating: Option<Rating>| {
             let Some(current) = item() else { return };
             let shell = shell.clone();
-            let load = load.clone();
             let typed_answer = (current.typed && checked().is_none()).then(|| typed.read().clone());
             spawn(async move {
                 let request =
@@ -99,7 +98,8 @@ pub fn Study(deck: DocId) -> Element {
                             s.again += 1;
                         }
                         drop(s);
-                        load();
+                        // The answer brings the next card: one message per answer.
+                        show(result.next);
                     }
                     Ok(_) => problem.set(Some("The app answered something unexpected.".to_owned())),
                     Err(error) => problem.set(Some(messages::failure(&error))),

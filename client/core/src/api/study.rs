@@ -43,8 +43,9 @@ impl StudyService<'_> {
                 }
             };
             let state = store.answer(deck, item, rating, now)?;
-            Ok(Answered { item: item.to_owned(), rating, state, typed_correct, answer: expected.answer })
+            Ok(Answered { item: item.to_owned(), rating, state, typed_correct, answer: expected.answer, next: None })
         })?;
+        let answered = Answered { next: self.next(Some(deck))?, ..answered };
         self.core.emit(&Event::QueueChanged { deck });
         self.core.emit(&Event::LobbyChanged);
         Ok(answered)

@@ -22,6 +22,8 @@ pub enum Screen {
     Account,
     /// Teachers: a deck's cards.
     Deck(DocId),
+    /// Teachers: a text's Markdown and its preview.
+    TextEditor(DocId),
     /// Teachers: how a class is doing.
     ClassProgress(ClassId),
 }
@@ -95,6 +97,7 @@ pub fn App() -> Element {
                 Screen::Read(text) => rsx! { crate::reader::Reader { text } },
                 Screen::Account => rsx! { crate::account::Account {} },
                 Screen::Deck(deck) => rsx! { crate::teacher::DeckEditor { deck } },
+                Screen::TextEditor(text) => rsx! { crate::text_editor::TextEditor { text } },
                 Screen::ClassProgress(class) => rsx! { crate::teacher::ClassProgress { class } },
             }
         }

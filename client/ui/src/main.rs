@@ -12,6 +12,8 @@ mod reader;
 mod sign_in;
 mod study;
 mod teacher;
+mod text_editor;
+mod typed_diff;
 
 fn main() {
     // A failure in the screens is written to the window's console, not lost.

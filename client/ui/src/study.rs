@@ -11,6 +11,7 @@ use tallschool_shared::scheduling::Rating;
 use crate::app::{Screen, Shell};
 use crate::keys::{StudyKey, study_key};
 use crate::messages;
+use crate::typed_diff::typed_diff;
 
 /// How long until a card comes back, the way Anki writes it on its buttons: "<1m", "10m",
 /// "3h", "4d", "1.5mo", "2.1y".
@@ -207,8 +208,10 @@ pub fn Study(deck: DocId) -> Element {
                         hr {}
                         p { class: "answer", id: "answer", "{current.answer}" }
                         if let Some(result) = checked() {
-                            p { class: if result.typed_correct == Some(true) { "verdict right" } else { "verdict wrong" },
-                                if result.typed_correct == Some(true) { "Right!" } else { "Not quite — you typed “{typed}”." }
+                            if result.typed_correct == Some(true) {
+                                p { class: "verdict right", "Right!" }
+                            } else {
+                                TypedDiff { typed: typed(), answer: result.answer.clone() }
                             }
                         }
                         if !current.example.is_empty() {
@@ -248,6 +251,26 @@ pub fn Study(deck: DocId) -> Element {
                 }
             } else {
                 p { class: "muted", "Loading…" }
+            }
+        }
+    }
+}
+
+/// A wrong typed answer beside the right one, the differences marked.
+#[component]
+fn TypedDiff(typed: String, answer: String) -> Element {
+    let (typed_runs, answer_runs) = typed_diff(&typed, &answer);
+    rsx! {
+        div { class: "verdict wrong", id: "typed-diff",
+            p { "Not quite. You typed: "
+                span { class: "diff",
+                    for (mark, text) in typed_runs { span { class: mark.class(), "{text}" } }
+                }
+            }
+            p { "The answer: "
+                span { class: "diff",
+                    for (mark, text) in answer_runs { span { class: mark.class(), "{text}" } }
+                }
             }
         }
     }

@@ -99,6 +99,7 @@ pub fn TeacherHome() -> Element {
                     }
                 }
                 NewDeck { class: class.id }
+                NewText { class: class.id }
             }
         }
     }
@@ -126,8 +127,14 @@ fn ContentRow(doc: DocSummary) -> Element {
                     button { class: "secondary assign", "aria-expanded": "{assigning()}",
                         onclick: move |_| assigning.toggle(), "Assign" }
                 }
-                if doc.kind == DocKind::Deck {
-                    button { class: "secondary edit-deck", onclick: move |_| shell.go(Screen::Deck(doc.id)), "Edit" }
+                match doc.kind {
+                    DocKind::Deck => rsx! {
+                        button { class: "secondary edit-deck", onclick: move |_| shell.go(Screen::Deck(doc.id)), "Edit" }
+                    },
+                    DocKind::Text => rsx! {
+                        button { class: "secondary edit-text", onclick: move |_| shell.go(Screen::TextEditor(doc.id)), "Edit" }
+                    },
+                    _ => rsx! {},
                 }
             }
         }
@@ -249,6 +256,37 @@ fn NewDeck(class: ClassId) -> Element {
             input { "aria-label": "Theme", placeholder: "Theme (e.g. Animals)", value: "{theme}",
                 oninput: move |e| theme.set(e.value()) }
             button { class: "secondary", r#type: "submit", "Create deck" }
+        }
+        if let Some(message) = problem() { p { class: "error", role: "alert", "{message}" } }
+    }
+}
+
+#[component]
+fn NewText(class: ClassId) -> Element {
+    let shell = use_context::<Shell>();
+    let mut title = use_signal(String::new);
+    let mut problem = use_signal(|| None::<String>);
+    let create = move |event: FormEvent| {
+        event.prevent_default();
+        let shell = shell.clone();
+        async move {
+            let request = Request::CreateText { class, title: title() };
+            match ask(&shell.engine, request, |r| match r {
+                Response::Created(text) => Some(text),
+                _ => None,
+            })
+            .await
+            {
+                Ok(text) => shell.go(Screen::TextEditor(text)),
+                Err(message) => problem.set(Some(message)),
+            }
+        }
+    };
+    rsx! {
+        form { class: "new-deck new-text", onsubmit: create,
+            input { "aria-label": "New text's title", placeholder: "New text's title", value: "{title}", required: true,
+                oninput: move |e| title.set(e.value()) }
+            button { class: "secondary", r#type: "submit", "Create text" }
         }
         if let Some(message) = problem() { p { class: "error", role: "alert", "{message}" } }
     }

@@ -16,8 +16,10 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use common::{Device, TestServer};
-use fantoccini::Client;
+use fantoccini::key::Key;
+use fantoccini::{Client, Locator};
 use tallschool_client::contract::request::{CardPatch, NewAssignment};
+use tallschool_shared::cards::CardType;
 use window::{Driver, Screen, find, gone, screenshot, text_becomes, text_where, within};
 
 fn app() -> PathBuf {
@@ -50,6 +52,13 @@ async fn sign_in(window: &Client, username: &str, password: &str) {
     within("signing in", find(window, "button[type=submit]").await.click()).await.unwrap();
 }
 
+/// The Study button of the deck titled `title` in the Lobby.
+async fn click_study(window: &Client, title: &str) {
+    let xpath = format!("//li[contains(@class, 'deck')][.//h3[text()='{title}']]//button");
+    let wait = window.wait().at_most(Duration::from_secs(30)).for_element(Locator::XPath(&xpath));
+    within(title, wait).await.unwrap().click().await.unwrap();
+}
+
 async fn click(window: &Client, css: &str) {
     within(css, find(window, css).await.click()).await.unwrap();
 }
@@ -73,6 +82,10 @@ async fn a_student_works_offline_and_the_teacher_sees_it() {
     }
     let assignment = NewAssignment { note: "Learn the animals".to_owned(), ..NewAssignment::default() };
     teacher.core.assignments().assign(deck, &assignment).unwrap();
+    // A spelling card the student types in.
+    let spelling = decks.create(class, "Spelling", Some("Spanish")).unwrap();
+    let bird = CardPatch { card_type: Some(CardType::TypeIn), ..CardPatch::front_back(Some("bird"), Some("pájaro")) };
+    decks.put_card(spelling, None, &bird).unwrap();
     let text = teacher.core.reader().create(class, "The fox's journey").unwrap();
     teacher.core.reader().set_body(text, &story()).unwrap();
     let reading = NewAssignment { note: "Read to the sea".to_owned(), ..NewAssignment::default() };
@@ -97,7 +110,7 @@ async fn a_student_works_offline_and_the_teacher_sees_it() {
     sign_in(&window, &student.username, &student.password).await;
 
     // The Lobby: the first sync brings three cards and the reading.
-    text_becomes(&window, "#cards-due", "3").await;
+    text_becomes(&window, "#cards-due", "4").await;
     text_where(&window, "ul.assignments", |t| t.contains("The fox's journey")).await;
     screenshot(&screen, &window, "lobby").await;
 
@@ -109,7 +122,7 @@ async fn a_student_works_offline_and_the_teacher_sees_it() {
 
     // Three cards with the keyboard only: Space shows the answer, 4 means Easy (Good would
     // bring a new card back in ten minutes, as in Anki, and the session would go on).
-    click(&window, "button.study").await;
+    click_study(&window, "Animals").await;
     let study = find(&window, "#study").await;
     for n in 0..3 {
         let prompt = within("the prompt", find(&window, "#prompt").await.text()).await.unwrap();
@@ -133,6 +146,17 @@ async fn a_student_works_offline_and_the_teacher_sees_it() {
     find(&window, "#session-summary").await;
     screenshot(&screen, &window, "study-done").await;
     click(&window, "#session-summary button").await;
+
+    // A typed answer with a mistake: the differences are marked; Enter goes on.
+    click_study(&window, "Spelling").await;
+    let typed = find(&window, "#typed").await;
+    within("typing", typed.send_keys("pajaro")).await.unwrap();
+    within("Enter", typed.send_keys(&Key::Enter.to_string())).await.unwrap();
+    let diff = text_where(&window, "#typed-diff", |t| t.contains("pájaro")).await;
+    assert!(diff.contains("You typed: pajaro"), "{diff}");
+    assert_eq!(find(&window, "#typed-diff .missing").await.text().await.unwrap(), "á");
+    screenshot(&screen, &window, "study-typed").await;
+    click(&window, "#back").await;
 
     // The reader: open the story, jump to chapter 3 from the contents, come back.
     let read = text_where(&window, "ul.assignments", |t| t.contains("Read")).await;
@@ -199,8 +223,20 @@ async fn a_student_works_offline_and_the_teacher_sees_it() {
     text_becomes(&window, "#card-count", "5 cards").await;
     screenshot(&screen, &window, "deck-import").await;
 
-    // Assign the deck again, due on a date, with a note: another student's device gets it.
+    // The text editor: a new paragraph, previewed as students will read it, saved.
     click(&window, "#deck-back").await;
+    click(&window, "button.edit-text").await;
+    let body = find(&window, "#text-body").await;
+    text_becomes(&window, "#save-state", "Saved").await;
+    within("writing", body.send_keys(" The end, for now.")).await.unwrap();
+    text_becomes(&window, "#save-state", "Unsaved changes").await;
+    text_where(&window, ".preview", |t| t.contains("The end, for now.")).await;
+    screenshot(&screen, &window, "text-editor").await;
+    click(&window, "#save-text").await;
+    text_becomes(&window, "#save-state", "Saved").await;
+    click(&window, "#text-back").await;
+
+    // Assign the deck again, due on a date, with a note: another student's device gets it.
     click(&window, "li.content-row button.assign").await;
     let due = find(&window, "form.assign input[type=date]").await;
     // Date fields take their text in the system's format; a script sets the ISO value instead.
@@ -224,7 +260,8 @@ async fn a_student_works_offline_and_the_teacher_sees_it() {
     loop {
         other.sync().await;
         let lobby = other.core.lobby().get().unwrap();
-        if let Some(quiz) = lobby.assignments.iter().find(|a| a.note == "Quiz on Friday") {
+        let edited = other.core.reader().body(text).is_ok_and(|b| b.trim_end().ends_with("The end, for now."));
+        if let Some(quiz) = lobby.assignments.iter().find(|a| a.note == "Quiz on Friday").filter(|_| edited) {
             assert_eq!(quiz.doc_id, deck);
             let due = quiz.due.expect("a due date");
             // The end of that day where the app runs: within 14 hours of its end in UTC.
@@ -232,7 +269,7 @@ async fn a_student_works_offline_and_the_teacher_sees_it() {
             assert!((due - utc_end).abs() <= 14 * 3600, "due on the day picked, not {due}");
             break;
         }
-        assert!(Instant::now() < deadline, "the teacher's app never sent the assignment");
+        assert!(Instant::now() < deadline, "the teacher's app never sent the assignment and the edit");
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
     window.close().await.ok();

@@ -41,6 +41,9 @@ pub fn run() {
         .setup(|app| {
             let dir = data_dir(app)?;
             let core = Core::open(&dir)?;
+            // Pictures, sound and video play from the device's media cache, and nothing else on
+            // the disk is reachable by the window.
+            app.asset_protocol_scope().allow_directory(dir.join("media"), true)?;
             let handle = app.handle().clone();
             core.subscribe(move |event| {
                 if let Err(error) = handle.emit("engine-event", event) {

@@ -205,6 +205,7 @@ async fn a_student_answers_cards_while_a_large_download_runs() {
     assert!(ok && at < total, "answered at {at} of {total} bytes");
     let Response::Queue(queue) = student.ok(Request::Queue { deck }).await else { panic!("queue") };
     assert_eq!(queue.len(), 1, "the answer is stored");
-    let Response::Path(path) = student.ok(Request::MediaPath { hash: film.hash }).await else { panic!("path") };
-    assert_eq!(std::fs::metadata(path).unwrap().len(), size);
+    let Response::MediaFile(file) = student.ok(Request::MediaPath { hash: film.hash }).await else { panic!("path") };
+    assert_eq!(std::fs::metadata(&file.path).unwrap().len(), size);
+    assert_eq!(file.mime, "video/mp4");
 }

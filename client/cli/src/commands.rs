@@ -691,8 +691,8 @@ pub async fn run(core: &Core, json: bool, command: Command) -> Result<(), Client
             say(json, serde_json::json!(media), || media.hash.clone());
         }
         Command::Media(MediaCommand::Path { hash }) => {
-            let path = core.media().path(&hash)?;
-            say(json, serde_json::json!({"path": path}), || path.display().to_string());
+            let file = core.media().file(&hash)?;
+            say(json, serde_json::json!(file), || file.path.clone());
         }
         Command::UtcOffset { offset } => {
             let seconds = match offset.as_deref() {

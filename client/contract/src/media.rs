@@ -28,3 +28,10 @@ pub struct MediaProgress {
     pub budget_message: Option<String>,
     pub failed: Vec<(String, String)>,
 }
+
+/// A cached object on this device: where it is and what it is (`image/png`, `audio/mpeg`…).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MediaFile {
+    pub path: String,
+    pub mime: String,
+}

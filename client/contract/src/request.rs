@@ -14,7 +14,7 @@ use tallschool_shared::{ClassId, DocId, SchoolId, UserId};
 
 use crate::learning::{Answered, ClassSettings, NextItem, Scheduled};
 use crate::lobby::Lobby;
-use crate::media::{MediaProgress, MediaStatus};
+use crate::media::{MediaFile, MediaProgress, MediaStatus};
 use crate::reader::{MarkKind, Place, Position, ReaderView, Span};
 use crate::reports::{DeckReport, ReadingRow, ThemeHeatmap};
 use crate::sync::{DocSummary, LogoutReport, StoreStatus, SyncReport};
@@ -346,7 +346,7 @@ pub enum Request {
         path: String,
         mime: String,
     },
-    /// Where a cached object is on this device.
+    /// Where a cached object is on this device, and its type.
     MediaPath {
         hash: String,
     },
@@ -405,7 +405,7 @@ pub enum Response {
     Digests(Vec<Digest>),
     MediaStatus(MediaStatus),
     Uploaded(MediaView),
-    Path(String),
+    MediaFile(MediaFile),
     UtcOffset(i64),
 }
 

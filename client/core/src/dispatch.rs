@@ -145,7 +145,7 @@ impl Core {
             Request::UploadMedia { path, mime } => {
                 Response::Uploaded(self.media().upload(std::path::Path::new(&path), &mime).await?)
             }
-            Request::MediaPath { hash } => Response::Path(self.media().path(&hash)?.display().to_string()),
+            Request::MediaPath { hash } => Response::MediaFile(self.media().file(&hash)?),
 
             Request::UtcOffset => Response::UtcOffset(self.settings().utc_offset()?),
             Request::SetUtcOffset { offset } => Response::UtcOffset(self.settings().set_utc_offset(offset, None)?),

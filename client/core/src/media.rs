@@ -184,11 +184,18 @@ pub fn forget(store: &mut Store, hash: &str) -> Result<()> {
 }
 
 pub fn is_cached(store: &Store, hash: &str) -> Result<bool> {
-    let complete: Option<bool> = store
+    Ok(cached_mime(store, hash)?.is_some())
+}
+
+/// The type of a cached object, if it is complete on this device.
+pub fn cached_mime(store: &Store, hash: &str) -> Result<Option<String>> {
+    let row: Option<(bool, String)> = store
         .conn()
-        .query_row("SELECT complete FROM media_cache WHERE hash = ?1", [hash], |row| row.get(0))
+        .query_row("SELECT complete, mime FROM media_cache WHERE hash = ?1", [hash], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })
         .optional()?;
-    Ok(complete == Some(true) && path_of(store, hash).is_some_and(|p| p.exists()))
+    Ok(row.filter(|(complete, _)| *complete && path_of(store, hash).is_some_and(|p| p.exists())).map(|(_, mime)| mime))
 }
 
 /// Objects up to this size are fetched in one piece and written in one step: a card's picture

@@ -16,6 +16,8 @@ pub trait Engine {
     fn call(&self, request: Request) -> Answer;
     /// Be told of every change the engine reports, from now on.
     fn subscribe(&self, listener: Rc<dyn Fn(Event)>);
+    /// The address the window loads a file of the device's media cache from.
+    fn file_url(&self, path: &str) -> String;
 }
 
 /// The engine in the Tauri shell, through `window.__TAURI__` (`app.withGlobalTauri`).
@@ -29,6 +31,8 @@ mod tauri {
     extern "C" {
         #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "core"], catch)]
         pub async fn invoke(command: &str, args: JsValue) -> Result<JsValue, JsValue>;
+        #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "core"], js_name = convertFileSrc)]
+        pub fn convert_file_src(path: &str) -> String;
         #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "event"], catch)]
         pub async fn listen(event: &str, handler: &Closure<dyn FnMut(JsValue)>) -> Result<JsValue, JsValue>;
     }
@@ -87,6 +91,17 @@ impl Engine for TauriEngine {
 
     #[cfg(not(target_arch = "wasm32"))]
     fn subscribe(&self, _: Rc<dyn Fn(Event)>) {}
+
+    /// Tauri's asset protocol, limited to the media cache by the shell.
+    #[cfg(target_arch = "wasm32")]
+    fn file_url(&self, path: &str) -> String {
+        tauri::convert_file_src(path)
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    fn file_url(&self, path: &str) -> String {
+        path.to_owned()
+    }
 }
 
 /// Send `request` and take the one kind of response it should get (`pick`), or the sentence

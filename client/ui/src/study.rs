@@ -9,6 +9,7 @@ use tallschool_shared::DocId;
 use tallschool_shared::scheduling::Rating;
 
 use crate::app::{Screen, Shell};
+use crate::engine::ask;
 use crate::keys::{StudyKey, study_key};
 use crate::messages;
 use crate::typed_diff::typed_diff;
@@ -195,6 +196,9 @@ pub fn Study(deck: DocId) -> Element {
             } else if let Some(current) = current {
                 section { class: "card flashcard", id: "flashcard",
                     p { class: "prompt", id: "prompt", "{current.prompt}" }
+                    if !current.media.is_empty() {
+                        CardMedia { key: "{current.item_id}", hashes: current.media.clone() }
+                    }
                     if !current.hint.is_empty() && !revealed() {
                         p { class: "muted hint", "Hint: {current.hint}" }
                     }
@@ -251,6 +255,44 @@ pub fn Study(deck: DocId) -> Element {
                 }
             } else {
                 p { class: "muted", "Loading…" }
+            }
+        }
+    }
+}
+
+/// A card's pictures and sounds, from the device's media cache (they work offline once
+/// downloaded; until then the card says so).
+#[component]
+fn CardMedia(hashes: Vec<String>) -> Element {
+    let shell = use_context::<Shell>();
+    let engine = shell.engine.clone();
+    let files = use_resource(move || {
+        let engine = engine.clone();
+        let hashes = hashes.clone();
+        async move {
+            let mut files = Vec::new();
+            for hash in hashes {
+                let file = ask(&engine, Request::MediaPath { hash }, |r| match r {
+                    Response::MediaFile(file) => Some(file),
+                    _ => None,
+                })
+                .await;
+                files.push(file.map(|f| (engine.file_url(&f.path), f.mime)));
+            }
+            files
+        }
+    });
+    let files = files.read().clone().unwrap_or_default();
+    rsx! {
+        div { class: "card-media", id: "card-media",
+            for file in files {
+                match file {
+                    Ok((url, mime)) if mime.starts_with("image/") => rsx! { img { src: "{url}", alt: "" } },
+                    Ok((url, mime)) if mime.starts_with("audio/") => rsx! { audio { src: "{url}", controls: true, autoplay: true } },
+                    Ok((url, mime)) if mime.starts_with("video/") => rsx! { video { src: "{url}", controls: true } },
+                    Ok(_) => rsx! {},
+                    Err(_) => rsx! { p { class: "muted", "A picture or sound of this card is still downloading." } },
+                }
             }
         }
     }

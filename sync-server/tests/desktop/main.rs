@@ -31,6 +31,34 @@ fn app() -> PathBuf {
     app
 }
 
+/// A 240 × 160 picture: sky, sun and a hill.
+fn landscape() -> Vec<u8> {
+    let (width, height) = (240_u32, 160_u32);
+    let mut pixels = Vec::with_capacity((width * height * 3) as usize);
+    for y in 0..height {
+        for x in 0..width {
+            let (dx, dy) = (x as f32 - 180.0, y as f32 - 45.0);
+            let hill = (y as f32) > 110.0 + 20.0 * ((x as f32) / 40.0).sin();
+            let pixel = if dx * dx + dy * dy < 400.0 {
+                [255, 200, 40]
+            } else if hill {
+                [70, 150, 70]
+            } else {
+                [120, 180, (230 - y / 2) as u8]
+            };
+            pixels.extend_from_slice(&pixel);
+        }
+    }
+    let mut png = Vec::new();
+    let mut encoder = png::Encoder::new(&mut png, width, height);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().unwrap();
+    writer.write_image_data(&pixels).unwrap();
+    writer.finish().unwrap();
+    png
+}
+
 /// A story in three chapters, long enough to scroll.
 fn story() -> String {
     let mut text = String::new();
@@ -77,8 +105,13 @@ async fn a_student_works_offline_and_the_teacher_sees_it() {
     let class = teacher.core.classes().list().unwrap()[0].id;
     let decks = teacher.core.decks();
     let deck = decks.create(class, "Animals", Some("Spanish")).unwrap();
+    // The first card shows a picture (a PNG the teacher uploads).
+    let picture = server.data_dir.join("landscape.png");
+    std::fs::write(&picture, landscape()).unwrap();
+    let picture = teacher.core.media().upload(&picture, "image/png").await.unwrap().hash;
     for (front, back) in [("dog", "perro"), ("cat", "gato"), ("bird", "pájaro")] {
-        decks.put_card(deck, None, &CardPatch::front_back(Some(front), Some(back))).unwrap();
+        let media = (front == "dog").then(|| vec![picture.clone()]);
+        decks.put_card(deck, None, &CardPatch { media, ..CardPatch::front_back(Some(front), Some(back)) }).unwrap();
     }
     let assignment = NewAssignment { note: "Learn the animals".to_owned(), ..NewAssignment::default() };
     teacher.core.assignments().assign(deck, &assignment).unwrap();
@@ -114,6 +147,10 @@ async fn a_student_works_offline_and_the_teacher_sees_it() {
     text_where(&window, "ul.assignments", |t| t.contains("The fox's journey")).await;
     screenshot(&screen, &window, "lobby").await;
 
+    // The picture is downloaded in the background before the server goes away.
+    let cached = server.data_dir.join("desktop-student").join("media").join(&picture);
+    window::poll("the picture's download", || cached.exists());
+
     // The server goes away. The app says it is offline, and everything still works.
     server.kill();
     click(&window, "#sync-now").await;
@@ -127,6 +164,17 @@ async fn a_student_works_offline_and_the_teacher_sees_it() {
     for n in 0..3 {
         let prompt = within("the prompt", find(&window, "#prompt").await.text()).await.unwrap();
         assert!(["dog", "cat", "bird"].contains(&prompt.as_str()), "{prompt}");
+        if prompt == "dog" {
+            // The picture comes from the device's cache (the server is down).
+            let img = find(&window, "#card-media img").await;
+            let deadline = Instant::now() + Duration::from_secs(30);
+            let arguments = vec![serde_json::to_value(&img).unwrap()];
+            while window.execute("return arguments[0].naturalWidth", arguments.clone()).await.unwrap() != 240 {
+                assert!(Instant::now() < deadline, "the card's picture did not load");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            screenshot(&screen, &window, "study-picture").await;
+        }
         if n == 0 {
             screenshot(&screen, &window, "study-question").await;
         }

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use sha2::Digest as _;
 use tallschool_contract::Event;
-use tallschool_contract::media::{MediaProgress, MediaStatus};
+use tallschool_contract::media::{MediaFile, MediaProgress, MediaStatus};
 use tallschool_shared::api::{MediaView, UploadView};
 
 use crate::Core;
@@ -30,14 +30,13 @@ impl MediaService<'_> {
         media::set_budget(&self.core.store(), bytes)
     }
 
-    /// Where a cached object is on this device.
-    pub fn path(&self, hash: &str) -> Result<std::path::PathBuf> {
+    /// Where a cached object is on this device, and its type.
+    pub fn file(&self, hash: &str) -> Result<MediaFile> {
         let store = self.core.store();
         let path = media::path_of(&store, hash).ok_or_else(|| ClientError::invalid("hash", "not a SHA-256"))?;
-        if !media::is_cached(&store, hash)? {
-            return Err(ClientError::invalid("hash", format!("{hash} is not on this device (yet)")));
-        }
-        Ok(path)
+        let mime = media::cached_mime(&store, hash)?
+            .ok_or_else(|| ClientError::invalid("hash", format!("{hash} is not on this device (yet)")))?;
+        Ok(MediaFile { path: path.display().to_string(), mime })
     }
 
     /// Fetch the media this user's documents show into the device's cache (resuming partial

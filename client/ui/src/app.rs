@@ -38,6 +38,27 @@ pub struct Shell {
     pub changes: Signal<u64>,
     /// The last sync found the server out of reach.
     pub offline: Signal<bool>,
+    /// What runs in the background now ("Syncing: round 2 of 5"), while it runs.
+    pub activity: Signal<Option<String>>,
+}
+
+/// The background work an event reports, as a line for the top bar; `None` once it is done.
+pub fn activity_of(event: &Event) -> Option<Option<String>> {
+    match event {
+        Event::SyncRound { progress, .. } if progress.round < progress.rounds_expected => {
+            Some(Some(format!("Syncing: round {} of {}", progress.round + 1, progress.rounds_expected)))
+        }
+        Event::SyncRound { .. } | Event::SyncFinished { .. } => Some(None),
+        Event::MediaProgress { progress } if progress.files_done < progress.files_total => Some(Some(format!(
+            "Downloading pictures and sound: {} of {} files ({} of {})",
+            progress.files_done,
+            progress.files_total,
+            crate::account::size(progress.bytes_done),
+            crate::account::size(progress.bytes_total)
+        ))),
+        Event::MediaProgress { .. } => Some(None),
+        _ => None,
+    }
 }
 
 impl Shell {
@@ -54,7 +75,8 @@ pub fn App() -> Element {
     let user = use_signal(|| None);
     let changes = use_signal(|| 0_u64);
     let offline = use_signal(|| false);
-    let shell = use_context_provider(|| Shell { engine: engine.clone(), screen, user, changes, offline });
+    let activity = use_signal(|| None);
+    let shell = use_context_provider(|| Shell { engine: engine.clone(), screen, user, changes, offline, activity });
 
     use_hook(|| {
         // Events arrive from outside the UI's runtime (a JavaScript callback): they go through a
@@ -63,12 +85,15 @@ pub fn App() -> Element {
         shell.engine.subscribe(Rc::new(move |event| {
             let _ = sender.unbounded_send(event);
         }));
-        let (mut changes, mut offline) = (shell.changes, shell.offline);
+        let (mut changes, mut offline, mut activity) = (shell.changes, shell.offline, shell.activity);
         spawn(async move {
             use futures_util::StreamExt as _;
             while let Some(event) = receiver.next().await {
                 if let Event::SyncFinished { report } = &event {
                     offline.set(report.offline);
+                }
+                if let Some(now) = activity_of(&event) {
+                    activity.set(now);
                 }
                 *changes.write() += 1;
             }
@@ -101,5 +126,35 @@ pub fn App() -> Element {
                 Screen::ClassProgress(class) => rsx! { crate::teacher::ClassProgress { class } },
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tallschool_contract::media::MediaProgress;
+    use tallschool_contract::sync::{SyncProgress, SyncReport};
+
+    use super::*;
+
+    #[test]
+    fn long_work_says_how_far_it_is() {
+        let round = |round, rounds_expected| Event::SyncRound {
+            report: SyncReport::default(),
+            progress: SyncProgress { round, rounds_expected, to_send: 0, to_receive: 0 },
+        };
+        assert_eq!(activity_of(&round(2, 5)), Some(Some("Syncing: round 3 of 5".to_owned())));
+        assert_eq!(activity_of(&round(5, 5)), Some(None), "the last round ends it");
+        let media = MediaProgress {
+            files_done: 3,
+            files_total: 10,
+            bytes_done: 2 << 20,
+            bytes_total: 5 << 20,
+            ..MediaProgress::default()
+        };
+        assert_eq!(
+            activity_of(&Event::MediaProgress { progress: media }),
+            Some(Some("Downloading pictures and sound: 3 of 10 files (2 MB of 5 MB)".to_owned()))
+        );
+        assert_eq!(activity_of(&Event::LobbyChanged), None, "other events leave it as it is");
     }
 }

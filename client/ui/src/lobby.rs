@@ -91,6 +91,9 @@ pub fn LobbyScreen() -> Element {
                 },
                 "{name}"
             }
+            if let Some(now) = (shell.activity)() {
+                span { class: "sync-state activity", role: "status", "{now}" }
+            }
             span { class: "sync-state", id: "sync-state", "{sync_line}" }
             button { class: "secondary", id: "sync-now", disabled: syncing(), onclick: sync_now,
                 if syncing() { "Syncing…" } else { "Sync now" }

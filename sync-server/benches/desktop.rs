@@ -11,6 +11,7 @@
 //! speed.
 #![allow(clippy::unwrap_used, clippy::print_stdout, clippy::print_stderr)]
 
+mod common;
 #[allow(dead_code)]
 #[path = "../tests/desktop/window.rs"]
 mod window;
@@ -27,27 +28,6 @@ use window::{Driver, Screen, find, within};
 const CARDS: usize = 10_000;
 const LAUNCHES: usize = 5;
 const ANSWERS: usize = 200;
-
-/// The release server with a demo school, in its own process; its URL and demo logins.
-fn start_server(dir: &Path) -> (std::process::Child, String, serde_json::Value) {
-    use std::io::BufRead;
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tallschool-server"))
-        .args(["--bind", "127.0.0.1:0", "--demo", "--data-dir"])
-        .arg(dir.join("server"))
-        .env_remove("DATABASE_URL")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
-    let base = stdout
-        .lines()
-        .map_while(Result::ok)
-        .find_map(|line| line.strip_prefix("listening on ").map(str::to_owned))
-        .expect("the server starts");
-    let logins = std::fs::read_to_string(dir.join("server").join("demo-logins.json")).unwrap();
-    (child, base, serde_json::from_str(&logins).unwrap())
-}
 
 fn epoch_ms() -> f64 {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs_f64() * 1000.0
@@ -217,7 +197,7 @@ async fn main() {
     let (app, peer) = (built("TALLSCHOOL_DESKTOP_APP"), built("TALLSCHOOL_DESKTOP_PEER"));
     let dir = std::env::temp_dir().join(format!("tallschool-bench-desktop-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
-    let (mut server, base, logins) = start_server(&dir);
+    let (mut server, base, logins) = common::server_process(&dir, &[]);
 
     // A 10,000-card deck, assigned, with no daily limit on new cards in the way.
     let teacher = Core::open(&dir.join("teacher")).unwrap();

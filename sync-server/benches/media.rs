@@ -6,6 +6,8 @@
 //! Markdown table; asserts no speed.
 #![allow(clippy::unwrap_used, clippy::print_stdout, clippy::print_stderr)]
 
+mod common;
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -47,29 +49,6 @@ async fn device(base: &str, login: &serde_json::Value, dir: &Path) -> Core {
     core
 }
 
-/// The release server with a demo school, in its own process; its URL and demo logins.
-fn start_server(dir: &Path) -> (std::process::Child, String, serde_json::Value) {
-    use std::io::BufRead;
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tallschool-server"))
-        .args(["--bind", "127.0.0.1:0", "--demo", "--data-dir"])
-        .arg(dir.join("server"))
-        // One user fetching a thousand files as fast as it can: no per-user limit in the way.
-        .args(["--user-media-per-sec", "1000000", "--user-media-burst", "1000000", "--max-in-flight", "100000"])
-        .env_remove("DATABASE_URL")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
-    let base = stdout
-        .lines()
-        .map_while(Result::ok)
-        .find_map(|line| line.strip_prefix("listening on ").map(str::to_owned))
-        .expect("the server starts");
-    let logins = std::fs::read_to_string(dir.join("server").join("demo-logins.json")).unwrap();
-    (child, base, serde_json::from_str(&logins).unwrap())
-}
-
 fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort();
     samples[samples.len() / 2]
@@ -101,7 +80,9 @@ fn curl(urls: &[String], token: &str, out: &Path, parallel: usize) -> Duration {
 async fn main() {
     let dir = std::env::temp_dir().join(format!("tallschool-bench-media-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
-    let (mut server, base, logins) = start_server(&dir);
+    // One user fetching a thousand files as fast as it can: no per-user limit in the way.
+    let limits = ["--user-media-per-sec", "1000000", "--user-media-burst", "1000000", "--max-in-flight", "100000"];
+    let (mut server, base, logins) = common::server_process(&dir, &limits);
     let teacher = device(&base, &logins["teacher"], &dir.join("teacher")).await;
     let student = device(&base, &logins["students"][0], &dir.join("student")).await;
     // A sync brings the teacher's classes.

@@ -79,8 +79,8 @@ pub fn Account() -> Element {
     }
 }
 
-#[component]
-fn SyncPanel(status: StoreStatus) -> Element {
+/// A button's request, run in the background: the runner, whether it runs, and what failed.
+fn use_action() -> (impl Fn(Request) + Clone, Signal<bool>, Signal<Option<String>>) {
     let shell = use_context::<Shell>();
     let mut problem = use_signal(|| None::<String>);
     let mut busy = use_signal(|| false);
@@ -93,6 +93,13 @@ fn SyncPanel(status: StoreStatus) -> Element {
             busy.set(false);
         });
     };
+    (run, busy, problem)
+}
+
+#[component]
+fn SyncPanel(status: StoreStatus) -> Element {
+    let shell = use_context::<Shell>();
+    let (run, busy, problem) = use_action();
     let last = status.last_sync_at.map_or("Never synced".to_owned(), |at| format!("Last synced {}", ago(at, now())));
     let waiting = if status.pending_changes == 0 {
         "Everything is saved on the server".to_owned()
@@ -135,18 +142,7 @@ fn SyncPanel(status: StoreStatus) -> Element {
 
 #[component]
 fn MediaPanel(status: MediaStatus) -> Element {
-    let shell = use_context::<Shell>();
-    let mut problem = use_signal(|| None::<String>);
-    let mut busy = use_signal(|| false);
-    let engine = shell.engine.clone();
-    let run = move |request: Request| {
-        let engine = engine.clone();
-        spawn(async move {
-            busy.set(true);
-            problem.set(ask(&engine, request, Some).await.err());
-            busy.set(false);
-        });
-    };
+    let (run, busy, problem) = use_action();
     let used =
         if status.budget_bytes == 0 { 0.0 } else { status.bytes_cached as f64 * 100.0 / status.budget_bytes as f64 };
     rsx! {

@@ -98,8 +98,8 @@ pub fn TeacherHome() -> Element {
                         ContentRow { key: "{doc.id}", doc }
                     }
                 }
-                NewDeck { class: class.id }
-                NewText { class: class.id }
+                NewContent { class: class.id, kind: DocKind::Deck }
+                NewContent { class: class.id, kind: DocKind::Text }
             }
         }
     }
@@ -226,67 +226,44 @@ fn AssignForm(doc: DocSummary, on_done: EventHandler<()>) -> Element {
     }
 }
 
+/// Create a deck (with its theme) or a text in the class, then open its editor.
 #[component]
-fn NewDeck(class: ClassId) -> Element {
+fn NewContent(class: ClassId, kind: DocKind) -> Element {
     let shell = use_context::<Shell>();
     let mut title = use_signal(String::new);
     let mut theme = use_signal(String::new);
     let mut problem = use_signal(|| None::<String>);
+    let deck = kind == DocKind::Deck;
+    let noun = if deck { "deck" } else { "text" };
     let create = move |event: FormEvent| {
         event.prevent_default();
         let shell = shell.clone();
         async move {
-            let theme = Some(theme()).filter(|t| !t.trim().is_empty());
-            let request = Request::CreateDeck { class, title: title(), theme };
+            let request = if deck {
+                Request::CreateDeck { class, title: title(), theme: Some(theme()).filter(|t| !t.trim().is_empty()) }
+            } else {
+                Request::CreateText { class, title: title() }
+            };
             match ask(&shell.engine, request, |r| match r {
-                Response::Created(deck) => Some(deck),
+                Response::Created(doc) => Some(doc),
                 _ => None,
             })
             .await
             {
-                Ok(deck) => shell.go(Screen::Deck(deck)),
+                Ok(doc) => shell.go(if deck { Screen::Deck(doc) } else { Screen::TextEditor(doc) }),
                 Err(message) => problem.set(Some(message)),
             }
         }
     };
     rsx! {
-        form { class: "new-deck", onsubmit: create,
-            input { "aria-label": "New deck's title", placeholder: "New deck's title", value: "{title}", required: true,
+        form { class: "new-content new-{noun}", onsubmit: create,
+            input { "aria-label": "New {noun}'s title", placeholder: "New {noun}'s title", value: "{title}", required: true,
                 oninput: move |e| title.set(e.value()) }
-            input { "aria-label": "Theme", placeholder: "Theme (e.g. Animals)", value: "{theme}",
-                oninput: move |e| theme.set(e.value()) }
-            button { class: "secondary", r#type: "submit", "Create deck" }
-        }
-        if let Some(message) = problem() { p { class: "error", role: "alert", "{message}" } }
-    }
-}
-
-#[component]
-fn NewText(class: ClassId) -> Element {
-    let shell = use_context::<Shell>();
-    let mut title = use_signal(String::new);
-    let mut problem = use_signal(|| None::<String>);
-    let create = move |event: FormEvent| {
-        event.prevent_default();
-        let shell = shell.clone();
-        async move {
-            let request = Request::CreateText { class, title: title() };
-            match ask(&shell.engine, request, |r| match r {
-                Response::Created(text) => Some(text),
-                _ => None,
-            })
-            .await
-            {
-                Ok(text) => shell.go(Screen::TextEditor(text)),
-                Err(message) => problem.set(Some(message)),
+            if deck {
+                input { "aria-label": "Theme", placeholder: "Theme (e.g. Animals)", value: "{theme}",
+                    oninput: move |e| theme.set(e.value()) }
             }
-        }
-    };
-    rsx! {
-        form { class: "new-deck new-text", onsubmit: create,
-            input { "aria-label": "New text's title", placeholder: "New text's title", value: "{title}", required: true,
-                oninput: move |e| title.set(e.value()) }
-            button { class: "secondary", r#type: "submit", "Create text" }
+            button { class: "secondary", r#type: "submit", "Create {noun}" }
         }
         if let Some(message) = problem() { p { class: "error", role: "alert", "{message}" } }
     }

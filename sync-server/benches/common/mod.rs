@@ -79,3 +79,26 @@ pub async fn cast(state: &AppState, n: usize) -> Cast {
     let teacher = accounts.remove(0);
     Cast { class, teacher, students: accounts, usernames }
 }
+
+/// The release server with a demo school in its own process (`extra`: more arguments), so the
+/// clients measured do not share its scheduler; the process, its URL and the demo logins.
+pub fn server_process(dir: &std::path::Path, extra: &[&str]) -> (std::process::Child, String, serde_json::Value) {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tallschool-server"))
+        .args(["--bind", "127.0.0.1:0", "--demo", "--data-dir"])
+        .arg(dir.join("server"))
+        .args(extra)
+        .env_remove("DATABASE_URL")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let base = stdout
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|line| line.strip_prefix("listening on ").map(str::to_owned))
+        .expect("the server starts");
+    let logins = std::fs::read_to_string(dir.join("server").join("demo-logins.json")).unwrap();
+    (child, base, serde_json::from_str(&logins).unwrap())
+}

@@ -86,10 +86,15 @@ async fn anonymous_requests_share_a_small_cap_and_beyond_it_are_shed() {
 async fn a_full_server_sheds_load_with_503_instead_of_queueing() {
     let server = TestServer::start_with(&["--max-in-flight", "3"]).await;
     let demo = server.demo_logins();
-    let mut slow = Vec::new();
+    // Every sign-in first: a sign-in's slot is given back a moment after its answer arrives,
+    // and a held request sent in that moment would find the server full.
+    let mut tokens = Vec::new();
     for student in &demo.students {
-        let token = server.login(student).await.access_token;
-        slow.push(stalled(&server, &sync_head(&token), 1000, 10).await);
+        tokens.push(server.login(student).await.access_token);
+    }
+    let mut slow = Vec::new();
+    for token in &tokens {
+        slow.push(stalled(&server, &sync_head(token), 1000, 10).await);
     }
     // Polled rather than asserted once: the server reads the three request heads in its own time.
     let deadline = std::time::Instant::now() + Duration::from_secs(30);

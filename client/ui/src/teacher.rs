@@ -150,20 +150,8 @@ fn ContentRow(doc: DocSummary) -> Element {
 #[component]
 fn AssignForm(doc: DocSummary, on_done: EventHandler<()>) -> Element {
     let shell = use_context::<Shell>();
-    let class = doc.class_id;
-    let engine = shell.engine.clone();
     // Offline, the roster is unknown: the class as a whole can still be given work.
-    let roster = use_resource(move || {
-        let engine = engine.clone();
-        async move {
-            ask(&engine, Request::Roster { class }, |r| match r {
-                Response::Roster(roster) => Some(roster),
-                _ => None,
-            })
-            .await
-            .unwrap_or_default()
-        }
-    });
+    let roster = use_roster(doc.class_id);
     let mut who = use_signal(String::new);
     let mut due = use_signal(String::new);
     let mut section = use_signal(String::new);
@@ -194,6 +182,7 @@ fn AssignForm(doc: DocSummary, on_done: EventHandler<()>) -> Element {
     let students: Vec<RosterEntry> = roster
         .read()
         .clone()
+        .flatten()
         .unwrap_or_default()
         .into_iter()
         .filter(|m| m.role == tallschool_shared::ClassRole::Student)
@@ -499,11 +488,31 @@ fn ImportCards(deck: DocId) -> Element {
     }
 }
 
-/// Everything the class view shows, loaded at once.
+/// The class's members with their names, asked once per screen (each read of the names is
+/// logged on the server as an access to personal data) and again when the server comes back;
+/// `Some(None)` when it cannot be reached.
+fn use_roster(class: ClassId) -> Resource<Option<Vec<RosterEntry>>> {
+    let shell = use_context::<Shell>();
+    let offline = shell.offline;
+    let engine = shell.engine.clone();
+    use_resource(move || {
+        let engine = engine.clone();
+        let _ = offline();
+        async move {
+            ask(&engine, Request::Roster { class }, |r| match r {
+                Response::Roster(roster) => Some(roster),
+                _ => None,
+            })
+            .await
+            .ok()
+        }
+    })
+}
+
+/// Everything the class view shows (but names), loaded at once.
 #[derive(Clone, PartialEq)]
 struct ClassData {
     name: String,
-    roster: Option<Vec<RosterEntry>>,
     decks: Vec<tallschool_contract::reports::DeckReport>,
     texts: Vec<(String, Vec<tallschool_contract::reports::ReadingRow>)>,
     heatmap: tallschool_contract::reports::ThemeHeatmap,
@@ -521,13 +530,6 @@ async fn load_class(engine: std::rc::Rc<dyn crate::engine::Engine>, class: Class
         _ => None,
     })
     .await?;
-    // Names need the server; without it the view still shows everything else.
-    let roster = ask(&engine, Request::Roster { class }, |r| match r {
-        Response::Roster(roster) => Some(roster),
-        _ => None,
-    })
-    .await
-    .ok();
     let (mut decks, mut texts) = (Vec::new(), Vec::new());
     for doc in class_content(&docs, class) {
         match doc.kind {
@@ -554,7 +556,7 @@ async fn load_class(engine: std::rc::Rc<dyn crate::engine::Engine>, class: Class
         _ => None,
     })
     .await?;
-    Ok(ClassData { name, roster, decks, texts, heatmap })
+    Ok(ClassData { name, decks, texts, heatmap })
 }
 
 /// A colour band for a predicted retention (0–1): the heatmap's cells.
@@ -577,6 +579,10 @@ pub fn ClassProgress(class: ClassId) -> Element {
         let _ = changes();
         load_class(engine, class)
     });
+    // Names need the server; without it the view still shows everything else.
+    let roster = use_roster(class);
+    let names_unreachable = matches!(&*roster.read(), Some(None));
+    let roster: Vec<RosterEntry> = roster.read().clone().flatten().unwrap_or_default();
     let back = move |_| shell.go(Screen::Lobby);
     let data = match &*data.read() {
         None => return rsx! { p { class: "muted center", "Loading the class…" } },
@@ -588,7 +594,6 @@ pub fn ClassProgress(class: ClassId) -> Element {
         }
         Some(Ok(data)) => data.clone(),
     };
-    let roster = data.roster.clone().unwrap_or_default();
     let name = |student: UserId| student_name(&roster, student);
     let students: Vec<UserId> =
         roster.iter().filter(|m| m.role == tallschool_shared::ClassRole::Student).map(|m| m.user_id).collect();
@@ -605,7 +610,7 @@ pub fn ClassProgress(class: ClassId) -> Element {
             h1 { class: "reader-title", "{data.name}: progress" }
         }
         main { class: "class-view", id: "class-view",
-            if data.roster.is_none() {
+            if names_unreachable {
                 p { class: "banner offline", "Students' names need a connection to the server; they show when you are online." }
             }
             if !themes.is_empty() {

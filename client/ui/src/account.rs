@@ -7,7 +7,7 @@ use tallschool_contract::media::MediaStatus;
 use tallschool_contract::sync::StoreStatus;
 use tallschool_contract::{ErrorCode, Request, Response};
 
-use crate::app::{Screen, Shell};
+use crate::app::{Screen, Shell, use_live};
 use crate::browser::{now, reveal};
 use crate::engine::ask;
 use crate::lobby::ago;
@@ -32,24 +32,18 @@ pub fn size(bytes: u64) -> String {
 #[component]
 pub fn Account() -> Element {
     let shell = use_context::<Shell>();
-    let changes = shell.changes;
-    let engine = shell.engine.clone();
-    let status = use_resource(move || {
-        let engine = engine.clone();
-        let _ = changes();
-        async move {
-            let store = ask(&engine, Request::StoreStatus, |r| match r {
-                Response::StoreStatus(status) => Some(status),
-                _ => None,
-            })
-            .await?;
-            let media = ask(&engine, Request::MediaStatus, |r| match r {
-                Response::MediaStatus(status) => Some(status),
-                _ => None,
-            })
-            .await?;
-            Ok::<_, String>((store, media))
-        }
+    let status = use_live(move |engine| async move {
+        let store = ask(&engine, Request::StoreStatus, |r| match r {
+            Response::StoreStatus(status) => Some(status),
+            _ => None,
+        })
+        .await?;
+        let media = ask(&engine, Request::MediaStatus, |r| match r {
+            Response::MediaStatus(status) => Some(status),
+            _ => None,
+        })
+        .await?;
+        Ok::<_, String>((store, media))
     });
     let user = shell.user.read().clone();
     let back = {

@@ -42,6 +42,22 @@ pub struct Shell {
     pub activity: Signal<Option<String>>,
 }
 
+/// What a screen shows from the engine (`load` asks for it), asked again at every change the
+/// engine reports.
+pub fn use_live<T, F>(mut load: impl FnMut(Rc<dyn Engine>) -> F + 'static) -> Resource<T>
+where
+    T: 'static,
+    F: std::future::Future<Output = T> + 'static,
+{
+    let shell = use_context::<Shell>();
+    let (changes, engine) = (shell.changes, shell.engine.clone());
+    use_resource(move || {
+        // Read so that every change the engine reports loads it again.
+        let _ = changes();
+        load(engine.clone())
+    })
+}
+
 /// The background work an event reports, as a line for the top bar; `None` once it is done.
 pub fn activity_of(event: &Event) -> Option<Option<String>> {
     match event {

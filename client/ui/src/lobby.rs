@@ -7,8 +7,9 @@ use tallschool_contract::{Request, Response};
 use tallschool_shared::docs::DocKind;
 use tallschool_shared::role::Role;
 
-use crate::app::{Screen, Shell};
+use crate::app::{Screen, Shell, use_live};
 use crate::browser::{local_date, now};
+use crate::engine::ask;
 use crate::messages;
 
 /// "3 minutes ago", "yesterday": how long ago a Unix time was, from `now`.
@@ -32,19 +33,12 @@ pub fn LobbyScreen() -> Element {
     let shell = use_context::<Shell>();
     let mut syncing = use_signal(|| false);
     let mut problem = use_signal(|| None::<String>);
-    let engine = shell.engine.clone();
-    let changes = shell.changes;
-    let lobby = use_resource(move || {
-        let engine = engine.clone();
-        // Read so that every change the engine reports loads the Lobby again.
-        let _ = changes();
-        async move {
-            match engine.call(Request::Lobby).await {
-                Ok(Response::Lobby(lobby)) => Ok(lobby),
-                Ok(_) => Err("The app answered something unexpected.".to_owned()),
-                Err(error) => Err(messages::failure(&error)),
-            }
-        }
+    let lobby = use_live(move |engine| async move {
+        ask(&engine, Request::Lobby, |r| match r {
+            Response::Lobby(lobby) => Some(lobby),
+            _ => None,
+        })
+        .await
     });
 
     let sync_now = {

@@ -8,7 +8,7 @@ use tallschool_contract::{Request, Response};
 use tallschool_shared::DocId;
 use tallschool_shared::reader::{Block, HIGHLIGHT_COLOURS, blocks};
 
-use crate::app::{Screen, Shell};
+use crate::app::{Screen, Shell, use_live};
 use crate::browser::{first_visible_offset, scroll_to_offset, selected_text, sleep};
 use crate::engine::ask;
 use crate::messages;
@@ -24,35 +24,20 @@ pub fn percent(offset: u64, chars: u64) -> f64 {
 #[component]
 pub fn Reader(text: DocId) -> Element {
     let shell = use_context::<Shell>();
-    let changes = shell.changes;
-    let view = {
-        let engine = shell.engine.clone();
-        use_resource(move || {
-            let engine = engine.clone();
-            let _ = changes();
-            async move {
-                ask(&engine, Request::Reader { text }, |r| match r {
-                    Response::Reader(view) => Some(view),
-                    _ => None,
-                })
-                .await
-            }
+    let view = use_live(move |engine| async move {
+        ask(&engine, Request::Reader { text }, |r| match r {
+            Response::Reader(view) => Some(view),
+            _ => None,
         })
-    };
-    let body = {
-        let engine = shell.engine.clone();
-        use_resource(move || {
-            let engine = engine.clone();
-            let _ = changes();
-            async move {
-                ask(&engine, Request::Body { text }, |r| match r {
-                    Response::Text(body) => Some(blocks(&body)),
-                    _ => None,
-                })
-                .await
-            }
+        .await
+    });
+    let body = use_live(move |engine| async move {
+        ask(&engine, Request::Body { text }, |r| match r {
+            Response::Text(body) => Some(blocks(&body)),
+            _ => None,
         })
-    };
+        .await
+    });
 
     // The offset being read, and the last one saved.
     let mut current = use_signal(|| None::<u64>);

@@ -13,7 +13,7 @@ use tallschool_shared::cards::{CardType, ImportReport};
 use tallschool_shared::docs::DocKind;
 use tallschool_shared::{ClassId, DocId, UserId};
 
-use crate::app::{Screen, Shell};
+use crate::app::{Screen, Shell, use_live};
 use crate::browser::{end_of_local_day, now, reveal};
 use crate::engine::ask;
 use crate::lobby::ago;
@@ -53,24 +53,18 @@ fn percent(value: Option<f64>) -> String {
 #[component]
 pub fn TeacherHome() -> Element {
     let shell = use_context::<Shell>();
-    let changes = shell.changes;
-    let engine = shell.engine.clone();
-    let data = use_resource(move || {
-        let engine = engine.clone();
-        let _ = changes();
-        async move {
-            let classes = ask(&engine, Request::Classes, |r| match r {
-                Response::Classes(classes) => Some(classes),
-                _ => None,
-            })
-            .await?;
-            let docs = ask(&engine, Request::Documents, |r| match r {
-                Response::Documents(docs) => Some(docs),
-                _ => None,
-            })
-            .await?;
-            Ok::<_, String>((classes, docs))
-        }
+    let data = use_live(move |engine| async move {
+        let classes = ask(&engine, Request::Classes, |r| match r {
+            Response::Classes(classes) => Some(classes),
+            _ => None,
+        })
+        .await?;
+        let docs = ask(&engine, Request::Documents, |r| match r {
+            Response::Documents(docs) => Some(docs),
+            _ => None,
+        })
+        .await?;
+        Ok::<_, String>((classes, docs))
     });
     let (classes, docs) = match &*data.read() {
         None => return rsx! { p { class: "muted", "Loading…" } },
@@ -261,24 +255,18 @@ fn NewContent(class: ClassId, kind: DocKind) -> Element {
 #[component]
 pub fn DeckEditor(deck: DocId) -> Element {
     let shell = use_context::<Shell>();
-    let changes = shell.changes;
-    let engine = shell.engine.clone();
-    let data = use_resource(move || {
-        let engine = engine.clone();
-        let _ = changes();
-        async move {
-            let cards = ask(&engine, Request::Cards { deck }, |r| match r {
-                Response::Cards(cards) => Some(cards),
-                _ => None,
-            })
-            .await?;
-            let report = ask(&engine, Request::DeckReport { deck }, |r| match r {
-                Response::DeckReport(report) => Some(report),
-                _ => None,
-            })
-            .await?;
-            Ok::<_, String>((cards, report.title, report.theme))
-        }
+    let data = use_live(move |engine| async move {
+        let cards = ask(&engine, Request::Cards { deck }, |r| match r {
+            Response::Cards(cards) => Some(cards),
+            _ => None,
+        })
+        .await?;
+        let report = ask(&engine, Request::DeckReport { deck }, |r| match r {
+            Response::DeckReport(report) => Some(report),
+            _ => None,
+        })
+        .await?;
+        Ok::<_, String>((cards, report.title, report.theme))
     });
     let mut problem = use_signal(|| None::<String>);
     let delete = {
@@ -572,13 +560,7 @@ pub fn retention_band(retention: f64) -> &'static str {
 #[component]
 pub fn ClassProgress(class: ClassId) -> Element {
     let shell = use_context::<Shell>();
-    let changes = shell.changes;
-    let engine = shell.engine.clone();
-    let data = use_resource(move || {
-        let engine = engine.clone();
-        let _ = changes();
-        load_class(engine, class)
-    });
+    let data = use_live(move |engine| load_class(engine, class));
     // Names need the server; without it the view still shows everything else.
     let roster = use_roster(class);
     let names_unreachable = matches!(&*roster.read(), Some(None));

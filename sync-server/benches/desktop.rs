@@ -197,7 +197,7 @@ async fn main() {
     let (app, peer) = (built("TALLSCHOOL_DESKTOP_APP"), built("TALLSCHOOL_DESKTOP_PEER"));
     let dir = std::env::temp_dir().join(format!("tallschool-bench-desktop-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
-    let (mut server, base, logins) = common::server_process(&dir, &[]);
+    let (server, base, logins) = common::server_process(&dir, &[]);
 
     // A 10,000-card deck, assigned, with no daily limit on new cards in the way.
     let teacher = Core::open(&dir.join("teacher")).unwrap();
@@ -249,8 +249,7 @@ async fn main() {
 
     let ours = measure(&screen, &home, &base, &app, true).await;
     let hello = measure(&screen, &dir.join("peer"), &base, &peer, false).await;
-    server.kill().ok();
-    server.wait().ok();
+    drop(server);
     std::fs::remove_dir_all(&dir).ok();
 
     println!("| measurement | ours | peer (same run) | goal |");

@@ -82,7 +82,7 @@ async fn main() {
     std::fs::create_dir_all(&dir).unwrap();
     // One user fetching a thousand files as fast as it can: no per-user limit in the way.
     let limits = ["--user-media-per-sec", "1000000", "--user-media-burst", "1000000", "--max-in-flight", "100000"];
-    let (mut server, base, logins) = common::server_process(&dir, &limits);
+    let (server, base, logins) = common::server_process(&dir, &limits);
     let teacher = device(&base, &logins["teacher"], &dir.join("teacher")).await;
     let student = device(&base, &logins["students"][0], &dir.join("student")).await;
     // A sync brings the teacher's classes.
@@ -185,8 +185,7 @@ async fn main() {
     println!("\n| answering a card (schedule + durable write) | p50 / p99 | goal |\n|---|---|---|");
     println!("| while a 200 MB video downloads and 30 documents sync | {} | p99 < 5 ms |", stats(&busy));
     println!("| with nothing else running (peer, same run) | {} | p99 < 5 ms |", stats(&quiet));
-    server.kill().ok();
-    server.wait().ok();
+    drop(server);
     let _ = std::fs::remove_dir_all(&dir);
 }
 

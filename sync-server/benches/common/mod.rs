@@ -80,9 +80,19 @@ pub async fn cast(state: &AppState, n: usize) -> Cast {
     Cast { class, teacher, students: accounts, usernames }
 }
 
+/// A server process, stopped when dropped — also when a benchmark panics halfway.
+pub struct ServerProcess(std::process::Child);
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        self.0.kill().ok();
+        self.0.wait().ok();
+    }
+}
+
 /// The release server with a demo school in its own process (`extra`: more arguments), so the
 /// clients measured do not share its scheduler; the process, its URL and the demo logins.
-pub fn server_process(dir: &std::path::Path, extra: &[&str]) -> (std::process::Child, String, serde_json::Value) {
+pub fn server_process(dir: &std::path::Path, extra: &[&str]) -> (ServerProcess, String, serde_json::Value) {
     use std::io::BufRead;
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tallschool-server"))
         .args(["--bind", "127.0.0.1:0", "--demo", "--data-dir"])
@@ -100,5 +110,5 @@ pub fn server_process(dir: &std::path::Path, extra: &[&str]) -> (std::process::C
         .find_map(|line| line.strip_prefix("listening on ").map(str::to_owned))
         .expect("the server starts");
     let logins = std::fs::read_to_string(dir.join("server").join("demo-logins.json")).unwrap();
-    (child, base, serde_json::from_str(&logins).unwrap())
+    (ServerProcess(child), base, serde_json::from_str(&logins).unwrap())
 }

@@ -10,11 +10,13 @@ ensure_desktop_packages
 ensure_rust
 ensure_wasm_bindgen
 
+ensure_wasm_target
+
 profile=release
 wasm_target_dir="${CARGO_TARGET_DIR}-wasm"
 # The same flags as scripts/check-wasm.sh, so the two share one build of the dependencies.
 CARGO_TARGET_DIR="$wasm_target_dir" RUSTFLAGS='--cfg getrandom_backend="wasm_js" -D warnings' \
-  cargo build --locked --profile "$profile" -p tallschool-ui --target wasm32-unknown-unknown >&2
+  "${wasm_cargo[@]}" build --locked --profile "$profile" -p tallschool-ui "${wasm_target[@]}" >&2
 dist=client/ui/dist
 rm -rf "$dist"
 mkdir -p "$dist"

@@ -14,17 +14,18 @@ ensure_packages() {
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
-  echo "Installing missing packages: ${missing[*]}"
+  echo "Installing missing packages: ${missing[*]}" >&2
   local sudo=()
   [ "$(id -u)" -ne 0 ] && sudo=(sudo)
-  "${sudo[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}"
+  # Progress goes to stderr: scripts print only their result on stdout (build-desktop.sh the app's path).
+  "${sudo[@]}" apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >&2
 }
 
 # The S3 protocol server the tests run media against (a Rust binary, built once).
 ensure_s3s_fs() {
   if s3s-fs --version 2>/dev/null | grep -q '0\.14\.1'; then return 0; fi
-  echo "Installing s3s-fs 0.14.1 (S3 test server)"
+  echo "Installing s3s-fs 0.14.1 (S3 test server)" >&2
   cargo install s3s-fs --version 0.14.1 --features binary --quiet
 }
 
@@ -36,7 +37,7 @@ ensure_schemathesis() {
   local venv="$HOME/.cache/tallschool/schemathesis"
   if ! "$venv/bin/st" --version 2>/dev/null | grep -qF "$SCHEMATHESIS_VERSION" \
      || ! "$venv/bin/python" -c 'import msgpack' 2>/dev/null; then
-    echo "Installing Schemathesis $SCHEMATHESIS_VERSION (API contract tests)"
+    echo "Installing Schemathesis $SCHEMATHESIS_VERSION (API contract tests)" >&2
     rm -rf "$venv"
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet --disable-pip-version-check \
@@ -53,7 +54,8 @@ ensure_rust() {
 }
 
 # The desktop app: WebKitGTK and friends for Tauri, Xvfb and WebKit's WebDriver for its tests.
-DESKTOP_PACKAGES=(libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev libssl-dev libdbus-1-dev xvfb webkit2gtk-driver x11-apps)
+# gstreamer1.0-tools and -plugins-good make the test's video (WebKit plays video through GStreamer).
+DESKTOP_PACKAGES=(libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev libssl-dev libdbus-1-dev xvfb webkit2gtk-driver x11-apps gstreamer1.0-tools gstreamer1.0-plugins-good)
 ensure_desktop_packages() {
   local SYSTEM_PACKAGES=("${DESKTOP_PACKAGES[@]}")
   ensure_packages
@@ -63,7 +65,7 @@ ensure_desktop_packages() {
 ensure_tauri_driver() {
   # It has no --version: ask cargo what it installed.
   if cargo install --list 2>/dev/null | grep -qF 'tauri-driver v2.1.0:'; then return 0; fi
-  echo "Installing tauri-driver 2.1.0"
+  echo "Installing tauri-driver 2.1.0" >&2
   cargo install tauri-driver --version 2.1.0 --quiet
 }
 
@@ -72,6 +74,22 @@ ensure_wasm_bindgen() {
   local version
   version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3; exit }' Cargo.lock)
   if wasm-bindgen --version 2>/dev/null | grep -qF " $version"; then return 0; fi
-  echo "Installing wasm-bindgen-cli $version"
+  echo "Installing wasm-bindgen-cli $version" >&2
   cargo install wasm-bindgen-cli --version "$version" --quiet
+}
+
+# Cargo for wasm32-unknown-unknown: rustup's target (added when missing and rustup can fetch
+# it), else Debian's rustc-web with std built from source. Sets `wasm_cargo` and `wasm_target`
+# (arrays) for `"${wasm_cargo[@]}" build … "${wasm_target[@]}"`.
+ensure_wasm_target() {
+  wasm_target=(--target wasm32-unknown-unknown)
+  if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+    rustup target add wasm32-unknown-unknown >&2 2>/dev/null || true
+  fi
+  if rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+    wasm_cargo=(cargo)
+  else
+    wasm_cargo=(env RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 /usr/bin/cargo)
+    wasm_target+=(-Zbuild-std=std,panic_abort)
+  fi
 }

@@ -61,14 +61,16 @@ pub struct CardFields {
     pub media: Vec<String>,
 }
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Clone, Debug, thiserror::Error, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "problem", content = "value", rename_all = "snake_case")]
 pub enum CardError {
     #[error("the front is empty")]
     EmptyFront,
     #[error("the back is empty")]
     EmptyBack,
+    /// The field's name (`front`, `back`, `example`, `hint`).
     #[error("{0} is longer than 10000 characters")]
-    TooLong(&'static str),
+    TooLong(String),
     #[error("a cloze card needs at least one deletion such as {{{{c1::answer}}}}")]
     ClozeWithoutDeletion,
     #[error("unknown card type {0:?} (basic, reversed, type_in, cloze)")]
@@ -85,7 +87,7 @@ impl CardFields {
             [("front", &self.front), ("back", &self.back), ("example", &self.example), ("hint", &self.hint)]
         {
             if value.chars().count() > MAX_FIELD_CHARS {
-                return Err(CardError::TooLong(name));
+                return Err(CardError::TooLong(name.to_owned()));
             }
         }
         if self.front.trim().is_empty() {
@@ -216,7 +218,21 @@ pub fn typed_matches(expected: &str, typed: &str) -> bool {
 pub struct ImportReport {
     pub cards: Vec<CardFields>,
     /// `(line, reason)` of every row left out.
-    pub rejected: Vec<(u64, String)>,
+    pub rejected: Vec<(u64, RowProblem)>,
+}
+
+/// Why a row of an imported file was left out: typed, so that each front end words it in
+/// its own language.
+#[derive(Clone, Debug, thiserror::Error, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum RowProblem {
+    /// The CSV reader's own description.
+    #[error("unreadable row: {0}")]
+    Unreadable(String),
+    #[error("{found} fields, the header has {expected}")]
+    TooManyFields { found: u64, expected: u64 },
+    #[error("{0}")]
+    Card(CardError),
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -263,7 +279,7 @@ pub fn import(text: &str) -> Result<ImportReport, ImportError> {
             Ok(record) => record,
             Err(error) => {
                 let line = error.position().map_or(row_number as u64 + 2, csv::Position::line);
-                report.rejected.push((line, format!("unreadable row: {error}")));
+                report.rejected.push((line, RowProblem::Unreadable(error.to_string())));
                 continue;
             }
         };
@@ -272,12 +288,13 @@ pub fn import(text: &str) -> Result<ImportReport, ImportError> {
             continue;
         }
         if record.len() > headers.len() {
-            report.rejected.push((line, format!("{} fields, the header has {}", record.len(), headers.len())));
+            let (found, expected) = (record.len() as u64, headers.len() as u64);
+            report.rejected.push((line, RowProblem::TooManyFields { found, expected }));
             continue;
         }
         let field = |column: usize| positions[column].and_then(|i| record.get(i)).unwrap_or("").trim().to_owned();
         let Some(card_type) = CardType::parse(&field(2)) else {
-            report.rejected.push((line, CardError::UnknownType(field(2)).to_string()));
+            report.rejected.push((line, RowProblem::Card(CardError::UnknownType(field(2)))));
             continue;
         };
         let card = CardFields {
@@ -291,7 +308,7 @@ pub fn import(text: &str) -> Result<ImportReport, ImportError> {
         };
         match card.check() {
             Ok(()) => report.cards.push(card),
-            Err(error) => report.rejected.push((line, error.to_string())),
+            Err(error) => report.rejected.push((line, RowProblem::Card(error))),
         }
     }
     Ok(report)
@@ -353,7 +370,7 @@ mod tests {
         assert_eq!(no_deletion.check(), Err(CardError::ClozeWithoutDeletion));
         assert_eq!(basic(" ", "b").check(), Err(CardError::EmptyFront));
         assert_eq!(basic("a", "").check(), Err(CardError::EmptyBack));
-        assert_eq!(basic(&"x".repeat(10_001), "b").check(), Err(CardError::TooLong("front")));
+        assert_eq!(basic(&"x".repeat(10_001), "b").check(), Err(CardError::TooLong("front".to_owned())));
         let media = CardFields { media: vec!["../../etc/passwd".into()], ..basic("a", "b") };
         assert!(matches!(media.check(), Err(CardError::BadMedia(_))));
     }
@@ -366,7 +383,7 @@ mod tests {
         assert_eq!(report.cards.len(), 2, "{report:?}");
         let lines: Vec<u64> = report.rejected.iter().map(|(line, _)| *line).collect();
         assert_eq!(lines, vec![3, 4, 6, 7], "{report:?}");
-        assert!(report.rejected[2].1.contains("deletion"));
+        assert_eq!(report.rejected[2].1, RowProblem::Card(CardError::ClozeWithoutDeletion));
         let again = import(&export(&report.cards)).expect("import");
         assert_eq!(again.cards, report.cards);
         assert!(again.rejected.is_empty());

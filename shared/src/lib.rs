@@ -2,6 +2,7 @@
 //! error codes and the permission policy. Pure data and pure functions only — no I/O, no clock —
 //! so that the same crate builds for the server, the native client and the wasm UI.
 
+pub mod anki;
 pub mod api;
 pub mod cards;
 pub mod dates;
@@ -10,6 +11,7 @@ pub mod docs;
 pub mod error;
 pub mod events;
 pub mod ids;
+pub mod media;
 pub mod policy;
 pub mod reader;
 pub mod reviews;

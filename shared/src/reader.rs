@@ -36,6 +36,7 @@ pub fn anchor_at(text: &str, offset: u64) -> Anchor {
     Anchor { offset: at as u64, before, after, percent: percent_of(at, all.len()) }
 }
 
+/// Percent through a text of `len` characters at `at` (an empty text counts as read).
 pub fn percent_of(at: usize, len: usize) -> f64 {
     if len == 0 { 100.0 } else { (at as f64 * 100.0 / len as f64).clamp(0.0, 100.0) }
 }

@@ -16,7 +16,7 @@ use tallschool_client::ClientError;
 use tallschool_client::contract::reader::{Place, Span};
 use tallschool_client::contract::request::{CardPatch, DigestScope, NewAssignment, UtcOffsetSetting};
 use tallschool_client::contract::video::{NewQuestion, TestSettings};
-use tallschool_shared::cards::CardType;
+use tallschool_shared::cards::{CardError, CardType, RowProblem};
 use tallschool_shared::scheduling::{Rating, StudySettings};
 use tallschool_shared::video::{Answer, Feedback, Key, QuestionKind};
 use tallschool_shared::{ClassId, DocId};
@@ -490,7 +490,7 @@ async fn malformed_input_is_refused_and_nothing_is_stored() {
     // A file whose every row is bad imports nothing and says why, row by row.
     let report = decks.import(deck, "front,back\n\"unclosed,x\n").unwrap();
     assert!(report.cards.is_empty(), "{report:?}");
-    assert_eq!(report.rejected, [(2, "the back is empty".to_owned())]);
+    assert_eq!(report.rejected, [(2, RowProblem::Card(CardError::EmptyBack))]);
     let cloze = CardPatch { card_type: Some(CardType::Cloze), ..CardPatch::front_back(Some("no deletion"), None) };
     let error = decks.put_card(deck, None, &cloze).unwrap_err();
     assert!(error.to_string().contains("deletion"), "{error}");

@@ -256,7 +256,10 @@ pub async fn run(core: &Core, json: bool, command: Command) -> Result<(), Client
         Command::Deck(DeckCommand::Import { deck, file }) => {
             let text = read_file(&file)?;
             let report = core.decks().import(deck, &text)?;
-            say(json, serde_json::json!({"imported": report.cards.len(), "rejected": report.rejected}), || {
+            // Scripts read each reason as the sentence the CLI prints.
+            let rejected: Vec<(u64, String)> =
+                report.rejected.iter().map(|(line, why)| (*line, why.to_string())).collect();
+            say(json, serde_json::json!({"imported": report.cards.len(), "rejected": rejected}), || {
                 let mut out = format!("{} cards imported, {} rows left out", report.cards.len(), report.rejected.len());
                 for (line, why) in &report.rejected {
                     out.push_str(&format!("\n  line {line}: {why}"));

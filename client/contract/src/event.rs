@@ -26,4 +26,6 @@ pub enum Event {
     MediaProgress { progress: MediaProgress },
     /// An upload: bytes sent of the file's size.
     UploadProgress { done: u64, total: u64 },
+    /// An Anki import: its pictures and sounds uploaded so far, of all it has.
+    ImportProgress { done: u64, total: u64 },
 }

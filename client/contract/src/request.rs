@@ -3,14 +3,15 @@
 //! [`Response`] or an [`crate::Error`] back.
 
 use serde::{Deserialize, Serialize};
-use tallschool_shared::api::{ClassView, MediaView, ResultsView, RosterEntry, UserView};
+use tallschool_shared::anki::AnkiReport;
+use tallschool_shared::api::{ClassView, MediaView, ResultsView, RosterEntry, SessionView, UserView};
 use tallschool_shared::cards::{CardFields, CardType, ImportReport};
 use tallschool_shared::digest::Digest;
 use tallschool_shared::reviews::Review;
 use tallschool_shared::scheduling::{Rating, StudySettings};
 use tallschool_shared::schema::{StoredCard, VideoTest};
 use tallschool_shared::video::{Answer, AttemptResult, Watched};
-use tallschool_shared::{ClassId, DocId, SchoolId, UserId};
+use tallschool_shared::{ClassId, DocId, SchoolId, SessionId, UserId};
 
 use crate::learning::{Answered, ClassSettings, NextItem, Scheduled};
 use crate::lobby::Lobby;
@@ -18,7 +19,7 @@ use crate::media::{MediaFile, MediaProgress, MediaStatus};
 use crate::reader::{MarkKind, Place, Position, ReaderView, Span};
 use crate::reports::{DeckReport, ReadingRow, ThemeHeatmap};
 use crate::sync::{DocSummary, LogoutReport, StoreStatus, SyncReport};
-use crate::video::{AttemptStarted, AttemptView, NewQuestion, TestSettings};
+use crate::video::{AttemptStarted, AttemptView, NewQuestion, Submission, TestSettings};
 
 /// Fields of a card to set; `None` leaves a field as it is.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -117,6 +118,12 @@ pub enum Request {
     },
     /// Who is signed in, if anyone.
     CurrentUser,
+    /// The account's signed-in devices (online).
+    Devices,
+    /// End another device's session (online).
+    SignOutDevice {
+        session: SessionId,
+    },
 
     // Sync
     /// Send what is pending and receive what is new.
@@ -169,6 +176,13 @@ pub enum Request {
     },
     ExportCards {
         deck: DocId,
+    },
+    /// An Anki package (`.apkg`) at `path` on this device: into `deck`, or into a new deck of
+    /// `class` per Anki deck.
+    ImportAnki {
+        class: ClassId,
+        deck: Option<DocId>,
+        path: String,
     },
     DeckReport {
         deck: DocId,
@@ -275,6 +289,11 @@ pub enum Request {
         test: DocId,
         question: NewQuestion,
     },
+    /// Take a question out of a test (teachers).
+    RemoveQuestion {
+        test: DocId,
+        question: String,
+    },
     VideoTest {
         test: DocId,
     },
@@ -306,6 +325,11 @@ pub enum Request {
     },
     /// Everyone's graded attempts (teachers; online).
     Results {
+        test: DocId,
+    },
+    /// Every student's attempts on this device with their results as last fetched (teachers;
+    /// offline too).
+    Submissions {
         test: DocId,
     },
     /// Give points for an answer (teachers; online).
@@ -365,6 +389,7 @@ pub enum Response {
     Done,
     User(UserView),
     CurrentUser(Option<UserView>),
+    Devices(Vec<SessionView>),
     Logout(LogoutReport),
     Sync(SyncReport),
     Media(MediaProgress),
@@ -378,6 +403,7 @@ pub enum Response {
     Id(String),
     Cards(Vec<StoredCard>),
     Imported(ImportReport),
+    AnkiImported(AnkiReport),
     Csv(String),
     DeckReport(DeckReport),
     Next(Option<NextItem>),
@@ -400,6 +426,7 @@ pub enum Response {
     /// Points of an instantly graded answer (`None`: graded after sync).
     Points(Option<f64>),
     Attempts(Vec<AttemptView>),
+    Submissions(Vec<Submission>),
     Results(ResultsView),
     Graded(AttemptResult),
     Digests(Vec<Digest>),

@@ -1,6 +1,7 @@
 //! Video tests: settings, questions and the student's attempts.
 
 use serde::{Deserialize, Serialize};
+use tallschool_shared::UserId;
 use tallschool_shared::schema::Attempt;
 pub use tallschool_shared::video::TestSettings;
 use tallschool_shared::video::{AttemptResult, Key, QuestionKind};
@@ -27,6 +28,15 @@ pub struct AttemptStarted {
 /// What the student sees of their attempts: graded results from the server where known.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AttemptView {
+    pub attempt: Attempt,
+    pub result: Option<AttemptResult>,
+}
+
+/// One student's attempt as their teacher sees it: the answers given and, once graded, the
+/// points.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Submission {
+    pub student: UserId,
     pub attempt: Attempt,
     pub result: Option<AttemptResult>,
 }

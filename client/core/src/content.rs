@@ -76,20 +76,27 @@ pub fn set_theme(store: &mut Store, deck: DocId, theme: &str) -> Result<()> {
 /// Import a CSV/TSV file into a deck: every accepted row becomes a card, all in one change;
 /// the report lists rows left out and why. Nothing is written if the file itself is unreadable.
 pub fn import_cards(store: &mut Store, deck: DocId, text: &str) -> Result<ImportReport> {
-    let (meta, ()) = with_deck(store, deck, |_| ())?;
+    with_deck(store, deck, |_| ())?;
     let report = cards::import(text).map_err(|e| ClientError::Invalid(e.to_string()))?;
-    if report.cards.is_empty() {
-        return Ok(report);
+    add_cards(store, deck, &report.cards)?;
+    Ok(report)
+}
+
+/// Add checked cards to a deck in one change, in their order.
+pub fn add_cards(store: &mut Store, deck: DocId, new: &[CardFields]) -> Result<()> {
+    let (meta, ()) = with_deck(store, deck, |_| ())?;
+    if new.is_empty() {
+        return Ok(());
     }
     let at = store.now();
     store.edit(&meta, |tx| {
-        for (i, card) in report.cards.iter().enumerate() {
+        for (i, card) in new.iter().enumerate() {
             // Cards keep the file's order.
             schema::write_card(tx, &short_id(), at + i as i64, |fields| card.clone_into(fields))?;
         }
         Ok(())
     })?;
-    Ok(report)
+    Ok(())
 }
 
 /// The deck's cards (not the deleted ones) as CSV.

@@ -25,6 +25,11 @@ impl Core {
             }
             Request::Logout { discard } => Response::Logout(self.session().logout(discard).await?),
             Request::CurrentUser => Response::CurrentUser(self.session().current_user()),
+            Request::Devices => Response::Devices(self.session().devices().await?),
+            Request::SignOutDevice { session } => {
+                self.session().sign_out_device(session).await?;
+                Response::Done
+            }
 
             Request::Sync => Response::Sync(self.sync().run().await?),
             Request::SyncMedia => Response::Media(self.media().sync().await?),
@@ -56,6 +61,9 @@ impl Core {
             Request::Cards { deck } => Response::Cards(self.decks().cards(deck)?),
             Request::ImportCards { deck, text } => Response::Imported(self.decks().import(deck, &text)?),
             Request::ExportCards { deck } => Response::Csv(self.decks().export(deck)?),
+            Request::ImportAnki { class, deck, path } => {
+                Response::AnkiImported(self.decks().import_anki(class, deck, std::path::Path::new(&path)).await?)
+            }
             Request::DeckReport { deck } => Response::DeckReport(self.decks().report(deck)?),
 
             Request::NextItem { deck } => Response::Next(self.study().next(deck)?),
@@ -108,6 +116,10 @@ impl Core {
                 Response::Done
             }
             Request::AddQuestion { test, question } => Response::Id(self.video_tests().add_question(test, &question)?),
+            Request::RemoveQuestion { test, question } => {
+                self.video_tests().remove_question(test, &question)?;
+                Response::Done
+            }
             Request::VideoTest { test } => Response::VideoTest(self.video_tests().view(test)?),
             Request::StartAttempt { test, rate } => {
                 Response::AttemptStarted(self.video_tests().start_attempt(test, rate)?)
@@ -124,6 +136,7 @@ impl Core {
             }
             Request::Attempts { test } => Response::Attempts(self.video_tests().attempts(test)?),
             Request::Results { test } => Response::Results(self.video_tests().fetch_results(test).await?),
+            Request::Submissions { test } => Response::Submissions(self.video_tests().submissions(test)?),
             Request::Grade { test, student, attempt, question, points } => {
                 Response::Graded(self.video_tests().grade(test, student, &attempt, &question, points).await?)
             }

@@ -16,6 +16,7 @@
 //!   network, or a server in a test's process), and the saved sign-in.
 //! - [`clock`] and [`platform`]: what a test or a browser replaces.
 
+pub mod anki;
 pub mod api;
 pub mod clock;
 pub mod content;

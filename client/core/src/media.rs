@@ -183,6 +183,31 @@ pub fn forget(store: &mut Store, hash: &str) -> Result<()> {
     Ok(())
 }
 
+/// Keep a file this device just uploaded as a complete cached object — when the server stored
+/// the very bytes (it strips metadata from photos, which gives another hash; that one is
+/// downloaded as any other).
+pub fn keep_uploaded(store: &Store, media: &MediaView, bytes: &[u8]) -> Result<()> {
+    let Some(path) = path_of(store, &media.hash) else { return Ok(()) };
+    if hex::encode(<sha2::Sha256 as sha2::Digest>::digest(bytes)) != media.hash {
+        return Ok(());
+    }
+    let write = |path: &Path| -> std::io::Result<()> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let partial = path.with_extension("uploaded");
+        std::fs::write(&partial, bytes)?;
+        std::fs::rename(&partial, path)
+    };
+    write(&path).map_err(|source| ClientError::File { path: path.display().to_string(), source })?;
+    store.conn().execute(
+        "INSERT INTO media_cache (hash, size, mime, wanted, complete, updated_at) VALUES (?1, ?2, ?3, 1, 1, ?4) \
+         ON CONFLICT (hash) DO UPDATE SET complete = 1, last_error = NULL, updated_at = excluded.updated_at",
+        params![media.hash, i64::try_from(media.size).unwrap_or(i64::MAX), media.mime, store.now()],
+    )?;
+    Ok(())
+}
+
 pub fn is_cached(store: &Store, hash: &str) -> Result<bool> {
     Ok(cached_mime(store, hash)?.is_some())
 }

@@ -15,7 +15,7 @@ use crate::content::short_id;
 use crate::error::{ClientError, Result};
 use crate::feature::{Feature, Migration};
 use crate::store::Store;
-pub use tallschool_contract::video::{AttemptView, TestSettings};
+pub use tallschool_contract::video::{AttemptView, Submission, TestSettings};
 
 /// Answer keys waiting for the server, and graded results.
 pub const FEATURE: Feature = Feature {
@@ -129,6 +129,27 @@ pub fn add_question(store: &mut Store, test: DocId, new: &NewQuestion<'_>, key: 
         },
     )?;
     Ok(id)
+}
+
+/// Take a question out of a test (answers already given stay in the students' history). A
+/// graded question's key still waiting for the server is dropped with it.
+pub fn remove_question(store: &mut Store, test: DocId, question: &str) -> Result<()> {
+    let (meta, current) = test_doc(store, test)?;
+    if !current.questions.iter().any(|q| q.id == question) {
+        return Err(ClientError::invalid("question", format!("no question {question} in this test")));
+    }
+    store.edit_then(
+        &meta,
+        |tx| schema::delete_question(tx, question),
+        |conn| {
+            conn.execute(
+                "DELETE FROM pending_keys WHERE test_id = ?1 AND question_id = ?2",
+                params![test.to_string(), question],
+            )?;
+            Ok(())
+        },
+    )?;
+    Ok(())
 }
 
 /// Keys waiting to be handed to the server, per test.
@@ -285,17 +306,41 @@ pub fn attempts(store: &mut Store, student: UserId, test: DocId) -> Result<Vec<A
     let list = my_attempts(store, student, &meta)?;
     let mut out = Vec::new();
     for attempt in list {
-        let result: Option<String> = store
-            .conn()
-            .query_row(
-                "SELECT result FROM results WHERE test_id = ?1 AND attempt_id = ?2",
-                params![test.to_string(), attempt.id],
-                |row| row.get(0),
-            )
-            .optional()?;
-        out.push(AttemptView { result: result.and_then(|r| serde_json::from_str(&r).ok()), attempt });
+        out.push(AttemptView { result: saved_result(store, test, &attempt.id)?, attempt });
     }
     Ok(out)
+}
+
+/// Every student's attempts at a test on this device (a teacher's: the class's progress
+/// documents), newest first, each with its graded result as last fetched.
+pub fn submissions(store: &mut Store, test: DocId) -> Result<Vec<Submission>> {
+    test_doc(store, test)?;
+    let mut out = Vec::new();
+    for doc in store.list()? {
+        let Some(student) = doc.owner_id.filter(|_| doc.kind == DocKind::Progress && doc.subject_id == Some(test))
+        else {
+            continue;
+        };
+        let attempts = store.read(doc.id, |_, d| schema::progress(d).attempts)?.unwrap_or_default();
+        for attempt in attempts {
+            let result = saved_result(store, test, &attempt.id)?;
+            out.push(Submission { student, attempt, result });
+        }
+    }
+    out.sort_by_key(|s| std::cmp::Reverse(s.attempt.started_at));
+    Ok(out)
+}
+
+fn saved_result(store: &Store, test: DocId, attempt: &str) -> Result<Option<AttemptResult>> {
+    let result: Option<String> = store
+        .conn()
+        .query_row(
+            "SELECT result FROM results WHERE test_id = ?1 AND attempt_id = ?2",
+            params![test.to_string(), attempt],
+            |row| row.get(0),
+        )
+        .optional()?;
+    Ok(result.and_then(|r| serde_json::from_str(&r).ok()))
 }
 
 pub fn save_results(store: &Store, test: DocId, results: &[AttemptResult]) -> Result<()> {

@@ -9,6 +9,9 @@ use tallschool_shared::api::UserView;
 use tallschool_shared::{ClassId, DocId};
 
 use crate::engine::{Engine, TauriEngine};
+use crate::i18n::Lang;
+use crate::prefs::Theme;
+use crate::t;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Screen {
@@ -26,6 +29,10 @@ pub enum Screen {
     TextEditor(DocId),
     /// Teachers: how a class is doing.
     ClassProgress(ClassId),
+    /// Students: a video test.
+    Video(DocId),
+    /// Teachers: a video test's video, rules and questions.
+    VideoEditor(DocId),
 }
 
 /// What every screen may use.
@@ -40,6 +47,9 @@ pub struct Shell {
     pub offline: Signal<bool>,
     /// What runs in the background now ("Syncing: round 2 of 5"), while it runs.
     pub activity: Signal<Option<String>>,
+    pub theme: Signal<Theme>,
+    /// The upload under way: bytes sent of the file's size.
+    pub upload: Signal<Option<(u64, u64)>>,
 }
 
 /// What a screen shows from the engine (`load` asks for it), asked again at every change the
@@ -62,18 +72,36 @@ where
 pub fn activity_of(event: &Event) -> Option<Option<String>> {
     match event {
         Event::SyncRound { progress, .. } if progress.round < progress.rounds_expected => {
-            Some(Some(format!("Syncing: round {} of {}", progress.round + 1, progress.rounds_expected)))
+            Some(Some(t!("activity-sync-round", round = progress.round + 1, rounds = progress.rounds_expected)))
         }
         Event::SyncRound { .. } | Event::SyncFinished { .. } => Some(None),
-        Event::MediaProgress { progress } if progress.files_done < progress.files_total => Some(Some(format!(
-            "Downloading pictures and sound: {} of {} files ({} of {})",
-            progress.files_done,
-            progress.files_total,
-            crate::account::size(progress.bytes_done),
-            crate::account::size(progress.bytes_total)
+        Event::MediaProgress { progress } if progress.files_done < progress.files_total => Some(Some(t!(
+            "activity-media",
+            done = progress.files_done,
+            total = progress.files_total,
+            bytes_done = crate::account::size(progress.bytes_done),
+            bytes_total = crate::account::size(progress.bytes_total)
         ))),
         Event::MediaProgress { .. } => Some(None),
+        Event::UploadProgress { done, total } if done < total => {
+            Some(Some(t!("activity-upload", done = crate::account::size(*done), total = crate::account::size(*total))))
+        }
+        Event::UploadProgress { .. } => Some(None),
+        Event::ImportProgress { done, total } if done < total => {
+            Some(Some(t!("activity-import", done = *done, total = *total)))
+        }
+        Event::ImportProgress { .. } => Some(None),
         _ => None,
+    }
+}
+
+/// Whether screens should ask the engine again after `event`: not for progress along the way
+/// (a large download reports every megabyte), only once something changed.
+pub fn reloads_screens(event: &Event) -> bool {
+    match event {
+        Event::UploadProgress { .. } | Event::ImportProgress { .. } => false,
+        Event::MediaProgress { progress } => progress.files_done >= progress.files_total,
+        _ => true,
     }
 }
 
@@ -81,6 +109,17 @@ impl Shell {
     pub fn go(&self, screen: Screen) {
         let mut target = self.screen;
         target.set(screen);
+    }
+
+    /// Speak `lang` from now on (remembered on this device).
+    pub fn set_language(&self, lang: Lang) {
+        crate::prefs::pick_language(lang);
+    }
+
+    pub fn set_theme(&self, theme: Theme) {
+        crate::prefs::pick_theme(theme);
+        let mut current = self.theme;
+        current.set(theme);
     }
 }
 
@@ -92,7 +131,18 @@ pub fn App() -> Element {
     let changes = use_signal(|| 0_u64);
     let offline = use_signal(|| false);
     let activity = use_signal(|| None);
-    let shell = use_context_provider(|| Shell { engine: engine.clone(), screen, user, changes, offline, activity });
+    let theme = use_signal(crate::prefs::start_theme);
+    let upload = use_signal(|| None);
+    let shell = use_context_provider(|| Shell {
+        engine: engine.clone(),
+        screen,
+        user,
+        changes,
+        offline,
+        activity,
+        theme,
+        upload,
+    });
 
     use_hook(|| {
         // Events arrive from outside the UI's runtime (a JavaScript callback): they go through a
@@ -101,7 +151,8 @@ pub fn App() -> Element {
         shell.engine.subscribe(Rc::new(move |event| {
             let _ = sender.unbounded_send(event);
         }));
-        let (mut changes, mut offline, mut activity) = (shell.changes, shell.offline, shell.activity);
+        let (mut changes, mut offline, mut activity, mut upload) =
+            (shell.changes, shell.offline, shell.activity, shell.upload);
         spawn(async move {
             use futures_util::StreamExt as _;
             while let Some(event) = receiver.next().await {
@@ -111,7 +162,12 @@ pub fn App() -> Element {
                 if let Some(now) = activity_of(&event) {
                     activity.set(now);
                 }
-                *changes.write() += 1;
+                if let Event::UploadProgress { done, total } = event {
+                    upload.set((done < total).then_some((done, total)));
+                }
+                if reloads_screens(&event) {
+                    *changes.write() += 1;
+                }
             }
         });
         let shell = shell.clone();
@@ -131,15 +187,17 @@ pub fn App() -> Element {
     rsx! {
         div { class: "app",
             match current {
-                Screen::Starting => rsx! { p { class: "muted center", "Opening…" } },
+                Screen::Starting => rsx! { p { class: "muted center", {t!("opening")} } },
                 Screen::SignIn => rsx! { crate::sign_in::SignIn {} },
                 Screen::Lobby => rsx! { crate::lobby::LobbyScreen {} },
                 Screen::Study(deck) => rsx! { crate::study::Study { deck } },
                 Screen::Read(text) => rsx! { crate::reader::Reader { text } },
                 Screen::Account => rsx! { crate::account::Account {} },
-                Screen::Deck(deck) => rsx! { crate::teacher::DeckEditor { deck } },
+                Screen::Deck(deck) => rsx! { crate::deck_editor::DeckEditor { deck } },
                 Screen::TextEditor(text) => rsx! { crate::text_editor::TextEditor { text } },
                 Screen::ClassProgress(class) => rsx! { crate::teacher::ClassProgress { class } },
+                Screen::Video(test) => rsx! { crate::video::VideoTestPlayer { test } },
+                Screen::VideoEditor(test) => rsx! { crate::video_editor::VideoEditor { test } },
             }
         }
     }
@@ -154,6 +212,7 @@ mod tests {
 
     #[test]
     fn long_work_says_how_far_it_is() {
+        crate::i18n::set(Lang::En);
         let round = |round, rounds_expected| Event::SyncRound {
             report: SyncReport::default(),
             progress: SyncProgress { round, rounds_expected, to_send: 0, to_receive: 0 },
@@ -168,9 +227,15 @@ mod tests {
             ..MediaProgress::default()
         };
         assert_eq!(
-            activity_of(&Event::MediaProgress { progress: media }),
+            activity_of(&Event::MediaProgress { progress: media.clone() }),
             Some(Some("Downloading pictures and sound: 3 of 10 files (2 MB of 5 MB)".to_owned()))
         );
         assert_eq!(activity_of(&Event::LobbyChanged), None, "other events leave it as it is");
+        assert!(
+            !reloads_screens(&Event::MediaProgress { progress: media }),
+            "a download on its way changes nothing yet"
+        );
+        assert!(!reloads_screens(&Event::UploadProgress { done: 1, total: 2 }));
+        assert!(reloads_screens(&Event::LobbyChanged));
     }
 }

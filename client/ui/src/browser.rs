@@ -9,7 +9,8 @@ pub fn now() -> i64 {
     return 0;
 }
 
-/// A Unix time as the day it falls on here, the way people write it ("Fri, 4 Dec").
+/// A Unix time as the day it falls on here, the way people write it in the app's language
+/// ("Fri, 4 Dec", "пт, 4 дек.").
 pub fn local_date(at: i64) -> String {
     #[cfg(target_arch = "wasm32")]
     {
@@ -18,10 +19,70 @@ pub fn local_date(at: i64) -> String {
         for (key, value) in [("weekday", "short"), ("day", "numeric"), ("month", "short")] {
             let _ = js_sys::Reflect::set(&options, &key.into(), &value.into());
         }
-        return String::from(date.to_locale_date_string("default", &options));
+        return String::from(date.to_locale_date_string(&date_locale(), &options));
     }
     #[cfg(not(target_arch = "wasm32"))]
     at.to_string()
+}
+
+/// The locale dates are written in: the system's own when it is a variant of the app's
+/// language (en-US keeps "Dec 4"), else the app's language.
+#[cfg(target_arch = "wasm32")]
+fn date_locale() -> String {
+    let lang = crate::i18n::current().tag();
+    system_languages().into_iter().find(|tag| tag.split('-').next() == Some(lang)).unwrap_or_else(|| lang.to_owned())
+}
+
+/// The person's languages as the system lists them, best first (`["ru-RU", "en"]`).
+pub fn system_languages() -> Vec<String> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let Some(window) = web_sys::window() else { return Vec::new() };
+        let navigator = window.navigator();
+        let mut out: Vec<String> = navigator.languages().iter().filter_map(|v| v.as_string()).collect();
+        if out.is_empty()
+            && let Some(one) = navigator.language()
+        {
+            out.push(one);
+        }
+        return out;
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    Vec::new()
+}
+
+/// A choice kept in the window's own storage on this device (the server address, the
+/// language, the theme).
+pub fn stored(key: &str) -> Option<String> {
+    #[cfg(target_arch = "wasm32")]
+    return web_sys::window()?.local_storage().ok()??.get_item(key).ok()?;
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = key;
+        None
+    }
+}
+
+pub fn store(key: &str, value: &str) {
+    #[cfg(target_arch = "wasm32")]
+    if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+        let _ = storage.set_item(key, value);
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = (key, value);
+}
+
+/// Set an attribute of the page's root element (`lang`, `data-theme`); `None` removes it.
+pub fn set_root_attribute(name: &str, value: Option<&str>) {
+    #[cfg(target_arch = "wasm32")]
+    if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+        let _ = match value {
+            Some(value) => root.set_attribute(name, value),
+            None => root.remove_attribute(name),
+        };
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = (name, value);
 }
 
 /// The last second of a day picked in a date field ("2026-12-04"), in this computer's time
@@ -128,6 +189,98 @@ pub async fn reveal(id: &str) {
     #[cfg(target_arch = "wasm32")]
     if let Some(element) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id(id)) {
         element.scroll_into_view_with_bool(false);
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = id;
+}
+
+/// The page's `<video>` or `<audio>` element with id `id`.
+#[cfg(target_arch = "wasm32")]
+fn media(id: &str) -> Option<web_sys::HtmlMediaElement> {
+    use wasm_bindgen::JsCast as _;
+    web_sys::window()?.document()?.get_element_by_id(id)?.dyn_into().ok()
+}
+
+/// Where the media element `id` is playing, in seconds (0 outside a browser).
+pub fn media_time(id: &str) -> f64 {
+    #[cfg(target_arch = "wasm32")]
+    return media(id).map_or(0.0, |m| m.current_time());
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = id;
+        0.0
+    }
+}
+
+/// Move the media element `id` to `seconds`.
+pub fn set_media_time(id: &str, seconds: f64) {
+    #[cfg(target_arch = "wasm32")]
+    if let Some(m) = media(id) {
+        m.set_current_time(seconds);
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = (id, seconds);
+}
+
+/// Play (`true`) or pause the media element `id`.
+pub fn set_media_playing(id: &str, playing: bool) {
+    #[cfg(target_arch = "wasm32")]
+    if let Some(m) = media(id) {
+        if playing {
+            // Refused (no user gesture) or interrupted plays simply leave it paused.
+            let _ = m.play();
+        } else {
+            let _ = m.pause();
+        }
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = (id, playing);
+}
+
+pub fn set_media_rate(id: &str, rate: f64) {
+    #[cfg(target_arch = "wasm32")]
+    if let Some(m) = media(id) {
+        m.set_playback_rate(rate);
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = (id, rate);
+}
+
+/// The media element's length in seconds, once known.
+pub fn media_duration(id: &str) -> Option<f64> {
+    #[cfg(target_arch = "wasm32")]
+    return media(id).map(|m| m.duration()).filter(|d| d.is_finite() && *d > 0.0);
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = id;
+        None
+    }
+}
+
+/// A page address for a file the person picked (a preview before it is uploaded).
+pub fn object_url(file: &dioxus::html::FileData) -> Option<String> {
+    #[cfg(target_arch = "wasm32")]
+    return web_sys::Url::create_object_url_with_blob(file.inner().downcast_ref::<web_sys::File>()?).ok();
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = file;
+        None
+    }
+}
+
+/// Focus the element with id `id` (once it is on screen).
+pub async fn focus(id: &str) {
+    sleep(0).await;
+    #[cfg(target_arch = "wasm32")]
+    {
+        use wasm_bindgen::JsCast as _;
+        if let Some(element) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id(id))
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = element.focus();
+        }
     }
     #[cfg(not(target_arch = "wasm32"))]
     let _ = id;

@@ -7,9 +7,14 @@ use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 
+use dioxus::html::FileData;
 use tallschool_contract::{Error, ErrorCode, Event, Request, Response};
 
 pub type Answer = Pin<Box<dyn Future<Output = Result<Response, Error>>>>;
+pub type Done<T> = Pin<Box<dyn Future<Output = Result<T, Error>>>>;
+
+/// Told how far a long copy is: bytes done, bytes in all.
+pub type Progress = Rc<dyn Fn(u64, u64)>;
 
 pub trait Engine {
     /// Send one request; its response or its error.
@@ -18,7 +23,18 @@ pub trait Engine {
     fn subscribe(&self, listener: Rc<dyn Fn(Event)>);
     /// The address the window loads a file of the device's media cache from.
     fn file_url(&self, path: &str) -> String;
+    /// Make a file the person picked readable by the engine (copied in pieces, `progress`
+    /// after each); the path that requests taking a file name it by.
+    fn stage_file(&self, file: FileData, progress: Progress) -> Done<String>;
+    /// The engine is done with a file `stage_file` made.
+    fn release_file(&self, path: &str);
+    /// Give the person a file (an export): where it was saved, to tell them.
+    fn save_file(&self, name: &str, bytes: Vec<u8>) -> Done<String>;
 }
+
+/// Pieces a picked file is copied in: small enough to show progress, large enough to be quick.
+#[cfg(target_arch = "wasm32")]
+const STAGE_PIECE: f64 = 4.0 * 1024.0 * 1024.0;
 
 /// The engine in the Tauri shell, through `window.__TAURI__` (`app.withGlobalTauri`).
 pub struct TauriEngine;
@@ -31,8 +47,9 @@ mod tauri {
     extern "C" {
         #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "core"], catch)]
         pub async fn invoke(command: &str, args: JsValue) -> Result<JsValue, JsValue>;
-        #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "core"], js_name = convertFileSrc)]
-        pub fn convert_file_src(path: &str) -> String;
+        /// With raw bytes as the body and `options.headers`.
+        #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "core"], js_name = invoke, catch)]
+        pub async fn invoke_raw(command: &str, body: JsValue, options: JsValue) -> Result<JsValue, JsValue>;
         #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "event"], catch)]
         pub async fn listen(event: &str, handler: &Closure<dyn FnMut(JsValue)>) -> Result<JsValue, JsValue>;
     }
@@ -92,16 +109,113 @@ impl Engine for TauriEngine {
     #[cfg(not(target_arch = "wasm32"))]
     fn subscribe(&self, _: Rc<dyn Fn(Event)>) {}
 
-    /// Tauri's asset protocol, limited to the media cache by the shell.
+    /// The shell serves the media cache on loopback (WebKitGTK plays no video or sound from a
+    /// custom URL scheme): its address, and the file's name (its hash).
     #[cfg(target_arch = "wasm32")]
     fn file_url(&self, path: &str) -> String {
-        tauri::convert_file_src(path)
+        let base = web_sys::window()
+            .and_then(|w| js_sys::Reflect::get(&w, &"__TALLSCHOOL_MEDIA__".into()).ok())
+            .and_then(|v| v.as_string())
+            .unwrap_or_default();
+        let name = path.rsplit(['/', '\\']).next().unwrap_or_default();
+        format!("{base}{name}")
     }
 
     #[cfg(not(target_arch = "wasm32"))]
     fn file_url(&self, path: &str) -> String {
         path.to_owned()
     }
+
+    #[cfg(target_arch = "wasm32")]
+    fn stage_file(&self, file: FileData, progress: Progress) -> Done<String> {
+        use wasm_bindgen::JsCast as _;
+        Box::pin(async move {
+            let Some(file) = file.inner().downcast_ref::<web_sys::File>().cloned() else {
+                return Err(protocol("the picked file cannot be read".to_owned()));
+            };
+            let id = stage_id();
+            let total = file.size();
+            let mut offset = 0.0;
+            let mut path = String::new();
+            // An empty file is one empty piece.
+            while offset < total || offset == 0.0 {
+                let end = (offset + STAGE_PIECE).min(total);
+                let piece = file.slice_with_f64_and_f64(offset, end).map_err(|_| unreadable())?;
+                let bytes =
+                    wasm_bindgen_futures::JsFuture::from(piece.array_buffer()).await.map_err(|_| unreadable())?;
+                let body = js_sys::Uint8Array::new(&bytes);
+                let headers = js_sys::Object::new();
+                let _ = js_sys::Reflect::set(&headers, &"stage-id".into(), &id.as_str().into());
+                let _ = js_sys::Reflect::set(&headers, &"offset".into(), &(offset as u64).to_string().into());
+                let options = js_sys::Object::new();
+                let _ = js_sys::Reflect::set(&options, &"headers".into(), &headers);
+                match tauri::invoke_raw("stage_file", body.unchecked_into(), options.into()).await {
+                    Ok(value) => path = value.as_string().unwrap_or_default(),
+                    Err(error) => return Err(from_js(&error).unwrap_or_else(|e| e)),
+                }
+                offset = end;
+                progress(offset as u64, total as u64);
+                if total == 0.0 {
+                    break;
+                }
+            }
+            Ok(path)
+        })
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    fn stage_file(&self, _: FileData, _: Progress) -> Done<String> {
+        Box::pin(async { Err(protocol("files are copied only inside the app window".to_owned())) })
+    }
+
+    #[cfg(target_arch = "wasm32")]
+    fn release_file(&self, path: &str) {
+        let id = std::path::Path::new(path).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Ok(args) = to_js(&serde_json::json!({ "id": id })) {
+                let _ = tauri::invoke("release_file", args).await;
+            }
+        });
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    fn release_file(&self, _: &str) {}
+
+    #[cfg(target_arch = "wasm32")]
+    fn save_file(&self, name: &str, bytes: Vec<u8>) -> Done<String> {
+        use wasm_bindgen::JsCast as _;
+        let name = name.to_owned();
+        Box::pin(async move {
+            let body = js_sys::Uint8Array::from(bytes.as_slice());
+            let headers = js_sys::Object::new();
+            // Header values are ASCII: the name travels percent-encoded.
+            let encoded = String::from(js_sys::encode_uri_component(&name));
+            let _ = js_sys::Reflect::set(&headers, &"file-name".into(), &encoded.into());
+            let options = js_sys::Object::new();
+            let _ = js_sys::Reflect::set(&options, &"headers".into(), &headers);
+            match tauri::invoke_raw("save_file", body.unchecked_into(), options.into()).await {
+                Ok(value) => Ok(value.as_string().unwrap_or_default()),
+                Err(error) => Err(from_js(&error).unwrap_or_else(|e| e)),
+            }
+        })
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    fn save_file(&self, _: &str, _: Vec<u8>) -> Done<String> {
+        Box::pin(async { Err(protocol("files are saved only inside the app window".to_owned())) })
+    }
+}
+
+/// A fresh name for a copied file.
+#[cfg(target_arch = "wasm32")]
+fn stage_id() -> String {
+    let random = || format!("{:08x}", (js_sys::Math::random() * f64::from(u32::MAX)) as u32);
+    format!("{}-{}-{}", random(), random(), random())
+}
+
+#[cfg(target_arch = "wasm32")]
+fn unreadable() -> Error {
+    protocol("the picked file cannot be read".to_owned())
 }
 
 /// Send `request` and take the one kind of response it should get (`pick`), or the sentence
@@ -112,7 +226,7 @@ pub async fn ask<T>(
     pick: impl FnOnce(Response) -> Option<T>,
 ) -> Result<T, String> {
     match engine.call(request).await {
-        Ok(response) => pick(response).ok_or_else(|| "The app answered something unexpected.".to_owned()),
+        Ok(response) => pick(response).ok_or_else(|| crate::t!("unexpected-answer")),
         Err(error) => Err(crate::messages::failure(&error)),
     }
 }

@@ -10,22 +10,18 @@ use tallschool_shared::role::Role;
 use crate::app::{Screen, Shell, use_live};
 use crate::browser::{local_date, now};
 use crate::engine::ask;
-use crate::messages;
+use crate::{messages, t};
 
 /// "3 minutes ago", "yesterday": how long ago a Unix time was, from `now`.
 pub fn ago(then: i64, now: i64) -> String {
     let seconds = (now - then).max(0);
     match seconds {
-        0..60 => "just now".to_owned(),
-        60..3_600 => plural(seconds / 60, "minute"),
-        3_600..86_400 => plural(seconds / 3_600, "hour"),
-        86_400..172_800 => "yesterday".to_owned(),
-        _ => plural(seconds / 86_400, "day"),
+        0..60 => t!("ago-now"),
+        60..3_600 => t!("ago-minutes", n = seconds / 60),
+        3_600..86_400 => t!("ago-hours", n = seconds / 3_600),
+        86_400..172_800 => t!("ago-yesterday"),
+        _ => t!("ago-days", n = seconds / 86_400),
     }
-}
-
-fn plural(n: i64, unit: &str) -> String {
-    if n == 1 { format!("1 {unit} ago") } else { format!("{n} {unit}s ago") }
 }
 
 #[component]
@@ -60,17 +56,16 @@ pub fn LobbyScreen() -> Element {
     let name = user.as_ref().map(|u| u.username.clone()).unwrap_or_default();
     let teaches = user.as_ref().is_some_and(|u| matches!(u.role, Role::Teacher | Role::EduAdmin));
     let body = match &*lobby.read() {
-        None => rsx! { p { class: "muted", "Loading…" } },
+        None => rsx! { p { class: "muted", {t!("loading")} } },
         Some(Err(message)) => rsx! { p { class: "error", role: "alert", "{message}" } },
         Some(Ok(_)) if teaches => rsx! { crate::teacher::TeacherHome {} },
         Some(Ok(lobby)) => rsx! { LobbyBody { lobby: lobby.clone() } },
     };
     let sync_line = match &*lobby.read() {
         Some(Ok(lobby)) => {
-            let last =
-                lobby.sync.last_sync_at.map_or("never synced".to_owned(), |at| format!("synced {}", ago(at, now())));
+            let last = lobby.sync.last_sync_at.map_or(t!("never-synced"), |at| t!("synced-ago", ago = ago(at, now())));
             let waiting = lobby.sync.pending_changes + lobby.sync.unsaved_answers;
-            if waiting == 0 { format!("All saved · {last}") } else { format!("{waiting} changes waiting · {last}") }
+            if waiting == 0 { t!("all-saved", last = last) } else { t!("changes-waiting", n = waiting, last = last) }
         }
         _ => String::new(),
     };
@@ -78,7 +73,7 @@ pub fn LobbyScreen() -> Element {
     rsx! {
         header { class: "top",
             span { class: "brand", "TallSchool" }
-            button { class: "link who", id: "account", title: "Account, sync and sign out",
+            button { class: "link who", id: "account", title: t!("account-button-title"),
                 onclick: {
                     let shell = shell.clone();
                     move |_| shell.go(Screen::Account)
@@ -90,13 +85,11 @@ pub fn LobbyScreen() -> Element {
             }
             span { class: "sync-state", id: "sync-state", "{sync_line}" }
             button { class: "secondary", id: "sync-now", disabled: syncing(), onclick: sync_now,
-                if syncing() { "Syncing…" } else { "Sync now" }
+                if syncing() { {t!("syncing")} } else { {t!("sync-now")} }
             }
         }
         if (shell.offline)() {
-            div { class: "banner offline", role: "status",
-                "Offline — everything you do is kept on this computer and syncs when the server is back."
-            }
+            div { class: "banner offline", role: "status", {t!("offline-banner")} }
         }
         if let Some(message) = problem() {
             p { class: "error", role: "alert", "{message}" }
@@ -111,27 +104,24 @@ fn LobbyBody(lobby: Lobby) -> Element {
     let streak = lobby.streak_days;
     let total = lobby.cards_due_total;
     let open = open_assignments(&lobby.assignments);
+    let done: Vec<AssignmentEntry> = lobby.assignments.iter().filter(|a| a.done).cloned().collect();
     rsx! {
         section { class: "summary",
-            div { class: "stat", span { class: "number", id: "cards-due", "{total}" } span { "cards due today" } }
-            div { class: "stat", span { class: "number", "{streak}" } span { if streak == 1 { "day streak" } else { "days streak" } } }
-            div { class: "stat", span { class: "number", "{lobby.overdue.len()}" } span { "overdue" } }
+            div { class: "stat", span { class: "number", id: "cards-due", "{total}" } span { {t!("stat-cards-due", n = total)} } }
+            div { class: "stat", span { class: "number", "{streak}" } span { {t!("stat-streak", n = streak)} } }
+            div { class: "stat", span { class: "number", "{lobby.overdue.len()}" } span { {t!("stat-overdue", n = lobby.overdue.len())} } }
         }
         section {
-            h2 { "Cards" }
+            h2 { {t!("lobby-cards")} }
             if lobby.cards_due.is_empty() {
-                p { class: "muted", "Nothing to study right now. Well done!" }
+                p { class: "muted", {t!("lobby-nothing-due")} }
             }
             ul { class: "decks",
                 for deck in lobby.cards_due.iter().cloned() {
                     li { class: "card deck", key: "{deck.deck_id}",
                         div {
                             h3 { "{deck.title}" }
-                            p { class: "counts",
-                                span { class: "new", "{deck.counts.new} new" }
-                                span { class: "learning", "{deck.counts.learning} learning" }
-                                span { class: "review", "{deck.counts.review} to review" }
-                            }
+                            crate::study::Counts { counts: deck.counts }
                         }
                         button {
                             class: "primary study",
@@ -139,7 +129,7 @@ fn LobbyBody(lobby: Lobby) -> Element {
                                 let shell = shell.clone();
                                 move |_| shell.go(Screen::Study(deck.deck_id))
                             },
-                            "Study"
+                            {t!("study")}
                         }
                     }
                 }
@@ -147,9 +137,19 @@ fn LobbyBody(lobby: Lobby) -> Element {
         }
         if !open.is_empty() {
             section {
-                h2 { "Assignments" }
+                h2 { {t!("lobby-assignments")} }
                 ul { class: "assignments",
                     for entry in open {
+                        Assignment { key: "{entry.assignment_id}", entry }
+                    }
+                }
+            }
+        }
+        if !done.is_empty() {
+            details { class: "done-work", id: "done-work",
+                summary { {t!("lobby-done", n = done.len())} }
+                ul { class: "assignments done",
+                    for entry in done {
                         Assignment { key: "{entry.assignment_id}", entry }
                     }
                 }
@@ -169,12 +169,15 @@ pub fn open_assignments(all: &[AssignmentEntry]) -> Vec<AssignmentEntry> {
 fn Assignment(entry: AssignmentEntry) -> Element {
     let shell = use_context::<Shell>();
     let (kind, action, screen) = match entry.kind {
-        DocKind::Text => ("Reading", Some("Read"), Some(Screen::Read(entry.doc_id))),
-        DocKind::Deck => ("Cards", Some("Study"), Some(Screen::Study(entry.doc_id))),
-        DocKind::VideoTest => ("Video test", None, None),
-        DocKind::Progress => ("", None, None),
+        DocKind::Text => (t!("kind-reading"), Some(t!("read")), Some(Screen::Read(entry.doc_id))),
+        DocKind::Deck => (t!("kind-cards"), Some(t!("study")), Some(Screen::Study(entry.doc_id))),
+        DocKind::VideoTest if entry.done => {
+            (t!("kind-video-test"), Some(t!("see-results")), Some(Screen::Video(entry.doc_id)))
+        }
+        DocKind::VideoTest => (t!("kind-video-test"), Some(t!("watch")), Some(Screen::Video(entry.doc_id))),
+        DocKind::Progress => (String::new(), None, None),
     };
-    let due = entry.due.map(|due| format!("due {}", local_date(due)));
+    let due = entry.due.map(|due| t!("due-on", date = local_date(due)));
     let reading = entry.progress_percent.map(|read| (read, entry.goal_percent.unwrap_or(100.0)));
     rsx! {
         li { class: if entry.overdue { "card assignment overdue" } else { "card assignment" },
@@ -182,15 +185,15 @@ fn Assignment(entry: AssignmentEntry) -> Element {
                 span { class: "kind", "{kind}" }
                 strong { "{entry.title}" }
                 if !entry.section.is_empty() { span { " — {entry.section}" } }
-                if entry.overdue { span { class: "tag", "overdue" } }
+                if entry.overdue { span { class: "tag", {t!("tag-overdue")} } }
                 if let Some(due) = due { span { class: "muted due", " · {due}" } }
                 if !entry.note.is_empty() { p { class: "muted", "{entry.note}" } }
                 if let Some((read, goal)) = reading {
-                    div { class: "progress small", role: "progressbar", "aria-label": "Read",
+                    div { class: "progress small", role: "progressbar", "aria-label": t!("read-label"),
                         "aria-valuenow": "{read:.0}", "aria-valuemax": "{goal:.0}",
                         div { class: "bar", style: "width: {(read / goal.max(1.0) * 100.0).min(100.0)}%" }
                     }
-                    span { class: "muted", "{read:.0}% of {goal:.0}% read" }
+                    span { class: "muted", {t!("read-of-goal", read = format!("{read:.0}"), goal = format!("{goal:.0}"))} }
                 }
             }
             if let (Some(action), Some(screen)) = (action, screen) {
@@ -236,11 +239,17 @@ mod tests {
 
     #[test]
     fn times_read_as_a_person_says_them() {
+        crate::i18n::set(crate::i18n::Lang::En);
         assert_eq!(ago(1_000, 1_030), "just now");
         assert_eq!(ago(1_000, 1_060), "1 minute ago");
         assert_eq!(ago(0, 7_200), "2 hours ago");
         assert_eq!(ago(0, 90_000), "yesterday");
         assert_eq!(ago(0, 5 * 86_400), "5 days ago");
         assert_eq!(ago(100, 0), "just now", "a clock behind the server's is not the future");
+        crate::i18n::set(crate::i18n::Lang::Ru);
+        assert_eq!(ago(0, 120), "2 минуты назад");
+        assert_eq!(ago(0, 5 * 86_400), "5 дней назад");
+        assert_eq!(ago(0, 21 * 86_400), "21 день назад");
+        crate::i18n::set(crate::i18n::Lang::En);
     }
 }

@@ -1,23 +1,34 @@
-//! TallSchool's screens: sign in, the Lobby, study. They talk to the engine only through
-//! [`engine::Engine`] and the contract's messages.
+//! TallSchool's screens: sign in, the Lobby, study, reading, video tests, the account, and the
+//! teacher's editors and class view. They talk to the engine only through [`engine::Engine`]
+//! and the contract's messages, and speak the person's language through [`i18n`].
 
 mod account;
 mod app;
 mod browser;
+mod deck_editor;
 mod engine;
+mod i18n;
 mod keys;
 mod lobby;
 mod messages;
+mod playback;
+mod prefs;
 mod reader;
 mod sign_in;
 mod study;
 mod teacher;
+mod test_results;
 mod text_editor;
 mod typed_diff;
+mod uploads;
+mod video;
+mod video_editor;
 
 fn main() {
     // A failure in the screens is written to the window's console, not lost.
     #[cfg(target_arch = "wasm32")]
     std::panic::set_hook(Box::new(|info| web_sys::console::error_1(&info.to_string().into())));
+    // The language is known before anything is drawn.
+    prefs::start_language();
     dioxus::launch(app::App);
 }

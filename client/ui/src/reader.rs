@@ -11,14 +11,15 @@ use tallschool_shared::reader::{Block, HIGHLIGHT_COLOURS, blocks};
 use crate::app::{Screen, Shell, use_live};
 use crate::browser::{first_visible_offset, scroll_to_offset, selected_text, sleep};
 use crate::engine::ask;
-use crate::messages;
+use crate::{messages, t};
 
 const SCROLLER: &str = "reader-scroll";
 const BLOCKS: &str = "#reader-text .block";
 
-/// Percent through a text of `chars` characters at `offset`.
-pub fn percent(offset: u64, chars: u64) -> f64 {
-    if chars == 0 { 0.0 } else { (offset as f64 * 100.0 / chars as f64).clamp(0.0, 100.0) }
+/// Percent through a text of `chars` characters at `offset` (the engine's own formula).
+fn percent(offset: u64, chars: u64) -> f64 {
+    let size = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+    tallschool_shared::reader::percent_of(size(offset), size(chars))
 }
 
 #[component]
@@ -136,7 +137,7 @@ pub fn Reader(text: DocId) -> Element {
                 let request =
                     Request::Highlight { text, span: Span::Find(words), colour: colour.to_owned(), note: note() };
                 match engine.call(request).await {
-                    Ok(_) => mark_done("Highlighted."),
+                    Ok(_) => mark_done(&t!("highlighted")),
                     Err(error) => problem.set(Some(messages::failure(&error))),
                 }
             }
@@ -151,7 +152,7 @@ pub fn Reader(text: DocId) -> Element {
                 let back = Some(note()).filter(|n| !n.trim().is_empty());
                 let request = Request::CardFromText { text, highlight: None, find: Some(words), back };
                 match engine.call(request).await {
-                    Ok(_) => mark_done("A card for your own deck is made: it comes up when you study."),
+                    Ok(_) => mark_done(&t!("card-made")),
                     Err(error) => problem.set(Some(messages::failure(&error))),
                 }
             }
@@ -164,7 +165,7 @@ pub fn Reader(text: DocId) -> Element {
             async move {
                 let offset = current().unwrap_or(0);
                 match engine.call(Request::Bookmark { text, offset, note: String::new() }).await {
-                    Ok(_) => notice.set(Some("Bookmarked.".to_owned())),
+                    Ok(_) => notice.set(Some(t!("bookmarked"))),
                     Err(error) => problem.set(Some(messages::failure(&error))),
                 }
             }
@@ -192,10 +193,10 @@ pub fn Reader(text: DocId) -> Element {
     };
     let Some((view, blocks)) = loaded else {
         return rsx! {
-            header { class: "top", button { class: "secondary", onclick: move |_| shell.go(Screen::Lobby), "← Lobby" } }
+            header { class: "top", button { class: "secondary", onclick: move |_| shell.go(Screen::Lobby), {t!("back-to-lobby")} } }
             match failed {
                 Some(message) => rsx! { p { class: "error", role: "alert", "{message}" } },
-                None => rsx! { p { class: "muted center", "Opening the text…" } },
+                None => rsx! { p { class: "muted center", {t!("opening-text")} } },
             }
         };
     };
@@ -204,12 +205,12 @@ pub fn Reader(text: DocId) -> Element {
 
     rsx! {
         header { class: "top",
-            button { class: "secondary", id: "reader-back", onclick: back, "← Lobby" }
+            button { class: "secondary", id: "reader-back", onclick: back, {t!("back-to-lobby")} }
             h1 { class: "reader-title", "{view.title}" }
             span { class: "reader-percent", id: "reader-percent", "{at_label}" }
-            button { class: "secondary", id: "bookmark", onclick: bookmark, "Bookmark" }
+            button { class: "secondary", id: "bookmark", onclick: bookmark, {t!("bookmark")} }
         }
-        div { class: "progress", role: "progressbar", "aria-label": "Read", "aria-valuemin": "0",
+        div { class: "progress", role: "progressbar", "aria-label": t!("read-label"), "aria-valuemin": "0",
             "aria-valuemax": "100", "aria-valuenow": "{at:.0}",
             div { class: "bar", style: "width: {at}%" }
         }
@@ -217,8 +218,8 @@ pub fn Reader(text: DocId) -> Element {
             p { class: "error", role: "alert", "{message}" }
         }
         div { class: "reader",
-            nav { class: "contents", "aria-label": "Contents",
-                h2 { "Contents" }
+            nav { class: "contents", "aria-label": t!("contents"),
+                h2 { {t!("contents")} }
                 ul {
                     for section in view.outline.iter().cloned() {
                         li { class: "level-{section.level}", key: "{section.start}",
@@ -243,19 +244,19 @@ pub fn Reader(text: DocId) -> Element {
             }
         }
         if let Some(words) = selection() {
-            div { class: "selection-bar", role: "toolbar", "aria-label": "Selected words",
+            div { class: "selection-bar", role: "toolbar", "aria-label": t!("selected-words"),
                 span { class: "quote", "“{shorten(&words)}”" }
-                input { id: "mark-note", placeholder: "Note (optional)", value: "{note}",
+                input { id: "mark-note", placeholder: t!("note-optional"), value: "{note}",
                     oninput: move |event| note.set(event.value()) }
                 for colour in HIGHLIGHT_COLOURS {
-                    button { class: "swatch {colour}", title: "Highlight {colour}", "aria-label": "Highlight {colour}",
+                    button { class: "swatch {colour}", title: highlight_label(colour), "aria-label": highlight_label(colour),
                         onclick: {
                             let highlight = highlight.clone();
                             move |_| highlight(colour)
                         }
                     }
                 }
-                button { class: "primary", id: "make-card", onclick: make_card, "Make a card" }
+                button { class: "primary", id: "make-card", onclick: make_card, {t!("make-a-card")} }
             }
         }
         if let Some(message) = notice() {
@@ -275,21 +276,21 @@ fn Marks(view: ReaderView, on_delete: Callback<(MarkKind, String)>) -> Element {
     let percent_of = |offset: u64| format!("{:.0}%", percent(offset, view.chars));
     rsx! {
         if !view.bookmarks.is_empty() {
-            h2 { "Bookmarks" }
+            h2 { {t!("bookmarks")} }
             ul { class: "marks",
                 for (mark, offset) in view.bookmarks.iter().cloned() {
                     li { key: "{mark.id}",
                         button { class: "link", onclick: move |_| scroll_to_offset(SCROLLER, BLOCKS, offset),
-                            "At {percent_of(offset)}"
+                            {t!("bookmark-at", percent = percent_of(offset))}
                         }
-                        button { class: "delete", "aria-label": "Delete bookmark",
+                        button { class: "delete", "aria-label": t!("delete-bookmark"),
                             onclick: move |_| on_delete((MarkKind::Bookmark, mark.id.clone())), "×" }
                     }
                 }
             }
         }
         if !view.highlights.is_empty() {
-            h2 { "Highlights" }
+            h2 { {t!("highlights")} }
             ul { class: "marks",
                 for (mark, place) in view.highlights.iter().cloned() {
                     li { key: "{mark.id}",
@@ -299,12 +300,23 @@ fn Marks(view: ReaderView, on_delete: Callback<(MarkKind, String)>) -> Element {
                             "{shorten(&mark.quote)}"
                         }
                         if !mark.note.is_empty() { p { class: "muted note", "{mark.note}" } }
-                        button { class: "delete", "aria-label": "Delete highlight",
+                        button { class: "delete", "aria-label": t!("delete-highlight"),
                             onclick: move |_| on_delete((MarkKind::Highlight, mark.id.clone())), "×" }
                     }
                 }
             }
         }
+    }
+}
+
+/// "Highlight in yellow".
+fn highlight_label(colour: &str) -> String {
+    match colour {
+        "yellow" => t!("highlight-yellow"),
+        "green" => t!("highlight-green"),
+        "blue" => t!("highlight-blue"),
+        "pink" => t!("highlight-pink"),
+        _ => t!("highlight-orange"),
     }
 }
 
@@ -320,13 +332,6 @@ fn shorten(quote: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn percent_through_a_text() {
-        assert!((percent(50, 200) - 25.0).abs() < 1e-9);
-        assert!(percent(0, 0).abs() < 1e-9, "an empty text is not divided by zero");
-        assert!((percent(300, 200) - 100.0).abs() < 1e-9);
-    }
 
     #[test]
     fn long_quotes_are_shortened() {

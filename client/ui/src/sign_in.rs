@@ -4,35 +4,19 @@ use dioxus::prelude::*;
 use tallschool_contract::{ErrorCode, Request, Response};
 
 use crate::app::{Screen, Shell};
-use crate::messages;
+use crate::browser::{store, stored};
+use crate::{messages, t};
 
 /// The server address the app was started with, else the one used last.
 fn default_server() -> String {
     #[cfg(target_arch = "wasm32")]
-    {
-        let window = web_sys::window();
-        let stored = window
-            .as_ref()
-            .and_then(|w| w.local_storage().ok().flatten())
-            .and_then(|s| s.get_item("server").ok().flatten());
-        let given = window
-            .and_then(|w| js_sys::Reflect::get(&w, &"__TALLSCHOOL_SERVER__".into()).ok())
-            .and_then(|v| v.as_string());
-        given.filter(|g| !g.is_empty()).or(stored).unwrap_or_default()
-    }
+    let given = web_sys::window()
+        .and_then(|w| js_sys::Reflect::get(&w, &"__TALLSCHOOL_SERVER__".into()).ok())
+        .and_then(|v| v.as_string());
     #[cfg(not(target_arch = "wasm32"))]
-    String::new()
+    let given = None::<String>;
+    given.filter(|g| !g.is_empty()).or_else(|| stored("server")).unwrap_or_default()
 }
-
-#[cfg(target_arch = "wasm32")]
-fn remember_server(server: &str) {
-    if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
-        let _ = storage.set_item("server", server);
-    }
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-fn remember_server(_: &str) {}
 
 #[component]
 pub fn SignIn() -> Element {
@@ -59,13 +43,13 @@ pub fn SignIn() -> Element {
             busy.set(false);
             match answer {
                 Ok(Response::User(user)) => {
-                    remember_server(server().trim());
+                    store("server", server().trim());
                     password.set(String::new());
                     let mut current = shell.user;
                     current.set(Some(user));
                     shell.go(Screen::Lobby);
                 }
-                Ok(_) => error.set(Some("The app answered something unexpected.".to_owned())),
+                Ok(_) => error.set(Some(t!("unexpected-answer"))),
                 Err(failure) if failure.code == ErrorCode::PasswordChangeRequired => {
                     error.set(Some(messages::sign_in_failure(&failure)));
                 }
@@ -81,19 +65,19 @@ pub fn SignIn() -> Element {
     rsx! {
         main { class: "sign-in",
             h1 { class: "brand", "TallSchool" }
-            p { class: "muted", "Sign in with the account your school gave you." }
+            p { class: "muted", {t!("sign-in-intro")} }
             form { onsubmit: submit, class: "card form",
-                label { r#for: "server", "School server" }
+                label { r#for: "server", {t!("school-server")} }
                 input {
                     id: "server", r#type: "url", required: true, placeholder: "https://school.example.org",
                     value: "{server}", oninput: move |e| server.set(e.value()),
                 }
-                label { r#for: "username", "Username" }
+                label { r#for: "username", {t!("username")} }
                 input {
                     id: "username", required: true, autofocus: true, autocomplete: "username",
                     value: "{username}", oninput: move |e| username.set(e.value()),
                 }
-                label { r#for: "password", "Password" }
+                label { r#for: "password", {t!("password")} }
                 input {
                     id: "password", r#type: "password", required: true, autocomplete: "current-password",
                     value: "{password}", oninput: move |e| password.set(e.value()),
@@ -102,9 +86,10 @@ pub fn SignIn() -> Element {
                     p { class: "error", role: "alert", "{message}" }
                 }
                 button { r#type: "submit", class: "primary", disabled: busy(),
-                    if busy() { "Signing in…" } else { "Sign in" }
+                    if busy() { {t!("signing-in")} } else { {t!("sign-in")} }
                 }
             }
+            crate::account::LanguagePicker {}
         }
     }
 }

@@ -10,27 +10,36 @@ use tallschool_shared::scheduling::Rating;
 
 use crate::app::{Screen, Shell};
 use crate::engine::ask;
+use crate::i18n::number;
 use crate::keys::{StudyKey, study_key};
-use crate::messages;
 use crate::typed_diff::typed_diff;
+use crate::{messages, t};
 
 /// How long until a card comes back, the way Anki writes it on its buttons: "<1m", "10m",
-/// "3h", "4d", "1.5mo", "2.1y".
+/// "3h", "4d", "1.5mo", "2.1y" (in Russian "10 мин", "4 д").
 pub fn interval_label(seconds: i64) -> String {
     const MINUTE: i64 = 60;
     const HOUR: i64 = 60 * MINUTE;
     const DAY: i64 = 24 * HOUR;
-    let one_decimal = |value: f64, unit: &str| {
-        let text = format!("{value:.1}");
-        format!("{}{unit}", text.strip_suffix(".0").unwrap_or(&text))
-    };
     match seconds {
-        ..MINUTE => "<1m".to_owned(),
-        MINUTE..HOUR => format!("{}m", seconds / MINUTE),
-        HOUR..DAY => format!("{}h", seconds / HOUR),
-        DAY..2_592_000 => format!("{}d", (seconds + DAY / 2) / DAY),
-        2_592_000..31_536_000 => one_decimal(seconds as f64 / 2_592_000.0, "mo"),
-        _ => one_decimal(seconds as f64 / 31_536_000.0, "y"),
+        ..MINUTE => t!("interval-under-minute"),
+        MINUTE..HOUR => t!("interval-minutes", n = number((seconds / MINUTE) as f64, 0)),
+        HOUR..DAY => t!("interval-hours", n = number((seconds / HOUR) as f64, 0)),
+        DAY..2_592_000 => t!("interval-days", n = number(((seconds + DAY / 2) / DAY) as f64, 0)),
+        2_592_000..31_536_000 => t!("interval-months", n = number(seconds as f64 / 2_592_000.0, 1)),
+        _ => t!("interval-years", n = number(seconds as f64 / 31_536_000.0, 1)),
+    }
+}
+
+/// New, learning and to-review counts, each in its colour.
+#[component]
+pub fn Counts(counts: tallschool_contract::learning::Counts) -> Element {
+    rsx! {
+        span { class: "counts",
+            span { class: "new", {t!("count-new", n = counts.new)} }
+            span { class: "learning", {t!("count-learning", n = counts.learning)} }
+            span { class: "review", {t!("count-review", n = counts.review)} }
+        }
     }
 }
 
@@ -65,7 +74,7 @@ pub fn Study(deck: DocId) -> Element {
             spawn(async move {
                 match shell.engine.call(Request::NextItem { deck: Some(deck) }).await {
                     Ok(Response::Next(next)) => show(next),
-                    Ok(_) => problem.set(Some("The app answered something unexpected.".to_owned())),
+                    Ok(_) => problem.set(Some(t!("unexpected-answer"))),
                     Err(error) => problem.set(Some(messages::failure(&error))),
                 }
             });
@@ -103,7 +112,7 @@ pub fn Study(deck: DocId) -> Element {
                         // The answer brings the next card: one message per answer.
                         show(result.next);
                     }
-                    Ok(_) => problem.set(Some("The app answered something unexpected.".to_owned())),
+                    Ok(_) => problem.set(Some(t!("unexpected-answer"))),
                     Err(error) => problem.set(Some(messages::failure(&error))),
                 }
             });
@@ -172,13 +181,9 @@ pub fn Study(deck: DocId) -> Element {
     let stats = session();
     rsx! {
         header { class: "top",
-            button { class: "secondary", id: "back", onclick: back, "← Lobby" }
+            button { class: "secondary", id: "back", onclick: back, {t!("back-to-lobby")} }
             if let Some(current) = &current {
-                span { class: "counts",
-                    span { class: "new", "{current.counts.new} new" }
-                    span { class: "learning", "{current.counts.learning} learning" }
-                    span { class: "review", "{current.counts.review} to review" }
-                }
+                Counts { counts: current.counts }
             }
         }
         main {
@@ -189,9 +194,9 @@ pub fn Study(deck: DocId) -> Element {
             }
             if done {
                 section { class: "card summary-card", id: "session-summary",
-                    h2 { "Session done" }
-                    p { "You answered {stats.answered} cards; {stats.again} to see again soon." }
-                    button { class: "primary", autofocus: true, onclick: move |_| shell.go(Screen::Lobby), "Back to the Lobby" }
+                    h2 { {t!("session-done")} }
+                    p { {t!("session-summary", answered = stats.answered, again = stats.again)} }
+                    button { class: "primary", autofocus: true, onclick: move |_| shell.go(Screen::Lobby), {t!("back-to-the-lobby")} }
                 }
             } else if let Some(current) = current {
                 section { class: "card flashcard", id: "flashcard",
@@ -200,11 +205,11 @@ pub fn Study(deck: DocId) -> Element {
                         CardMedia { key: "{current.item_id}", hashes: current.media.clone() }
                     }
                     if !current.hint.is_empty() && !revealed() {
-                        p { class: "muted hint", "Hint: {current.hint}" }
+                        p { class: "muted hint", {t!("hint", hint = current.hint.as_str())} }
                     }
                     if current.typed && !revealed() {
                         input {
-                            id: "typed", class: "typed", placeholder: "Type the answer, then Enter", autofocus: true,
+                            id: "typed", class: "typed", placeholder: t!("type-the-answer"), autofocus: true,
                             value: "{typed}", oninput: move |e| typed.set(e.value()),
                         }
                     }
@@ -213,7 +218,7 @@ pub fn Study(deck: DocId) -> Element {
                         p { class: "answer", id: "answer", "{current.answer}" }
                         if let Some(result) = checked() {
                             if result.typed_correct == Some(true) {
-                                p { class: "verdict right", "Right!" }
+                                p { class: "verdict right", {t!("typed-right")} }
                             } else {
                                 TypedDiff { typed: typed(), answer: result.answer.clone() }
                             }
@@ -230,19 +235,19 @@ pub fn Study(deck: DocId) -> Element {
                                 let answer = answer.clone();
                                 move |_| if current.typed { answer(None) } else { revealed.set(true) }
                             },
-                            "Show answer" span { class: "key", "Space" }
+                            {t!("show-answer")} span { class: "key", {t!("key-space")} }
                         }
                     }
                 } else if checked().is_some() {
                     div { class: "actions",
-                        button { class: "primary", id: "next", onclick: move |_| load(), "Next" span { class: "key", "Enter" } }
+                        button { class: "primary", id: "next", onclick: move |_| load(), {t!("next")} span { class: "key", {t!("key-enter")} } }
                     }
                 } else {
                     div { class: "actions ratings",
-                        for (i, (rating, label, key)) in [(Rating::Again, "Again", "1"), (Rating::Hard, "Hard", "2"), (Rating::Good, "Good", "3"), (Rating::Easy, "Easy", "4")].into_iter().enumerate() {
+                        for (i, (rating, class, label, key)) in ratings().into_iter().enumerate() {
                             button {
-                                class: "rating {label.to_lowercase()}", id: "rate-{key}",
-                                title: "{label}: back in {interval_label(current.intervals[i])}",
+                                class: "rating {class}", id: "rate-{key}",
+                                title: t!("rating-title", rating = label.as_str(), interval = interval_label(current.intervals[i])),
                                 onclick: {
                                     let answer = answer.clone();
                                     move |_| answer(Some(rating))
@@ -254,10 +259,20 @@ pub fn Study(deck: DocId) -> Element {
                     }
                 }
             } else {
-                p { class: "muted", "Loading…" }
+                p { class: "muted", {t!("loading")} }
             }
         }
     }
+}
+
+/// The four rating buttons: rating, style, label, key.
+fn ratings() -> [(Rating, &'static str, String, &'static str); 4] {
+    [
+        (Rating::Again, "again", t!("rating-again"), "1"),
+        (Rating::Hard, "hard", t!("rating-hard"), "2"),
+        (Rating::Good, "good", t!("rating-good"), "3"),
+        (Rating::Easy, "easy", t!("rating-easy"), "4"),
+    ]
 }
 
 /// A card's pictures and sounds, from the device's media cache (they work offline once
@@ -291,7 +306,7 @@ fn CardMedia(hashes: Vec<String>) -> Element {
                     Ok((url, mime)) if mime.starts_with("audio/") => rsx! { audio { src: "{url}", controls: true, autoplay: true } },
                     Ok((url, mime)) if mime.starts_with("video/") => rsx! { video { src: "{url}", controls: true } },
                     Ok(_) => rsx! {},
-                    Err(_) => rsx! { p { class: "muted", "A picture or sound of this card is still downloading." } },
+                    Err(_) => rsx! { p { class: "muted", {t!("media-still-downloading")} } },
                 }
             }
         }
@@ -304,12 +319,12 @@ fn TypedDiff(typed: String, answer: String) -> Element {
     let (typed_runs, answer_runs) = typed_diff(&typed, &answer);
     rsx! {
         div { class: "verdict wrong", id: "typed-diff",
-            p { "Not quite. You typed: "
+            p { {t!("typed-not-quite")} " "
                 span { class: "diff",
                     for (mark, text) in typed_runs { span { class: mark.class(), "{text}" } }
                 }
             }
-            p { "The answer: "
+            p { {t!("typed-the-answer")} " "
                 span { class: "diff",
                     for (mark, text) in answer_runs { span { class: mark.class(), "{text}" } }
                 }
@@ -324,6 +339,7 @@ mod tests {
 
     #[test]
     fn intervals_read_as_on_anki_buttons() {
+        crate::i18n::set(crate::i18n::Lang::En);
         assert_eq!(interval_label(30), "<1m");
         assert_eq!(interval_label(600), "10m");
         assert_eq!(interval_label(3 * 3600 + 100), "3h");
@@ -331,5 +347,9 @@ mod tests {
         assert_eq!(interval_label(45 * 86_400), "1.5mo");
         assert_eq!(interval_label(60 * 86_400), "2mo");
         assert_eq!(interval_label(2 * 31_536_000), "2y");
+        crate::i18n::set(crate::i18n::Lang::Ru);
+        assert_eq!(interval_label(600), "10 мин");
+        assert_eq!(interval_label(45 * 86_400), "1,5 мес");
+        crate::i18n::set(crate::i18n::Lang::En);
     }
 }

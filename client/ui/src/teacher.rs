@@ -1,23 +1,23 @@
-//! The teacher's screens: the classes with their decks and texts, a deck's editor (cards, CSV
-//! import with a report of every row left out), and the class's progress (who studies, who
-//! struggles, which cards are hard, how far each student has read).
+//! The teacher's screens: the classes with their decks, texts and video tests (made, assigned,
+//! imported from Anki), and the class's progress (who studies, who struggles, which cards are
+//! hard, how far each student has read, test scores and answers to grade). The editors have
+//! their own modules.
 
 use std::collections::BTreeMap;
 
 use dioxus::prelude::*;
-use tallschool_contract::request::{CardPatch, NewAssignment};
+use tallschool_contract::request::NewAssignment;
 use tallschool_contract::sync::DocSummary;
 use tallschool_contract::{Request, Response};
 use tallschool_shared::api::RosterEntry;
-use tallschool_shared::cards::{CardType, ImportReport};
 use tallschool_shared::docs::DocKind;
 use tallschool_shared::{ClassId, DocId, UserId};
 
 use crate::app::{Screen, Shell, use_live};
-use crate::browser::{end_of_local_day, now, reveal};
+use crate::browser::{end_of_local_day, now};
 use crate::engine::ask;
 use crate::lobby::ago;
-use crate::messages::count;
+use crate::t;
 
 /// The class's own content (not students' progress or their own decks), decks first.
 pub fn class_content(docs: &[DocSummary], class: ClassId) -> Vec<DocSummary> {
@@ -42,7 +42,7 @@ pub fn student_name(roster: &[RosterEntry], student: UserId) -> String {
     match roster.iter().find(|m| m.user_id == student) {
         Some(RosterEntry { display_name: Some(name), .. }) if !name.trim().is_empty() => name.clone(),
         Some(member) => member.username.clone(),
-        None => format!("Student {}", &student.to_string()[..8]),
+        None => t!("student-short-id", id = &student.to_string()[..8]),
     }
 }
 
@@ -67,13 +67,13 @@ pub fn TeacherHome() -> Element {
         Ok::<_, String>((classes, docs))
     });
     let (classes, docs) = match &*data.read() {
-        None => return rsx! { p { class: "muted", "Loading…" } },
+        None => return rsx! { p { class: "muted", {t!("loading")} } },
         Some(Err(message)) => return rsx! { p { class: "error", role: "alert", "{message}" } },
         Some(Ok(data)) => data.clone(),
     };
     rsx! {
         if classes.is_empty() {
-            p { class: "muted", "No classes yet. Sync to fetch the classes you teach." }
+            p { class: "muted", {t!("no-classes")} }
         }
         for class in classes {
             section { class: "class-block", key: "{class.id}",
@@ -84,7 +84,7 @@ pub fn TeacherHome() -> Element {
                             let shell = shell.clone();
                             move |_| shell.go(Screen::ClassProgress(class.id))
                         },
-                        "Class progress"
+                        {t!("class-progress")}
                     }
                 }
                 ul { class: "content",
@@ -94,6 +94,8 @@ pub fn TeacherHome() -> Element {
                 }
                 NewContent { class: class.id, kind: DocKind::Deck }
                 NewContent { class: class.id, kind: DocKind::Text }
+                NewContent { class: class.id, kind: DocKind::VideoTest }
+                crate::deck_editor::AnkiImport { class: class.id, deck: None }
             }
         }
     }
@@ -104,10 +106,10 @@ fn ContentRow(doc: DocSummary) -> Element {
     let shell = use_context::<Shell>();
     let mut assigning = use_signal(|| false);
     let (kind, items) = match doc.kind {
-        DocKind::Deck => ("Deck", format!("{} cards", doc.items)),
-        DocKind::Text => ("Text", format!("{} characters", doc.items)),
-        DocKind::VideoTest => ("Video test", format!("{} questions", doc.items)),
-        DocKind::Progress => ("", String::new()),
+        DocKind::Deck => (t!("kind-deck"), t!("cards-n", n = doc.items)),
+        DocKind::Text => (t!("kind-text"), t!("characters-n", n = doc.items)),
+        DocKind::VideoTest => (t!("kind-video-test"), t!("questions-n", n = doc.items)),
+        DocKind::Progress => (String::new(), String::new()),
     };
     rsx! {
         li { class: "card content-row",
@@ -117,18 +119,19 @@ fn ContentRow(doc: DocSummary) -> Element {
                 span { class: "muted", " · {items}" }
             }
             div { class: "row-actions",
-                if doc.kind != DocKind::VideoTest {
-                    button { class: "secondary assign", "aria-expanded": "{assigning()}",
-                        onclick: move |_| assigning.toggle(), "Assign" }
-                }
+                button { class: "secondary assign", "aria-expanded": "{assigning()}",
+                    onclick: move |_| assigning.toggle(), {t!("assign")} }
                 match doc.kind {
                     DocKind::Deck => rsx! {
-                        button { class: "secondary edit-deck", onclick: move |_| shell.go(Screen::Deck(doc.id)), "Edit" }
+                        button { class: "secondary edit-deck", onclick: move |_| shell.go(Screen::Deck(doc.id)), {t!("edit")} }
                     },
                     DocKind::Text => rsx! {
-                        button { class: "secondary edit-text", onclick: move |_| shell.go(Screen::TextEditor(doc.id)), "Edit" }
+                        button { class: "secondary edit-text", onclick: move |_| shell.go(Screen::TextEditor(doc.id)), {t!("edit")} }
                     },
-                    _ => rsx! {},
+                    DocKind::VideoTest => rsx! {
+                        button { class: "secondary edit-video", onclick: move |_| shell.go(Screen::VideoEditor(doc.id)), {t!("edit")} }
+                    },
+                    DocKind::Progress => rsx! {},
                 }
             }
         }
@@ -160,7 +163,7 @@ fn AssignForm(doc: DocSummary, on_done: EventHandler<()>) -> Element {
                 date => match end_of_local_day(date) {
                     Some(at) => Some(at),
                     None => {
-                        problem.set(Some(format!("“{date}” is not a date.")));
+                        problem.set(Some(t!("not-a-date", date = date)));
                         return;
                     }
                 },
@@ -184,48 +187,53 @@ fn AssignForm(doc: DocSummary, on_done: EventHandler<()>) -> Element {
     rsx! {
         form { class: "assign", onsubmit: submit,
             div { class: "row",
-                label { r#for: "assign-who-{doc.id}", "To" }
+                label { r#for: "assign-who-{doc.id}", {t!("assign-to")} }
                 select { id: "assign-who-{doc.id}", onchange: move |e| who.set(e.value()),
-                    option { value: "", "the whole class" }
+                    option { value: "", {t!("assign-whole-class")} }
                     for member in students.iter() {
                         option { value: "{member.user_id}", "{student_name(&students, member.user_id)}" }
                     }
                 }
-                label { r#for: "assign-due-{doc.id}", "Due" }
+                label { r#for: "assign-due-{doc.id}", {t!("assign-due")} }
                 input { id: "assign-due-{doc.id}", r#type: "date", value: "{due}", oninput: move |e| due.set(e.value()) }
             }
             if doc.kind == DocKind::Text {
-                label { r#for: "assign-section-{doc.id}", "Part to read (a chapter's title; empty for all)" }
+                label { r#for: "assign-section-{doc.id}", {t!("assign-section")} }
                 input { id: "assign-section-{doc.id}", value: "{section}", oninput: move |e| section.set(e.value()) }
             }
-            label { r#for: "assign-note-{doc.id}", "Note for the students" }
+            label { r#for: "assign-note-{doc.id}", {t!("assign-note")} }
             input { id: "assign-note-{doc.id}", value: "{note}", oninput: move |e| note.set(e.value()) }
             if let Some(message) = problem() { p { class: "error", role: "alert", "{message}" } }
             div { class: "row",
-                button { class: "primary", r#type: "submit", "Assign" }
-                button { class: "secondary", r#type: "button", onclick: move |_| on_done.call(()), "Cancel" }
+                button { class: "primary", r#type: "submit", {t!("assign")} }
+                button { class: "secondary", r#type: "button", onclick: move |_| on_done.call(()), {t!("cancel")} }
             }
         }
     }
 }
 
-/// Create a deck (with its theme) or a text in the class, then open its editor.
+/// Create a deck (with its theme), a text or a video test in the class, then open its editor.
 #[component]
 fn NewContent(class: ClassId, kind: DocKind) -> Element {
     let shell = use_context::<Shell>();
     let mut title = use_signal(String::new);
     let mut theme = use_signal(String::new);
     let mut problem = use_signal(|| None::<String>);
-    let deck = kind == DocKind::Deck;
-    let noun = if deck { "deck" } else { "text" };
+    let (noun, placeholder, button) = match kind {
+        DocKind::Deck => ("deck", t!("new-deck-title"), t!("create-deck")),
+        DocKind::Text => ("text", t!("new-text-title"), t!("create-text")),
+        _ => ("video-test", t!("new-video-test-title"), t!("create-video-test")),
+    };
     let create = move |event: FormEvent| {
         event.prevent_default();
         let shell = shell.clone();
         async move {
-            let request = if deck {
-                Request::CreateDeck { class, title: title(), theme: Some(theme()).filter(|t| !t.trim().is_empty()) }
-            } else {
-                Request::CreateText { class, title: title() }
+            let request = match kind {
+                DocKind::Deck => {
+                    Request::CreateDeck { class, title: title(), theme: Some(theme()).filter(|t| !t.trim().is_empty()) }
+                }
+                DocKind::Text => Request::CreateText { class, title: title() },
+                _ => Request::CreateVideoTest { class, title: title() },
             };
             match ask(&shell.engine, request, |r| match r {
                 Response::Created(doc) => Some(doc),
@@ -233,246 +241,26 @@ fn NewContent(class: ClassId, kind: DocKind) -> Element {
             })
             .await
             {
-                Ok(doc) => shell.go(if deck { Screen::Deck(doc) } else { Screen::TextEditor(doc) }),
+                Ok(doc) => shell.go(match kind {
+                    DocKind::Deck => Screen::Deck(doc),
+                    DocKind::Text => Screen::TextEditor(doc),
+                    _ => Screen::VideoEditor(doc),
+                }),
                 Err(message) => problem.set(Some(message)),
             }
         }
     };
     rsx! {
         form { class: "new-content new-{noun}", onsubmit: create,
-            input { "aria-label": "New {noun}'s title", placeholder: "New {noun}'s title", value: "{title}", required: true,
+            input { "aria-label": "{placeholder}", placeholder: "{placeholder}", value: "{title}", required: true,
                 oninput: move |e| title.set(e.value()) }
-            if deck {
-                input { "aria-label": "Theme", placeholder: "Theme (e.g. Animals)", value: "{theme}",
+            if kind == DocKind::Deck {
+                input { "aria-label": t!("theme"), placeholder: t!("theme-placeholder"), value: "{theme}",
                     oninput: move |e| theme.set(e.value()) }
             }
-            button { class: "secondary", r#type: "submit", "Create {noun}" }
+            button { class: "secondary", r#type: "submit", "{button}" }
         }
         if let Some(message) = problem() { p { class: "error", role: "alert", "{message}" } }
-    }
-}
-
-#[component]
-pub fn DeckEditor(deck: DocId) -> Element {
-    let shell = use_context::<Shell>();
-    let data = use_live(move |engine| async move {
-        let cards = ask(&engine, Request::Cards { deck }, |r| match r {
-            Response::Cards(cards) => Some(cards),
-            _ => None,
-        })
-        .await?;
-        let report = ask(&engine, Request::DeckReport { deck }, |r| match r {
-            Response::DeckReport(report) => Some(report),
-            _ => None,
-        })
-        .await?;
-        Ok::<_, String>((cards, report.title, report.theme))
-    });
-    let mut problem = use_signal(|| None::<String>);
-    let delete = {
-        let engine = shell.engine.clone();
-        move |card: String| {
-            let engine = engine.clone();
-            spawn(async move {
-                if let Err(message) = ask(&engine, Request::DeleteCard { deck, card }, Some).await {
-                    problem.set(Some(message));
-                }
-            });
-        }
-    };
-
-    let back = {
-        let shell = shell.clone();
-        move |_| shell.go(Screen::Lobby)
-    };
-    let (cards, title, theme) = match &*data.read() {
-        None => (Vec::new(), String::new(), String::new()),
-        Some(Err(message)) => {
-            return rsx! {
-                header { class: "top", button { class: "secondary", onclick: back, "← Classes" } }
-                p { class: "error", role: "alert", "{message}" }
-            };
-        }
-        Some(Ok(data)) => data.clone(),
-    };
-    let live: Vec<_> = cards.into_iter().filter(|c| !c.deleted).collect();
-    rsx! {
-        header { class: "top",
-            button { class: "secondary", id: "deck-back", onclick: back, "← Classes" }
-            h1 { class: "reader-title", "{title}" }
-            if !theme.is_empty() { span { class: "muted", "Theme: {theme}" } }
-        }
-        main { class: "editor",
-            if let Some(message) = problem() { p { class: "error", role: "alert", "{message}" } }
-            NewCard { deck }
-            ImportCards { deck }
-            h2 { id: "card-count", "{count(live.len(), \"card\", \"cards\")}" }
-            table { class: "cards",
-                thead { tr { th { "Type" } th { "Front" } th { "Back" } th { "Tags" } th { span { class: "visually-hidden", "Delete" } } } }
-                tbody {
-                    for card in live {
-                        tr { key: "{card.id}",
-                            td { class: "muted", "{card.fields.card_type.as_str()}" }
-                            td { "{card.fields.front}" }
-                            td { "{card.fields.back}" }
-                            td { class: "muted", "{card.fields.tags.join(\" \")}" }
-                            td {
-                                button { class: "delete", "aria-label": "Delete card {card.fields.front}",
-                                    onclick: {
-                                        let delete = delete.clone();
-                                        let id = card.id.clone();
-                                        move |_| delete(id.clone())
-                                    },
-                                    "×"
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-}
-
-#[component]
-fn NewCard(deck: DocId) -> Element {
-    let shell = use_context::<Shell>();
-    let mut card_type = use_signal(|| CardType::Basic);
-    let mut front = use_signal(String::new);
-    let mut back = use_signal(String::new);
-    let mut problem = use_signal(|| None::<String>);
-    let add = move |event: FormEvent| {
-        event.prevent_default();
-        let shell = shell.clone();
-        async move {
-            let patch = CardPatch {
-                card_type: Some(card_type()),
-                front: Some(front()),
-                back: Some(back()),
-                ..CardPatch::default()
-            };
-            match ask(&shell.engine, Request::PutCard { deck, card: None, patch }, Some).await {
-                Ok(_) => {
-                    front.set(String::new());
-                    back.set(String::new());
-                    problem.set(None);
-                }
-                Err(message) => problem.set(Some(message)),
-            }
-        }
-    };
-    rsx! {
-        form { class: "card new-card", onsubmit: add,
-            h2 { "Add a card" }
-            div { class: "row",
-                label { r#for: "card-type", "Type" }
-                select { id: "card-type",
-                    onchange: move |e| card_type.set(CardType::parse(&e.value()).unwrap_or_default()),
-                    for t in CardType::ALL {
-                        option { value: t.as_str(), selected: t == card_type(), "{t.as_str()}" }
-                    }
-                }
-            }
-            label { r#for: "card-front", "Front" }
-            input { id: "card-front", value: "{front}", oninput: move |e| front.set(e.value()),
-                placeholder: if card_type() == CardType::Cloze { "The {{c1::Nile}} is in Africa" } else { "" } }
-            if card_type() != CardType::Cloze {
-                label { r#for: "card-back", "Back" }
-                input { id: "card-back", value: "{back}", oninput: move |e| back.set(e.value()) }
-            }
-            if let Some(message) = problem() { p { class: "error", role: "alert", "{message}" } }
-            button { class: "primary", r#type: "submit", "Add card" }
-        }
-    }
-}
-
-#[component]
-fn ImportCards(deck: DocId) -> Element {
-    let shell = use_context::<Shell>();
-    let mut pasted = use_signal(String::new);
-    let mut report = use_signal(|| None::<ImportReport>);
-    let mut problem = use_signal(|| None::<String>);
-    let mut busy = use_signal(|| false);
-    let run = {
-        let shell = shell.clone();
-        move |text: String| {
-            let shell = shell.clone();
-            spawn(async move {
-                busy.set(true);
-                problem.set(None);
-                match ask(&shell.engine, Request::ImportCards { deck, text }, |r| match r {
-                    Response::Imported(report) => Some(report),
-                    _ => None,
-                })
-                .await
-                {
-                    Ok(imported) => {
-                        report.set(Some(imported));
-                        pasted.set(String::new());
-                        reveal("import-report").await;
-                    }
-                    Err(message) => {
-                        report.set(None);
-                        problem.set(Some(message));
-                    }
-                }
-                busy.set(false);
-            });
-        }
-    };
-    let from_file = {
-        let run = run.clone();
-        move |event: FormEvent| {
-            let run = run.clone();
-            async move {
-                let Some(file) = event.files().into_iter().next() else { return };
-                match file.read_bytes().await {
-                    Ok(bytes) => match String::from_utf8(bytes.to_vec()) {
-                        Ok(text) => run(text),
-                        Err(_) => problem.set(Some(format!(
-                            "{} is not UTF-8 text. Save it from your spreadsheet as “CSV UTF-8” and try again.",
-                            file.name()
-                        ))),
-                    },
-                    Err(error) => problem.set(Some(format!("{} could not be read: {error}", file.name()))),
-                }
-            }
-        }
-    };
-    rsx! {
-        section { class: "card import",
-            h2 { "Import cards" }
-            p { class: "muted",
-                "A CSV or tab-separated file with a header row: front, back, and optionally type, example, hint, tags. "
-                "Rows with a problem are left out and listed; the others are added."
-            }
-            label { r#for: "import-file", "From a file" }
-            input { id: "import-file", r#type: "file", accept: ".csv,.tsv,.txt,text/csv", disabled: busy(), onchange: from_file }
-            label { r#for: "import-text", "Or paste rows (from a spreadsheet)" }
-            textarea { id: "import-text", rows: "4", value: "{pasted}", oninput: move |e| pasted.set(e.value()),
-                placeholder: "front,back\ndog,perro" }
-            button { class: "secondary", id: "import-pasted", disabled: busy() || pasted.read().trim().is_empty(),
-                onclick: {
-                    let run = run.clone();
-                    move |_| run(pasted())
-                },
-                "Import pasted rows"
-            }
-            if let Some(message) = problem() { p { class: "error", role: "alert", "{message}" } }
-            if let Some(report) = report() {
-                div { class: "import-report", id: "import-report", role: "status",
-                    p { class: "imported", "{count(report.cards.len(), \"card\", \"cards\")} imported." }
-                    if !report.rejected.is_empty() {
-                        p { class: "error", "{count(report.rejected.len(), \"row\", \"rows\")} left out:" }
-                        ul { class: "rejected",
-                            for (line, reason) in report.rejected.iter().cloned() {
-                                li { key: "{line}", "Row {line}: {reason}" }
-                            }
-                        }
-                    }
-                }
-            }
-        }
     }
 }
 
@@ -503,6 +291,8 @@ struct ClassData {
     name: String,
     decks: Vec<tallschool_contract::reports::DeckReport>,
     texts: Vec<(String, Vec<tallschool_contract::reports::ReadingRow>)>,
+    /// The class's video tests: id and title.
+    tests: Vec<(DocId, String)>,
     heatmap: tallschool_contract::reports::ThemeHeatmap,
 }
 
@@ -518,7 +308,7 @@ async fn load_class(engine: std::rc::Rc<dyn crate::engine::Engine>, class: Class
         _ => None,
     })
     .await?;
-    let (mut decks, mut texts) = (Vec::new(), Vec::new());
+    let (mut decks, mut texts, mut tests) = (Vec::new(), Vec::new(), Vec::new());
     for doc in class_content(&docs, class) {
         match doc.kind {
             DocKind::Deck => decks.push(
@@ -536,7 +326,8 @@ async fn load_class(engine: std::rc::Rc<dyn crate::engine::Engine>, class: Class
                 })
                 .await?,
             )),
-            _ => {}
+            DocKind::VideoTest => tests.push((doc.id, doc.title.clone())),
+            DocKind::Progress => {}
         }
     }
     let heatmap = ask(&engine, Request::ThemeHeatmap { class }, |r| match r {
@@ -544,7 +335,7 @@ async fn load_class(engine: std::rc::Rc<dyn crate::engine::Engine>, class: Class
         _ => None,
     })
     .await?;
-    Ok(ClassData { name, decks, texts, heatmap })
+    Ok(ClassData { name, decks, texts, tests, heatmap })
 }
 
 /// A colour band for a predicted retention (0–1): the heatmap's cells.
@@ -567,10 +358,10 @@ pub fn ClassProgress(class: ClassId) -> Element {
     let roster: Vec<RosterEntry> = roster.read().clone().flatten().unwrap_or_default();
     let back = move |_| shell.go(Screen::Lobby);
     let data = match &*data.read() {
-        None => return rsx! { p { class: "muted center", "Loading the class…" } },
+        None => return rsx! { p { class: "muted center", {t!("loading-class")} } },
         Some(Err(message)) => {
             return rsx! {
-                header { class: "top", button { class: "secondary", onclick: back, "← Classes" } }
+                header { class: "top", button { class: "secondary", onclick: back, {t!("back-to-classes")} } }
                 p { class: "error", role: "alert", "{message}" }
             };
         }
@@ -588,18 +379,18 @@ pub fn ClassProgress(class: ClassId) -> Element {
     };
     rsx! {
         header { class: "top",
-            button { class: "secondary", id: "class-back", onclick: back, "← Classes" }
-            h1 { class: "reader-title", "{data.name}: progress" }
+            button { class: "secondary", id: "class-back", onclick: back, {t!("back-to-classes")} }
+            h1 { class: "reader-title", {t!("class-progress-title", class = data.name.as_str())} }
         }
         main { class: "class-view", id: "class-view",
             if names_unreachable {
-                p { class: "banner offline", "Students' names need a connection to the server; they show when you are online." }
+                p { class: "banner offline", {t!("names-need-server")} }
             }
             if !themes.is_empty() {
                 section {
-                    h2 { "Retention by theme" }
+                    h2 { {t!("retention-by-theme")} }
                     table { class: "heatmap",
-                        thead { tr { th { "Theme" } for s in heat_students.iter() { th { "{name(*s)}" } } } }
+                        thead { tr { th { {t!("theme")} } for s in heat_students.iter() { th { "{name(*s)}" } } } }
                         tbody {
                             for (theme, row) in themes.iter() {
                                 tr {
@@ -620,11 +411,11 @@ pub fn ClassProgress(class: ClassId) -> Element {
                 section { class: "deck-report", key: "{report.deck_id}",
                     h2 { "{report.title}" }
                     table { class: "students",
-                        thead { tr { th { "Student" } th { "Cards studied" } th { "Reviews" } th { "Lapses" } th { "Retention" } } }
+                        thead { tr { th { {t!("col-student")} } th { {t!("col-cards-studied")} } th { {t!("col-reviews")} } th { {t!("col-lapses")} } th { {t!("col-retention")} } } }
                         tbody {
                             for row in report.students.iter() {
                                 tr { class: if row.struggling { "struggling" } else { "" },
-                                    td { "{name(row.student_id)}" if row.struggling { span { class: "tag", "struggling" } } }
+                                    td { "{name(row.student_id)}" if row.struggling { span { class: "tag", {t!("tag-struggling")} } } }
                                     td { "{row.cards_studied}" }
                                     td { class: "reviews", "{row.reviews}" }
                                     td { "{row.lapses}" }
@@ -632,18 +423,21 @@ pub fn ClassProgress(class: ClassId) -> Element {
                                 }
                             }
                             for s in students.iter().filter(|s| !report.students.iter().any(|r| r.student_id == **s)) {
-                                tr { class: "not-started", td { "{name(*s)}" } td { colspan: "4", class: "muted", "not started" } }
+                                tr { class: "not-started", td { "{name(*s)}" } td { colspan: "4", class: "muted", {t!("not-started")} } }
                             }
                         }
                     }
                     HardCards { report: report.clone() }
                 }
             }
+            for (test, title) in data.tests.iter().cloned() {
+                crate::test_results::TestResults { key: "{test}", test, title, roster: roster.clone() }
+            }
             for (title, rows) in data.texts.iter().cloned() {
                 section { class: "reading-report",
-                    h2 { "Reading: {title}" }
+                    h2 { {t!("reading-title", title = title.as_str())} }
                     table { class: "students",
-                        thead { tr { th { "Student" } th { "Read" } th { "Last read" } th { "Highlights" } } }
+                        thead { tr { th { {t!("col-student")} } th { {t!("col-read")} } th { {t!("col-last-read")} } th { {t!("col-highlights")} } } }
                         tbody {
                             for row in rows {
                                 tr {
@@ -670,11 +464,11 @@ fn HardCards(report: tallschool_contract::reports::DeckReport) -> Element {
     hard.truncate(5);
     rsx! {
         if !hard.is_empty() {
-            h3 { class: "muted", "Hardest cards" }
+            h3 { class: "muted", {t!("hardest-cards")} }
             ul { class: "hard-cards",
                 for card in hard {
                     li { key: "{card.card_id}",
-                        "{card.front} — {percent(card.predicted_retention)} ({count(card.reviews as usize, \"review\", \"reviews\")})"
+                        {t!("hard-card", front = card.front.as_str(), retention = percent(card.predicted_retention), reviews = card.reviews)}
                     }
                 }
             }
@@ -697,6 +491,7 @@ mod tests {
 
     #[test]
     fn a_student_without_a_name_is_still_told_apart() {
+        crate::i18n::set(crate::i18n::Lang::En);
         let id: UserId = "6b1f3a52-0000-4000-8000-000000000001".parse().unwrap();
         let other: UserId = "9c2e0000-0000-4000-8000-000000000002".parse().unwrap();
         let roster = vec![RosterEntry {

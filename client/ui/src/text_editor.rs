@@ -9,6 +9,7 @@ use tallschool_shared::reader::blocks;
 
 use crate::app::{Screen, Shell};
 use crate::engine::ask;
+use crate::t;
 
 #[component]
 pub fn TextEditor(text: DocId) -> Element {
@@ -81,34 +82,34 @@ pub fn TextEditor(text: DocId) -> Element {
     };
     if let Some(Err(message)) = &*loaded.read() {
         return rsx! {
-            header { class: "top", button { class: "secondary", onclick: move |_| shell.go(Screen::Lobby), "← Classes" } }
+            header { class: "top", button { class: "secondary", onclick: move |_| shell.go(Screen::Lobby), {t!("back-to-classes")} } }
             p { class: "error", role: "alert", "{message}" }
         };
     }
     let preview = blocks(&current.1);
     rsx! {
         header { class: "top",
-            button { class: "secondary", id: "text-back", onclick: back, "← Classes" }
-            input { class: "title-field", id: "text-title", "aria-label": "Title", value: "{current.0}",
+            button { class: "secondary", id: "text-back", onclick: back, {t!("back-to-classes")} }
+            input { class: "title-field", id: "text-title", "aria-label": t!("title"), value: "{current.0}",
                 oninput: move |e| title.set(Some(e.value())) }
-            span { class: "muted", id: "save-state", if unsaved { "Unsaved changes" } else { "Saved" } }
-            button { class: "primary", id: "save-text", disabled: !unsaved, onclick: save, "Save" }
+            span { class: "muted", id: "save-state", if unsaved { {t!("unsaved-changes")} } else { {t!("saved")} } }
+            button { class: "primary", id: "save-text", disabled: !unsaved, onclick: save, {t!("save")} }
         }
         if leaving() {
             div { class: "warning", role: "alert",
-                p { strong { "Your changes are not saved." } }
-                button { class: "primary", onclick: move |_| leaving.set(false), "Keep editing" }
-                button { class: "danger", onclick: move |_| shell.go(Screen::Lobby), "Leave without saving" }
+                p { strong { {t!("changes-not-saved")} } }
+                button { class: "primary", onclick: move |_| leaving.set(false), {t!("keep-editing")} }
+                button { class: "danger", onclick: move |_| shell.go(Screen::Lobby), {t!("leave-without-saving")} }
             }
         }
         if let Some(message) = problem() { p { class: "error", role: "alert", "{message}" } }
         div { class: "text-editor",
             div { class: "source",
-                label { r#for: "text-body", "Markdown" }
-                p { class: "muted", "# A chapter, ## a section, *italic*, **bold**, - lists. Students see the chapters as the contents." }
+                label { r#for: "text-body", {t!("markdown")} }
+                p { class: "muted", {t!("markdown-help")} }
                 textarea { id: "text-body", spellcheck: "true", value: "{current.1}", oninput: move |e| body.set(Some(e.value())) }
             }
-            div { class: "preview reader-scroll", "aria-label": "Preview",
+            div { class: "preview reader-scroll", "aria-label": t!("preview"),
                 article { class: "reader-text",
                     onclick: move |event| event.prevent_default(),
                     for block in preview {

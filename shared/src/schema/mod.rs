@@ -32,7 +32,7 @@ pub use progress::{
     put_session, put_watched, reviews, start_attempt, submit_attempt,
 };
 pub use texts::{append_to_body, body, splice_body};
-pub use video_tests::{VideoTest, put_question, put_settings, video_test};
+pub use video_tests::{VideoTest, delete_question, put_question, put_settings, video_test};
 
 pub fn child<R: ReadDoc>(doc: &R, parent: &ObjId, key: &str) -> Option<ObjId> {
     match doc.get(parent, key) {

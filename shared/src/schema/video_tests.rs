@@ -92,3 +92,11 @@ pub fn put_question<T: Transactable>(tx: &mut T, question: &Question, key: Optio
     }
     Ok(())
 }
+
+/// Take a question out of the test. Answers students gave to it stay in their history.
+pub fn delete_question<T: Transactable>(tx: &mut T, id: &str) -> Result<(), AutomergeError> {
+    if let Some(question) = super::entry_in(tx, keys::QUESTIONS, id)? {
+        tx.put(&question, "deleted", true)?;
+    }
+    Ok(())
+}

@@ -61,7 +61,7 @@ pub fn declared_kind(declared: &str) -> Result<MediaKind, ApiError> {
 
 /// The real type of the content, which must be allowed and of the declared kind.
 pub fn check_content(declared: MediaKind, head: &[u8]) -> Result<&'static str, ApiError> {
-    let found = infer::get(head).map(|t| t.mime_type());
+    let found = infer::get(head).map(|t| t.mime_type()).or_else(|| matroska_doc_type(head));
     let Some(mime) = found.filter(|m| ALLOWED.contains(m)) else {
         return Err(ApiError::UnsupportedMediaTypeOf(format!(
             "the content is {}, not an image, audio or video type this server keeps",
@@ -78,6 +78,26 @@ pub fn check_content(declared: MediaKind, head: &[u8]) -> Result<&'static str, A
         return Err(ApiError::UnsupportedMediaTypeOf(format!("declared as {declared:?} but the content is {mime}")));
     }
     Ok(if kind == MediaKind::Audio && mime == "video/mp4" { "audio/mp4" } else { mime })
+}
+
+/// WebM and Matroska by their EBML header's DocType, however its size is written: GStreamer
+/// writes "webm" with a trailing NUL (size 5), which `infer` does not recognise.
+fn matroska_doc_type(head: &[u8]) -> Option<&'static str> {
+    const EBML: [u8; 4] = [0x1A, 0x45, 0xDF, 0xA3];
+    const DOC_TYPE: [u8; 2] = [0x42, 0x82];
+    if !head.starts_with(&EBML) {
+        return None;
+    }
+    let window = &head[..head.len().min(256)];
+    let at = window.windows(2).position(|w| w == DOC_TYPE)? + 2;
+    // A one-byte EBML size (0x80 | n) is what every writer uses for a DocType.
+    let size = usize::from(*window.get(at)? & 0x7F);
+    let name = window.get(at + 1..at + 1 + size)?;
+    match name.split(|b| *b == 0).next()? {
+        b"webm" => Some("video/webm"),
+        b"matroska" => Some("video/x-matroska"),
+        _ => None,
+    }
 }
 
 const JPEG_COM: u8 = 0xFE;
@@ -146,6 +166,24 @@ mod tests {
         0xC4, 0x00, 0x14, 0x10, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x00, 0xFF, 0xDA, 0x00, 0x08, 0x01,
         0x01, 0x00, 0x00, 0x3F, 0x00, 0x37, 0xFF, 0xD9,
     ];
+
+    #[test]
+    fn webm_is_known_however_its_header_names_it() {
+        // The start of a WebM written by GStreamer's webmmux: DocType "webm\0".
+        let mut gstreamer = vec![0x1A, 0x45, 0xDF, 0xA3, 0x01, 0, 0, 0, 0, 0, 0, 0x10, 0x42, 0x82, 0x85];
+        gstreamer.extend_from_slice(b"webm\0");
+        gstreamer.resize(300, 0);
+        assert_eq!(check_content(MediaKind::Video, &gstreamer).ok(), Some("video/webm"));
+        let mut mkv = vec![0x1A, 0x45, 0xDF, 0xA3, 0x01, 0, 0, 0, 0, 0, 0, 0x10, 0x42, 0x82, 0x88];
+        mkv.extend_from_slice(b"matroska");
+        mkv.resize(300, 0);
+        assert_eq!(check_content(MediaKind::Video, &mkv).ok(), Some("video/x-matroska"));
+        let mut other = vec![0x1A, 0x45, 0xDF, 0xA3, 0x01, 0, 0, 0, 0, 0, 0, 0x10, 0x42, 0x82, 0x84];
+        other.extend_from_slice(b"evil");
+        other.resize(300, 0);
+        assert!(check_content(MediaKind::Video, &other).is_err(), "another EBML document is not a video");
+        assert!(check_content(MediaKind::Audio, &gstreamer).is_err(), "a video declared as sound is refused");
+    }
 
     #[test]
     fn exif_and_comments_are_stripped_and_the_rest_kept() {

@@ -1,8 +1,10 @@
 //! The desktop app in a real window: the Tauri shell with the Dioxus screens under Xvfb, driven
-//! by `tauri-driver` and WebKit's WebDriver, against a real server. A student studies and reads
-//! while the server is down and the app syncs by itself when it is back; the teacher's app then
-//! shows that progress and imports a CSV with a bad row. Screenshots of each screen go to
-//! `docs/screenshots/`.
+//! by `tauri-driver` and WebKit's WebDriver, against a real server. A student studies, reads and
+//! takes a video test while the server is down and the app syncs by itself when it is back;
+//! the student's app speaks Russian, turns dark and is read at 200%; the teacher's app then
+//! shows that progress, grades the test's short answer, imports a CSV with a bad row and an
+//! Anki deck, adds a picture to a card, exports the deck and builds a video test. Screenshots
+//! of each screen go to `docs/screenshots/`.
 //!
 //! Needs the app built (`scripts/build-desktop.sh`) and named by `TALLSCHOOL_DESKTOP_APP`;
 //! `scripts/test.sh` does both and runs this test (it is ignored in a plain `cargo test`).
@@ -19,7 +21,9 @@ use common::{Device, TestServer};
 use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
 use tallschool_client::contract::request::{CardPatch, NewAssignment};
+use tallschool_client::contract::video::{NewQuestion, TestSettings};
 use tallschool_shared::cards::CardType;
+use tallschool_shared::video::{self, Feedback, QuestionKind};
 use window::{Driver, Screen, find, gone, screenshot, text_becomes, text_where, within};
 
 fn app() -> PathBuf {
@@ -59,6 +63,19 @@ fn landscape() -> Vec<u8> {
     png
 }
 
+/// A 6-second video (a bouncing ball with the time on it), made by GStreamer (Debian's
+/// gstreamer1.0-tools and -plugins-good), as WebM: WebKit plays it from the device's cache.
+fn make_video(path: &std::path::Path) {
+    let status = std::process::Command::new("gst-launch-1.0")
+        .args(["-q", "videotestsrc", "num-buffers=180", "pattern=ball", "!"])
+        .args(["video/x-raw,width=320,height=180,framerate=30/1", "!", "timeoverlay", "font-desc=Sans 20", "!"])
+        .args(["vp8enc", "deadline=1", "!", "webmmux", "!", "filesink"])
+        .arg(format!("location={}", path.display()))
+        .status()
+        .expect("gst-launch-1.0 (Debian package gstreamer1.0-tools)");
+    assert!(status.success(), "the test video could not be made");
+}
+
 /// A story in three chapters, long enough to scroll.
 fn story() -> String {
     let mut text = String::new();
@@ -89,6 +106,50 @@ async fn click_study(window: &Client, title: &str) {
 
 async fn click(window: &Client, css: &str) {
     within(css, find(window, css).await.click()).await.unwrap();
+}
+
+/// Click `css` once it is enabled (a form's button waits for what is typed to be taken in).
+async fn click_enabled(window: &Client, css: &str) {
+    let element = find(window, css).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !within(css, element.is_enabled()).await.unwrap() {
+        assert!(Instant::now() < deadline, "{css} stayed disabled");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    within(css, element.click()).await.unwrap();
+}
+
+/// The button of the Lobby's assignment titled `title`.
+async fn click_assignment(window: &Client, title: &str) {
+    let xpath = format!("//ul[contains(@class, 'assignments')]/li[.//strong[text()=\"{title}\"]]//button");
+    let wait = window.wait().at_most(Duration::from_secs(30)).for_element(Locator::XPath(&xpath));
+    within(title, wait).await.unwrap().click().await.unwrap();
+}
+
+/// Click the element at `xpath` with the page's own `click()` (WebDriver's clicks miss at
+/// another zoom), once it is there.
+async fn click_zoomed(window: &Client, xpath: &str) {
+    let wait = window.wait().at_most(Duration::from_secs(30)).for_element(Locator::XPath(xpath));
+    let element = within(xpath, wait).await.unwrap();
+    let arguments = vec![serde_json::to_value(&element).unwrap()];
+    within(xpath, window.execute("arguments[0].click(); return true", arguments)).await.unwrap();
+}
+
+/// Pick `value` in the `<select>` `css`.
+async fn choose(window: &Client, css: &str, value: &str) {
+    click(window, &format!("{css} option[value='{value}']")).await;
+}
+
+/// Run a script in the window; its answer.
+async fn script(window: &Client, code: &str) -> serde_json::Value {
+    within(code, window.execute(code, vec![])).await.unwrap()
+}
+
+/// Nothing on the page is wider than the window (no sideways scrolling).
+async fn fits_the_window(window: &Client, what: &str) {
+    let overflow =
+        script(window, "const root = document.documentElement; return root.scrollWidth - root.clientWidth;").await;
+    assert!(overflow.as_f64().unwrap_or(1.0) <= 0.0, "{what} is wider than the window by {overflow}px");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -123,6 +184,41 @@ async fn a_student_works_offline_and_the_teacher_sees_it() {
     teacher.core.reader().set_body(text, &story()).unwrap();
     let reading = NewAssignment { note: "Read to the sea".to_owned(), ..NewAssignment::default() };
     teacher.core.assignments().assign(text, &reading).unwrap();
+    // A video test: a question at 2 s graded by the server, a short answer at 4 s the teacher
+    // grades, no skipping ahead.
+    let video = server.data_dir.join("ball.webm");
+    make_video(&video);
+    let film = teacher.core.media().upload(&video, "video/webm").await.unwrap().hash;
+    let tests = teacher.core.video_tests();
+    let quiz = tests.create(class, "The bouncing ball").unwrap();
+    let rules = TestSettings {
+        media: Some(film.clone()),
+        duration_secs: Some(6),
+        prevent_skipping: Some(true),
+        attempts_allowed: Some(2),
+        feedback: Some(Feedback::GradedOnSync),
+    };
+    tests.configure(quiz, &rules).unwrap();
+    let what = NewQuestion {
+        at_secs: 2,
+        kind: QuestionKind::SingleChoice,
+        prompt: "What bounces?".to_owned(),
+        options: vec!["A ball".to_owned(), "A cube".to_owned()],
+        points: 1,
+        key: Some(video::Key::Choices([0].into())),
+    };
+    tests.add_question(quiz, &what).unwrap();
+    let how = NewQuestion {
+        at_secs: 4,
+        kind: QuestionKind::ShortText,
+        prompt: "How does it move?".to_owned(),
+        options: vec![],
+        points: 2,
+        key: None,
+    };
+    tests.add_question(quiz, &how).unwrap();
+    let watching = NewAssignment { note: "Watch it before Friday".to_owned(), ..NewAssignment::default() };
+    teacher.core.assignments().assign(quiz, &watching).unwrap();
     teacher.sync().await;
 
     let screen = Screen::start();
@@ -147,9 +243,11 @@ async fn a_student_works_offline_and_the_teacher_sees_it() {
     text_where(&window, "ul.assignments", |t| t.contains("The fox's journey")).await;
     screenshot(&screen, &window, "lobby").await;
 
-    // The picture is downloaded in the background before the server goes away.
-    let cached = server.data_dir.join("desktop-student").join("media").join(&picture);
-    window::poll("the picture's download", || cached.exists());
+    // The picture and the video are downloaded in the background before the server goes away.
+    let media = server.data_dir.join("desktop-student").join("media");
+    window::poll("the picture's and the video's download", || {
+        media.join(&picture).exists() && media.join(&film).exists()
+    });
 
     // The server goes away. The app says it is offline, and everything still works.
     server.kill();
@@ -209,7 +307,7 @@ async fn a_student_works_offline_and_the_teacher_sees_it() {
     // The reader: open the story, jump to chapter 3 from the contents, come back.
     let read = text_where(&window, "ul.assignments", |t| t.contains("Read")).await;
     assert!(read.contains("The fox's journey"), "{read}");
-    click(&window, "ul.assignments button.open").await;
+    click_assignment(&window, "The fox's journey").await;
     find(&window, "#reader-text .block").await;
     text_becomes(&window, "#reader-percent", "0%").await;
     screenshot(&screen, &window, "reader").await;
@@ -218,6 +316,34 @@ async fn a_student_works_offline_and_the_teacher_sees_it() {
         text_where(&window, "#reader-percent", |p| p.trim_end_matches('%').parse::<u32>().is_ok_and(|p| p >= 60)).await;
     screenshot(&screen, &window, "reader-chapter-3").await;
     click(&window, "#reader-back").await;
+
+    // The video test, offline: it plays from the cache; each question stops it at its time;
+    // skipping ahead is held back; the attempt is handed in and waits for the server.
+    click_assignment(&window, "The bouncing ball").await;
+    click(&window, "#start-attempt").await;
+    click(&window, "#play").await;
+    text_becomes(&window, "#question-prompt", "What bounces?").await;
+    let paused = script(&window, "return document.getElementById('test-video').paused").await;
+    assert_eq!(paused, serde_json::Value::Bool(true), "a question stops the video");
+    screenshot(&screen, &window, "video-question").await;
+    click(&window, "#question-first").await;
+    click_enabled(&window, "#question-answer").await;
+    text_becomes(&window, "#answered-count", "1 of 2 questions answered").await;
+    // Skipping to the end is held where the student has watched to.
+    script(&window, "document.getElementById('test-video').currentTime = 5.5; return true").await;
+    text_where(&window, "#video-notice", |n| n.contains("Skipping ahead is off")).await;
+    let held = script(&window, "return document.getElementById('test-video').currentTime").await;
+    assert!(held.as_f64().unwrap() <= 4.5, "the video did not stay where it was watched to: {held}");
+    screenshot(&screen, &window, "video-no-skipping").await;
+    text_becomes(&window, "#question-prompt", "How does it move?").await;
+    within("typing", find(&window, "#question-first").await.send_keys("It bounces up and down")).await.unwrap();
+    click_enabled(&window, "#question-answer").await;
+    text_becomes(&window, "#answered-count", "2 of 2 questions answered").await;
+    click(&window, "#submit-attempt").await;
+    text_where(&window, "#video-notice", |n| n.starts_with("Handed in")).await;
+    text_where(&window, "#results", |r| r.contains("results come after the next sync")).await;
+    screenshot(&screen, &window, "video-submitted").await;
+    click(&window, "#video-back").await;
     text_where(&window, "#sync-state", |s| s.contains("waiting")).await;
 
     // Signing out now would lose that work: the app says so and keeps it unless told otherwise.
@@ -241,9 +367,60 @@ async fn a_student_works_offline_and_the_teacher_sees_it() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     gone(&window, ".banner.offline").await;
+
+    // The server graded the attempt's choice; the short answer waits for the teacher. Handed
+    // in, the test is with the work done.
+    click(&window, "#done-work summary").await;
+    click_assignment(&window, "The bouncing ball").await;
+    text_where(&window, "#results", |r| r.contains("1 of 3 points so far")).await;
+    script(&window, "document.getElementById('results').scrollIntoView(); return true").await;
+    screenshot(&screen, &window, "video-results").await;
+    click(&window, "#video-back").await;
+
     click(&window, "#account").await;
     text_where(&window, "#outbox", |t| t.starts_with("Everything is saved")).await;
+    text_where(&window, "#devices", |d| d.contains("this device")).await;
     screenshot(&screen, &window, "account").await;
+
+    // In Russian: every screen, plurals included; then back to English.
+    choose(&window, "#language", "ru").await;
+    text_becomes(&window, "#account-back", "← Главная").await;
+    screenshot(&screen, &window, "account-ru").await;
+    click(&window, "#account-back").await;
+    text_where(&window, "#sync-state", |s| s.starts_with("Всё сохранено")).await;
+    text_where(&window, ".summary", |s| s.contains("на сегодня") && s.contains("подряд")).await;
+    screenshot(&screen, &window, "lobby-ru").await;
+    click(&window, "#account").await;
+    choose(&window, "#language", "en").await;
+    text_becomes(&window, "#account-back", "← Lobby").await;
+
+    // Dark, whatever the system says; then as the system again.
+    choose(&window, "#theme", "dark").await;
+    let background = script(&window, "return getComputedStyle(document.documentElement).backgroundColor").await;
+    assert_eq!(background.as_str(), Some("rgb(18, 21, 29)"), "the dark theme's background");
+    click(&window, "#account-back").await;
+    find(&window, "#cards-due").await;
+    screenshot(&screen, &window, "lobby-dark").await;
+    click(&window, "#account").await;
+    choose(&window, "#theme", "system").await;
+    click(&window, "#account-back").await;
+
+    // At 200% (Ctrl + zooms too): everything still fits the window, nothing scrolls sideways.
+    script(&window, "await window.__TAURI__.webview.getCurrentWebview().setZoom(2.0); return true").await;
+    find(&window, "#cards-due").await;
+    fits_the_window(&window, "the Lobby at 200%").await;
+    screenshot(&screen, &window, "lobby-zoom-200").await;
+    click_zoomed(&window, "//*[@id='account']").await;
+    find(&window, "#sync-panel").await;
+    fits_the_window(&window, "the account screen at 200%").await;
+    click_zoomed(&window, "//*[@id='account-back']").await;
+    click_zoomed(&window, "//li[contains(@class, 'deck')][.//h3[text()='Spelling']]//button").await;
+    find(&window, "#typed").await;
+    fits_the_window(&window, "a card at 200%").await;
+    screenshot(&screen, &window, "study-zoom-200").await;
+    click_zoomed(&window, "//*[@id='back']").await;
+    find(&window, "#cards-due").await;
+    script(&window, "await window.__TAURI__.webview.getCurrentWebview().setZoom(1.0); return true").await;
     window.close().await.ok();
     drop(driver);
 
@@ -256,6 +433,18 @@ async fn a_student_works_offline_and_the_teacher_sees_it() {
     let read_cell = text_where(&window, ".reading-report td.read", |r| r != "0%").await;
     assert_eq!(read_cell, at, "the teacher sees how far the student read");
     screenshot(&screen, &window, "class-progress").await;
+
+    // The video test's short answer waits in the grading queue; points complete the score.
+    let queued = text_where(&window, ".grading-queue", |q| q.contains("It bounces up and down")).await;
+    assert!(queued.contains("How does it move?"), "{queued}");
+    let points = find(&window, ".grading-queue input.points").await;
+    within("points", points.clear()).await.unwrap();
+    within("points", points.send_keys("2")).await.unwrap();
+    find(&window, ".test-report").await;
+    screenshot(&screen, &window, "grading").await;
+    click(&window, ".grading-queue button.give-points").await;
+    gone(&window, ".grading-queue").await;
+    text_where(&window, ".test-report td.score", |s| s == "3 of 3 points").await;
 
     // The deck editor: a CSV file with a bad row; the good rows go in, the bad one is named.
     click(&window, "#class-back").await;
@@ -270,6 +459,42 @@ async fn a_student_works_offline_and_the_teacher_sees_it() {
     assert!(report.contains("Row 3") && report.contains("back is empty"), "the bad row is named: {report}");
     text_becomes(&window, "#card-count", "5 cards").await;
     screenshot(&screen, &window, "deck-import").await;
+
+    // A card with a picture, uploaded from the editor: the new card shows it at once.
+    within("the front", find(&window, "#card-front").await.send_keys("sun")).await.unwrap();
+    within("the back", find(&window, "#card-back").await.send_keys("sol")).await.unwrap();
+    let picture_file = server.data_dir.join("sun.png");
+    std::fs::write(&picture_file, landscape()).unwrap();
+    let picker = find(&window, "#card-media-file").await;
+    within("choosing the picture", picker.send_keys(&picture_file.display().to_string())).await.unwrap();
+    text_where(&window, "ul.attached", |a| a.contains("sun.png")).await;
+    click(&window, "form.new-card button[type=submit]").await;
+    text_becomes(&window, "#card-count", "6 cards").await;
+    let xpath = "//table[contains(@class, 'cards')]//tr[td[text()='sun']]//img[contains(@class, 'thumb')]";
+    let thumb =
+        within("the thumbnail", window.wait().at_most(Duration::from_secs(30)).for_element(Locator::XPath(xpath)))
+            .await
+            .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let arguments = vec![serde_json::to_value(&thumb).unwrap()];
+    while window.execute("return arguments[0].naturalWidth", arguments.clone()).await.unwrap() != 240 {
+        assert!(Instant::now() < deadline, "the card's new picture did not show");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    within(
+        "showing the card",
+        window.execute("arguments[0].scrollIntoView({block: 'center'}); return true", arguments.clone()),
+    )
+    .await
+    .unwrap();
+    screenshot(&screen, &window, "deck-editor").await;
+
+    // The deck exported as CSV into the Downloads folder.
+    click(&window, "#export-deck").await;
+    let saved = text_where(&window, "#deck-notice", |n| n.starts_with("Saved as")).await;
+    let exported = std::fs::read_to_string(saved.trim_start_matches("Saved as ").trim()).unwrap();
+    assert!(exported.starts_with("front,back") && exported.contains("sun,sol"), "{exported}");
+    assert_eq!(exported.lines().count(), 7, "a header and 6 cards: {exported}");
 
     // The text editor: a new paragraph, previewed as students will read it, saved.
     click(&window, "#deck-back").await;
@@ -320,5 +545,35 @@ async fn a_student_works_offline_and_the_teacher_sees_it() {
         assert!(Instant::now() < deadline, "the teacher's app never sent the assignment and the edit");
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
+
+    // An Anki deck (as current Anki exports it) becomes a deck of the class, with a report.
+    let anki = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/anki/modern.apkg"));
+    let picker = find(&window, "input.anki-file").await;
+    within("choosing the Anki deck", picker.send_keys(&anki.display().to_string())).await.unwrap();
+    let report = text_where(&window, "#anki-report", |r| r.contains("cards made")).await;
+    assert!(report.contains("7 cards made from 8 notes"), "{report}");
+    assert!(report.contains("Vocabulary") && report.contains("missing.png"), "{report}");
+    screenshot(&screen, &window, "anki-import").await;
+
+    // A new video test: the video uploaded (its length read from the file), a question placed.
+    let title = find(&window, "form.new-video-test input").await;
+    within("the test's title", title.send_keys("Watch the ball")).await.unwrap();
+    click(&window, "form.new-video-test button[type=submit]").await;
+    let picker = find(&window, "#video-file").await;
+    within("choosing the video", picker.send_keys(&video.display().to_string())).await.unwrap();
+    text_where(&window, "#video-length", |l| l.contains("0:06")).await;
+    // The question goes where the preview is: 3 seconds in.
+    script(&window, "document.getElementById('editor-video').currentTime = 3; return true").await;
+    text_where(&window, "#new-question h3", |h| h.ends_with("0:03")).await;
+    within("the prompt", find(&window, "#question-prompt-input").await.send_keys("What colour is the ball?"))
+        .await
+        .unwrap();
+    within("option 1", find(&window, "#option-0").await.send_keys("White")).await.unwrap();
+    within("option 2", find(&window, "#option-1").await.send_keys("Green")).await.unwrap();
+    click(&window, "#add-question").await;
+    text_where(&window, "#question-list", |l| l.contains("0:03") && l.contains("What colour is the ball?")).await;
+    script(&window, "document.querySelector('.editor-timeline').scrollIntoView({block: 'start'}); window.scrollBy(0, -80); return true").await;
+    screenshot(&screen, &window, "video-editor").await;
+    click(&window, "#video-editor-back").await;
     window.close().await.ok();
 }

@@ -127,6 +127,10 @@ impl Driver {
             .env("DISPLAY", &screen.display)
             .env("TALLSCHOOL_HOME", home)
             .env("TALLSCHOOL_SERVER", server)
+            .env("TALLSCHOOL_DOWNLOADS", home.join("downloads"))
+            // The app starts in the system's language: English here, whatever the machine's.
+            .env("LANG", "en_US.UTF-8")
+            .env("LANGUAGE", "en_US")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

@@ -1,14 +1,19 @@
 //! Decks and cards (teachers write them; everyone with the deck reads them), and the deck
 //! report.
 
+use std::collections::{BTreeMap, BTreeSet};
+
+use tallschool_contract::Event;
 use tallschool_contract::reports::DeckReport;
 use tallschool_contract::request::CardPatch;
-use tallschool_shared::cards::ImportReport;
+use tallschool_shared::anki::{AnkiReport, ImportedDeck};
+use tallschool_shared::cards::{CardFields, ImportReport};
 use tallschool_shared::docs::DocKind;
 use tallschool_shared::schema::{self, StoredCard};
 use tallschool_shared::{ClassId, DocId};
 
-use crate::error::Result;
+use crate::anki::{self, AnkiError, Package};
+use crate::error::{ClientError, Result};
 use crate::{Core, content, reports};
 
 pub struct DeckService<'a> {
@@ -67,6 +72,78 @@ impl DeckService<'_> {
     pub fn import(&self, deck: DocId, text: &str) -> Result<ImportReport> {
         let report = self.core.with_store(|store| content::import_cards(store, deck, text))?;
         self.edited(deck);
+        Ok(report)
+    }
+
+    /// Import an Anki package (`.apkg`, legacy or current) at `path`: into `deck`, or into a
+    /// new deck of `class` per Anki deck (its name the title, the top of its path the theme).
+    /// Basic, reversed, typed-answer and cloze notes keep their type; other note types become
+    /// basic cards; pictures and sounds are uploaded (so this needs the server when there are
+    /// any); tags are kept. Nothing is written when the package cannot be read or the server
+    /// cannot be reached. [`Event::ImportProgress`] counts the media files on the way.
+    ///
+    /// [`Event::ImportProgress`]: tallschool_contract::Event::ImportProgress
+    pub async fn import_anki(&self, class: ClassId, deck: Option<DocId>, path: &std::path::Path) -> Result<AnkiReport> {
+        let core = self.core;
+        let unreadable = |error: AnkiError| ClientError::invalid("file", error.to_string());
+        let file = std::fs::File::open(path)
+            .map_err(|source| ClientError::File { path: path.display().to_string(), source })?;
+        let mut package = Package::open(std::io::BufReader::new(file)).map_err(unreadable)?;
+        let (planned, mut report) = anki::plan(&package);
+        if let Some(deck) = deck {
+            // The deck must be one this device may write, before anything is uploaded.
+            core.with_store(|store| content::add_cards(store, deck, &[]))?;
+        }
+        let names: BTreeSet<String> =
+            planned.iter().flat_map(|(_, cards)| cards.iter().flat_map(|c| c.media.iter().cloned())).collect();
+        let mut hashes: BTreeMap<String, String> = BTreeMap::new();
+        let total = names.len() as u64;
+        for (done, name) in names.into_iter().enumerate() {
+            core.emit(&Event::ImportProgress { done: done as u64, total });
+            let Some(bytes) = package.media(&name).map_err(unreadable)? else {
+                report.media_missing.push(name);
+                continue;
+            };
+            let mime = tallschool_shared::media::mime_from_name(&name);
+            match core.media().upload_bytes(bytes, mime, Some(&name)).await {
+                Ok(media) => {
+                    hashes.insert(name, media.hash);
+                    report.media_uploaded += 1;
+                }
+                // The server would not keep this file (its type or size): the card goes in without it.
+                Err(ClientError::Server { status: 413 | 415 | 422, message, .. }) => {
+                    report.media_refused.push((name, message))
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        core.emit(&Event::ImportProgress { done: total, total });
+        let mut written = Vec::new();
+        for (anki_deck, cards) in planned {
+            let cards: Vec<CardFields> = cards
+                .into_iter()
+                .map(|converted| CardFields {
+                    media: converted.media.iter().filter_map(|name| hashes.get(name).cloned()).collect(),
+                    ..converted.card
+                })
+                .collect();
+            let (target, title) = match deck {
+                Some(deck) => (deck, String::new()),
+                None => {
+                    let (title, theme) = tallschool_shared::anki::deck_title_and_theme(&anki_deck);
+                    (self.create(class, &title, Some(&theme).filter(|t| !t.is_empty()).map(String::as_str))?, title)
+                }
+            };
+            core.with_store(|store| content::add_cards(store, target, &cards))?;
+            match report.decks.iter_mut().find(|d| d.deck == target) {
+                Some(entry) => entry.cards += cards.len() as u64,
+                None => report.decks.push(ImportedDeck { deck: target, title, cards: cards.len() as u64 }),
+            }
+            written.push(target);
+        }
+        for target in written {
+            self.edited(target);
+        }
         Ok(report)
     }
 

@@ -64,14 +64,31 @@ impl MediaService<'_> {
     /// interrupted upload of the same file continues where it stopped. Returns the stored
     /// object, whose hash documents use; [`Event::UploadProgress`] on the way.
     pub async fn upload(&self, file: &Path, mime: &str) -> Result<MediaView> {
-        let core = self.core;
         let bytes =
             std::fs::read(file).map_err(|source| ClientError::File { path: file.display().to_string(), source })?;
+        let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
+        self.upload_bytes(bytes, mime, name.as_deref()).await
+    }
+
+    /// Upload `bytes` (named `name` for the server's records), as [`MediaService::upload`].
+    /// The object is kept in this device's cache at once: the teacher who added a picture sees
+    /// it, offline too, without downloading it back.
+    pub async fn upload_bytes(&self, bytes: Vec<u8>, mime: &str, name: Option<&str>) -> Result<MediaView> {
+        let media = self.send(&bytes, mime, name).await?;
+        if let Err(error) = media::keep_uploaded(&self.core.store(), &media, &bytes) {
+            // The next media sync fetches it instead.
+            tracing::info!(%error, "an uploaded file was not kept in the cache");
+        }
+        Ok(media)
+    }
+
+    async fn send(&self, bytes: &[u8], mime: &str, name: Option<&str>) -> Result<MediaView> {
+        let core = self.core;
         let size = bytes.len() as u64;
         let progress = |done: u64| core.emit(&Event::UploadProgress { done, total: size });
-        let sha256 = hex::encode(sha2::Sha256::digest(&bytes));
+        let sha256 = hex::encode(sha2::Sha256::digest(bytes));
         if size <= UPLOAD_CHUNK as u64 {
-            let body = bytes;
+            let body = bytes.to_vec();
             let media = core
                 .with_token(|api, token| {
                     let headers = vec![("content-type", mime.to_owned()), ("x-content-sha256", sha256.clone())];
@@ -96,7 +113,6 @@ impl MediaService<'_> {
             None => None,
         };
         if upload.is_none() {
-            let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
             let body = serde_json::json!({"mime": mime, "size": size, "sha256": sha256, "filename": name});
             let started: UploadView = core.call(http::Method::POST, "/api/v1/media/uploads", Some(&body)).await?;
             core.store().set(&key, &started.upload_id)?;

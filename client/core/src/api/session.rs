@@ -2,7 +2,8 @@
 
 use tallschool_contract::Event;
 use tallschool_contract::sync::LogoutReport;
-use tallschool_shared::api::UserView;
+use tallschool_shared::SessionId;
+use tallschool_shared::api::{SessionView, UserView};
 
 use crate::Core;
 use crate::error::{ClientError, Result, Unsynced};
@@ -116,6 +117,27 @@ impl SessionService<'_> {
         core.emit(&Event::SessionChanged);
         core.emit(&Event::LobbyChanged);
         Ok(LogoutReport { ended_on_server, discarded: unsynced })
+    }
+
+    /// The account's signed-in devices, this one marked `current` (online).
+    pub async fn devices(&self) -> Result<Vec<SessionView>> {
+        self.core.call(http::Method::GET, "/api/v1/me/sessions", None).await
+    }
+
+    /// End another device's session (online): it can no longer sync, and asks for a sign-in
+    /// at its next contact. This device signs out with [`SessionService::logout`], which first
+    /// sends its unsynced work.
+    pub async fn sign_out_device(&self, device: SessionId) -> Result<()> {
+        let devices = self.devices().await?;
+        match devices.iter().find(|d| d.id == device) {
+            None => Err(ClientError::invalid("session", "no such device of this account")),
+            Some(d) if d.current => Err(ClientError::invalid("session", "this is the device in use: sign out instead")),
+            Some(_) => {
+                let path = format!("/api/v1/me/sessions/{device}");
+                let _: serde_json::Value = self.core.call(http::Method::DELETE, &path, None).await?;
+                Ok(())
+            }
+        }
     }
 
     /// Sign-outs made while the server was out of reach, sent now; those still unsent stay.

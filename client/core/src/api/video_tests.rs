@@ -1,6 +1,6 @@
 //! Video tests: writing them (teachers), attempts (students), results and grading.
 
-use tallschool_contract::video::{AttemptStarted, AttemptView, NewQuestion, TestSettings};
+use tallschool_contract::video::{AttemptStarted, AttemptView, NewQuestion, Submission, TestSettings};
 use tallschool_shared::api::ResultsView;
 use tallschool_shared::docs::{DocKind, DocMeta};
 use tallschool_shared::schema::VideoTest;
@@ -42,6 +42,19 @@ impl VideoTestService<'_> {
         let id = self.core.with_store(|store| video_tests::add_question(store, test, &new, question.key.as_ref()))?;
         self.core.changed(&[test]);
         Ok(id)
+    }
+
+    /// Take a question out of the test.
+    pub fn remove_question(&self, test: DocId, question: &str) -> Result<()> {
+        self.core.with_store(|store| video_tests::remove_question(store, test, question))?;
+        self.core.changed(&[test]);
+        Ok(())
+    }
+
+    /// Every student's attempts on this device with their results as last fetched (teachers:
+    /// the grading queue and the scores; works offline).
+    pub fn submissions(&self, test: DocId) -> Result<Vec<Submission>> {
+        video_tests::submissions(&mut self.core.store(), test)
     }
 
     /// The test as students see it.
@@ -122,7 +135,11 @@ impl VideoTestService<'_> {
         let meta = super::must_exist(self.core.store().meta(test)?, test)?;
         let body = serde_json::json!({"test_id": test, "student_id": student, "attempt_id": attempt, "question_id": question, "points": points});
         let path = format!("/api/v1/classes/{}/grades", meta.class_id);
-        self.core.call(http::Method::PUT, &path, Some(&body)).await
+        let result: AttemptResult = self.core.call(http::Method::PUT, &path, Some(&body)).await?;
+        // Kept, so the grading queue and the scores are right at once (and offline).
+        video_tests::save_results(&self.core.store(), test, std::slice::from_ref(&result))?;
+        self.core.changed(&[DocMeta::progress(student, &meta).id]);
+        Ok(result)
     }
 
     fn attempt_changed(&self, student: UserId, test: DocId) -> Result<()> {

@@ -1,0 +1,461 @@
+# Экраны TallSchool по-русски. Здесь те же сообщения, что и в en.ftl, с теми же значениями
+# ($n, $title…); это проверяют тесты интерфейса. Множественное число: [one] 1, 21…;
+# [few] 2–4, 22–24…; *[other] 0, 5–20… и дроби.
+
+## Везде
+loading = Загрузка…
+opening = Открываем…
+unexpected-answer = Приложение ответило что-то неожиданное.
+error-offline = Нет связи. Ваша работа сохранена на этом компьютере и отправится позже.
+error-session-ended = Сеанс закончился. Войдите снова — ничего из сделанного не потеряно.
+back-to-lobby = ← Главная
+back-to-the-lobby = На главную
+back-to-classes = ← Классы
+cancel = Отмена
+save = Сохранить
+saved = Сохранено
+edit = Изменить
+delete = Удалить
+title = Название
+next = Дальше
+key-space = Пробел
+key-enter = Enter
+sync = Синхронизация
+sync-now = Синхронизировать
+syncing = Синхронизация…
+never-synced = ещё не синхронизировано
+synced-ago = синхронизировано { $ago }
+all-saved = Всё сохранено · { $last }
+changes-waiting = { $n ->
+    [one] { $n } изменение ждёт отправки · { $last }
+    [few] { $n } изменения ждут отправки · { $last }
+   *[other] { $n } изменений ждут отправки · { $last }
+}
+offline-banner = Нет связи с сервером — всё, что вы делаете, сохраняется на этом компьютере и отправится, когда сервер снова будет доступен.
+account-button-title = Учётная запись, синхронизация и выход
+activity-sync-round = Синхронизация: шаг { $round } из { $rounds }
+activity-media = Загрузка картинок и звука: { $done } из { $total } файлов ({ $bytes_done } из { $bytes_total })
+activity-upload = Отправка: { $done } из { $total }
+
+## Время и размеры
+ago-now = только что
+ago-minutes = { $n ->
+    [one] { $n } минуту назад
+    [few] { $n } минуты назад
+   *[other] { $n } минут назад
+}
+ago-hours = { $n ->
+    [one] { $n } час назад
+    [few] { $n } часа назад
+   *[other] { $n } часов назад
+}
+ago-yesterday = вчера
+ago-days = { $n ->
+    [one] { $n } день назад
+    [few] { $n } дня назад
+   *[other] { $n } дней назад
+}
+size-kb = { $n } КБ
+size-mb = { $n } МБ
+size-gb = { $n } ГБ
+due-on = до { $date }
+not-a-date = «{ $date }» — это не дата.
+
+## Счёт
+cards-n = { $n ->
+    [one] { $n } карточка
+    [few] { $n } карточки
+   *[other] { $n } карточек
+}
+characters-n = { $n ->
+    [one] { $n } знак
+    [few] { $n } знака
+   *[other] { $n } знаков
+}
+questions-n = { $n ->
+    [one] { $n } вопрос
+    [few] { $n } вопроса
+   *[other] { $n } вопросов
+}
+
+## Вход
+sign-in-intro = Войдите с учётной записью, которую вам выдала школа.
+school-server = Сервер школы
+username = Имя пользователя
+password = Пароль
+sign-in = Войти
+signing-in = Входим…
+sign-in-unreachable = Сервер школы недоступен. Проверьте адрес и подключение и попробуйте снова.
+sign-in-too-many = Слишком много попыток. Подождите минуту и попробуйте снова.
+sign-in-wrong = Имя пользователя и пароль не подходят. Попробуйте ещё раз.
+sign-in-new-password = Чтобы продолжить, придумайте новый пароль.
+sign-in-failed = Войти не получилось: { $detail }
+language = Язык
+
+## Главная
+stat-cards-due = { $n ->
+    [one] карточка на сегодня
+    [few] карточки на сегодня
+   *[other] карточек на сегодня
+}
+stat-streak = { $n ->
+    [one] день подряд
+    [few] дня подряд
+   *[other] дней подряд
+}
+stat-overdue = просрочено
+lobby-cards = Карточки
+lobby-nothing-due = Сейчас повторять нечего. Отлично!
+lobby-assignments = Задания
+study = Учить
+read = Читать
+watch = Смотреть
+kind-reading = Чтение
+kind-cards = Карточки
+kind-video-test = Видеотест
+kind-deck = Колода
+kind-text = Текст
+tag-overdue = просрочено
+read-label = Прочитано
+read-of-goal = прочитано { $read }% из { $goal }%
+count-new = новых: { $n }
+count-learning = изучаемых: { $n }
+count-review = повторить: { $n }
+
+## Учёба
+session-done = Занятие окончено
+session-summary = Ответов: { $answered }; повторить скоро: { $again }.
+hint = Подсказка: { $hint }
+type-the-answer = Введите ответ и нажмите Enter
+typed-right = Верно!
+typed-not-quite = Не совсем. Вы ввели:
+typed-the-answer = Ответ:
+show-answer = Показать ответ
+rating-again = Снова
+rating-hard = Трудно
+rating-good = Хорошо
+rating-easy = Легко
+rating-title = { $rating }: снова через { $interval }
+interval-under-minute = <1 мин
+interval-minutes = { $n } мин
+interval-hours = { $n } ч
+interval-days = { $n } д
+interval-months = { $n } мес
+interval-years = { $n } г
+media-still-downloading = Картинка или звук этой карточки ещё загружается.
+
+## Чтение
+opening-text = Открываем текст…
+bookmark = Закладка
+bookmarked = Закладка сделана.
+highlighted = Выделено.
+card-made = Карточка в вашей колоде готова: она появится, когда будете учить.
+contents = Содержание
+selected-words = Выделенные слова
+note-optional = Заметка (необязательно)
+make-a-card = Сделать карточку
+bookmarks = Закладки
+bookmark-at = На { $percent }
+delete-bookmark = Удалить закладку
+highlights = Выделения
+delete-highlight = Удалить выделение
+highlight-yellow = Выделить жёлтым
+highlight-green = Выделить зелёным
+highlight-blue = Выделить синим
+highlight-pink = Выделить розовым
+highlight-orange = Выделить оранжевым
+
+## Учётная запись
+account-title = Учётная запись и синхронизация
+never-synced-long = Ещё не синхронизировано
+last-synced = Последняя синхронизация { $ago }
+everything-saved = Всё сохранено на сервере
+changes-to-send = { $n ->
+    [one] { $n } изменение ждёт отправки
+    [few] { $n } изменения ждут отправки
+   *[other] { $n } изменений ждут отправки
+}
+server-unreachable-retrying = Сервер сейчас недоступен; приложение пробует снова каждые несколько секунд.
+documents-refused = { $n ->
+    [one] Сервер не принял { $n } документ; он остаётся на этом компьютере:
+    [few] Сервер не принял { $n } документа; они остаются на этом компьютере:
+   *[other] Сервер не принял { $n } документов; они остаются на этом компьютере:
+}
+try-again = Попробовать снова
+media-title = Картинки, звук и видео
+media-nothing = Пока нечего хранить без сети. Можно занять до { $budget }.
+media-on-device = На этом компьютере { $cached } из { $wanted } · { $bytes } из { $budget } разрешённых
+storage-used = Занято места
+media-over-budget = { $n ->
+    [one] { $n } файл не помещается: разрешите больше места, чтобы он был доступен без сети.
+    [few] { $n } файла не помещаются: разрешите больше места, чтобы они были доступны без сети.
+   *[other] { $n } файлов не помещаются: разрешите больше места, чтобы они были доступны без сети.
+}
+download-failed = Загрузка не удалась: { $why }
+space-allowed = Разрешено места
+download-now = Загрузить сейчас
+appearance = Язык и оформление
+theme-label = Цвета
+theme-system = Как в системе
+theme-light = Светлые
+theme-dark = Тёмные
+devices = Ваши устройства
+devices-need-server = Для списка устройств нужна связь с сервером.
+this-device = это устройство
+device-last-used = использовалось { $ago }
+sign-out-device = Выйти на нём
+passwords-differ = Новые пароли не совпадают.
+current-password = Текущий пароль
+new-password = Новый пароль
+repeat-password = Новый пароль ещё раз
+password-changed = Пароль изменён.
+change-password = Сменить пароль
+signed-in-as = Вы вошли как { $name }
+work-not-on-server = Часть вашей работы ещё не на сервере.
+stay-or-delete = Останьтесь в системе, и она отправится, как только сервер станет доступен, — или выйдите и удалите её с этого компьютера.
+stay-signed-in = Остаться в системе
+sign-out-and-delete = Выйти и удалить её
+sign-out-help = Сначала ваша работа отправляется на сервер. После выхода ваши данные удаляются с этого компьютера.
+sign-out = Выйти
+
+## Учитель: классы
+no-classes = Классов пока нет. Синхронизируйте, чтобы получить классы, в которых вы преподаёте.
+class-progress = Успехи класса
+assign = Задать
+assign-to = Кому
+assign-whole-class = всему классу
+assign-due = Срок
+assign-section = Что прочитать (название главы; пусто — весь текст)
+assign-note = Заметка для учеников
+new-deck-title = Название новой колоды
+new-text-title = Название нового текста
+new-video-test-title = Название нового видеотеста
+create-deck = Создать колоду
+create-text = Создать текст
+create-video-test = Создать видеотест
+theme = Тема
+theme-placeholder = Тема (например, Животные)
+theme-is = Тема: { $theme }
+student-short-id = Ученик { $id }
+
+## Учитель: редактор колоды
+card-type = Тип
+card-front = Лицевая сторона
+card-back = Оборотная сторона
+card-tags = Метки
+card-type-basic = обычная
+card-type-reversed = в обе стороны
+card-type-type-in = ввод ответа
+card-type-cloze = пропуски
+delete-card = Удалить карточку { $front }
+add-a-card = Добавить карточку
+add-card = Добавить
+cloze-placeholder = {"{{"}c1::Нил{"}}"} течёт в Африке
+not-utf8 = { $file } — не текст в UTF-8. Сохраните его из таблицы как «CSV UTF-8» и попробуйте снова.
+file-unreadable = Не удалось прочитать { $file }: { $detail }
+import-cards = Импорт карточек
+import-cards-help = Файл CSV или с табуляцией и строкой заголовков: front, back и по желанию type, example, hint, tags. Строки с ошибками пропускаются и перечисляются, остальные добавляются.
+import-from-file = Из файла
+import-paste = Или вставьте строки (из таблицы)
+import-pasted = Импортировать вставленное
+cards-imported = { $n ->
+    [one] Импортирована { $n } карточка.
+    [few] Импортировано { $n } карточки.
+   *[other] Импортировано { $n } карточек.
+}
+rows-left-out = { $n ->
+    [one] Пропущена { $n } строка:
+    [few] Пропущено { $n } строки:
+   *[other] Пропущено { $n } строк:
+}
+row-because = Строка { $row }: { $reason }
+row-unreadable = строку не прочитать: { $detail }
+row-too-many-fields = полей: { $found }, а в заголовке { $expected }
+card-empty-front = лицевая сторона пуста
+card-empty-back = оборотная сторона пуста
+card-too-long = поле { $field } длиннее 10000 знаков
+card-cloze-without-deletion = в карточке с пропусками нужен хотя бы один пропуск, например {"{{"}c1::ответ{"}}"}
+card-unknown-type = неизвестный тип карточки «{ $kind }» (basic, reversed, type_in, cloze)
+card-bad-media = картинка или звук — не файл этой колоды
+card-bad-tag = в метке «{ $tag }» есть пробел
+
+## Учитель: редактор текста
+unsaved-changes = Есть несохранённые изменения
+changes-not-saved = Изменения не сохранены.
+keep-editing = Продолжить правку
+leave-without-saving = Уйти без сохранения
+markdown = Markdown
+markdown-help = # глава, ## раздел, *курсив*, **жирный**, - списки. Главы ученики видят в содержании.
+preview = Предпросмотр
+
+## Учитель: успехи класса
+loading-class = Загружаем класс…
+class-progress-title = { $class }: успехи
+names-need-server = Для имён учеников нужна связь с сервером; они появятся, когда связь будет.
+retention-by-theme = Запоминание по темам
+col-student = Ученик
+col-cards-studied = Изучено карточек
+col-reviews = Повторений
+col-lapses = Забываний
+col-retention = Запоминание
+col-read = Прочитано
+col-last-read = Читал(а)
+col-highlights = Выделений
+tag-struggling = трудно
+not-started = не начинал(а)
+reading-title = Чтение: { $title }
+hardest-cards = Самые трудные карточки
+hard-card = { $front } — { $retention } (повторений: { $reviews })
+
+## Файлы
+copying-file = Подготовка файла…
+uploading-file = Отправка…
+size-of = { $done } из { $total }
+
+## Видеотесты: плеер ученика
+video-player = Видеоплеер: пробел — пуск или пауза, стрелки — на 5 секунд назад или вперёд
+video-downloading = Видео ещё загружается на этот компьютер. Когда загрузится, оно будет воспроизводиться здесь — со связью и без.
+video-no-skipping = В этом тесте нельзя перематывать вперёд: смотрите дальше с того места, где вы сейчас.
+video-no-skipping-short = Без перемотки вперёд
+play = Пуск
+pause = Пауза
+back-10 = Назад на 10 секунд
+timeline = Где сейчас видео
+speed = Скорость
+question-at = Вопрос на { $time }
+points-n = { $n ->
+    [one] { $n } балл
+    [few] { $n } балла
+   *[other] { $n } баллов
+}
+true = Верно
+false = Неверно
+your-answer = Ваш ответ
+answer = Ответить
+answer-later = Позже
+answer-saved = Ответ сохранён.
+answer-right = Верно!
+answer-wrong = Неверно.
+points-of = { $points } из { $max }
+continue = Дальше
+questions-answered = Отвечено вопросов: { $answered } из { $total }
+unanswered-warning = { $n ->
+    [one] На { $n } вопрос ещё нет ответа. Всё равно сдать тест?
+    [few] На { $n } вопроса ещё нет ответа. Всё равно сдать тест?
+   *[other] На { $n } вопросов ещё нет ответа. Всё равно сдать тест?
+}
+submit-anyway = Сдать
+keep-watching = Смотреть дальше
+submit-attempt = Сдать тест
+attempt-submitted = Сдано. Результаты придут после следующей синхронизации.
+no-attempts-left = Все попытки этого теста использованы.
+start-attempt = Начать тест
+resume-attempt = Продолжить с { $time }
+test-rules = Вопросов: { $questions }. { $feedback }
+feedback-instant = Правильность каждого ответа видна сразу.
+feedback-graded = Результаты придут после сдачи и синхронизации.
+attempts-left = { $n ->
+    [one] Осталась { $n } попытка.
+    [few] Осталось { $n } попытки.
+   *[other] Осталось { $n } попыток.
+}
+your-results = Ваши результаты
+attempt-n = Попытка { $n }
+handed-in = сдано { $date }
+results-after-sync = результаты придут после следующей синхронизации
+score = { $score } из { $max } баллов
+score-so-far = пока { $score } из { $max } баллов; ответов ждут проверки учителя: { $waiting }
+
+## Видеотесты: редактор учителя
+kind-single-choice = один верный вариант
+kind-multiple-choice = несколько верных вариантов
+kind-true-false = верно или неверно
+kind-short-text = короткий ответ
+question-needs-prompt = Сначала напишите вопрос.
+question-needs-options = В вопросе с выбором нужно хотя бы два варианта.
+question-needs-right-option = Отметьте верный вариант.
+question-one-right-option = Верным может быть только один вариант; для нескольких выберите «несколько верных вариантов».
+the-video = Видео
+no-video-yet = Видео пока нет. Выберите его: ученики смотрят его на своём устройстве, в том числе без сети.
+video-length = Длительность: { $time }
+replace-video = Заменить видео
+choose-video = Выбрать видео
+rules = Правила
+prevent-skipping = Ученикам нельзя перематывать вперёд (пересматривать можно)
+attempts-allowed = Разрешено попыток (0 — сколько угодно)
+attempts-not-a-number = Число попыток — целое число, 0 — сколько угодно.
+when-results = Когда ученики видят результаты
+feedback-graded-option = После сдачи и синхронизации (ключи ответов хранятся только на сервере)
+feedback-instant-option = Сразу, после каждого ответа
+save-rules = Сохранить правила
+questions = Вопросы
+go-to-time = Перейти к этому моменту
+delete-question = Удалить вопрос «{ $prompt }»
+add-question-at = Вопрос на { $time }
+add-question-help = Запустите или перемотайте видео к моменту, где вопрос должен его остановить.
+question-kind = Вид
+question-prompt = Вопрос
+options-right = Варианты (отметьте верные)
+option-is-right = Вариант { $n } верный
+option-n = Вариант { $n }
+add-option = Добавить вариант
+right-answer = Верный ответ
+accepted-answers = Принимаемые ответы (по одному в строке)
+accepted-answers-help = Ответ, совпавший с одним из этих, получает баллы. Оставьте пустым, чтобы проверять каждый ответ самим.
+points = Баллы
+keys-stay-on-server = Ключ ответа уходит только на сервер; на устройствах учеников его нет.
+add-question = Добавить вопрос
+
+## Видеотесты: результаты в классе
+video-test-title = Видеотест: { $title }
+col-attempts = Попыток
+col-score = Последний результат
+col-handed-in = Сдано
+not-handed-in = не сдано
+waiting-for-server = ждёт проверки сервером
+score-to-grade = пока { $score }, нужна проверка
+to-grade = { $n ->
+    [one] { $n } ответ ждёт проверки
+    [few] { $n } ответа ждут проверки
+   *[other] { $n } ответов ждут проверки
+}
+points-of-max = Баллы (из { $max })
+points-out-of-range = Поставьте от 0 до { $max } баллов.
+give-points = Поставить баллы
+
+## Учитель: картинки, экспорт и Anki
+card-media = Картинки и звук
+card-picture-or-sound = Картинка или звук (по желанию)
+add-media = Добавить картинку или звук
+remove-media = Убрать
+a-picture = картинка
+a-sound = звук
+media-not-here-yet = загружается
+export-csv = Экспорт (CSV)
+exported-to = Сохранено: { $path }
+import-anki = Импорт колоды Anki
+import-anki-help-deck = Колода Anki (.apkg, из любой версии Anki): её записи станут карточками этой колоды с картинками, звуком и метками.
+import-anki-help-class = Колоды Anki (.apkg) станут колодами этого класса: обычные, двусторонние, с вводом ответа и с пропусками сохраняют свой вид, с картинками, звуком и метками.
+choose-anki-file = Выбрать колоду Anki
+import-anki-as-decks = Импорт колоды Anki
+importing-anki = Импорт: отправляем картинки и звук…
+activity-import = Импорт колоды Anki: { $done } из { $total } картинок и звуков
+anki-imported = Карточек: { $cards }, из записей: { $notes }.
+this-deck = эта колода
+anki-media-uploaded = Отправлено картинок и звуков: { $n }.
+anki-as-basic = { $n ->
+    [one] Для типа записей «{ $kind }» здесь нет пары: { $n } запись стала обычной карточкой (первое поле — лицевая сторона, второе — оборотная, остальные — пример).
+    [few] Для типа записей «{ $kind }» здесь нет пары: { $n } записи стали обычными карточками (первое поле — лицевая сторона, второе — оборотная, остальные — пример).
+   *[other] Для типа записей «{ $kind }» здесь нет пары: { $n } записей стали обычными карточками (первое поле — лицевая сторона, второе — оборотная, остальные — пример).
+}
+anki-notes-left-out = { $n ->
+    [one] Пропущена { $n } запись:
+    [few] Пропущено { $n } записи:
+   *[other] Пропущено { $n } записей:
+}
+anki-media-missing = В записях названы, но в файле их нет: { $names }. Эти карточки добавлены без них.
+anki-media-refused = Сервер не принял { $name }: { $why }
+
+## Главная: сделанное
+lobby-done = Сделано ({ $n })
+see-results = Результаты

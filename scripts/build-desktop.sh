@@ -12,7 +12,7 @@ ensure_wasm_bindgen
 
 ensure_wasm_target
 
-profile=release
+profile=ui
 wasm_target_dir="${CARGO_TARGET_DIR}-wasm"
 # The same flags as scripts/check-wasm.sh, so the two share one build of the dependencies.
 CARGO_TARGET_DIR="$wasm_target_dir" RUSTFLAGS='--cfg getrandom_backend="wasm_js" -D warnings' \

@@ -35,6 +35,14 @@ async fn a_teacher_and_a_student_use_every_learning_command_from_the_command_lin
     cli.run("teacher", &["deck", "export", &deck, "--out", exported.to_str().unwrap()]);
     assert_eq!(std::fs::read_to_string(&exported).unwrap().lines().count(), 4, "header + 3 cards");
     assert_eq!(cli.run("teacher", &["deck", "cards", &deck]).as_array().unwrap().len(), 3);
+    // An Anki deck into this deck (or, without --deck, into new decks of the class).
+    let anki = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/anki/legacy.apkg");
+    let report = cli.run("teacher", &["deck", "import-anki", anki, "--class", &class, "--deck", &deck]);
+    assert_eq!((report["notes"].as_u64(), report["decks"][0]["cards"].as_u64()), (Some(8), Some(7)), "{report}");
+    assert_eq!(report["media_missing"][0], "missing.png");
+    assert_eq!(cli.run("teacher", &["deck", "cards", &deck]).as_array().unwrap().len(), 10);
+    let error = cli.fail("teacher", &["deck", "import-anki", csv.to_str().unwrap(), "--class", &class]);
+    assert!(error.contains("not an Anki deck"), "{error}");
     let settings = ["class", "settings", &class, "--retention", "0.9", "--new-per-day", "5", "--reviews-per-day", "50"];
     assert_eq!(cli.run("teacher", &settings)["study"]["new_per_day"], 5);
     let error = cli.fail("teacher", &["assign", &deck, "--due", "next friday"]);

@@ -267,6 +267,30 @@ pub async fn run(core: &Core, json: bool, command: Command) -> Result<(), Client
                 out
             });
         }
+        Command::Deck(DeckCommand::ImportAnki { file, class, deck }) => {
+            let report = core.decks().import_anki(class, deck, &file).await?;
+            say(json, serde_json::json!(report), || {
+                let mut out = format!("{} cards from {} notes", report.cards_total(), report.notes);
+                for imported in &report.decks {
+                    out.push_str(&format!("\n  {} {} ({} cards)", imported.deck, imported.title, imported.cards));
+                }
+                for (kind, notes) in &report.as_basic {
+                    out.push_str(&format!(
+                        "\n  note type {kind:?} has no equal here: {notes} notes became basic cards"
+                    ));
+                }
+                for (note, why) in &report.skipped {
+                    out.push_str(&format!("\n  left out {note:?}: {why}"));
+                }
+                if !report.media_missing.is_empty() {
+                    out.push_str(&format!("\n  not in the file: {}", report.media_missing.join(", ")));
+                }
+                for (name, why) in &report.media_refused {
+                    out.push_str(&format!("\n  the server did not keep {name}: {why}"));
+                }
+                out
+            });
+        }
         Command::Deck(DeckCommand::Export { deck, out }) => {
             let csv = core.decks().export(deck)?;
             match out {

@@ -191,6 +191,15 @@ enum DeckCommand {
         deck: DocId,
         file: PathBuf,
     },
+    /// Import an Anki deck (.apkg, any Anki version): into `--deck`, or into a new deck of
+    /// `--class` per Anki deck. Pictures and sound are uploaded, so this needs the server.
+    ImportAnki {
+        file: PathBuf,
+        #[arg(long)]
+        class: ClassId,
+        #[arg(long)]
+        deck: Option<DocId>,
+    },
     /// Export a deck's cards as CSV (to standard output, or `--out`).
     Export {
         deck: DocId,

@@ -118,6 +118,9 @@ pub enum Request {
     },
     /// Who is signed in, if anyone.
     CurrentUser,
+    /// Whether the account signed in with a one-time password and must choose its own before
+    /// anything else ([`Response::Flag`]).
+    PasswordChangeRequired,
     /// The account's signed-in devices (online).
     Devices,
     /// End another device's session (online).
@@ -389,6 +392,8 @@ pub enum Response {
     Done,
     User(UserView),
     CurrentUser(Option<UserView>),
+    /// A yes or no.
+    Flag(bool),
     Devices(Vec<SessionView>),
     Logout(LogoutReport),
     Sync(SyncReport),

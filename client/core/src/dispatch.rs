@@ -25,6 +25,7 @@ impl Core {
             }
             Request::Logout { discard } => Response::Logout(self.session().logout(discard).await?),
             Request::CurrentUser => Response::CurrentUser(self.session().current_user()),
+            Request::PasswordChangeRequired => Response::Flag(self.password_change_required()),
             Request::Devices => Response::Devices(self.session().devices().await?),
             Request::SignOutDevice { session } => {
                 self.session().sign_out_device(session).await?;

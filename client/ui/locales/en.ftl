@@ -462,3 +462,16 @@ anki-media-refused = The server did not keep { $name }: { $why }
 ## Lobby: work done
 lobby-done = Done ({ $n })
 see-results = Results
+
+## Sign in: the account's own password after a one-time one
+choose-password-title = Choose your password
+choose-password-intro = You signed in with a one-time password. Choose your own now: you sign in with it from now on, on every device.
+one-time-password = The one-time password you were given
+choose-password = Save my password
+
+## Teacher: groups
+assign-a-group = a group of students
+group-members = The group
+group-name = Group's name
+group-name-placeholder = e.g. Reading club
+group-needs-name-and-students = Name the group and tick its students.

@@ -459,3 +459,16 @@ anki-media-refused = Сервер не принял { $name }: { $why }
 ## Главная: сделанное
 lobby-done = Сделано ({ $n })
 see-results = Результаты
+
+## Вход: свой пароль после одноразового
+choose-password-title = Придумайте пароль
+choose-password-intro = Вы вошли с одноразовым паролем. Придумайте свой: с ним вы будете входить на всех устройствах.
+one-time-password = Выданный вам одноразовый пароль
+choose-password = Сохранить пароль
+
+## Учитель: группы
+assign-a-group = группе учеников
+group-members = Группа
+group-name = Название группы
+group-name-placeholder = например, Кружок чтения
+group-needs-name-and-students = Назовите группу и отметьте её учеников.

@@ -18,6 +18,8 @@ pub enum Screen {
     /// Asking the engine who is signed in.
     Starting,
     SignIn,
+    /// Signed in with a one-time password: the account's own password comes first.
+    ChoosePassword,
     Lobby,
     Study(DocId),
     Read(DocId),
@@ -176,7 +178,9 @@ pub fn App() -> Element {
             match shell.engine.call(Request::CurrentUser).await {
                 Ok(Response::CurrentUser(Some(current))) => {
                     user.set(Some(current));
-                    screen.set(Screen::Lobby);
+                    let must =
+                        matches!(shell.engine.call(Request::PasswordChangeRequired).await, Ok(Response::Flag(true)));
+                    screen.set(if must { Screen::ChoosePassword } else { Screen::Lobby });
                 }
                 _ => screen.set(Screen::SignIn),
             }
@@ -189,6 +193,7 @@ pub fn App() -> Element {
             match current {
                 Screen::Starting => rsx! { p { class: "muted center", {t!("opening")} } },
                 Screen::SignIn => rsx! { crate::sign_in::SignIn {} },
+                Screen::ChoosePassword => rsx! { crate::sign_in::ChoosePassword { one_time: None } },
                 Screen::Lobby => rsx! { crate::lobby::LobbyScreen {} },
                 Screen::Study(deck) => rsx! { crate::study::Study { deck } },
                 Screen::Read(text) => rsx! { crate::reader::Reader { text } },

@@ -127,8 +127,21 @@ pub fn selected_text() -> Option<String> {
     None
 }
 
+/// The first index in `0..len` where `past(i)` holds, for a `past` that is false and then true
+/// (blocks in document order: below the top edge from some block on). `len` if none.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code, reason = "only the page's code calls it"))]
+pub fn first_past(len: u32, mut past: impl FnMut(u32) -> bool) -> u32 {
+    let (mut low, mut high) = (0, len);
+    while low < high {
+        let mid = low + (high - low) / 2;
+        if past(mid) { high = mid } else { low = mid + 1 }
+    }
+    low
+}
+
 /// The start offset (`data-offset`) of the first block under `selector` still visible at the
-/// top of the scrolling element `scroller`.
+/// top of the scrolling element `scroller`. Blocks are in document order, so a binary search
+/// reads a few of them per scroll event, not all (a novel has thousands).
 pub fn first_visible_offset(scroller: &str, selector: &str) -> Option<u64> {
     #[cfg(target_arch = "wasm32")]
     {
@@ -136,17 +149,13 @@ pub fn first_visible_offset(scroller: &str, selector: &str) -> Option<u64> {
         let document = web_sys::window()?.document()?;
         let top = document.get_element_by_id(scroller)?.get_bounding_client_rect().top();
         let blocks = document.query_selector_all(selector).ok()?;
-        let mut last = None;
-        for i in 0..blocks.length() {
-            let Some(block) = blocks.item(i).and_then(|n| n.dyn_into::<web_sys::Element>().ok()) else { continue };
-            let offset = block.get_attribute("data-offset").and_then(|o| o.parse().ok());
-            // The first block whose bottom is below the top edge is the one being read.
-            if block.get_bounding_client_rect().bottom() > top + 1.0 {
-                return offset.or(last);
-            }
-            last = offset;
-        }
-        return last;
+        let block = |i: u32| blocks.item(i).and_then(|n| n.dyn_into::<web_sys::Element>().ok());
+        // The first block whose bottom is below the top edge is the one being read.
+        let found = first_past(blocks.length(), |i| {
+            block(i).is_some_and(|b| b.get_bounding_client_rect().bottom() > top + 1.0)
+        });
+        let at = found.min(blocks.length().saturating_sub(1));
+        return block(at)?.get_attribute("data-offset").and_then(|o| o.parse().ok());
     }
     #[cfg(not(target_arch = "wasm32"))]
     {
@@ -284,4 +293,24 @@ pub async fn focus(id: &str) {
     }
     #[cfg(not(target_arch = "wasm32"))]
     let _ = id;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_past;
+
+    #[test]
+    fn the_first_block_below_the_edge_is_found_by_halving() {
+        let bottoms = [10, 20, 30, 40, 50];
+        let mut reads = 0;
+        let found = first_past(5, |i| {
+            reads += 1;
+            bottoms[i as usize] > 25
+        });
+        assert_eq!(found, 2);
+        assert!(reads <= 3, "{reads} blocks read");
+        assert_eq!(first_past(5, |_| false), 5, "scrolled past the end: none");
+        assert_eq!(first_past(5, |_| true), 0);
+        assert_eq!(first_past(0, |_| true), 0);
+    }
 }

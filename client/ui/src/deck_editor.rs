@@ -117,8 +117,7 @@ pub fn DeckEditor(deck: DocId) -> Element {
     rsx! {
         header { class: "top",
             button { class: "secondary", id: "deck-back", onclick: back, {t!("back-to-classes")} }
-            h1 { class: "reader-title", "{title}" }
-            if !theme.is_empty() { span { class: "muted", {t!("theme-is", theme = theme.as_str())} } }
+            DeckNames { key: "{title}{theme}", deck, title: title.clone(), theme: theme.clone() }
             button { class: "secondary", id: "export-deck",
                 onclick: {
                     let title = title.clone();
@@ -162,6 +161,48 @@ pub fn DeckEditor(deck: DocId) -> Element {
                 }
             }
         }
+    }
+}
+
+/// The deck's title and theme, saved when a field is left.
+#[component]
+fn DeckNames(deck: DocId, title: String, theme: String) -> Element {
+    let shell = use_context::<Shell>();
+    let mut new_title = use_signal(|| title.clone());
+    let mut new_theme = use_signal(|| theme.clone());
+    let mut problem = use_signal(|| None::<String>);
+    let save_title = {
+        let engine = shell.engine.clone();
+        move |_| {
+            let engine = engine.clone();
+            let stored = title.clone();
+            async move {
+                if new_title().trim() != stored && !new_title().trim().is_empty() {
+                    let request = Request::SetTitle { doc: deck, title: new_title().trim().to_owned() };
+                    problem.set(ask(&engine, request, Some).await.err());
+                }
+            }
+        }
+    };
+    let save_theme = {
+        let engine = shell.engine.clone();
+        move |_| {
+            let engine = engine.clone();
+            let stored = theme.clone();
+            async move {
+                if new_theme().trim() != stored {
+                    let request = Request::SetTheme { deck, theme: new_theme().trim().to_owned() };
+                    problem.set(ask(&engine, request, Some).await.err());
+                }
+            }
+        }
+    };
+    rsx! {
+        input { class: "title-field", id: "deck-title", "aria-label": t!("title"), value: "{new_title}",
+            oninput: move |e| new_title.set(e.value()), onchange: save_title }
+        input { class: "theme-field", id: "deck-theme", "aria-label": t!("theme"), placeholder: t!("theme"), value: "{new_theme}",
+            oninput: move |e| new_theme.set(e.value()), onchange: save_theme }
+        if let Some(message) = problem() { span { class: "error", role: "alert", "{message}" } }
     }
 }
 

@@ -26,6 +26,8 @@ pub fn SignIn() -> Element {
     let mut password = use_signal(String::new);
     let mut error = use_signal(|| None::<String>);
     let mut busy = use_signal(|| false);
+    // Signed in with a one-time password: kept here only until the account's own is chosen.
+    let mut one_time = use_signal(|| None::<String>);
 
     let submit = move |event: FormEvent| {
         event.prevent_default();
@@ -44,10 +46,16 @@ pub fn SignIn() -> Element {
             match answer {
                 Ok(Response::User(user)) => {
                     store("server", server().trim());
-                    password.set(String::new());
                     let mut current = shell.user;
                     current.set(Some(user));
-                    shell.go(Screen::Lobby);
+                    let must =
+                        matches!(shell.engine.call(Request::PasswordChangeRequired).await, Ok(Response::Flag(true)));
+                    if must {
+                        one_time.set(Some(password()));
+                    } else {
+                        shell.go(Screen::Lobby);
+                    }
+                    password.set(String::new());
                 }
                 Ok(_) => error.set(Some(t!("unexpected-answer"))),
                 Err(failure) if failure.code == ErrorCode::PasswordChangeRequired => {
@@ -62,6 +70,9 @@ pub fn SignIn() -> Element {
         }
     };
 
+    if let Some(given) = one_time() {
+        return rsx! { ChoosePassword { one_time: Some(given) } };
+    }
     rsx! {
         main { class: "sign-in",
             h1 { class: "brand", "TallSchool" }
@@ -90,6 +101,69 @@ pub fn SignIn() -> Element {
                 }
             }
             crate::account::LanguagePicker {}
+        }
+    }
+}
+
+/// The account's own password, chosen after a sign-in with the one-time password a teacher or
+/// the school gave (`one_time`; asked again when the app was closed in between).
+#[component]
+pub fn ChoosePassword(one_time: Option<String>) -> Element {
+    let shell = use_context::<Shell>();
+    let mut current = use_signal(String::new);
+    let mut new = use_signal(String::new);
+    let mut repeat = use_signal(String::new);
+    let mut error = use_signal(|| None::<String>);
+    let mut busy = use_signal(|| false);
+    let ask_current = one_time.is_none();
+    let submit = move |event: FormEvent| {
+        event.prevent_default();
+        let shell = shell.clone();
+        let given = one_time.clone();
+        async move {
+            if new() != repeat() {
+                error.set(Some(t!("passwords-differ")));
+                return;
+            }
+            busy.set(true);
+            let old = match given {
+                Some(given) => given,
+                None => current(),
+            };
+            let request = Request::ChangePassword { current: old, new: new() };
+            let answer = shell.engine.call(request).await;
+            busy.set(false);
+            match answer {
+                Ok(_) => shell.go(Screen::Lobby),
+                Err(failure) => {
+                    current.set(String::new());
+                    error.set(Some(messages::failure(&failure)));
+                }
+            }
+        }
+    };
+    rsx! {
+        main { class: "sign-in",
+            h1 { class: "brand", "TallSchool" }
+            h2 { {t!("choose-password-title")} }
+            p { class: "muted", {t!("choose-password-intro")} }
+            form { onsubmit: submit, class: "card form", id: "choose-password",
+                if ask_current {
+                    label { r#for: "one-time-password", {t!("one-time-password")} }
+                    input { id: "one-time-password", r#type: "password", required: true, autocomplete: "current-password",
+                        value: "{current}", oninput: move |e| current.set(e.value()) }
+                }
+                label { r#for: "choose-new-password", {t!("new-password")} }
+                input { id: "choose-new-password", r#type: "password", required: true, autofocus: true, autocomplete: "new-password",
+                    value: "{new}", oninput: move |e| new.set(e.value()) }
+                label { r#for: "choose-repeat-password", {t!("repeat-password")} }
+                input { id: "choose-repeat-password", r#type: "password", required: true, autocomplete: "new-password",
+                    value: "{repeat}", oninput: move |e| repeat.set(e.value()) }
+                if let Some(message) = error() {
+                    p { class: "error", role: "alert", "{message}" }
+                }
+                button { r#type: "submit", class: "primary", disabled: busy(), {t!("choose-password")} }
+            }
         }
     }
 }

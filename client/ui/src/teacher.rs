@@ -149,7 +149,10 @@ fn AssignForm(doc: DocSummary, on_done: EventHandler<()>) -> Element {
     let shell = use_context::<Shell>();
     // Offline, the roster is unknown: the class as a whole can still be given work.
     let roster = use_roster(doc.class_id);
+    // "" the whole class, "group" some students, else one student's id.
     let mut who = use_signal(String::new);
+    let mut group = use_signal(String::new);
+    let mut members = use_signal(std::collections::BTreeSet::<UserId>::new);
     let mut due = use_signal(String::new);
     let mut section = use_signal(String::new);
     let mut note = use_signal(String::new);
@@ -168,8 +171,18 @@ fn AssignForm(doc: DocSummary, on_done: EventHandler<()>) -> Element {
                     }
                 },
             };
-            let students = who().parse::<UserId>().map(|s| vec![s]).unwrap_or_default();
-            let assignment = NewAssignment { students, group: String::new(), due, section: section(), note: note() };
+            let (students, group_name) = match who().as_str() {
+                "group" => {
+                    let name = group().trim().to_owned();
+                    if name.is_empty() || members.read().is_empty() {
+                        problem.set(Some(t!("group-needs-name-and-students")));
+                        return;
+                    }
+                    (members.read().iter().copied().collect(), name)
+                }
+                one => (one.parse::<UserId>().map(|s| vec![s]).unwrap_or_default(), String::new()),
+            };
+            let assignment = NewAssignment { students, group: group_name, due, section: section(), note: note() };
             match ask(&shell.engine, Request::Assign { doc: doc.id, assignment }, Some).await {
                 Ok(_) => on_done.call(()),
                 Err(message) => problem.set(Some(message)),
@@ -190,12 +203,34 @@ fn AssignForm(doc: DocSummary, on_done: EventHandler<()>) -> Element {
                 label { r#for: "assign-who-{doc.id}", {t!("assign-to")} }
                 select { id: "assign-who-{doc.id}", onchange: move |e| who.set(e.value()),
                     option { value: "", {t!("assign-whole-class")} }
+                    if !students.is_empty() { option { value: "group", {t!("assign-a-group")} } }
                     for member in students.iter() {
                         option { value: "{member.user_id}", "{student_name(&students, member.user_id)}" }
                     }
                 }
                 label { r#for: "assign-due-{doc.id}", {t!("assign-due")} }
                 input { id: "assign-due-{doc.id}", r#type: "date", value: "{due}", oninput: move |e| due.set(e.value()) }
+            }
+            if who() == "group" {
+                fieldset { class: "group-members",
+                    legend { {t!("group-members")} }
+                    label { r#for: "assign-group-{doc.id}", {t!("group-name")} }
+                    input { id: "assign-group-{doc.id}", placeholder: t!("group-name-placeholder"), value: "{group}",
+                        oninput: move |e| group.set(e.value()) }
+                    for member in students.iter() {
+                        label { class: "check", key: "{member.user_id}",
+                            input { r#type: "checkbox", checked: members.read().contains(&member.user_id),
+                                onchange: {
+                                    let id = member.user_id;
+                                    move |e: FormEvent| {
+                                        if e.checked() { members.write().insert(id); } else { members.write().remove(&id); }
+                                    }
+                                },
+                            }
+                            span { "{student_name(&students, member.user_id)}" }
+                        }
+                    }
+                }
             }
             if doc.kind == DocKind::Text {
                 label { r#for: "assign-section-{doc.id}", {t!("assign-section")} }

@@ -528,13 +528,39 @@ async fn a_student_works_offline_and_the_teacher_sees_it() {
     screenshot(&screen, &window, "assign").await;
     click(&window, "form.assign button[type=submit]").await;
     gone(&window, "form.assign").await;
+    // The text to a group of one student (the roster's names to tick).
+    let xpath = "//li[contains(@class, 'content-row')][.//strong[text()=\"The fox's journey\"]]//button[contains(@class, 'assign')]";
+    let wait = window.wait().at_most(Duration::from_secs(30)).for_element(Locator::XPath(xpath));
+    within("the text's Assign", wait).await.unwrap().click().await.unwrap();
+    choose(&window, "form.assign select", "group").await;
+    within("the group", find(&window, "form.assign input[id^=assign-group]").await.send_keys("Reading club"))
+        .await
+        .unwrap();
+    // The second student's name, as the roster shows it.
+    let tokens = server.login(&demo.teacher).await;
+    let (_, roster) = server.get(&format!("/api/v1/classes/{class}/roster"), &tokens.access_token).await;
+    let member =
+        roster.as_array().unwrap().iter().find(|m| m["username"] == demo.students[1].username.as_str()).unwrap();
+    let name = member["display_name"].as_str().unwrap_or(demo.students[1].username.as_str()).to_owned();
+    let tick = format!("//fieldset[contains(@class, 'group-members')]//label[span[text()=\"{name}\"]]//input");
+    let tick = within("the roster", window.wait().at_most(Duration::from_secs(30)).for_element(Locator::XPath(&tick)))
+        .await
+        .unwrap();
+    within("ticking a student", tick.click()).await.unwrap();
+    within("the note", find(&window, "form.assign input[id^=assign-note]").await.send_keys("For the reading club"))
+        .await
+        .unwrap();
+    screenshot(&screen, &window, "assign-group").await;
+    click(&window, "form.assign button[type=submit]").await;
+    gone(&window, "form.assign").await;
     let other = Device::sign_in(&server, &demo.students[1]).await;
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         other.sync().await;
         let lobby = other.core.lobby().get().unwrap();
         let edited = other.core.reader().body(text).is_ok_and(|b| b.trim_end().ends_with("The end, for now."));
-        if let Some(quiz) = lobby.assignments.iter().find(|a| a.note == "Quiz on Friday").filter(|_| edited) {
+        let club = lobby.assignments.iter().any(|a| a.note == "For the reading club" && a.doc_id == text);
+        if let Some(quiz) = lobby.assignments.iter().find(|a| a.note == "Quiz on Friday").filter(|_| edited && club) {
             assert_eq!(quiz.doc_id, deck);
             let due = quiz.due.expect("a due date");
             // The end of that day where the app runs: within 14 hours of its end in UTC.
@@ -575,5 +601,34 @@ async fn a_student_works_offline_and_the_teacher_sees_it() {
     script(&window, "document.querySelector('.editor-timeline').scrollIntoView({block: 'start'}); window.scrollBy(0, -80); return true").await;
     screenshot(&screen, &window, "video-editor").await;
     click(&window, "#video-editor-back").await;
+    window.close().await.ok();
+    drop(driver);
+
+    // A new student's first sign-in, with the one-time password the school gave: their own
+    // password comes first, then the Lobby.
+    let admin = server.login(&demo.edu_admin).await;
+    let (_, me) = server.get("/api/v1/me", &admin.access_token).await;
+    let school = me["school_id"].as_str().unwrap().to_owned();
+    let (_, created) = server
+        .post(
+            &format!("/api/v1/schools/{school}/users"),
+            Some(&admin.access_token),
+            serde_json::json!({"username": "new.student", "role": "student"}),
+        )
+        .await;
+    let one_time = created["initial_password"].as_str().unwrap().to_owned();
+    let driver = Driver::start(&screen, &server.data_dir.join("desktop-new"), &server.base);
+    let window = driver.open(&app).await;
+    sign_in(&window, "new.student", &one_time).await;
+    find(&window, "#choose-password").await;
+    screenshot(&screen, &window, "choose-password").await;
+    within("the new password", find(&window, "#choose-new-password").await.send_keys("a walk by the river"))
+        .await
+        .unwrap();
+    within("again", find(&window, "#choose-repeat-password").await.send_keys("a walk by the river")).await.unwrap();
+    click(&window, "#choose-password button[type=submit]").await;
+    find(&window, "main.lobby").await;
+    let (status, _) = server.try_login("new.student", "a walk by the river").await;
+    assert_eq!(status, reqwest::StatusCode::OK, "the chosen password signs in");
     window.close().await.ok();
 }

@@ -37,16 +37,8 @@ pub fn size(bytes: u64) -> String {
 pub fn Account() -> Element {
     let shell = use_context::<Shell>();
     let status = use_live(move |engine| async move {
-        let store = ask(&engine, Request::StoreStatus, |r| match r {
-            Response::StoreStatus(status) => Some(status),
-            _ => None,
-        })
-        .await?;
-        let media = ask(&engine, Request::MediaStatus, |r| match r {
-            Response::MediaStatus(status) => Some(status),
-            _ => None,
-        })
-        .await?;
+        let store = ask(&engine, Request::StoreStatus, crate::pick!(Response::StoreStatus)).await?;
+        let media = ask(&engine, Request::MediaStatus, crate::pick!(Response::MediaStatus)).await?;
         Ok::<_, String>((store, media))
     });
     let user = shell.user.read().clone();
@@ -245,13 +237,7 @@ fn DevicesPanel() -> Element {
     let devices = use_resource(move || {
         let engine = engine.clone();
         let _ = (offline(), reload());
-        async move {
-            ask(&engine, Request::Devices, |r| match r {
-                Response::Devices(devices) => Some(devices),
-                _ => None,
-            })
-            .await
-        }
+        async move { ask(&engine, Request::Devices, crate::pick!(Response::Devices)).await }
     });
     let mut problem = use_signal(|| None::<String>);
     let engine = shell.engine.clone();

@@ -12,7 +12,7 @@ use tallschool_shared::{ClassId, DocId};
 
 use crate::app::{Screen, Shell, use_live};
 use crate::browser::reveal;
-use crate::engine::ask;
+use crate::engine::{ask, media_file};
 use crate::messages::{card_problem, row_problem};
 use crate::t;
 use crate::uploads::{Transfer, stage, upload_picked};
@@ -46,21 +46,9 @@ struct Deck {
 pub fn DeckEditor(deck: DocId) -> Element {
     let shell = use_context::<Shell>();
     let data = use_live(move |engine| async move {
-        let cards = ask(&engine, Request::Cards { deck }, |r| match r {
-            Response::Cards(cards) => Some(cards),
-            _ => None,
-        })
-        .await?;
-        let report = ask(&engine, Request::DeckReport { deck }, |r| match r {
-            Response::DeckReport(report) => Some(report),
-            _ => None,
-        })
-        .await?;
-        let docs = ask(&engine, Request::Documents, |r| match r {
-            Response::Documents(docs) => Some(docs),
-            _ => None,
-        })
-        .await?;
+        let cards = ask(&engine, Request::Cards { deck }, crate::pick!(Response::Cards)).await?;
+        let report = ask(&engine, Request::DeckReport { deck }, crate::pick!(Response::DeckReport)).await?;
+        let docs = ask(&engine, Request::Documents, crate::pick!(Response::Documents)).await?;
         let class = docs.iter().find(|d| d.id == deck).map(|d| d.class_id).ok_or_else(|| t!("unexpected-answer"))?;
         Ok::<_, String>(Deck { cards, title: report.title, theme: report.theme, class })
     });
@@ -82,11 +70,7 @@ pub fn DeckEditor(deck: DocId) -> Element {
         move |title: String| {
             let engine = engine.clone();
             async move {
-                let csv = ask(&engine, Request::ExportCards { deck }, |r| match r {
-                    Response::Csv(csv) => Some(csv),
-                    _ => None,
-                })
-                .await;
+                let csv = ask(&engine, Request::ExportCards { deck }, crate::pick!(Response::Csv)).await;
                 let saved = match csv {
                     Ok(csv) => engine.save_file(&export_name(&title), csv.into_bytes()).await.map_err(|e| e.message),
                     Err(message) => Err(message),
@@ -282,14 +266,7 @@ fn MediaThumb(hash: String) -> Element {
     let file = use_resource(move || {
         let engine = engine.clone();
         let hash = hash.clone();
-        async move {
-            ask(&engine, Request::MediaPath { hash }, |r| match r {
-                Response::MediaFile(file) => Some((engine.file_url(&file.path), file.mime)),
-                _ => None,
-            })
-            .await
-            .ok()
-        }
+        async move { media_file(&engine, &hash).await.ok() }
     });
     match file.read().clone().flatten() {
         Some((url, mime)) if mime.starts_with("image/") => {
@@ -402,12 +379,7 @@ fn ImportCards(deck: DocId) -> Element {
             spawn(async move {
                 busy.set(true);
                 problem.set(None);
-                match ask(&shell.engine, Request::ImportCards { deck, text }, |r| match r {
-                    Response::Imported(report) => Some(report),
-                    _ => None,
-                })
-                .await
-                {
+                match ask(&shell.engine, Request::ImportCards { deck, text }, crate::pick!(Response::Imported)).await {
                     Ok(imported) => {
                         report.set(Some(imported));
                         pasted.set(String::new());
@@ -491,10 +463,11 @@ pub fn AnkiImport(class: ClassId, deck: Option<DocId>) -> Element {
             report.set(None);
             let imported = match stage(&engine, file, copying).await {
                 Ok(path) => {
-                    let imported = ask(&engine, Request::ImportAnki { class, deck, path: path.clone() }, |r| match r {
-                        Response::AnkiImported(report) => Some(report),
-                        _ => None,
-                    })
+                    let imported = ask(
+                        &engine,
+                        Request::ImportAnki { class, deck, path: path.clone() },
+                        crate::pick!(Response::AnkiImported),
+                    )
                     .await;
                     engine.release_file(&path);
                     imported

@@ -218,6 +218,18 @@ fn unreadable() -> Error {
     protocol("the picked file cannot be read".to_owned())
 }
 
+/// The value of one kind of response, for [`ask`]: `ask(&engine, Request::Cards { deck },
+/// pick!(Response::Cards))`.
+#[macro_export]
+macro_rules! pick {
+    ($variant:path) => {
+        |response| match response {
+            $variant(value) => Some(value),
+            _ => None,
+        }
+    };
+}
+
 /// Send `request` and take the one kind of response it should get (`pick`), or the sentence
 /// to show when it fails.
 pub async fn ask<T>(
@@ -229,4 +241,14 @@ pub async fn ask<T>(
         Ok(response) => pick(response).ok_or_else(|| crate::t!("unexpected-answer")),
         Err(error) => Err(crate::messages::failure(&error)),
     }
+}
+
+/// Where the window loads a cached picture, sound or video from, and its type; the sentence to
+/// show when it is not on this device (yet).
+pub async fn media_file(engine: &Rc<dyn Engine>, hash: &str) -> Result<(String, String), String> {
+    ask(engine, Request::MediaPath { hash: hash.to_owned() }, |r| match r {
+        Response::MediaFile(file) => Some((engine.file_url(&file.path), file.mime)),
+        _ => None,
+    })
+    .await
 }

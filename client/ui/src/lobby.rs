@@ -29,13 +29,8 @@ pub fn LobbyScreen() -> Element {
     let shell = use_context::<Shell>();
     let mut syncing = use_signal(|| false);
     let mut problem = use_signal(|| None::<String>);
-    let lobby = use_live(move |engine| async move {
-        ask(&engine, Request::Lobby, |r| match r {
-            Response::Lobby(lobby) => Some(lobby),
-            _ => None,
-        })
-        .await
-    });
+    let lobby =
+        use_live(move |engine| async move { ask(&engine, Request::Lobby, crate::pick!(Response::Lobby)).await });
 
     let sync_now = {
         let shell = shell.clone();

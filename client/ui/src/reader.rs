@@ -25,13 +25,10 @@ fn percent(offset: u64, chars: u64) -> f64 {
 #[component]
 pub fn Reader(text: DocId) -> Element {
     let shell = use_context::<Shell>();
-    let view = use_live(move |engine| async move {
-        ask(&engine, Request::Reader { text }, |r| match r {
-            Response::Reader(view) => Some(view),
-            _ => None,
-        })
-        .await
-    });
+    let view =
+        use_live(
+            move |engine| async move { ask(&engine, Request::Reader { text }, crate::pick!(Response::Reader)).await },
+        );
     let body = use_live(move |engine| async move {
         ask(&engine, Request::Body { text }, |r| match r {
             Response::Text(body) => Some(blocks(&body)),

@@ -9,7 +9,7 @@ use tallschool_shared::DocId;
 use tallschool_shared::scheduling::Rating;
 
 use crate::app::{Screen, Shell};
-use crate::engine::ask;
+use crate::engine::media_file;
 use crate::i18n::number;
 use crate::keys::{StudyKey, study_key};
 use crate::typed_diff::typed_diff;
@@ -287,12 +287,7 @@ fn CardMedia(hashes: Vec<String>) -> Element {
         async move {
             let mut files = Vec::new();
             for hash in hashes {
-                let file = ask(&engine, Request::MediaPath { hash }, |r| match r {
-                    Response::MediaFile(file) => Some(file),
-                    _ => None,
-                })
-                .await;
-                files.push(file.map(|f| (engine.file_url(&f.path), f.mime)));
+                files.push(media_file(&engine, &hash).await);
             }
             files
         }

@@ -54,16 +54,8 @@ fn percent(value: Option<f64>) -> String {
 pub fn TeacherHome() -> Element {
     let shell = use_context::<Shell>();
     let data = use_live(move |engine| async move {
-        let classes = ask(&engine, Request::Classes, |r| match r {
-            Response::Classes(classes) => Some(classes),
-            _ => None,
-        })
-        .await?;
-        let docs = ask(&engine, Request::Documents, |r| match r {
-            Response::Documents(docs) => Some(docs),
-            _ => None,
-        })
-        .await?;
+        let classes = ask(&engine, Request::Classes, crate::pick!(Response::Classes)).await?;
+        let docs = ask(&engine, Request::Documents, crate::pick!(Response::Documents)).await?;
         Ok::<_, String>((classes, docs))
     });
     let (classes, docs) = match &*data.read() {
@@ -270,12 +262,7 @@ fn NewContent(class: ClassId, kind: DocKind) -> Element {
                 DocKind::Text => Request::CreateText { class, title: title() },
                 _ => Request::CreateVideoTest { class, title: title() },
             };
-            match ask(&shell.engine, request, |r| match r {
-                Response::Created(doc) => Some(doc),
-                _ => None,
-            })
-            .await
-            {
+            match ask(&shell.engine, request, crate::pick!(Response::Created)).await {
                 Ok(doc) => shell.go(match kind {
                     DocKind::Deck => Screen::Deck(doc),
                     DocKind::Text => Screen::TextEditor(doc),
@@ -309,14 +296,7 @@ fn use_roster(class: ClassId) -> Resource<Option<Vec<RosterEntry>>> {
     use_resource(move || {
         let engine = engine.clone();
         let _ = offline();
-        async move {
-            ask(&engine, Request::Roster { class }, |r| match r {
-                Response::Roster(roster) => Some(roster),
-                _ => None,
-            })
-            .await
-            .ok()
-        }
+        async move { ask(&engine, Request::Roster { class }, crate::pick!(Response::Roster)).await.ok() }
     })
 }
 
@@ -332,44 +312,24 @@ struct ClassData {
 }
 
 async fn load_class(engine: std::rc::Rc<dyn crate::engine::Engine>, class: ClassId) -> Result<ClassData, String> {
-    let classes = ask(&engine, Request::Classes, |r| match r {
-        Response::Classes(classes) => Some(classes),
-        _ => None,
-    })
-    .await?;
+    let classes = ask(&engine, Request::Classes, crate::pick!(Response::Classes)).await?;
     let name = classes.into_iter().find(|c| c.id == class).map(|c| c.name).unwrap_or_default();
-    let docs = ask(&engine, Request::Documents, |r| match r {
-        Response::Documents(docs) => Some(docs),
-        _ => None,
-    })
-    .await?;
+    let docs = ask(&engine, Request::Documents, crate::pick!(Response::Documents)).await?;
     let (mut decks, mut texts, mut tests) = (Vec::new(), Vec::new(), Vec::new());
     for doc in class_content(&docs, class) {
         match doc.kind {
-            DocKind::Deck => decks.push(
-                ask(&engine, Request::DeckReport { deck: doc.id }, |r| match r {
-                    Response::DeckReport(report) => Some(report),
-                    _ => None,
-                })
-                .await?,
-            ),
+            DocKind::Deck => decks
+                .push(ask(&engine, Request::DeckReport { deck: doc.id }, crate::pick!(Response::DeckReport)).await?),
             DocKind::Text => texts.push((
                 doc.title.clone(),
-                ask(&engine, Request::ReadingProgress { text: doc.id }, |r| match r {
-                    Response::ReadingProgress(rows) => Some(rows),
-                    _ => None,
-                })
-                .await?,
+                ask(&engine, Request::ReadingProgress { text: doc.id }, crate::pick!(Response::ReadingProgress))
+                    .await?,
             )),
             DocKind::VideoTest => tests.push((doc.id, doc.title.clone())),
             DocKind::Progress => {}
         }
     }
-    let heatmap = ask(&engine, Request::ThemeHeatmap { class }, |r| match r {
-        Response::ThemeHeatmap(map) => Some(map),
-        _ => None,
-    })
-    .await?;
+    let heatmap = ask(&engine, Request::ThemeHeatmap { class }, crate::pick!(Response::ThemeHeatmap)).await?;
     Ok(ClassData { name, decks, texts, tests, heatmap })
 }
 

@@ -69,16 +69,8 @@ pub fn latest_by_student(submissions: &[Submission]) -> BTreeMap<UserId, (usize,
 #[component]
 pub fn TestResults(test: DocId, title: String, roster: Vec<RosterEntry>) -> Element {
     let data = use_live(move |engine| async move {
-        let view = ask(&engine, Request::VideoTest { test }, |r| match r {
-            Response::VideoTest(view) => Some(view),
-            _ => None,
-        })
-        .await?;
-        let submissions = ask(&engine, Request::Submissions { test }, |r| match r {
-            Response::Submissions(list) => Some(list),
-            _ => None,
-        })
-        .await?;
+        let view = ask(&engine, Request::VideoTest { test }, crate::pick!(Response::VideoTest)).await?;
+        let submissions = ask(&engine, Request::Submissions { test }, crate::pick!(Response::Submissions)).await?;
         Ok::<_, String>((view, submissions))
     });
     let (view, submissions) = match &*data.read() {

@@ -18,16 +18,8 @@ pub fn TextEditor(text: DocId) -> Element {
     let loaded = use_resource(move || {
         let engine = engine.clone();
         async move {
-            let view = ask(&engine, Request::Reader { text }, |r| match r {
-                Response::Reader(view) => Some(view),
-                _ => None,
-            })
-            .await?;
-            let body = ask(&engine, Request::Body { text }, |r| match r {
-                Response::Text(body) => Some(body),
-                _ => None,
-            })
-            .await?;
+            let view = ask(&engine, Request::Reader { text }, crate::pick!(Response::Reader)).await?;
+            let body = ask(&engine, Request::Body { text }, crate::pick!(Response::Text)).await?;
             Ok::<_, String>((view.title, body))
         }
     });

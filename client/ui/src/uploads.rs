@@ -41,11 +41,8 @@ pub async fn upload_picked(
         .filter(|m| !m.is_empty())
         .unwrap_or_else(|| tallschool_shared::media::mime_from_name(&name).to_owned());
     let path = stage(engine, file, copying).await?;
-    let uploaded = ask(engine, Request::UploadMedia { path: path.clone(), mime }, |r| match r {
-        Response::Uploaded(media) => Some(media),
-        _ => None,
-    })
-    .await;
+    let uploaded =
+        ask(engine, Request::UploadMedia { path: path.clone(), mime }, crate::pick!(Response::Uploaded)).await;
     engine.release_file(&path);
     uploaded
 }

@@ -14,7 +14,7 @@ use tallschool_shared::video::{Answer, Feedback, Question, QuestionKind};
 
 use crate::app::{Screen, Shell, use_live};
 use crate::browser::{focus, local_date, media_time, set_media_playing, set_media_rate, set_media_time};
-use crate::engine::ask;
+use crate::engine::{ask, media_file};
 use crate::i18n::number;
 use crate::playback::{Playback, Stretch, clock};
 use crate::t;
@@ -33,26 +33,10 @@ struct Loaded {
 }
 
 async fn load(engine: std::rc::Rc<dyn crate::engine::Engine>, test: DocId) -> Result<Loaded, String> {
-    let view = ask(&engine, Request::VideoTest { test }, |r| match r {
-        Response::VideoTest(view) => Some(view),
-        _ => None,
-    })
-    .await?;
-    let attempts = ask(&engine, Request::Attempts { test }, |r| match r {
-        Response::Attempts(attempts) => Some(attempts),
-        _ => None,
-    })
-    .await?;
-    let video = if view.media.is_empty() {
-        None
-    } else {
-        ask(&engine, Request::MediaPath { hash: view.media.clone() }, |r| match r {
-            Response::MediaFile(file) => Some(engine.file_url(&file.path)),
-            _ => None,
-        })
-        .await
-        .ok()
-    };
+    let view = ask(&engine, Request::VideoTest { test }, crate::pick!(Response::VideoTest)).await?;
+    let attempts = ask(&engine, Request::Attempts { test }, crate::pick!(Response::Attempts)).await?;
+    let video =
+        if view.media.is_empty() { None } else { media_file(&engine, &view.media).await.ok().map(|(url, _)| url) };
     Ok(Loaded { test: view, attempts, video })
 }
 
@@ -128,11 +112,9 @@ pub fn VideoTestPlayer(test: DocId) -> Element {
             let engine = engine.clone();
             async move {
                 let Some(loaded) = data.read().clone().and_then(Result::ok) else { return };
-                let started = ask(&engine, Request::StartAttempt { test, rate: rate() }, |r| match r {
-                    Response::AttemptStarted(started) => Some(started),
-                    _ => None,
-                })
-                .await;
+                let started =
+                    ask(&engine, Request::StartAttempt { test, rate: rate() }, crate::pick!(Response::AttemptStarted))
+                        .await;
                 match started {
                     Ok(AttemptStarted { attempt: id, position }) => {
                         let open = loaded.attempts.iter().find(|a| a.attempt.id == id);
@@ -285,12 +267,7 @@ pub fn VideoTestPlayer(test: DocId) -> Element {
                 let (Some(id), Some(answer)) = (attempt(), draft.read().answer(question.kind)) else { return };
                 let at = Some(media_time(VIDEO).floor() as u32);
                 let request = Request::AnswerQuestion { test, attempt: id, question: question.id.clone(), answer, at };
-                match ask(&engine, request, |r| match r {
-                    Response::Points(points) => Some(points),
-                    _ => None,
-                })
-                .await
-                {
+                match ask(&engine, request, crate::pick!(Response::Points)).await {
                     Ok(points) => {
                         answered.write().insert(question.id.clone(), points);
                         problem.set(None);
@@ -560,7 +537,7 @@ fn QuestionCard(
                         for (i, option) in question.options.iter().enumerate() {
                             label { class: "option", key: "{i}",
                                 input {
-                                    id: if i == 0 { "question-first" } else { "" },
+                                    id: (i == 0).then_some("question-first"),
                                     r#type: if radio { "radio" } else { "checkbox" }, name: "options",
                                     checked: draft.choices.contains(&(i as u32)),
                                     disabled: verdict.is_some(),
@@ -582,7 +559,7 @@ fn QuestionCard(
                 },
                 QuestionKind::TrueFalse => rsx! {
                     div { class: "options", role: "radiogroup",
-                        for (truth, label, id) in [(true, t!("true"), "question-first"), (false, t!("false"), "")] {
+                        for (truth, label, id) in [(true, t!("true"), Some("question-first")), (false, t!("false"), None)] {
                             label { class: "option",
                                 input { id: id, r#type: "radio", name: "truth", checked: draft.truth == Some(truth),
                                     disabled: verdict.is_some(),

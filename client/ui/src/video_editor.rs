@@ -11,7 +11,7 @@ use tallschool_shared::video::{Feedback, Key, QuestionKind};
 
 use crate::app::{Screen, Shell, use_live};
 use crate::browser::{media_duration, media_time, object_url, set_media_time};
-use crate::engine::ask;
+use crate::engine::{ask, media_file};
 use crate::playback::clock;
 use crate::t;
 use crate::uploads::{Transfer, upload_picked};
@@ -107,21 +107,9 @@ impl QuestionDraft {
 pub fn VideoEditor(test: DocId) -> Element {
     let shell = use_context::<Shell>();
     let data = use_live(move |engine| async move {
-        let view = ask(&engine, Request::VideoTest { test }, |r| match r {
-            Response::VideoTest(view) => Some(view),
-            _ => None,
-        })
-        .await?;
-        let cached = if view.media.is_empty() {
-            None
-        } else {
-            ask(&engine, Request::MediaPath { hash: view.media.clone() }, |r| match r {
-                Response::MediaFile(file) => Some(engine.file_url(&file.path)),
-                _ => None,
-            })
-            .await
-            .ok()
-        };
+        let view = ask(&engine, Request::VideoTest { test }, crate::pick!(Response::VideoTest)).await?;
+        let cached =
+            if view.media.is_empty() { None } else { media_file(&engine, &view.media).await.ok().map(|(url, _)| url) };
         Ok::<_, String>(Loaded { test: view, cached })
     });
     // The video just picked, shown before the device's cache has it.

@@ -475,3 +475,10 @@ group-members = The group
 group-name = Group's name
 group-name-placeholder = e.g. Reading club
 group-needs-name-and-students = Name the group and tick its students.
+
+## Teacher: a card's other fields
+card-example = Example (shown with the answer)
+card-hint = Hint (shown before the answer)
+card-tags-help = Tags (separated by spaces)
+more-fields = Example, hint and tags
+edit-card = Edit card { $front }

@@ -472,3 +472,10 @@ group-members = Группа
 group-name = Название группы
 group-name-placeholder = например, Кружок чтения
 group-needs-name-and-students = Назовите группу и отметьте её учеников.
+
+## Учитель: другие поля карточки
+card-example = Пример (показывается с ответом)
+card-hint = Подсказка (показывается до ответа)
+card-tags-help = Метки (через пробел)
+more-fields = Пример, подсказка и метки
+edit-card = Изменить карточку { $front }

@@ -54,17 +54,15 @@ pub fn DeckEditor(deck: DocId) -> Element {
     });
     let mut problem = use_signal(|| None::<String>);
     let mut notice = use_signal(|| None::<String>);
-    let delete = {
-        let engine = shell.engine.clone();
-        move |card: String| {
-            let engine = engine.clone();
-            spawn(async move {
-                if let Err(message) = ask(&engine, Request::DeleteCard { deck, card }, Some).await {
-                    problem.set(Some(message));
-                }
-            });
-        }
-    };
+    let engine = shell.engine.clone();
+    let delete = use_callback(move |card: String| {
+        let engine = engine.clone();
+        spawn(async move {
+            if let Err(message) = ask(&engine, Request::DeleteCard { deck, card }, Some).await {
+                problem.set(Some(message));
+            }
+        });
+    });
     let export = {
         let engine = shell.engine.clone();
         move |title: String| {
@@ -124,24 +122,127 @@ pub fn DeckEditor(deck: DocId) -> Element {
                 } }
                 tbody {
                     for card in live {
-                        tr { key: "{card.id}",
-                            td { class: "muted", {card_type_name(card.fields.card_type)} }
-                            td { "{card.fields.front}" }
-                            td { "{card.fields.back}" }
-                            td { CardMediaCell { deck, card: card.clone() } }
-                            td { class: "muted", "{card.fields.tags.join(\" \")}" }
-                            td {
-                                button { class: "delete", "aria-label": t!("delete-card", front = card.fields.front.as_str()),
-                                    onclick: {
-                                        let delete = delete.clone();
-                                        let id = card.id.clone();
-                                        move |_| delete(id.clone())
-                                    },
-                                    "×"
+                        CardRow { key: "{card.id}", deck, card: card.clone(), on_delete: delete }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// One card of the table; "Edit" turns it into a form of all its fields.
+#[component]
+fn CardRow(deck: DocId, card: StoredCard, on_delete: Callback<String>) -> Element {
+    let shell = use_context::<Shell>();
+    let mut editing = use_signal(|| false);
+    let mut fields = use_signal(|| card.fields.clone());
+    let mut tags = use_signal(|| card.fields.tags.join(" "));
+    let mut problem = use_signal(|| None::<String>);
+    let id = card.id.clone();
+    let save = {
+        let id = id.clone();
+        move |event: FormEvent| {
+            event.prevent_default();
+            let engine = shell.engine.clone();
+            let card = Some(id.clone());
+            async move {
+                let mut next = fields();
+                next.tags = tags().split_whitespace().map(str::to_owned).collect();
+                // Checked here first, so the reason is in the teacher's language.
+                if let Err(why) = next.check() {
+                    problem.set(Some(crate::messages::sentence(&card_problem(&why))));
+                    return;
+                }
+                let patch = CardPatch {
+                    card_type: Some(next.card_type),
+                    front: Some(next.front),
+                    back: Some(next.back),
+                    example: Some(next.example),
+                    hint: Some(next.hint),
+                    tags: Some(next.tags),
+                    media: None,
+                };
+                match ask(&engine, Request::PutCard { deck, card, patch }, Some).await {
+                    Ok(_) => {
+                        problem.set(None);
+                        editing.set(false);
+                    }
+                    Err(message) => problem.set(Some(message)),
+                }
+            }
+        }
+    };
+    if editing() {
+        let current = fields();
+        let cloze = current.card_type == CardType::Cloze;
+        return rsx! {
+            tr { class: "editing",
+                td { colspan: "6",
+                    form { class: "card-form", id: "edit-{id}", onsubmit: save,
+                        div { class: "row",
+                            label { r#for: "edit-type-{id}", {t!("card-type")} }
+                            select { id: "edit-type-{id}",
+                                onchange: move |e| fields.write().card_type = CardType::parse(&e.value()).unwrap_or_default(),
+                                for kind in CardType::ALL {
+                                    option { value: kind.as_str(), selected: kind == current.card_type, {card_type_name(kind)} }
                                 }
                             }
                         }
+                        label { r#for: "edit-front-{id}", {t!("card-front")} }
+                        input { id: "edit-front-{id}", class: "edit-front", value: "{current.front}", oninput: move |e| fields.write().front = e.value() }
+                        if !cloze {
+                            label { r#for: "edit-back-{id}", {t!("card-back")} }
+                            input { id: "edit-back-{id}", class: "edit-back", value: "{current.back}", oninput: move |e| fields.write().back = e.value() }
+                        }
+                        label { r#for: "edit-example-{id}", {t!("card-example")} }
+                        input { id: "edit-example-{id}", value: "{current.example}", oninput: move |e| fields.write().example = e.value() }
+                        label { r#for: "edit-hint-{id}", {t!("card-hint")} }
+                        input { id: "edit-hint-{id}", value: "{current.hint}", oninput: move |e| fields.write().hint = e.value() }
+                        label { r#for: "edit-tags-{id}", {t!("card-tags-help")} }
+                        input { id: "edit-tags-{id}", value: "{tags}", oninput: move |e| tags.set(e.value()) }
+                        if let Some(message) = problem() { p { class: "error", role: "alert", "{message}" } }
+                        div { class: "row",
+                            button { class: "primary", r#type: "submit", {t!("save")} }
+                            button { class: "secondary", r#type: "button",
+                                onclick: {
+                                    let stored = card.fields.clone();
+                                    move |_| {
+                                        fields.set(stored.clone());
+                                        tags.set(stored.tags.join(" "));
+                                        problem.set(None);
+                                        editing.set(false);
+                                    }
+                                },
+                                {t!("cancel")}
+                            }
+                        }
                     }
+                }
+            }
+        };
+    }
+    rsx! {
+        tr {
+            td { class: "muted", {card_type_name(card.fields.card_type)} }
+            td { "{card.fields.front}" }
+            td { "{card.fields.back}" }
+            td { CardMediaCell { deck, card: card.clone() } }
+            td { class: "muted", "{card.fields.tags.join(\" \")}" }
+            td { class: "card-actions",
+                button { class: "link edit-card", "aria-label": t!("edit-card", front = card.fields.front.as_str()),
+                    onclick: {
+                        let stored = card.fields.clone();
+                        move |_| {
+                            fields.set(stored.clone());
+                            tags.set(stored.tags.join(" "));
+                            editing.set(true);
+                        }
+                    },
+                    {t!("edit")}
+                }
+                button { class: "delete", "aria-label": t!("delete-card", front = card.fields.front.as_str()),
+                    onclick: move |_| on_delete.call(id.clone()),
+                    "×"
                 }
             }
         }
@@ -283,6 +384,9 @@ fn NewCard(deck: DocId) -> Element {
     let mut card_type = use_signal(|| CardType::Basic);
     let mut front = use_signal(String::new);
     let mut back = use_signal(String::new);
+    let mut example = use_signal(String::new);
+    let mut hint = use_signal(String::new);
+    let mut tags = use_signal(String::new);
     let mut media = use_signal(Vec::<(String, String)>::new);
     let copying = use_signal(|| None::<(u64, u64)>);
     let mut uploading = use_signal(|| false);
@@ -297,13 +401,16 @@ fn NewCard(deck: DocId) -> Element {
                     card_type: Some(card_type()),
                     front: Some(front()),
                     back: Some(back()),
+                    example: Some(example().trim().to_owned()),
+                    hint: Some(hint().trim().to_owned()),
+                    tags: Some(tags().split_whitespace().map(str::to_owned).collect()),
                     media: Some(media().into_iter().map(|(hash, _)| hash).collect()),
-                    ..CardPatch::default()
                 };
                 match ask(&shell.engine, Request::PutCard { deck, card: None, patch }, Some).await {
                     Ok(_) => {
-                        front.set(String::new());
-                        back.set(String::new());
+                        for mut field in [front, back, example, hint] {
+                            field.set(String::new());
+                        }
                         media.set(Vec::new());
                         problem.set(None);
                     }
@@ -344,6 +451,15 @@ fn NewCard(deck: DocId) -> Element {
             if card_type() != CardType::Cloze {
                 label { r#for: "card-back", {t!("card-back")} }
                 input { id: "card-back", value: "{back}", oninput: move |e| back.set(e.value()) }
+            }
+            details { class: "more-fields",
+                summary { {t!("more-fields")} }
+                label { r#for: "card-example", {t!("card-example")} }
+                input { id: "card-example", value: "{example}", oninput: move |e| example.set(e.value()) }
+                label { r#for: "card-hint", {t!("card-hint")} }
+                input { id: "card-hint", value: "{hint}", oninput: move |e| hint.set(e.value()) }
+                label { r#for: "card-tags", {t!("card-tags-help")} }
+                input { id: "card-tags", value: "{tags}", oninput: move |e| tags.set(e.value()) }
             }
             label { r#for: "card-media-file", {t!("card-picture-or-sound")} }
             input { id: "card-media-file", r#type: "file", accept: "image/*,audio/*", disabled: uploading(), onchange: attach }

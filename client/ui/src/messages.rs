@@ -27,6 +27,18 @@ pub fn failure(error: &Error) -> String {
     }
 }
 
+/// A reason ("the front is empty") standing alone, as a sentence ("The front is empty.").
+pub fn sentence(reason: &str) -> String {
+    let mut chars = reason.chars();
+    match chars.next() {
+        Some(first) => {
+            let rest = chars.as_str().trim_end_matches('.');
+            format!("{}{rest}.", first.to_uppercase())
+        }
+        None => String::new(),
+    }
+}
+
 /// Why a row of an imported file was left out.
 pub fn row_problem(problem: &RowProblem) -> String {
     match problem {
@@ -70,6 +82,13 @@ mod tests {
         i18n::set(Lang::Ru);
         assert!(sign_in_failure(&error(ErrorCode::Refused, Some("rate_limited"))).contains("Слишком много"));
         i18n::set(Lang::En);
+    }
+
+    #[test]
+    fn a_reason_stands_alone_as_a_sentence() {
+        assert_eq!(sentence("the front is empty"), "The front is empty.");
+        assert_eq!(sentence("оборотная сторона пуста"), "Оборотная сторона пуста.");
+        assert_eq!(sentence(""), "");
     }
 
     #[test]

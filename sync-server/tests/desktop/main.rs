@@ -460,6 +460,25 @@ async fn a_student_works_offline_and_the_teacher_sees_it() {
     text_becomes(&window, "#card-count", "5 cards").await;
     screenshot(&screen, &window, "deck-import").await;
 
+    // A card edited in place: its back changed, an empty front refused in the teacher's words.
+    let edit = "//table[contains(@class, 'cards')]//tr[td[text()='horse']]//button[contains(@class, 'edit-card')]";
+    let wait = window.wait().at_most(Duration::from_secs(30)).for_element(Locator::XPath(edit));
+    within("Edit", wait).await.unwrap().click().await.unwrap();
+    // Emptied as a person does, with keys (WebDriver's clear() sends no input event).
+    let erase = format!("{}a{}{}", Key::Control, Key::Null, Key::Backspace);
+    let front = find(&window, "tr.editing input.edit-front").await;
+    within("clearing the front", front.send_keys(&erase)).await.unwrap();
+    click(&window, "tr.editing button[type=submit]").await;
+    text_where(&window, "tr.editing .error", |e| e == "The front is empty.").await;
+    screenshot(&screen, &window, "card-edit").await;
+    within("the front", front.send_keys("horse")).await.unwrap();
+    let back = find(&window, "tr.editing input.edit-back").await;
+    within("clearing the back", back.send_keys(&erase)).await.unwrap();
+    within("the back", back.send_keys("el caballo")).await.unwrap();
+    click(&window, "tr.editing button[type=submit]").await;
+    gone(&window, "tr.editing").await;
+    text_where(&window, "table.cards", |t| t.contains("el caballo")).await;
+
     // A card with a picture, uploaded from the editor: the new card shows it at once.
     within("the front", find(&window, "#card-front").await.send_keys("sun")).await.unwrap();
     within("the back", find(&window, "#card-back").await.send_keys("sol")).await.unwrap();
@@ -494,6 +513,7 @@ async fn a_student_works_offline_and_the_teacher_sees_it() {
     let saved = text_where(&window, "#deck-notice", |n| n.starts_with("Saved as")).await;
     let exported = std::fs::read_to_string(saved.trim_start_matches("Saved as ").trim()).unwrap();
     assert!(exported.starts_with("front,back") && exported.contains("sun,sol"), "{exported}");
+    assert!(exported.contains("horse,el caballo"), "the edit is exported: {exported}");
     assert_eq!(exported.lines().count(), 7, "a header and 6 cards: {exported}");
 
     // The text editor: a new paragraph, previewed as students will read it, saved.

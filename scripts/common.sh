@@ -61,6 +61,13 @@ ensure_desktop_packages() {
   ensure_packages
 }
 
+# The web app's tests: Debian's Chromium and its matching ChromeDriver (nothing downloads a browser).
+BROWSER_PACKAGES=(chromium chromium-driver)
+ensure_browser_packages() {
+  local SYSTEM_PACKAGES=("${BROWSER_PACKAGES[@]}")
+  ensure_packages
+}
+
 # tauri-driver puts WebKit's WebDriver in front of the desktop app for its end-to-end test.
 ensure_tauri_driver() {
   # It has no --version: ask cargo what it installed.

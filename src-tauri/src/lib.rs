@@ -5,14 +5,13 @@
 //! Files picked in the window reach the engine through `stage_file`; files the app hands out
 //! go to the Downloads folder through `save_file`.
 
-mod background;
 mod downloads;
 mod media_server;
 mod staging;
 
 use std::path::PathBuf;
 
-use tallschool_client::Core;
+use tallschool_client::{Core, background};
 use tallschool_contract::{Error, ErrorCode, Request, Response};
 use tauri::ipc::InvokeBody;
 use tauri::{Emitter, Manager};

@@ -121,7 +121,7 @@ async fn main() {
     let empty_cache = |student: &Core| {
         let _ = std::fs::remove_dir_all(student.dir().join("media"));
         tallschool_client::media::set_wanted(&mut student.store(), &[]).unwrap();
-        tallschool_client::media::evict(&mut student.store()).unwrap();
+        tallschool_client::media::drop_unwanted(&mut student.store()).unwrap();
     };
     let urls: Vec<String> = hashes.iter().map(|h| format!("{base}/api/v1/media/{h}")).collect();
     let (mut ours, mut peer) = (Vec::new(), Vec::new());

@@ -162,6 +162,7 @@ pub fn router(state: AppState) -> Router {
             let openapi = openapi.clone();
             async move { Json(openapi.as_ref().clone()) }
         }))
+        .merge(crate::web_app::router(&state.settings.web_dir))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         // Logs name the route template, never the path as sent (it could carry anything).

@@ -131,6 +131,10 @@ pub struct Cli {
     /// Most changes in one sync answer; more wait for the next round (`has_more`).
     #[arg(long, env = "TALLSCHOOL_SYNC_PAGE_CHANGES")]
     pub sync_page_changes: Option<u64>,
+    /// The web app's files, as `scripts/build-web.sh` makes them (default `client/web/dist`),
+    /// served at `/`.
+    #[arg(long, env = "TALLSCHOOL_WEB_DIR")]
+    pub web_dir: Option<PathBuf>,
     /// When the weekly digest runs: cron with seconds, UTC (default `0 0 5 * * Mon`);
     /// `off` to run it only on demand.
     #[arg(long, env = "TALLSCHOOL_DIGEST_SCHEDULE")]
@@ -238,6 +242,8 @@ pub struct Settings {
     /// `None`: the digest runs only on demand.
     pub digest_schedule: Option<cron::Schedule>,
     pub media: MediaSettings,
+    /// The web app's files.
+    pub web_dir: PathBuf,
 }
 
 pub const MAX_ACCESS_TOKEN_TTL_SECS: u64 = 15 * 60;
@@ -342,6 +348,7 @@ impl Settings {
             max_doc_bytes: cli.max_doc_bytes.or(file.max_doc_bytes).unwrap_or(tallschool_shared::sync::MAX_DOC_BYTES),
             sync_page_changes: cli.sync_page_changes.or(file.sync_page_changes).unwrap_or(5_000),
             media,
+            web_dir: cli.web_dir.or(file.web_dir).unwrap_or_else(crate::web_app::default_dir),
             digest_schedule: parse_schedule(
                 cli.digest_schedule.as_deref().or(file.digest_schedule.as_deref()).unwrap_or("0 0 5 * * Mon"),
             )?,

@@ -22,6 +22,7 @@ pub mod media;
 pub mod openapi;
 pub mod pii;
 pub mod validate;
+pub mod web_app;
 
 pub use app::{AppState, router, run, serve};
 pub use config::Settings;

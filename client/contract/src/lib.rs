@@ -9,7 +9,8 @@
 //!   a person).
 //! - [`Event`]s tell a front end what changed after a write or a sync round, and how far long
 //!   work has come.
-//! - The result types, one module per concept.
+//! - The result types, one module per concept, and [`worker`]: how the window and an engine in
+//!   a browser worker pass these messages.
 //!
 //! A crate of its own rather than a module of `tallschool-shared`: the server never sees these
 //! messages, and a change to what a screen needs should not rebuild the server.
@@ -24,6 +25,7 @@ pub mod reports;
 pub mod request;
 pub mod sync;
 pub mod video;
+pub mod worker;
 
 pub use error::{Error, ErrorCode};
 pub use event::Event;

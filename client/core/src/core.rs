@@ -140,6 +140,19 @@ impl Core {
         lock(&self.inner.session).as_ref().is_some_and(|s| s.password_change_required)
     }
 
+    /// Forget the account on this device: its documents, position and media files (sign-out,
+    /// or another account signing in on a shared device).
+    pub async fn forget_everything(&self) -> Result<()> {
+        let dir = {
+            let mut store = self.store();
+            store.forget_everything()?;
+            crate::media::media_dir(&store)
+        };
+        crate::platform::media_files::remove_all(&dir)
+            .await
+            .map_err(|source| ClientError::File { path: dir.display().to_string(), source })
+    }
+
     /// What this device holds that the server does not have.
     pub fn unsynced(&self) -> Result<Unsynced> {
         let store = self.store();

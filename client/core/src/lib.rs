@@ -14,10 +14,12 @@
 //!   [`reports`]: each feature's rules over the store.
 //! - [`http`], [`transport`] and [`session`]: the server's API, how its requests travel (the
 //!   network, or a server in a test's process), and the saved sign-in.
+//! - [`background`]: syncing by itself, for the apps.
 //! - [`clock`] and [`platform`]: what a test or a browser replaces.
 
 pub mod anki;
 pub mod api;
+pub mod background;
 pub mod clock;
 pub mod content;
 pub mod core;

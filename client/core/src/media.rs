@@ -4,6 +4,7 @@
 //! budget (with a clear message when it is full), and what no document references any more is
 //! evicted.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use futures_util::StreamExt;
@@ -13,8 +14,9 @@ use sha2::{Digest, Sha256};
 use tallschool_shared::api::MediaView;
 use tallschool_shared::cards::is_sha256;
 
-use crate::error::{ClientError, Result};
+use crate::error::Result;
 use crate::feature::{Feature, Migration};
+use crate::platform::media_files;
 use crate::store::Store;
 pub use tallschool_contract::media::{MediaProgress, MediaStatus};
 
@@ -44,17 +46,14 @@ pub const DEFAULT_BUDGET_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 /// Downloads at a time.
 pub const PARALLEL: usize = 8;
 
-fn media_dir(store: &Store) -> PathBuf {
+/// The cache's folder (files named by their hash).
+pub fn media_dir(store: &Store) -> PathBuf {
     store.dir().join("media")
 }
 
 /// Where a complete object is kept.
 pub fn path_of(store: &Store, hash: &str) -> Option<PathBuf> {
     is_sha256(hash).then(|| media_dir(store).join(hash))
-}
-
-fn partial_path(store: &Store, hash: &str) -> PathBuf {
-    media_dir(store).join("partial").join(hash)
 }
 
 pub fn budget(store: &Store) -> Result<u64> {
@@ -136,36 +135,30 @@ fn plan(store: &Store, budget: u64) -> Result<(Vec<MediaView>, Vec<MediaView>)> 
     Ok((fits, over))
 }
 
-/// Delete files no document references any more (and their partial downloads).
-pub fn evict(store: &mut Store) -> Result<u64> {
+/// Forget the objects no document references any more: their rows go, and the caller removes
+/// their files ([`crate::platform::media_files::remove`]) once the store is free.
+pub fn drop_unwanted(store: &mut Store) -> Result<Vec<String>> {
+    let tx = store.conn_mut().transaction()?;
     let unwanted: Vec<String> = {
-        let mut statement = store.conn().prepare("SELECT hash FROM media_cache WHERE wanted = 0")?;
+        let mut statement = tx.prepare("SELECT hash FROM media_cache WHERE wanted = 0")?;
         statement.query_map([], |row| row.get(0))?.collect::<rusqlite::Result<_>>()?
     };
-    let mut evicted = 0;
-    for hash in &unwanted {
-        if let Some(path) = path_of(store, hash) {
-            if std::fs::remove_file(&path).is_ok() {
-                evicted += 1;
-            }
-            let _ = std::fs::remove_file(partial_path(store, hash));
-        }
-        store.conn().execute("DELETE FROM media_cache WHERE hash = ?1", [hash])?;
-    }
-    Ok(evicted)
+    tx.execute("DELETE FROM media_cache WHERE wanted = 0", [])?;
+    tx.commit()?;
+    Ok(unwanted.into_iter().filter(|hash| is_sha256(hash)).collect())
 }
 
 /// Objects recorded as complete whose file is missing or has the wrong size (a crash, or a
-/// person deleting files) are fetched again.
-pub fn repair(store: &mut Store) -> Result<u64> {
+/// person deleting files) are fetched again. `on_disk`: the complete files and their sizes
+/// ([`crate::platform::media_files::complete_sizes`]).
+pub fn repair(store: &mut Store, on_disk: &HashMap<String, u64>) -> Result<u64> {
     let complete: Vec<(String, i64)> = {
         let mut statement = store.conn().prepare("SELECT hash, size FROM media_cache WHERE complete = 1")?;
         statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?.collect::<rusqlite::Result<_>>()?
     };
     let mut repaired = 0;
     for (hash, size) in complete {
-        let on_disk = path_of(store, &hash).and_then(|p| std::fs::metadata(p).ok()).map(|m| m.len());
-        if on_disk != u64::try_from(size).ok() {
+        if on_disk.get(&hash).copied() != u64::try_from(size).ok() {
             store.conn().execute("UPDATE media_cache SET complete = 0 WHERE hash = ?1", [&hash])?;
             repaired += 1;
         }
@@ -173,12 +166,9 @@ pub fn repair(store: &mut Store) -> Result<u64> {
     Ok(repaired)
 }
 
-/// Drop an object from the cache (a damaged file, or to fetch it again); it stays wanted.
+/// Fetch an object again at the next media sync (a damaged file); it stays wanted. The new
+/// download replaces the file.
 pub fn forget(store: &mut Store, hash: &str) -> Result<()> {
-    if let Some(path) = path_of(store, hash) {
-        let _ = std::fs::remove_file(path);
-        let _ = std::fs::remove_file(partial_path(store, hash));
-    }
     store.conn().execute("UPDATE media_cache SET complete = 0 WHERE hash = ?1", [hash])?;
     Ok(())
 }
@@ -186,20 +176,16 @@ pub fn forget(store: &mut Store, hash: &str) -> Result<()> {
 /// Keep a file this device just uploaded as a complete cached object — when the server stored
 /// the very bytes (it strips metadata from photos, which gives another hash; that one is
 /// downloaded as any other).
-pub fn keep_uploaded(store: &Store, media: &MediaView, bytes: &[u8]) -> Result<()> {
-    let Some(path) = path_of(store, &media.hash) else { return Ok(()) };
-    if hex::encode(<sha2::Sha256 as sha2::Digest>::digest(bytes)) != media.hash {
-        return Ok(());
+pub async fn keep_uploaded(dir: &Path, media: &MediaView, bytes: &[u8]) -> std::io::Result<bool> {
+    if !is_sha256(&media.hash) || hex::encode(<sha2::Sha256 as sha2::Digest>::digest(bytes)) != media.hash {
+        return Ok(false);
     }
-    let write = |path: &Path| -> std::io::Result<()> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        let partial = path.with_extension("uploaded");
-        std::fs::write(&partial, bytes)?;
-        std::fs::rename(&partial, path)
-    };
-    write(&path).map_err(|source| ClientError::File { path: path.display().to_string(), source })?;
+    media_files::write(dir, &media.hash, bytes).await?;
+    Ok(true)
+}
+
+/// Record an object [`keep_uploaded`] kept.
+pub fn record_uploaded(store: &Store, media: &MediaView) -> Result<()> {
     store.conn().execute(
         "INSERT INTO media_cache (hash, size, mime, wanted, complete, updated_at) VALUES (?1, ?2, ?3, 1, 1, ?4) \
          ON CONFLICT (hash) DO UPDATE SET complete = 1, last_error = NULL, updated_at = excluded.updated_at",
@@ -220,7 +206,9 @@ pub fn cached_mime(store: &Store, hash: &str) -> Result<Option<String>> {
             Ok((row.get(0)?, row.get(1)?))
         })
         .optional()?;
-    Ok(row.filter(|(complete, _)| *complete && path_of(store, hash).is_some_and(|p| p.exists())).map(|(_, mime)| mime))
+    Ok(row
+        .filter(|(complete, _)| *complete && path_of(store, hash).is_some_and(|p| media_files::present(&p)))
+        .map(|(_, mime)| mime))
 }
 
 /// Objects up to this size are fetched in one piece and written in one step: a card's picture
@@ -261,23 +249,52 @@ async fn fetch_small(
 
 /// How one object ended.
 enum Fetched {
-    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
     Done,
     Failed(String),
 }
 
-/// In a browser worker media goes to the Origin Private File System, which comes with the
-/// worker build of the engine (the phone issue): until then every object fails, clearly.
+/// Download one object into the Origin Private File System (a browser worker): streamed into
+/// its file and hashed as it arrives. The table marks it complete only after the hash matched,
+/// so a download cut short is simply fetched again (from its start: a browser's `fetch`
+/// cannot be resumed into the same file cheaply enough to be worth it for cards' pictures).
 #[cfg(target_arch = "wasm32")]
 async fn fetch_one(
-    _: &reqwest::Client,
-    _: &str,
-    _: &str,
-    _: &Path,
-    _: &MediaView,
-    _: &(dyn Fn(u64) + Sync),
+    http: &reqwest::Client,
+    url: &str,
+    token: &str,
+    dir: &Path,
+    media: &MediaView,
+    on_bytes: &(dyn Fn(u64) + Sync),
 ) -> Fetched {
-    Fetched::Failed("this platform cannot keep media files yet".to_owned())
+    use sha2::{Digest, Sha256};
+    let result: std::result::Result<(), String> = async {
+        let response = http.get(url).bearer_auth(token).send().await.map_err(|e| format!("offline: {e}"))?;
+        if response.status() != reqwest::StatusCode::OK {
+            return Err(format!("the server answered {}", response.status()));
+        }
+        let mut file =
+            media_files::opfs::Writer::create(dir, &media.hash).await.map_err(|e| format!("storage: {e}"))?;
+        let mut hasher = Sha256::new();
+        let mut body = response.bytes_stream();
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk.map_err(|e| format!("interrupted: {e}"))?;
+            hasher.update(&chunk);
+            file.write(&chunk).map_err(|e| format!("storage: {e}"))?;
+            on_bytes(chunk.len() as u64);
+        }
+        file.finish().map_err(|e| format!("storage: {e}"))?;
+        let hash = hex::encode(hasher.finalize());
+        if hash != media.hash {
+            media_files::remove(dir, std::slice::from_ref(&media.hash)).await;
+            return Err(format!("the download's SHA-256 is {hash}; discarded, fetched again next time"));
+        }
+        Ok(())
+    }
+    .await;
+    match result {
+        Ok(()) => Fetched::Done,
+        Err(error) => Fetched::Failed(error),
+    }
 }
 
 /// Download one object into `dir`, resuming a partial file; verified before it is kept.
@@ -396,21 +413,24 @@ async fn fetch_one(
 /// A download about to run: what to fetch, into where, and the totals so far.
 pub struct DownloadPlan {
     fits: Vec<MediaView>,
+    /// Objects no longer shown, whose files go.
+    unwanted: Vec<String>,
     dir: PathBuf,
     totals: MediaProgress,
 }
 
-/// Evict what is no longer wanted, notice damaged files, and choose what to fetch (within the
-/// budget). Needs the store only for this step.
-pub fn plan_download(store: &mut Store) -> Result<DownloadPlan> {
-    let evicted = evict(store)?;
-    repair(store)?;
+/// Forget what is no longer wanted, notice damaged files (`on_disk`: the complete files and
+/// their sizes, [`media_files::complete_sizes`]), and choose what to fetch (within the
+/// budget). Needs the store only for this step; [`fetch_all`] removes the unwanted files.
+pub fn plan_download(store: &mut Store, on_disk: &HashMap<String, u64>) -> Result<DownloadPlan> {
+    let unwanted = drop_unwanted(store)?;
+    repair(store, on_disk)?;
     let budget = budget(store)?;
     let (fits, over) = plan(store, budget)?;
     let mut totals = MediaProgress {
         files_total: fits.len() as u64,
         bytes_total: fits.iter().map(|m| m.size).sum(),
-        evicted,
+        evicted: unwanted.iter().filter(|hash| on_disk.contains_key(*hash)).count() as u64,
         ..MediaProgress::default()
     };
     if !over.is_empty() {
@@ -422,10 +442,7 @@ pub fn plan_download(store: &mut Store) -> Result<DownloadPlan> {
             budget / (1024 * 1024)
         ));
     }
-    let dir = media_dir(store);
-    std::fs::create_dir_all(dir.join("partial"))
-        .map_err(|source| ClientError::File { path: dir.display().to_string(), source })?;
-    Ok(DownloadPlan { fits, dir, totals })
+    Ok(DownloadPlan { fits, unwanted, dir: media_dir(store), totals })
 }
 
 /// How the downloads of a plan ended.
@@ -443,7 +460,13 @@ pub async fn fetch_all(
     token: &str,
     progress: &(dyn Fn(&MediaProgress) + Sync),
 ) -> Downloaded {
-    let DownloadPlan { fits, dir, totals } = plan;
+    let DownloadPlan { fits, unwanted, dir, totals } = plan;
+    media_files::remove(&dir, &unwanted).await;
+    if let Err(error) = media_files::prepare(&dir).await {
+        let error = format!("the media folder cannot be made: {error}");
+        let results = fits.iter().map(|m| (m.hash.clone(), Fetched::Failed(error.clone()))).collect();
+        return Downloaded { results, totals };
+    }
     let bytes_done = std::sync::atomic::AtomicU64::new(0);
     let files_done = std::sync::atomic::AtomicU64::new(0);
     let report = |extra_file: bool| {

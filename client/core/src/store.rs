@@ -489,7 +489,8 @@ impl Store {
 
     /// Forget the account's documents and position (sign-out, or another account signing in on
     /// a shared device). Deleted rows are overwritten and the files compacted, so nothing of the
-    /// account stays readable in the database's free pages or its write-ahead log.
+    /// account stays readable in the database's free pages or its write-ahead log. The media
+    /// files go with [`crate::Core::forget_everything`].
     pub fn forget_everything(&mut self) -> Result<()> {
         self.open.clear();
         self.conn.pragma_update(None, "secure_delete", "ON")?;
@@ -505,13 +506,7 @@ impl Store {
         self.conn.execute_batch("VACUUM")?;
         self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
         self.conn.pragma_update(None, "secure_delete", "OFF")?;
-        // The previous account's media goes too: the next one may not be allowed to see it.
-        let media = self.dir.join("media");
-        match std::fs::remove_dir_all(&media) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(source) => Err(ClientError::File { path: media.display().to_string(), source }),
-        }
+        Ok(())
     }
 }
 

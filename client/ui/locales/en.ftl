@@ -5,7 +5,7 @@
 loading = Loading…
 opening = Opening…
 unexpected-answer = The app answered something unexpected.
-error-offline = You are offline. Your work is kept on this computer and syncs later.
+error-offline = You are offline. Your work is kept on this device and syncs later.
 error-session-ended = Your session has ended. Sign in again; nothing you did is lost.
 back-to-lobby = ← Lobby
 back-to-the-lobby = Back to the Lobby
@@ -29,7 +29,7 @@ changes-waiting = { $n ->
     [one] { $n } change waiting · { $last }
    *[other] { $n } changes waiting · { $last }
 }
-offline-banner = Offline — everything you do is kept on this computer and syncs when the server is back.
+offline-banner = Offline — everything you do is kept on this device and syncs when the server is back.
 account-button-title = Account, sync and sign out
 activity-sync-round = Syncing: round { $round } of { $rounds }
 activity-media = Downloading pictures and sound: { $done } of { $total } files ({ $bytes_done } of { $bytes_total })
@@ -169,15 +169,15 @@ changes-to-send = { $n ->
 }
 server-unreachable-retrying = The server cannot be reached now; the app tries again every few seconds.
 documents-refused = { $n ->
-    [one] The server refused { $n } document; it stays on this computer:
-   *[other] The server refused { $n } documents; they stay on this computer:
+    [one] The server refused { $n } document; it stays on this device:
+   *[other] The server refused { $n } documents; they stay on this device:
 }
 try-again = Try them again
 media-title = Pictures, sound and video
 media-nothing = Nothing to keep offline yet. Up to { $budget } may be used.
 media-on-device = { $wanted ->
-    [one] { $cached } of { $wanted } file on this computer · { $bytes } of { $budget } allowed
-   *[other] { $cached } of { $wanted } files on this computer · { $bytes } of { $budget } allowed
+    [one] { $cached } of { $wanted } file on this device · { $bytes } of { $budget } allowed
+   *[other] { $cached } of { $wanted } files on this device · { $bytes } of { $budget } allowed
 }
 storage-used = Storage used
 media-over-budget = { $n ->
@@ -205,10 +205,10 @@ password-changed = Your password is changed.
 change-password = Change password
 signed-in-as = Signed in as { $name }
 work-not-on-server = Some of your work is not on the server yet.
-stay-or-delete = Stay signed in and it is sent as soon as the server can be reached — or sign out and delete it from this computer.
+stay-or-delete = Stay signed in and it is sent as soon as the server can be reached — or sign out and delete it from this device.
 stay-signed-in = Stay signed in
 sign-out-and-delete = Sign out and delete it
-sign-out-help = Your work is sent to the server first. Your data leaves this computer when you sign out.
+sign-out-help = Your work is sent to the server first. Your data leaves this device when you sign out.
 sign-out = Sign out
 
 ## Teacher: classes
@@ -308,7 +308,7 @@ size-of = { $done } of { $total }
 
 ## Video tests: the student's player
 video-player = Video player: Space plays or pauses, the arrow keys go back or on 5 seconds
-video-downloading = The video is still downloading to this computer. It plays here once it is downloaded — with or without a connection.
+video-downloading = The video is still downloading to this device. It plays here once it is downloaded — with or without a connection.
 video-no-skipping = Skipping ahead is off for this test: watch on from where you are.
 video-no-skipping-short = No skipping ahead
 play = Play
@@ -482,3 +482,17 @@ card-hint = Hint (shown before the answer)
 card-tags-help = Tags (separated by spaces)
 more-fields = Example, hint and tags
 edit-card = Edit card { $front }
+
+# The web app (in a browser, and installed on a phone)
+update-ready = A new version of TallSchool is ready.
+update-reload = Reload to update
+home-screen-hint = On an iPhone or iPad, add TallSchool to your Home Screen (Share, then “Add to Home Screen”): Safari deletes the data of sites you have not opened for 7 days, and work not yet synced would go with it.
+got-it = Got it
+browser-storage-title = This browser's storage
+browser-storage-used = TallSchool uses { $used } of the { $quota } this browser allows.
+browser-storage-kept = The browser keeps this data until you remove it.
+browser-storage-not-kept = The browser may clear this data when the device runs short of space: sync often.
+browser-storage-keep = Ask the browser to keep it
+open-elsewhere-title = TallSchool is open in another tab
+open-elsewhere = Your work on this device is in use in another tab or window. Close TallSchool there and it opens here by itself.
+engine-failed = TallSchool cannot run in this browser: { $why }

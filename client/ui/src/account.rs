@@ -60,6 +60,9 @@ pub fn Account() -> Element {
                     MediaPanel { status: media.clone() }
                 },
             }
+            if crate::web_app::is_web_app(&shell) {
+                crate::web_app::BrowserStoragePanel {}
+            }
             SignOut { username: user.as_ref().map(|u| u.username.clone()).unwrap_or_default() }
             AppearancePanel {}
             DevicesPanel {}

@@ -8,7 +8,7 @@ use tallschool_contract::{Event, Request, Response};
 use tallschool_shared::api::UserView;
 use tallschool_shared::{ClassId, DocId};
 
-use crate::engine::{Engine, TauriEngine};
+use crate::engine::{Availability, Engine};
 use crate::i18n::Lang;
 use crate::prefs::Theme;
 use crate::t;
@@ -127,7 +127,8 @@ impl Shell {
 
 #[component]
 pub fn App() -> Element {
-    let engine: Rc<dyn Engine> = use_hook(|| Rc::new(TauriEngine) as Rc<dyn Engine>);
+    let engine: Rc<dyn Engine> = use_hook(crate::engine::for_this_window);
+    let mut availability = use_signal(|| Availability::Starting);
     let screen = use_signal(|| Screen::Starting);
     let user = use_signal(|| None);
     let changes = use_signal(|| 0_u64);
@@ -146,6 +147,19 @@ pub fn App() -> Element {
         upload,
     });
 
+    use_hook(|| {
+        // Whether the engine answers yet (the web app's may wait for another tab to close).
+        let (sender, mut receiver) = futures_channel::mpsc::unbounded::<Availability>();
+        shell.engine.watch_availability(Rc::new(move |now| {
+            let _ = sender.unbounded_send(now);
+        }));
+        spawn(async move {
+            use futures_util::StreamExt as _;
+            while let Some(now) = receiver.next().await {
+                availability.set(now);
+            }
+        });
+    });
     use_hook(|| {
         // Events arrive from outside the UI's runtime (a JavaScript callback): they go through a
         // channel to a task of the runtime, which may update the signals.
@@ -188,8 +202,30 @@ pub fn App() -> Element {
     });
 
     let current = screen();
+    let waiting = match availability() {
+        Availability::OpenElsewhere => Some(rsx! {
+            main { class: "sign-in", id: "open-elsewhere",
+                h1 { class: "brand", "TallSchool" }
+                section { class: "card", role: "status",
+                    h2 { {t!("open-elsewhere-title")} }
+                    p { {t!("open-elsewhere")} }
+                }
+            }
+        }),
+        Availability::Failed(why) => Some(rsx! {
+            main { class: "sign-in",
+                h1 { class: "brand", "TallSchool" }
+                p { class: "error", role: "alert", id: "engine-failed", {t!("engine-failed", why = why)} }
+            }
+        }),
+        Availability::Starting | Availability::Ready => None,
+    };
+    if let Some(waiting) = waiting {
+        return rsx! { div { class: "app", {waiting} } };
+    }
     rsx! {
         div { class: "app",
+            crate::web_app::UpdateBanner {}
             match current {
                 Screen::Starting => rsx! { p { class: "muted center", {t!("opening")} } },
                 Screen::SignIn => rsx! { crate::sign_in::SignIn {} },

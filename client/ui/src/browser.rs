@@ -314,3 +314,124 @@ mod tests {
         assert_eq!(first_past(0, |_| true), 0);
     }
 }
+
+/// A property of the page's `window` (`window.__TALLSCHOOL_WORKER__`), when it is text.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub fn window_text(name: &str) -> Option<String> {
+    #[cfg(target_arch = "wasm32")]
+    return web_sys::window().and_then(|w| js_sys::Reflect::get(&w, &name.into()).ok()).and_then(|v| v.as_string());
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = name;
+        None
+    }
+}
+
+/// Whether the page's `window` has a property (the Tauri shell's `__TAURI__`).
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub fn window_has(name: &str) -> bool {
+    #[cfg(target_arch = "wasm32")]
+    return web_sys::window().and_then(|w| js_sys::Reflect::has(&w, &name.into()).ok()).unwrap_or(false);
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = name;
+        false
+    }
+}
+
+/// How much this site stores in the browser and how much it may (`navigator.storage.estimate`),
+/// and whether the browser promised to keep it (`persisted`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BrowserStorage {
+    pub used: u64,
+    pub quota: u64,
+    pub persistent: bool,
+}
+
+/// This site's storage in the browser, if the browser says.
+pub async fn browser_storage() -> Option<BrowserStorage> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let storage = storage_manager()?;
+        let estimate = call_promise(&storage, "estimate").await?;
+        let number = |key: &str| js_sys::Reflect::get(&estimate, &key.into()).ok().and_then(|v| v.as_f64());
+        let persistent = call_promise(&storage, "persisted").await.is_some_and(|v| v.is_truthy());
+        return Some(BrowserStorage {
+            used: number("usage").unwrap_or(0.0) as u64,
+            quota: number("quota").unwrap_or(0.0) as u64,
+            persistent,
+        });
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    None
+}
+
+/// Ask the browser to keep this site's data even when space runs low; whether it will.
+pub async fn ask_persistent_storage() -> bool {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let Some(storage) = storage_manager() else { return false };
+        return call_promise(&storage, "persist").await.is_some_and(|v| v.is_truthy());
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    false
+}
+
+#[cfg(target_arch = "wasm32")]
+fn storage_manager() -> Option<wasm_bindgen::JsValue> {
+    let navigator = js_sys::Reflect::get(&web_sys::window()?.into(), &"navigator".into()).ok()?;
+    js_sys::Reflect::get(&navigator, &"storage".into()).ok().filter(|s| !s.is_undefined())
+}
+
+/// Call `object.method()`, which returns a promise, and wait for its value.
+#[cfg(target_arch = "wasm32")]
+async fn call_promise(object: &wasm_bindgen::JsValue, method: &str) -> Option<wasm_bindgen::JsValue> {
+    use wasm_bindgen::JsCast as _;
+    let function: js_sys::Function = js_sys::Reflect::get(object, &method.into()).ok()?.dyn_into().ok()?;
+    let promise: js_sys::Promise = function.call0(object).ok()?.dyn_into().ok()?;
+    wasm_bindgen_futures::JsFuture::from(promise).await.ok()
+}
+
+/// An iPhone or iPad browsing the app in Safari rather than from the Home Screen: Safari
+/// deletes a site's data after 7 days without a visit, unless it is added to the Home Screen.
+pub fn ios_browser_tab() -> bool {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let Some(window) = web_sys::window() else { return false };
+        let agent = window.navigator().user_agent().unwrap_or_default();
+        let apple = ["iPhone", "iPad", "iPod"].iter().any(|device| agent.contains(device));
+        let standalone = js_sys::Reflect::get(&window.navigator(), &"standalone".into()).is_ok_and(|v| v.is_truthy());
+        return apple && !standalone;
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    false
+}
+
+/// Call `listener` when a new version of the web app is ready (its service worker waits);
+/// `start.js` announces it with the page event `tallschool-update`.
+pub fn on_update_ready(listener: impl Fn() + 'static) {
+    #[cfg(target_arch = "wasm32")]
+    {
+        use wasm_bindgen::JsCast as _;
+        let Some(window) = web_sys::window() else { return };
+        if window_has("__tallschoolUpdateReady") {
+            listener();
+        }
+        let callback = wasm_bindgen::closure::Closure::<dyn Fn()>::new(listener);
+        let _ = window.add_event_listener_with_callback("tallschool-update", callback.as_ref().unchecked_ref());
+        callback.forget();
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = listener;
+}
+
+/// Switch to the waiting version: the page reloads once it has taken over (`start.js`).
+pub fn apply_update() {
+    #[cfg(target_arch = "wasm32")]
+    if let Some(window) = web_sys::window()
+        && let Ok(update) = js_sys::Reflect::get(&window, &"__tallschoolUpdate".into())
+        && let Ok(update) = wasm_bindgen::JsCast::dyn_into::<js_sys::Function>(update)
+    {
+        let _ = update.call0(&window);
+    }
+}

@@ -86,6 +86,7 @@ pub fn LobbyScreen() -> Element {
         if (shell.offline)() {
             div { class: "banner offline", role: "status", {t!("offline-banner")} }
         }
+        crate::web_app::HomeScreenHint {}
         if let Some(message) = problem() {
             p { class: "error", role: "alert", "{message}" }
         }

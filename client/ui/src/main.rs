@@ -1,6 +1,7 @@
 //! TallSchool's screens: sign in, the Lobby, study, reading, video tests, the account, and the
-//! teacher's editors and class view. They talk to the engine only through [`engine::Engine`]
-//! and the contract's messages, and speak the person's language through [`i18n`].
+//! teacher's editors and class view — in the desktop app's window and as the web app in a
+//! browser. They talk to the engine only through [`engine::Engine`] and the contract's
+//! messages, and speak the person's language through [`i18n`].
 
 mod account;
 mod app;
@@ -23,6 +24,7 @@ mod typed_diff;
 mod uploads;
 mod video;
 mod video_editor;
+mod web_app;
 
 fn main() {
     // A failure in the screens is written to the window's console, not lost.

@@ -46,6 +46,8 @@ pub fn Reader(text: DocId) -> Element {
     let mut note = use_signal(String::new);
     let mut notice = use_signal(|| None::<String>);
     let mut problem = use_signal(|| None::<String>);
+    // On a phone the contents open over the text (there is no room beside it).
+    let mut contents_open = use_signal(|| false);
 
     // Once the text is on screen, go back to where the student was (on any device).
     use_effect(move || {
@@ -205,6 +207,8 @@ pub fn Reader(text: DocId) -> Element {
             button { class: "secondary", id: "reader-back", onclick: back, {t!("back-to-lobby")} }
             h1 { class: "reader-title", "{view.title}" }
             span { class: "reader-percent", id: "reader-percent", "{at_label}" }
+            button { class: "secondary contents-toggle", id: "contents-toggle", "aria-expanded": "{contents_open}",
+                onclick: move |_| contents_open.toggle(), {t!("contents")} }
             button { class: "secondary", id: "bookmark", onclick: bookmark, {t!("bookmark")} }
         }
         div { class: "progress", role: "progressbar", "aria-label": t!("read-label"), "aria-valuemin": "0",
@@ -214,14 +218,17 @@ pub fn Reader(text: DocId) -> Element {
         if let Some(message) = problem() {
             p { class: "error", role: "alert", "{message}" }
         }
-        div { class: "reader",
+        div { class: if contents_open() { "reader contents-open" } else { "reader" },
             nav { class: "contents", "aria-label": t!("contents"),
                 h2 { {t!("contents")} }
                 ul {
                     for section in view.outline.iter().cloned() {
                         li { class: "level-{section.level}", key: "{section.start}",
                             button { class: "link",
-                                onclick: move |_| scroll_to_offset(SCROLLER, BLOCKS, section.start),
+                                onclick: move |_| {
+                                    scroll_to_offset(SCROLLER, BLOCKS, section.start);
+                                    contents_open.set(false);
+                                },
                                 "{section.title}"
                             }
                         }
@@ -230,7 +237,7 @@ pub fn Reader(text: DocId) -> Element {
                 Marks { view: view.clone(), on_delete: delete_mark }
             }
             div { class: "reader-scroll", id: SCROLLER, tabindex: "0", onscroll: on_scroll,
-                onmouseup: move |_| on_select(), onkeyup: move |_| on_select(),
+                onmouseup: move |_| on_select(), onkeyup: move |_| on_select(), ontouchend: move |_| on_select(),
                 article { class: "reader-text", id: "reader-text",
                     // Links in a text do not take the app's window elsewhere.
                     onclick: move |event| event.prevent_default(),

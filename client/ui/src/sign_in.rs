@@ -21,7 +21,13 @@ fn default_server() -> String {
 #[component]
 pub fn SignIn() -> Element {
     let shell = use_context::<Shell>();
-    let mut server = use_signal(default_server);
+    // The web app signs in to the server that serves it: nothing to ask.
+    let fixed = shell.engine.fixed_server();
+    let mut server = use_signal({
+        let fixed = fixed.clone();
+        move || fixed.unwrap_or_else(default_server)
+    });
+    let device_name = if fixed.is_some() { "TallSchool web" } else { "TallSchool desktop" };
     let mut username = use_signal(String::new);
     let mut password = use_signal(String::new);
     let mut error = use_signal(|| None::<String>);
@@ -39,7 +45,7 @@ pub fn SignIn() -> Element {
                 server: server().trim().to_owned(),
                 username: username().trim().to_owned(),
                 password: password(),
-                device_name: "TallSchool desktop".to_owned(),
+                device_name: device_name.to_owned(),
             };
             let answer = shell.engine.call(request).await;
             busy.set(false);
@@ -78,10 +84,12 @@ pub fn SignIn() -> Element {
             h1 { class: "brand", "TallSchool" }
             p { class: "muted", {t!("sign-in-intro")} }
             form { onsubmit: submit, class: "card form",
-                label { r#for: "server", {t!("school-server")} }
-                input {
-                    id: "server", r#type: "url", required: true, placeholder: "https://school.example.org",
-                    value: "{server}", oninput: move |e| server.set(e.value()),
+                if fixed.is_none() {
+                    label { r#for: "server", {t!("school-server")} }
+                    input {
+                        id: "server", r#type: "url", required: true, placeholder: "https://school.example.org",
+                        value: "{server}", oninput: move |e| server.set(e.value()),
+                    }
                 }
                 label { r#for: "username", {t!("username")} }
                 input {

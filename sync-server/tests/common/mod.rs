@@ -52,6 +52,8 @@ pub struct TestServer {
     /// Set for a server in this process: devices then reach it without a socket.
     router: Option<axum::Router>,
     pub http: reqwest::Client,
+    /// The flags it was started with beyond the usual ones (kept by a restart in place).
+    extra: Vec<String>,
 }
 
 enum Running {
@@ -162,6 +164,7 @@ impl TestServer {
             clock: None,
             router: None,
             http,
+            extra: extra.iter().map(|flag| (*flag).to_owned()).collect(),
         }
     }
 
@@ -213,6 +216,7 @@ impl TestServer {
             clock: Some(clock),
             router: Some(router),
             http: reqwest::Client::builder().timeout(Duration::from_secs(60)).build().unwrap(),
+            extra: extra.iter().map(|flag| (*flag).to_owned()).collect(),
         }
     }
 
@@ -232,8 +236,18 @@ impl TestServer {
     pub fn restart_in_place(&mut self) {
         self.running.stop();
         let addr = self.base.trim_start_matches("http://").to_owned();
-        let fresh =
-            Self::launch(self.data_dir.clone(), self.database_url.clone(), self.backend.clone(), &["--bind", &addr]);
+        // The same flags, on the same address.
+        let mut flags: Vec<&str> = Vec::new();
+        let mut given = self.extra.iter().map(String::as_str);
+        while let Some(flag) = given.next() {
+            if flag == "--bind" {
+                given.next();
+            } else {
+                flags.push(flag);
+            }
+        }
+        flags.extend(["--bind", &addr]);
+        let fresh = Self::launch(self.data_dir.clone(), self.database_url.clone(), self.backend.clone(), &flags);
         // The old value must not run its Drop: that would delete the data directory.
         std::mem::forget(std::mem::replace(self, fresh));
     }

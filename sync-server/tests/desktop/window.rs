@@ -3,11 +3,12 @@
 //! (WebKitWebDriver's own screenshot command never returns once the app has synced under
 //! Xvfb, while `xwd` reads what is on screen).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, ClientBuilder};
+
+use crate::webdriver::{poll, screenshots, within};
 
 /// A virtual screen for the window.
 pub struct Screen {
@@ -163,64 +164,6 @@ impl Drop for Driver {
         }
         self.child.wait().ok();
     }
-}
-
-/// Wait for a condition outside the window (a socket, a file), up to 30 s.
-pub fn poll(what: &str, mut ready: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !ready() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// A WebDriver step that must end within 30 s (a stuck window fails the test, saying where).
-pub async fn within<T>(what: &str, step: impl std::future::Future<Output = T>) -> T {
-    match tokio::time::timeout(Duration::from_secs(30), step).await {
-        Ok(value) => value,
-        Err(_) => panic!("{what} did not finish within 30 s"),
-    }
-}
-
-/// The element once it is on screen (the screens load asynchronously).
-pub async fn find(client: &Client, css: &str) -> fantoccini::elements::Element {
-    let wait = client.wait().at_most(Duration::from_secs(30)).for_element(Locator::Css(css));
-    within(css, wait).await.unwrap_or_else(|e| panic!("{css} did not appear: {e}"))
-}
-
-/// Wait until the element's text is `expected`.
-pub async fn text_becomes(client: &Client, css: &str, expected: &str) {
-    let text = text_where(client, css, |text| text == expected).await;
-    assert_eq!(text, expected);
-}
-
-/// Wait until the element's text passes `check`; the text.
-pub async fn text_where(client: &Client, css: &str, check: impl Fn(&str) -> bool) -> String {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let text = match within("finding an element", client.find(Locator::Css(css))).await {
-            Ok(element) => within("reading a text", element.text()).await.unwrap_or_default(),
-            Err(_) => String::new(),
-        };
-        if check(&text) {
-            return text;
-        }
-        assert!(Instant::now() < deadline, "{css} shows {text:?}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// Wait until nothing matches `css`.
-pub async fn gone(client: &Client, css: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while within("finding an element", client.find(Locator::Css(css))).await.is_ok() {
-        assert!(Instant::now() < deadline, "{css} stayed on screen");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-pub fn screenshots() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots")
 }
 
 /// Save what the window shows as `docs/screenshots/<name>.png`.

@@ -86,9 +86,10 @@ impl DeckService<'_> {
     pub async fn import_anki(&self, class: ClassId, deck: Option<DocId>, path: &std::path::Path) -> Result<AnkiReport> {
         let core = self.core;
         let unreadable = |error: AnkiError| ClientError::invalid("file", error.to_string());
-        let file = std::fs::File::open(path)
+        let file = crate::platform::picked_files::open(path)
+            .await
             .map_err(|source| ClientError::File { path: path.display().to_string(), source })?;
-        let mut package = Package::open(std::io::BufReader::new(file)).map_err(unreadable)?;
+        let mut package = Package::open(file).map_err(unreadable)?;
         let (planned, mut report) = anki::plan(&package);
         if let Some(deck) = deck {
             // The deck must be one this device may write, before anything is uploaded.

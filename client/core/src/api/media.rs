@@ -11,6 +11,7 @@ use tallschool_shared::api::{MediaView, UploadView};
 use crate::Core;
 use crate::error::{ClientError, Result};
 use crate::media;
+use crate::platform::{media_files, picked_files};
 
 /// Files larger than this are uploaded in resumable chunks of this size.
 pub const UPLOAD_CHUNK: usize = 8 * 1024 * 1024;
@@ -45,9 +46,13 @@ impl MediaService<'_> {
     pub async fn sync(&self) -> Result<MediaProgress> {
         let core = self.core;
         let wanted: Vec<MediaView> = core.call(http::Method::GET, "/api/v1/media", None).await?;
+        let dir = media::media_dir(&core.store());
+        let on_disk = media_files::complete_sizes(&dir)
+            .await
+            .map_err(|source| ClientError::File { path: dir.display().to_string(), source })?;
         let plan = core.with_store(|store| {
             media::set_wanted(store, &wanted)?;
-            media::plan_download(store)
+            media::plan_download(store, &on_disk)
         })?;
         let session = core.signed_in().ok_or(ClientError::NotSignedIn)?;
         // No overall timeout: a video on a slow school network takes as long as it takes.
@@ -64,8 +69,9 @@ impl MediaService<'_> {
     /// interrupted upload of the same file continues where it stopped. Returns the stored
     /// object, whose hash documents use; [`Event::UploadProgress`] on the way.
     pub async fn upload(&self, file: &Path, mime: &str) -> Result<MediaView> {
-        let bytes =
-            std::fs::read(file).map_err(|source| ClientError::File { path: file.display().to_string(), source })?;
+        let bytes = picked_files::read(file)
+            .await
+            .map_err(|source| ClientError::File { path: file.display().to_string(), source })?;
         let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
         self.upload_bytes(bytes, mime, name.as_deref()).await
     }
@@ -75,9 +81,12 @@ impl MediaService<'_> {
     /// it, offline too, without downloading it back.
     pub async fn upload_bytes(&self, bytes: Vec<u8>, mime: &str, name: Option<&str>) -> Result<MediaView> {
         let media = self.send(&bytes, mime, name).await?;
-        if let Err(error) = media::keep_uploaded(&self.core.store(), &media, &bytes) {
+        let dir = media::media_dir(&self.core.store());
+        match media::keep_uploaded(&dir, &media, &bytes).await {
+            Ok(true) => media::record_uploaded(&self.core.store(), &media)?,
+            Ok(false) => {}
             // The next media sync fetches it instead.
-            tracing::info!(%error, "an uploaded file was not kept in the cache");
+            Err(error) => tracing::info!(%error, "an uploaded file was not kept in the cache"),
         }
         Ok(media)
     }

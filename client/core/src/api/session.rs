@@ -41,7 +41,7 @@ impl SessionService<'_> {
                     "another account's work is on this device, {unsynced}: sync it first (sign in as that account)"
                 )));
             }
-            core.store().forget_everything()?;
+            core.forget_everything().await?;
         }
         core.store().set("account", &account)?;
         let session = Session {
@@ -110,7 +110,7 @@ impl SessionService<'_> {
                 false
             }
         };
-        core.store().forget_everything()?;
+        core.forget_everything().await?;
         session::clear(core.dir())?;
         core.set_session(None);
         core.set_server(None);

@@ -4,9 +4,11 @@
 //!
 //! In a browser worker the store lives in the Origin Private File System (one tab at a time,
 //! no WAL), and the small private files ([`small_files`]: sign-in, device key) are rows of a
-//! SQLite database beside it. The media cache there comes with the worker build of the engine
-//! (the phone issue); until then a download says plainly that this platform keeps no media.
+//! SQLite database beside it; media files are OPFS files ([`media_files`]); files the person
+//! picks are the browser's own copies ([`picked_files`]).
 
+pub mod media_files;
+pub mod picked_files;
 pub mod small_files;
 
 use std::path::Path;

@@ -1,14 +1,17 @@
 //! Syncing without anyone pressing a button: soon after local work, often while the server is
 //! out of reach (so offline work goes out as soon as it is back), and now and then otherwise
-//! (to receive what teachers and other devices changed).
+//! (to receive what teachers and other devices changed). The desktop shell runs it on its
+//! runtime, the web app's worker on the browser's; waiting goes through [`platform::sleep`].
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use tallschool_client::Core;
 use tallschool_contract::Event;
 use tokio::sync::Notify;
+
+use crate::Core;
+use crate::platform;
 
 /// How the last attempt went.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,21 +44,27 @@ pub struct Wake {
     now: AtomicBool,
 }
 
+impl Wake {
+    /// Sync now (the window came back online, the person asked).
+    pub fn now(&self) {
+        self.now.store(true, Ordering::Relaxed);
+        self.notify.notify_one();
+    }
+}
+
 /// Wakes the loop when documents change on this device, and at once when someone signs in.
 pub fn waker(core: &Core) -> Arc<Wake> {
     let wake = Arc::new(Wake::default());
     let waker = wake.clone();
     core.subscribe(move |event| match event {
-        Event::SessionChanged => {
-            waker.now.store(true, Ordering::Relaxed);
-            waker.notify.notify_one();
-        }
+        Event::SessionChanged => waker.now(),
         Event::DocumentsChanged { .. } => waker.notify.notify_one(),
         _ => {}
     });
     wake
 }
 
+/// Sync, then wait (see [`wait_after`]), for as long as the app runs.
 pub async fn sync_forever(core: Core, wake: Arc<Wake>) {
     // Media is looked at on the first good sync (files damaged or missing since the last run)
     // and after syncs that brought changes.
@@ -82,10 +91,10 @@ pub async fn sync_forever(core: Core, wake: Arc<Wake>) {
             Outcome::Idle
         };
         tokio::select! {
-            () = tokio::time::sleep(wait_after(outcome)) => {}
+            () = platform::sleep(wait_after(outcome)) => {}
             () = wake.notify.notified() => {
                 if !wake.now.swap(false, Ordering::Relaxed) {
-                    tokio::time::sleep(SETTLE).await;
+                    platform::sleep(SETTLE).await;
                 }
             }
         }

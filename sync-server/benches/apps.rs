@@ -1,17 +1,31 @@
-//! Desktop benchmark: the app in a real window (Xvfb, `tauri-driver`, WebKit's WebDriver)
-//! beside a hello-world Tauri window built the same way, in the same run. For each: launch to
-//! the first due work painted (and, for the app, Study to the first card painted), the memory
-//! (proportional set size) of all the app's processes idling with a 10,000-card deck open, and the time from an answer
-//! key to the next card painted (p50 and p99 of 200 answers). Times are read in the page
-//! (`performance.now()` after the next frame), so WebDriver's own latency stays out of the key
-//! figures; launch figures include starting the WebDriver session, for both equally.
+//! The apps' benchmark, one run for both, on one student's data: a 10,000-card deck and a
+//! progress document with 73,000 reviews (a year of 200 a day), synced from a real server.
 //!
-//! Needs the app and the peer built: `scripts/bench.sh` builds them and names them by
-//! `TALLSCHOOL_DESKTOP_APP` and `TALLSCHOOL_DESKTOP_PEER`. Prints a Markdown table; asserts no
-//! speed.
+//! - The desktop app in a real window (Xvfb, `tauri-driver`, WebKit's WebDriver) beside a
+//!   hello-world Tauri window built the same way: launch to the first due work painted (and
+//!   Study to the first card painted), the memory (proportional set size) of all the app's
+//!   processes idling with the deck open, and the time from an answer key to the next card
+//!   painted (p50 and p99 of 200 answers).
+//! - The web app in headless Chromium (its engine in a worker, the store in OPFS): a cold open
+//!   (a new browser process on the same profile, the page from its service worker) to the
+//!   Lobby painted and Study to the first card, the same answer keys, and the size of what a
+//!   phone downloads (gzip).
+//!
+//! Times are read in the page (`performance.now()` after the next frame), so WebDriver's own
+//! latency stays out of the key figures; launch figures include starting the WebDriver session
+//! (and the browser), for every window alike.
+//!
+//! Needs the apps and the peer built: `scripts/bench.sh` builds them and names them by
+//! `TALLSCHOOL_DESKTOP_APP`, `TALLSCHOOL_DESKTOP_PEER` and `TALLSCHOOL_WEB_DIR`. Prints a
+//! Markdown table; asserts no speed.
 #![allow(clippy::unwrap_used, clippy::print_stdout, clippy::print_stderr)]
 
+#[allow(dead_code)]
+#[path = "../tests/web/browser.rs"]
+mod browser;
 mod common;
+#[path = "../tests/common/webdriver.rs"]
+mod webdriver;
 #[allow(dead_code)]
 #[path = "../tests/desktop/window.rs"]
 mod window;
@@ -19,13 +33,22 @@ mod window;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use automerge::{ActorId, AutomergeError};
 use fantoccini::Client;
+use serde_bytes::ByteBuf;
 use tallschool_client::Core;
 use tallschool_client::contract::request::NewAssignment;
+use tallschool_shared::docs::{DocKind, DocMeta, genesis};
+use tallschool_shared::reviews::{Review, pack};
 use tallschool_shared::scheduling::StudySettings;
-use window::{Driver, Screen, find, within};
+use tallschool_shared::sync::{DocPush, PROTOCOL_VERSION, SyncRequest};
+use tallschool_shared::{UserId, schema};
+use webdriver::{find, within};
+use window::{Driver, Screen};
 
 const CARDS: usize = 10_000;
+const DAYS: i64 = 365;
+const REVIEWS_PER_DAY: usize = 200;
 const LAUNCHES: usize = 5;
 const ANSWERS: usize = 200;
 
@@ -164,29 +187,7 @@ async fn measure(screen: &Screen, home: &Path, server: &str, app: &Path, is_app:
     tokio::time::sleep(Duration::from_secs(3)).await;
     let memory_mb = tree_pss_kb(app) as f64 / 1024.0;
 
-    within("watching keys", window.execute(WATCH_KEYS, vec![])).await.unwrap();
-    let study = find(&window, "#study").await;
-    for _ in 0..ANSWERS {
-        if is_app {
-            within("Space", study.send_keys(" ")).await.unwrap();
-            find(&window, "#answer").await;
-        }
-        within("3", study.send_keys("3")).await.unwrap();
-        // The next card is on screen before the next key.
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        loop {
-            let pending = window.execute("return window.__bench.pressed", vec![]).await.unwrap();
-            if pending.as_f64() == Some(0.0) {
-                break;
-            }
-            assert!(std::time::Instant::now() < deadline, "the next card never came");
-            tokio::time::sleep(Duration::from_millis(2)).await;
-        }
-    }
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    let samples = window.execute("return window.__bench.samples", vec![]).await.unwrap();
-    let mut samples: Vec<f64> = samples.as_array().unwrap().iter().filter_map(serde_json::Value::as_f64).collect();
-    assert!(samples.len() >= ANSWERS * 9 / 10, "{} of {ANSWERS} answers measured", samples.len());
+    let mut samples = answer_keys(&window, is_app).await;
     window.close().await.ok();
     drop(driver);
     launches.sort_by(|a, b| a.partial_cmp(b).unwrap());
@@ -204,6 +205,142 @@ async fn measure(screen: &Screen, home: &Path, server: &str, app: &Path, is_app:
     }
 }
 
+/// A year of the student's study of `deck` (200 reviews a day, the last day yesterday), pushed
+/// as the student's devices push it: one change per day's session, packed.
+async fn push_a_year(base: &str, token: &str, student: UserId, deck: &DocMeta, card_ids: &[String]) {
+    let meta = DocMeta::progress(student, deck);
+    let mut progress = genesis(meta.id, DocKind::Progress).unwrap();
+    progress.set_actor(ActorId::random());
+    let start = (epoch_ms() / 1000.0) as i64 - (DAYS + 1) * 86_400;
+    for day in 0..DAYS {
+        let reviews: Vec<Review> = (0..REVIEWS_PER_DAY)
+            .map(|i| {
+                let n = (day as usize * REVIEWS_PER_DAY + i) % card_ids.len();
+                Review {
+                    card: card_ids[n].clone(),
+                    rating: [3, 3, 4, 1, 3, 2][i % 6],
+                    at: start + day * 86_400 + i as i64 * 9,
+                }
+            })
+            .collect();
+        let packed = pack(&reviews).unwrap();
+        progress.transact::<_, _, AutomergeError>(|tx| schema::put_session(tx, &format!("s{day}"), packed)).unwrap();
+    }
+    // Every change but the first, which every device derives from the document's id.
+    let changes = progress.get_changes(&[]).iter().skip(1).map(|c| ByteBuf::from(c.raw_bytes().to_vec())).collect();
+    let request =
+        SyncRequest { protocol: PROTOCOL_VERSION, cursor: 0, epoch: 0, push: vec![DocPush { meta, changes }] };
+    let response = reqwest::Client::new()
+        .post(format!("{base}/api/v1/sync"))
+        .bearer_auth(token)
+        .header("content-type", tallschool_shared::sync::CONTENT_TYPE)
+        .body(tallschool_shared::sync::encode(&request).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "the year of reviews was refused: {}", response.status());
+}
+
+/// The web app's figures.
+struct WebFigures {
+    /// Browser started (WebDriver session) → Lobby painted; of which the page's own part.
+    open_ms: f64,
+    page_ms: f64,
+    study_ms: f64,
+    key_p50: f64,
+    key_p99: f64,
+}
+
+/// Open the web app `LAUNCHES` times cold (a new browser process on the student's profile:
+/// the page from its service worker, the store from OPFS), then answer keys.
+async fn measure_web(driver: &browser::ChromeDriver, profile: &Path, base: &str) -> WebFigures {
+    let (mut opens, mut pages, mut studies) = (Vec::new(), Vec::new(), Vec::new());
+    let mut last: Option<Client> = None;
+    for run in 0..LAUNCHES {
+        if let Some(phone) = last.take() {
+            // Ends the session: Chromium quits.
+            phone.close().await.ok();
+        }
+        let started = epoch_ms();
+        let phone = driver.phone(profile).await;
+        within("opening the app", phone.goto(base)).await.unwrap();
+        let painted = within("the Lobby", phone.execute_async(PAINTED_DUE, vec![])).await.unwrap();
+        let origin = within("the page's start", phone.execute("return performance.timeOrigin", vec![])).await.unwrap();
+        opens.push(painted.as_f64().unwrap() - started);
+        pages.push(painted.as_f64().unwrap() - origin.as_f64().unwrap());
+        let study = within("the first card", phone.execute_async(STUDY_TO_CARD, vec![])).await.unwrap();
+        studies.push(study.as_f64().unwrap());
+        eprintln!(
+            "web open {run}: {:.0} ms (page {:.0} ms) + {:.0} ms to the first card",
+            opens[run], pages[run], studies[run]
+        );
+        last = Some(phone);
+    }
+    let phone = last.unwrap();
+    let mut samples = answer_keys(&phone, true).await;
+    phone.close().await.ok();
+    WebFigures {
+        open_ms: median(&mut opens),
+        page_ms: median(&mut pages),
+        study_ms: median(&mut studies),
+        key_p50: percentile(&mut samples, 0.5),
+        key_p99: percentile(&mut samples, 0.99),
+    }
+}
+
+fn median(samples: &mut [f64]) -> f64 {
+    percentile(samples, 0.5)
+}
+
+/// `ANSWERS` answers by key on the study screen (Space first when `reveal`): the time from each
+/// key to the next card painted.
+async fn answer_keys(window: &Client, reveal: bool) -> Vec<f64> {
+    within("watching keys", window.execute(WATCH_KEYS, vec![])).await.unwrap();
+    let study = find(window, "#study").await;
+    for _ in 0..ANSWERS {
+        if reveal {
+            within("Space", study.send_keys(" ")).await.unwrap();
+            find(window, "#answer").await;
+        }
+        within("3", study.send_keys("3")).await.unwrap();
+        // The next card is on screen before the next key.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let pending = window.execute("return window.__bench.pressed", vec![]).await.unwrap();
+            if pending.as_f64() == Some(0.0) {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "the next card never came");
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let samples = window.execute("return window.__bench.samples", vec![]).await.unwrap();
+    let samples: Vec<f64> = samples.as_array().unwrap().iter().filter_map(serde_json::Value::as_f64).collect();
+    assert!(samples.len() >= ANSWERS * 9 / 10, "{} of {ANSWERS} answers measured", samples.len());
+    samples
+}
+
+/// Bytes a browser downloads for the app's code, gzip-ed as served: the screens' wasm, the
+/// engine's wasm, and everything.
+fn web_download_sizes(dir: &Path) -> (u64, u64, u64) {
+    let app = std::fs::read_dir(dir.join("app")).unwrap().next().unwrap().unwrap().path();
+    let size = |name: &str| std::fs::metadata(app.join(name)).map(|m| m.len()).unwrap_or(0);
+    let mut total = 0;
+    let mut stack = vec![app.clone()];
+    while let Some(folder) = stack.pop() {
+        for entry in std::fs::read_dir(folder).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "gz") {
+                total += entry.metadata().unwrap().len();
+            }
+        }
+    }
+    (size("tallschool-ui_bg.wasm.gz"), size("tallschool_web_bg.wasm.gz"), total)
+}
+
 fn built(variable: &str) -> PathBuf {
     let path =
         PathBuf::from(std::env::var(variable).unwrap_or_else(|_| panic!("{variable} (scripts/bench.sh sets it)")));
@@ -214,9 +351,10 @@ fn built(variable: &str) -> PathBuf {
 #[tokio::main]
 async fn main() {
     let (app, peer) = (built("TALLSCHOOL_DESKTOP_APP"), built("TALLSCHOOL_DESKTOP_PEER"));
-    let dir = std::env::temp_dir().join(format!("tallschool-bench-desktop-{}", uuid::Uuid::new_v4().simple()));
+    let web = built("TALLSCHOOL_WEB_DIR");
+    let dir = std::env::temp_dir().join(format!("tallschool-bench-apps-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
-    let (server, base, logins) = common::server_process(&dir, &[]);
+    let (server, base, logins) = common::server_process(&dir, &["--web-dir", web.to_str().unwrap()]);
 
     // A 10,000-card deck, assigned, with no daily limit on new cards in the way.
     let teacher = Core::open(&dir.join("teacher")).unwrap();
@@ -238,6 +376,14 @@ async fn main() {
     assert_eq!(report.cards.len(), CARDS);
     teacher.assignments().assign(deck, &NewAssignment::default()).unwrap();
     teacher.sync().run().await.unwrap();
+
+    // A year of the student's study of it: 73,000 reviews in their progress document.
+    let (username, password) = login(&logins["students"][0]);
+    let seed = Core::open(&dir.join("student-seed")).unwrap();
+    let student = seed.session().login(&base, &username, &password, "bench seed").await.unwrap();
+    let token = seed.signed_in().unwrap().access_token;
+    let card_ids: Vec<String> = teacher.decks().cards(deck).unwrap().into_iter().map(|c| c.id).collect();
+    push_a_year(&base, &token, student.id, &DocMeta::content(deck, DocKind::Deck, class), &card_ids).await;
 
     // The student's app: signed in once, the deck synced; then measured from a cold start.
     let screen = Screen::start();
@@ -262,12 +408,48 @@ async fn main() {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        eprintln!("first sync of {CARDS} cards: {:.1} s", synced.elapsed().as_secs_f64());
+        eprintln!(
+            "desktop: first sync of {CARDS} cards and their 73,000 reviews: {:.1} s",
+            synced.elapsed().as_secs_f64()
+        );
         window.close().await.ok();
+    }
+
+    // The web app: signed in once in Chromium, everything synced and the app's files cached
+    // by its service worker; then measured from cold opens.
+    let chrome = browser::ChromeDriver::start(&dir.join("chromedriver.log"));
+    let profile = dir.join("student-browser");
+    {
+        let phone = chrome.phone(&profile).await;
+        phone.goto(&base).await.unwrap();
+        find(&phone, "#username").await.send_keys(&username).await.unwrap();
+        find(&phone, "#password").await.send_keys(&password).await.unwrap();
+        find(&phone, "button[type=submit]").await.click().await.unwrap();
+        let synced = std::time::Instant::now();
+        loop {
+            let state = phone
+                .execute(
+                    "return [document.querySelector('#cards-due')?.textContent, !!navigator.serviceWorker.controller]",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            let due = state[0].as_str().and_then(|d| d.parse::<u32>().ok()).unwrap_or(0);
+            if due > 0 && state[1] == serde_json::Value::Bool(true) {
+                break;
+            }
+            assert!(synced.elapsed() < Duration::from_secs(300), "the deck did not arrive in the browser");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        eprintln!("web: first sync of {CARDS} cards and their 73,000 reviews: {:.1} s", synced.elapsed().as_secs_f64());
+        phone.close().await.ok();
     }
 
     let ours = measure(&screen, &home, &base, &app, true).await;
     let hello = measure(&screen, &dir.join("peer"), &base, &peer, false).await;
+    let browser = measure_web(&chrome, &profile, &base).await;
+    let (screens_gz, engine_gz, all_gz) = web_download_sizes(&web);
+    drop(chrome);
     drop(server);
     std::fs::remove_dir_all(&dir).ok();
 
@@ -296,5 +478,32 @@ async fn main() {
     println!(
         "| answer key → next card painted ({ANSWERS} answers) | p50 {:.1} ms, p99 {:.1} ms | p50 {:.1} ms, p99 {:.1} ms (a script changing a text on the key) | p99 < 16 ms |",
         ours.key_p50, ours.key_p99, hello.key_p50, hello.key_p99
+    );
+    println!();
+    println!("| web app in headless Chromium (same run, same data) | web app | desktop app |");
+    println!("|---|---|---|");
+    println!(
+        "| cold open to the first due card painted (median of {LAUNCHES}) | {:.0} ms to the Lobby + {:.0} ms Study → first card = {:.0} ms | {:.0} ms |",
+        browser.open_ms,
+        browser.study_ms,
+        browser.open_ms + browser.study_ms,
+        ours.launch_ms + ours.study_ms.unwrap_or_default()
+    );
+    println!(
+        "| … of which the page itself (navigation start → Lobby painted) | {:.0} ms | {:.0} ms (page start → Lobby) |",
+        browser.page_ms,
+        ours.launch_ms - ours.window_ms
+    );
+    println!(
+        "| answer key → next card painted ({ANSWERS} answers) | p50 {:.1} ms, p99 {:.1} ms | p50 {:.1} ms, p99 {:.1} ms |",
+        browser.key_p50, browser.key_p99, ours.key_p50, ours.key_p99
+    );
+    let mb = |bytes: u64| bytes as f64 / 1_000_000.0;
+    println!(
+        "| code a phone downloads once (gzip) | {:.2} MB: screens' wasm {:.2} MB, engine's wasm {:.2} MB, the rest {:.2} MB | — (installed) |",
+        mb(all_gz),
+        mb(screens_gz),
+        mb(engine_gz),
+        mb(all_gz - screens_gz - engine_gz)
     );
 }

@@ -1,36 +1,7 @@
-//! The one way the screens reach the engine: the contract's requests in, responses and
-//! change notifications out. The desktop app's engine runs in the Tauri shell (reached with
-//! `invoke`); the phone web app will add a second implementation (a worker). No screen knows
-//! which one it talks to.
+//! The desktop app's engine, in the Tauri shell: requests through `invoke`
+//! (`window.__TAURI__`, `app.withGlobalTauri`), events as the `engine-event` Tauri event.
 
-use std::future::Future;
-use std::pin::Pin;
-use std::rc::Rc;
-
-use dioxus::html::FileData;
-use tallschool_contract::{Error, ErrorCode, Event, Request, Response};
-
-pub type Answer = Pin<Box<dyn Future<Output = Result<Response, Error>>>>;
-pub type Done<T> = Pin<Box<dyn Future<Output = Result<T, Error>>>>;
-
-/// Told how far a long copy is: bytes done, bytes in all.
-pub type Progress = Rc<dyn Fn(u64, u64)>;
-
-pub trait Engine {
-    /// Send one request; its response or its error.
-    fn call(&self, request: Request) -> Answer;
-    /// Be told of every change the engine reports, from now on.
-    fn subscribe(&self, listener: Rc<dyn Fn(Event)>);
-    /// The address the window loads a file of the device's media cache from.
-    fn file_url(&self, path: &str) -> String;
-    /// Make a file the person picked readable by the engine (copied in pieces, `progress`
-    /// after each); the path that requests taking a file name it by.
-    fn stage_file(&self, file: FileData, progress: Progress) -> Done<String>;
-    /// The engine is done with a file `stage_file` made.
-    fn release_file(&self, path: &str);
-    /// Give the person a file (an export): where it was saved, to tell them.
-    fn save_file(&self, name: &str, bytes: Vec<u8>) -> Done<String>;
-}
+use super::*;
 
 /// Pieces a picked file is copied in: small enough to show progress, large enough to be quick.
 #[cfg(target_arch = "wasm32")]
@@ -40,7 +11,7 @@ const STAGE_PIECE: f64 = 4.0 * 1024.0 * 1024.0;
 pub struct TauriEngine;
 
 #[cfg(target_arch = "wasm32")]
-mod tauri {
+mod bridge {
     use wasm_bindgen::prelude::*;
 
     #[wasm_bindgen]
@@ -69,16 +40,12 @@ fn from_js<T: serde::de::DeserializeOwned>(value: &wasm_bindgen::JsValue) -> Res
     serde_json::from_str(&text).map_err(|e| protocol(e.to_string()))
 }
 
-fn protocol(message: String) -> Error {
-    Error { code: ErrorCode::Protocol, message, field: None, server_code: None }
-}
-
 impl Engine for TauriEngine {
     #[cfg(target_arch = "wasm32")]
     fn call(&self, request: Request) -> Answer {
         Box::pin(async move {
             let args = to_js(&serde_json::json!({ "request": request }))?;
-            match tauri::invoke("engine", args).await {
+            match bridge::invoke("engine", args).await {
                 Ok(value) => from_js(&value),
                 Err(error) => Err(from_js(&error).unwrap_or_else(|e| e)),
             }
@@ -100,7 +67,7 @@ impl Engine for TauriEngine {
             }
         });
         wasm_bindgen_futures::spawn_local(async move {
-            let _ = tauri::listen("engine-event", &handler).await;
+            let _ = bridge::listen("engine-event", &handler).await;
             // Listening lasts as long as the window: the handler must outlive this task.
             handler.forget();
         });
@@ -112,18 +79,20 @@ impl Engine for TauriEngine {
     /// The shell serves the media cache on loopback (WebKitGTK plays no video or sound from a
     /// custom URL scheme): its address, and the file's name (its hash).
     #[cfg(target_arch = "wasm32")]
-    fn file_url(&self, path: &str) -> String {
+    fn file_url(&self, path: &str) -> Done<String> {
         let base = web_sys::window()
             .and_then(|w| js_sys::Reflect::get(&w, &"__TALLSCHOOL_MEDIA__".into()).ok())
             .and_then(|v| v.as_string())
             .unwrap_or_default();
         let name = path.rsplit(['/', '\\']).next().unwrap_or_default();
-        format!("{base}{name}")
+        let url = format!("{base}{name}");
+        Box::pin(async move { Ok(url) })
     }
 
     #[cfg(not(target_arch = "wasm32"))]
-    fn file_url(&self, path: &str) -> String {
-        path.to_owned()
+    fn file_url(&self, path: &str) -> Done<String> {
+        let path = path.to_owned();
+        Box::pin(async move { Ok(path) })
     }
 
     #[cfg(target_arch = "wasm32")]
@@ -149,7 +118,7 @@ impl Engine for TauriEngine {
                 let _ = js_sys::Reflect::set(&headers, &"offset".into(), &(offset as u64).to_string().into());
                 let options = js_sys::Object::new();
                 let _ = js_sys::Reflect::set(&options, &"headers".into(), &headers);
-                match tauri::invoke_raw("stage_file", body.unchecked_into(), options.into()).await {
+                match bridge::invoke_raw("stage_file", body.unchecked_into(), options.into()).await {
                     Ok(value) => path = value.as_string().unwrap_or_default(),
                     Err(error) => return Err(from_js(&error).unwrap_or_else(|e| e)),
                 }
@@ -173,7 +142,7 @@ impl Engine for TauriEngine {
         let id = std::path::Path::new(path).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         wasm_bindgen_futures::spawn_local(async move {
             if let Ok(args) = to_js(&serde_json::json!({ "id": id })) {
-                let _ = tauri::invoke("release_file", args).await;
+                let _ = bridge::invoke("release_file", args).await;
             }
         });
     }
@@ -193,7 +162,7 @@ impl Engine for TauriEngine {
             let _ = js_sys::Reflect::set(&headers, &"file-name".into(), &encoded.into());
             let options = js_sys::Object::new();
             let _ = js_sys::Reflect::set(&options, &"headers".into(), &headers);
-            match tauri::invoke_raw("save_file", body.unchecked_into(), options.into()).await {
+            match bridge::invoke_raw("save_file", body.unchecked_into(), options.into()).await {
                 Ok(value) => Ok(value.as_string().unwrap_or_default()),
                 Err(error) => Err(from_js(&error).unwrap_or_else(|e| e)),
             }
@@ -216,39 +185,4 @@ fn stage_id() -> String {
 #[cfg(target_arch = "wasm32")]
 fn unreadable() -> Error {
     protocol("the picked file cannot be read".to_owned())
-}
-
-/// The value of one kind of response, for [`ask`]: `ask(&engine, Request::Cards { deck },
-/// pick!(Response::Cards))`.
-#[macro_export]
-macro_rules! pick {
-    ($variant:path) => {
-        |response| match response {
-            $variant(value) => Some(value),
-            _ => None,
-        }
-    };
-}
-
-/// Send `request` and take the one kind of response it should get (`pick`), or the sentence
-/// to show when it fails.
-pub async fn ask<T>(
-    engine: &Rc<dyn Engine>,
-    request: Request,
-    pick: impl FnOnce(Response) -> Option<T>,
-) -> Result<T, String> {
-    match engine.call(request).await {
-        Ok(response) => pick(response).ok_or_else(|| crate::t!("unexpected-answer")),
-        Err(error) => Err(crate::messages::failure(&error)),
-    }
-}
-
-/// Where the window loads a cached picture, sound or video from, and its type; the sentence to
-/// show when it is not on this device (yet).
-pub async fn media_file(engine: &Rc<dyn Engine>, hash: &str) -> Result<(String, String), String> {
-    ask(engine, Request::MediaPath { hash: hash.to_owned() }, |r| match r {
-        Response::MediaFile(file) => Some((engine.file_url(&file.path), file.mime)),
-        _ => None,
-    })
-    .await
 }

@@ -1,0 +1,92 @@
+//! A phone-sized browser for the web app: Debian's Chromium driven by its matching
+//! ChromeDriver (nothing is downloaded), headless, at 390 × 844 with touch, one profile folder
+//! per person so that each keeps their own storage across reloads.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use fantoccini::{Client, ClientBuilder};
+
+use crate::webdriver::{poll, screenshots, within};
+
+/// The phone's screen, in CSS pixels.
+pub const PHONE: (u32, u32) = (390, 844);
+
+/// ChromeDriver on a free loopback port (its log beside the test's data).
+pub struct ChromeDriver {
+    child: Child,
+    port: u16,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+impl ChromeDriver {
+    pub fn start(log: &Path) -> ChromeDriver {
+        let port = free_port();
+        let child = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .arg(format!("--log-path={}", log.display()))
+            // Everything the page writes to its console is in the log (kept when a test fails).
+            .arg("--verbose")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver (Debian package chromium-driver)");
+        poll("chromedriver", || std::net::TcpStream::connect(("127.0.0.1", port)).is_ok());
+        ChromeDriver { child, port }
+    }
+
+    /// A browser with its own profile in `profile` (kept while the test runs: a reload or a new
+    /// session on the same folder finds the same storage).
+    pub async fn phone(&self, profile: &Path) -> Client {
+        let (width, height) = PHONE;
+        let options = serde_json::json!({
+            "binary": "/usr/bin/chromium",
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--disable-quic", "--disable-features=Translate",
+                "--lang=en-US", format!("--user-data-dir={}", profile.display()),
+                format!("--window-size={width},{height}"),
+            ],
+            "prefs": { "intl.accept_languages": "en-US,en" },
+            "mobileEmulation": { "deviceMetrics": { "width": width, "height": height, "pixelRatio": 1.0, "touch": true } },
+        });
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert("browserName".to_owned(), "chrome".into());
+        capabilities.insert("goog:chromeOptions".to_owned(), options);
+        capabilities.insert("goog:loggingPrefs".to_owned(), serde_json::json!({ "browser": "ALL" }));
+        ClientBuilder::rustls()
+            .unwrap()
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .await
+            .unwrap()
+    }
+}
+
+impl Drop for ChromeDriver {
+    fn drop(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
+}
+
+/// Save what the phone shows as `docs/screenshots/phone-<name>.png`.
+pub async fn screenshot(client: &Client, name: &str) {
+    // Let the last change paint first.
+    within(
+        "a frame",
+        client.execute(
+            "return await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() => done(true))))",
+            vec![],
+        ),
+    )
+    .await
+    .ok();
+    let png = within("a screenshot", client.screenshot()).await.unwrap();
+    std::fs::create_dir_all(screenshots()).unwrap();
+    std::fs::write(screenshots().join(format!("phone-{name}.png")), png).unwrap();
+}

@@ -53,6 +53,14 @@ pub fn logins_path(state: &AppState) -> PathBuf {
     state.settings.data_dir.join("demo-logins.json")
 }
 
+/// Where the web app is, when it is built.
+#[allow(clippy::print_stdout)]
+fn announce_web_app(state: &AppState, addr: SocketAddr) {
+    if state.settings.web_dir.join("index.html").is_file() {
+        println!("Open http://{addr} in a browser (on a phone too) for the app, and sign in with a login below.");
+    }
+}
+
 /// Seed the demo school if the database has no accounts, then tell the user how to sign in.
 #[allow(clippy::print_stdout)]
 pub async fn seed_and_announce(state: &AppState, addr: SocketAddr) -> Result<(), DemoError> {
@@ -62,6 +70,7 @@ pub async fn seed_and_announce(state: &AppState, addr: SocketAddr) -> Result<(),
     drop(conn);
     if !empty {
         println!("TallSchool at http://{addr} — the database already has accounts; no demo school created.");
+        announce_web_app(state, addr);
         if path.exists() {
             println!("Demo logins from the first start are in {} (passwords are shown only once).", path.display());
         }
@@ -70,6 +79,7 @@ pub async fn seed_and_announce(state: &AppState, addr: SocketAddr) -> Result<(),
     let logins = seed(state).await?;
     write_logins(&path, &logins)?;
     println!("TallSchool demo school is ready at http://{addr}");
+    announce_web_app(state, addr);
     println!("  {:<12} {:<18} password", "role", "username");
     let rows = [("tech admin", &logins.tech_admin), ("school admin", &logins.edu_admin), ("teacher", &logins.teacher)];
     for (role, login) in rows.into_iter().chain(logins.students.iter().map(|s| ("student", s))) {

@@ -315,18 +315,6 @@ mod tests {
     }
 }
 
-/// A property of the page's `window` (`window.__TALLSCHOOL_WORKER__`), when it is text.
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-pub fn window_text(name: &str) -> Option<String> {
-    #[cfg(target_arch = "wasm32")]
-    return web_sys::window().and_then(|w| js_sys::Reflect::get(&w, &name.into()).ok()).and_then(|v| v.as_string());
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        let _ = name;
-        None
-    }
-}
-
 /// Whether the page's `window` has a property (the Tauri shell's `__TAURI__`).
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 pub fn window_has(name: &str) -> bool {

@@ -1,9 +1,13 @@
 // Starts the web app: the service worker (the app opens offline; a new version waits until the
-// person reloads), the browser's promise to keep the data, then the screens. The screens start
-// the engine's worker from the address set here.
+// person reloads), the browser's promise to keep the data, the engine's worker, then the screens.
 import init from "./tallschool-ui.js";
 
-window.__TALLSCHOOL_WORKER__ = new URL("./engine-worker.js", import.meta.url).href;
+// The engine's worker starts now, while the screens' code compiles, not after it: both are
+// ready sooner. What it says meanwhile waits in `early` for the screens to read.
+const worker = new Worker(new URL("./engine-worker.js", import.meta.url), { type: "module" });
+const early = [];
+worker.onmessage = (message) => early.push(message.data);
+window.__TALLSCHOOL_ENGINE__ = { worker, early };
 
 async function startServiceWorker() {
   if (!("serviceWorker" in navigator)) return;

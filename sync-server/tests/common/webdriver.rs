@@ -1,5 +1,6 @@
 //! Driving a window through WebDriver (the desktop app's, or a browser's): waits that poll
-//! with a deadline and say what they waited for, and where screenshots go.
+//! with a deadline and say what they waited for, the steps both apps' tests take, and where
+//! screenshots go.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
@@ -64,4 +65,61 @@ pub async fn gone(client: &Client, css: &str) {
 /// Where the screenshots the tests save go (linked from the README).
 pub fn screenshots() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots")
+}
+
+pub async fn sign_in(client: &Client, username: &str, password: &str) {
+    within("typing the username", find(client, "#username").await.send_keys(username)).await.unwrap();
+    within("typing the password", find(client, "#password").await.send_keys(password)).await.unwrap();
+    within("signing in", find(client, "button[type=submit]").await.click()).await.unwrap();
+}
+
+pub async fn click(client: &Client, css: &str) {
+    within(css, find(client, css).await.click()).await.unwrap();
+}
+
+/// The Study button of the deck titled `title` in the Lobby.
+pub async fn click_study(client: &Client, title: &str) {
+    let xpath = format!("//li[contains(@class, 'deck')][.//h3[text()='{title}']]//button");
+    let wait = client.wait().at_most(Duration::from_secs(30)).for_element(Locator::XPath(&xpath));
+    within(title, wait).await.unwrap().click().await.unwrap();
+}
+
+/// The button of the Lobby's assignment titled `title`.
+pub async fn click_assignment(client: &Client, title: &str) {
+    let xpath = format!("//ul[contains(@class, 'assignments')]/li[.//strong[text()=\"{title}\"]]//button");
+    let wait = client.wait().at_most(Duration::from_secs(30)).for_element(Locator::XPath(&xpath));
+    within(title, wait).await.unwrap().click().await.unwrap();
+}
+
+/// Run a script in the window (it may `await`); its answer.
+pub async fn script(client: &Client, code: &str) -> serde_json::Value {
+    within(code, client.execute(code, vec![])).await.unwrap()
+}
+
+/// Nothing on the page is wider than the window (no sideways scrolling).
+pub async fn fits_the_window(client: &Client, what: &str) {
+    let overflow =
+        script(client, "const root = document.documentElement; return root.scrollWidth - root.clientWidth;").await;
+    assert!(overflow.as_f64().unwrap_or(1.0) <= 0.0, "{what} is wider than the window by {overflow}px");
+}
+
+/// The app syncs by itself (nobody presses a button) until everything is saved: within a
+/// minute of the server's return.
+pub async fn synced_by_itself(client: &Client) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let state = within("the sync state", find(client, "#sync-state").await.text()).await.unwrap();
+        if state.starts_with("All saved") {
+            return;
+        }
+        assert!(Instant::now() < deadline, "the app did not sync by itself: {state}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Wait for the page to paint its last change (two animation frames).
+pub async fn next_frame(client: &Client) {
+    let frames =
+        "return await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() => done(true))))";
+    within("a frame", client.execute(frames, vec![])).await.ok();
 }

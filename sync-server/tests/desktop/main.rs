@@ -29,7 +29,10 @@ use tallschool_client::contract::request::{CardPatch, NewAssignment};
 use tallschool_client::contract::video::{NewQuestion, TestSettings};
 use tallschool_shared::cards::CardType;
 use tallschool_shared::video::{self, Feedback, QuestionKind};
-use webdriver::{find, gone, text_becomes, text_where, within};
+use webdriver::{
+    click, click_assignment, click_study, find, fits_the_window, gone, script, sign_in, synced_by_itself, text_becomes,
+    text_where, within,
+};
 use window::{Driver, Screen, screenshot};
 
 fn app() -> PathBuf {
@@ -41,23 +44,6 @@ fn app() -> PathBuf {
     app
 }
 
-async fn sign_in(window: &Client, username: &str, password: &str) {
-    within("typing the username", find(window, "#username").await.send_keys(username)).await.unwrap();
-    within("typing the password", find(window, "#password").await.send_keys(password)).await.unwrap();
-    within("signing in", find(window, "button[type=submit]").await.click()).await.unwrap();
-}
-
-/// The Study button of the deck titled `title` in the Lobby.
-async fn click_study(window: &Client, title: &str) {
-    let xpath = format!("//li[contains(@class, 'deck')][.//h3[text()='{title}']]//button");
-    let wait = window.wait().at_most(Duration::from_secs(30)).for_element(Locator::XPath(&xpath));
-    within(title, wait).await.unwrap().click().await.unwrap();
-}
-
-async fn click(window: &Client, css: &str) {
-    within(css, find(window, css).await.click()).await.unwrap();
-}
-
 /// Click `css` once it is enabled (a form's button waits for what is typed to be taken in).
 async fn click_enabled(window: &Client, css: &str) {
     let element = find(window, css).await;
@@ -67,13 +53,6 @@ async fn click_enabled(window: &Client, css: &str) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     within(css, element.click()).await.unwrap();
-}
-
-/// The button of the Lobby's assignment titled `title`.
-async fn click_assignment(window: &Client, title: &str) {
-    let xpath = format!("//ul[contains(@class, 'assignments')]/li[.//strong[text()=\"{title}\"]]//button");
-    let wait = window.wait().at_most(Duration::from_secs(30)).for_element(Locator::XPath(&xpath));
-    within(title, wait).await.unwrap().click().await.unwrap();
 }
 
 /// Click the element at `xpath` with the page's own `click()` (WebDriver's clicks miss at
@@ -88,18 +67,6 @@ async fn click_zoomed(window: &Client, xpath: &str) {
 /// Pick `value` in the `<select>` `css`.
 async fn choose(window: &Client, css: &str, value: &str) {
     click(window, &format!("{css} option[value='{value}']")).await;
-}
-
-/// Run a script in the window; its answer.
-async fn script(window: &Client, code: &str) -> serde_json::Value {
-    within(code, window.execute(code, vec![])).await.unwrap()
-}
-
-/// Nothing on the page is wider than the window (no sideways scrolling).
-async fn fits_the_window(window: &Client, what: &str) {
-    let overflow =
-        script(window, "const root = document.documentElement; return root.scrollWidth - root.clientWidth;").await;
-    assert!(overflow.as_f64().unwrap_or(1.0) <= 0.0, "{what} is wider than the window by {overflow}px");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -307,15 +274,7 @@ async fn a_student_works_offline_and_the_teacher_sees_it() {
 
     // The server returns; the app syncs by itself, nobody presses a button.
     server.restart_in_place();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let state = within("the sync state", find(&window, "#sync-state").await.text()).await.unwrap();
-        if state.starts_with("All saved") {
-            break;
-        }
-        assert!(Instant::now() < deadline, "the app did not sync by itself: {state}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    synced_by_itself(&window).await;
     gone(&window, ".banner.offline").await;
 
     // The server graded the attempt's choice; the short answer waits for the teacher. Handed

@@ -8,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 
 use fantoccini::{Client, ClientBuilder};
 
-use crate::webdriver::{poll, screenshots, within};
+use crate::webdriver::{next_frame, poll, screenshots, within};
 
 /// A virtual screen for the window.
 pub struct Screen {
@@ -168,16 +168,7 @@ impl Drop for Driver {
 
 /// Save what the window shows as `docs/screenshots/<name>.png`.
 pub async fn screenshot(screen: &Screen, client: &Client, name: &str) {
-    // Let the last change paint first.
-    within(
-        "a frame",
-        client.execute(
-            "return await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() => done(true))))",
-            vec![],
-        ),
-    )
-    .await
-    .ok();
+    next_frame(client).await;
     let (x, y, width, height) = within("the window's place", client.get_window_rect()).await.unwrap();
     let rect = (x as u32, y as u32, width as u32, height as u32);
     let png = screen.capture(rect);

@@ -7,7 +7,7 @@ use std::process::{Child, Command, Stdio};
 
 use fantoccini::{Client, ClientBuilder};
 
-use crate::webdriver::{poll, screenshots, within};
+use crate::webdriver::{next_frame, poll, screenshots, within};
 
 /// The phone's screen, in CSS pixels.
 pub const PHONE: (u32, u32) = (390, 844);
@@ -76,16 +76,7 @@ impl Drop for ChromeDriver {
 
 /// Save what the phone shows as `docs/screenshots/phone-<name>.png`.
 pub async fn screenshot(client: &Client, name: &str) {
-    // Let the last change paint first.
-    within(
-        "a frame",
-        client.execute(
-            "return await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() => done(true))))",
-            vec![],
-        ),
-    )
-    .await
-    .ok();
+    next_frame(client).await;
     let png = within("a screenshot", client.screenshot()).await.unwrap();
     std::fs::create_dir_all(screenshots()).unwrap();
     std::fs::write(screenshots().join(format!("phone-{name}.png")), png).unwrap();

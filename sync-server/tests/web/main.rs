@@ -30,7 +30,10 @@ use samples::{landscape, make_video, story};
 use tallschool_client::contract::request::{CardPatch, NewAssignment};
 use tallschool_client::contract::video::{NewQuestion, TestSettings};
 use tallschool_shared::video::{self, QuestionKind};
-use webdriver::{find, gone, text_becomes, text_where, within};
+use webdriver::{
+    click, click_assignment, click_study, find, fits_the_window, gone, script, sign_in, synced_by_itself, text_becomes,
+    text_where, within,
+};
 
 /// The built web app, copied for this test (the update step changes it).
 fn web_app(into: &Path) -> PathBuf {
@@ -57,35 +60,6 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-async fn sign_in(phone: &Client, username: &str, password: &str) {
-    within("typing the username", find(phone, "#username").await.send_keys(username)).await.unwrap();
-    within("typing the password", find(phone, "#password").await.send_keys(password)).await.unwrap();
-    within("signing in", find(phone, "button[type=submit]").await.click()).await.unwrap();
-}
-
-async fn click(phone: &Client, css: &str) {
-    within(css, find(phone, css).await.click()).await.unwrap();
-}
-
-/// The Study button of the deck titled `title` in the Lobby.
-async fn click_study(phone: &Client, title: &str) {
-    let xpath = format!("//li[contains(@class, 'deck')][.//h3[text()='{title}']]//button");
-    let wait = phone.wait().at_most(Duration::from_secs(30)).for_element(Locator::XPath(&xpath));
-    within(title, wait).await.unwrap().click().await.unwrap();
-}
-
-/// The button of the Lobby's assignment titled `title`.
-async fn click_assignment(phone: &Client, title: &str) {
-    let xpath = format!("//ul[contains(@class, 'assignments')]/li[.//strong[text()=\"{title}\"]]//button");
-    let wait = phone.wait().at_most(Duration::from_secs(30)).for_element(Locator::XPath(&xpath));
-    within(title, wait).await.unwrap().click().await.unwrap();
-}
-
-/// Run a script in the page (it may `await`); its answer.
-async fn script(phone: &Client, code: &str) -> serde_json::Value {
-    within(code, phone.execute(code, vec![])).await.unwrap()
-}
-
 /// Wait until a script in the page answers `true`.
 async fn until(phone: &Client, what: &str, code: &str) {
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -93,13 +67,6 @@ async fn until(phone: &Client, what: &str, code: &str) {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-}
-
-/// Nothing on the page is wider than the phone (no sideways scrolling).
-async fn fits_the_phone(phone: &Client, what: &str) {
-    let overflow =
-        script(phone, "const root = document.documentElement; return root.scrollWidth - root.clientWidth;").await;
-    assert!(overflow.as_f64().unwrap_or(1.0) <= 0.0, "{what} is wider than the phone by {overflow}px");
 }
 
 /// Reload the page and wait for the screens to be running again.
@@ -169,7 +136,7 @@ async fn a_student_studies_offline_on_a_phone_and_the_teacher_sees_it() {
     screenshot(&phone, "sign-in").await;
     sign_in(&phone, &student.username, &student.password).await;
     text_becomes(&phone, "#cards-due", "3").await;
-    fits_the_phone(&phone, "the Lobby").await;
+    fits_the_window(&phone, "the Lobby").await;
     screenshot(&phone, "lobby").await;
 
     // Ready for the road: the service worker holds the app, the picture is in the device's
@@ -208,7 +175,7 @@ async fn a_student_studies_offline_on_a_phone_and_the_teacher_sees_it() {
             .await;
         }
         if n == 0 {
-            fits_the_phone(&phone, "a card").await;
+            fits_the_window(&phone, "a card").await;
             screenshot(&phone, "study-question").await;
         }
         click(&phone, "#show-answer").await;
@@ -236,7 +203,7 @@ async fn a_student_studies_offline_on_a_phone_and_the_teacher_sees_it() {
     // The reader: the contents open over the text (no room beside it), chapter 3 from there.
     click_assignment(&phone, "The fox's journey").await;
     find(&phone, "#reader-text .block").await;
-    fits_the_phone(&phone, "the reader").await;
+    fits_the_window(&phone, "the reader").await;
     screenshot(&phone, "reader").await;
     click(&phone, "#contents-toggle").await;
     screenshot(&phone, "reader-contents").await;
@@ -250,7 +217,7 @@ async fn a_student_studies_offline_on_a_phone_and_the_teacher_sees_it() {
     click(&phone, "#start-attempt").await;
     click(&phone, "#play").await;
     text_becomes(&phone, "#question-prompt", "What bounces?").await;
-    fits_the_phone(&phone, "the video test").await;
+    fits_the_window(&phone, "the video test").await;
     let width = script(&phone, "return document.getElementById('test-video').getBoundingClientRect().width").await;
     assert!(width.as_f64().unwrap() <= f64::from(PHONE.0), "the video fits the screen: {width}");
     screenshot(&phone, "video-question").await;
@@ -281,22 +248,14 @@ async fn a_student_studies_offline_on_a_phone_and_the_teacher_sees_it() {
 
     // The server returns; the app syncs by itself, nobody presses a button.
     server.restart_in_place();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let state = within("the sync state", find(&phone, "#sync-state").await.text()).await.unwrap();
-        if state.starts_with("All saved") {
-            break;
-        }
-        assert!(Instant::now() < deadline, "the app did not sync by itself: {state}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    synced_by_itself(&phone).await;
     gone(&phone, ".banner.offline").await;
 
     // The account: what the browser keeps.
     click(&phone, "#account").await;
     text_where(&phone, "#outbox", |t| t.starts_with("Everything is saved")).await;
     find(&phone, "#browser-storage").await;
-    fits_the_phone(&phone, "the account").await;
+    fits_the_window(&phone, "the account").await;
     screenshot(&phone, "account").await;
     click(&phone, "#account-back").await;
 
@@ -323,7 +282,7 @@ async fn a_student_studies_offline_on_a_phone_and_the_teacher_sees_it() {
     sign_in(&teacher_phone, &demo.teacher.username, &demo.teacher.password).await;
     click(&teacher_phone, "button.class-progress").await;
     text_where(&teacher_phone, ".deck-report td.reviews", |r| r == "3").await;
-    fits_the_phone(&teacher_phone, "the class's progress").await;
+    fits_the_window(&teacher_phone, "the class's progress").await;
     screenshot(&teacher_phone, "class-progress").await;
 
     // The teacher adds a card with a picture from the phone: the picked file goes to the

@@ -63,14 +63,11 @@ pub trait Engine {
 }
 
 /// The engine of this window: the Tauri shell's when the screens run in the desktop app, else
-/// one in a browser worker (the web app; its script named by `window.__TALLSCHOOL_WORKER__`,
-/// which the page sets).
+/// the one in a browser worker (the web app), which the page started (`start.js`).
 pub fn for_this_window() -> Rc<dyn Engine> {
     #[cfg(target_arch = "wasm32")]
     if !crate::browser::window_has("__TAURI__") {
-        let script =
-            crate::browser::window_text("__TALLSCHOOL_WORKER__").unwrap_or_else(|| "engine-worker.js".to_owned());
-        return Rc::new(WorkerEngine::start(&script));
+        return Rc::new(WorkerEngine::attach());
     }
     Rc::new(TauriEngine)
 }

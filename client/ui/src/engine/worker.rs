@@ -13,10 +13,11 @@ pub struct WorkerEngine {
 }
 
 impl WorkerEngine {
-    /// Start the worker whose script is at `url` (a module worker).
+    /// The worker the page started (`window.__TALLSCHOOL_ENGINE__ = {worker, early}`: the
+    /// worker, and what it said before the screens were running), else a new one.
     #[cfg(target_arch = "wasm32")]
-    pub fn start(url: &str) -> WorkerEngine {
-        WorkerEngine { inner: web::Inner::start(url) }
+    pub fn attach() -> WorkerEngine {
+        WorkerEngine { inner: web::Inner::attach() }
     }
 }
 
@@ -49,10 +50,22 @@ mod web {
     }
 
     impl Inner {
-        pub fn start(url: &str) -> Rc<Inner> {
-            let options = web_sys::WorkerOptions::new();
-            options.set_type(web_sys::WorkerType::Module);
-            let worker = web_sys::Worker::new_with_options(url, &options);
+        pub fn attach() -> Rc<Inner> {
+            let started = web_sys::window()
+                .and_then(|w| js_sys::Reflect::get(&w, &"__TALLSCHOOL_ENGINE__".into()).ok())
+                .filter(|v| v.is_object());
+            let field = |name: &str| started.as_ref().and_then(|s| js_sys::Reflect::get(s, &name.into()).ok());
+            let early: Vec<String> = field("early")
+                .map(|e| js_sys::Array::from(&e).iter().filter_map(|m| m.as_string()).collect())
+                .unwrap_or_default();
+            let worker = match field("worker").and_then(|w| w.dyn_into::<web_sys::Worker>().ok()) {
+                Some(worker) => Ok(worker),
+                None => {
+                    let options = web_sys::WorkerOptions::new();
+                    options.set_type(web_sys::WorkerType::Module);
+                    web_sys::Worker::new_with_options("engine-worker.js", &options)
+                }
+            };
             let failed = worker.as_ref().err().map(|e| format!("the engine could not start: {e:?}"));
             let inner = Rc::new(Inner {
                 worker: worker.ok(),
@@ -82,6 +95,10 @@ mod web {
                 worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
                 on_error.forget();
             }
+            // What the worker said before the screens listened, in order.
+            for text in early {
+                inner.receive(&text);
+            }
             inner
         }
 
@@ -98,7 +115,13 @@ mod web {
                         listener(event.clone());
                     }
                 }
-                Ok(FromWorker::Ready) => self.set(Availability::Ready),
+                Ok(FromWorker::Ready) => {
+                    // When the engine could answer (the benchmark reads where an opening's time goes).
+                    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+                        let _ = performance.mark("tallschool-engine-ready");
+                    }
+                    self.set(Availability::Ready)
+                }
                 Ok(FromWorker::OpenElsewhere) => self.set(Availability::OpenElsewhere),
                 Ok(FromWorker::Failed { message }) => self.fail(message),
                 Err(error) => web_sys::console::error_1(&format!("TallSchool: unreadable answer: {error}").into()),

@@ -179,16 +179,51 @@ pub struct PiiView {
     pub birth_date: Option<String>,
 }
 
-/// One row of the PII access log: who read whose which fields and why. Never the values.
+/// One row of the PII access log: who read (or tried to read) whose which fields, why, from
+/// where, and whether it was allowed. Never the values.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct PiiAccessEntry {
+    /// The row's position in the tamper-evident chain.
+    pub seq: i64,
     pub at: i64,
-    pub actor_id: UserId,
+    /// `None` once the reader's account was erased.
+    pub actor_id: Option<UserId>,
     pub actor_role: Role,
-    pub subject_id: UserId,
+    /// Whose data; `None` once that person was erased, or for a refused class roster.
+    pub subject_id: Option<UserId>,
+    /// The class whose roster was refused.
+    pub class_id: Option<ClassId>,
     pub fields: Vec<crate::events::PiiField>,
     pub purpose: String,
+    pub client_address: Option<String>,
+    pub outcome: AccessOutcome,
+}
+
+/// Whether a read of personal data was served.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum AccessOutcome {
+    Allowed,
+    Denied,
+}
+
+impl AccessOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccessOutcome::Allowed => "allowed",
+            AccessOutcome::Denied => "denied",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "allowed" => Some(AccessOutcome::Allowed),
+            "denied" => Some(AccessOutcome::Denied),
+            _ => None,
+        }
+    }
 }
 
 // ---------------------------------------------------------------- schools and classes

@@ -110,6 +110,8 @@ pub enum SecurityEvent {
     Throttled { scope: String, user_id: Option<UserId>, client_address: String, retry_after_secs: u64 },
     /// A password, email, role or one-time password was changed (by `actor_id`).
     SensitiveChange { user_id: UserId, actor_id: UserId, change: SensitiveChange },
+    /// A read of personal data was refused (`subject_id` absent for a class roster).
+    PiiAccessDenied { actor_id: UserId, subject_id: Option<UserId>, purpose: String },
 }
 
 /// Where a password was checked.

@@ -19,6 +19,7 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::admission::Admission;
+use crate::audit::AuditLog;
 use crate::auth::password::PasswordHasher;
 use crate::auth::throttle::SignInThrottle;
 use crate::auth::tokens::TokenService;
@@ -53,6 +54,7 @@ pub struct AppState {
     pub tokens: Arc<TokenService>,
     pub passwords: PasswordHasher,
     pub vault: Arc<PiiVault>,
+    pub audit: Arc<AuditLog>,
     pub throttle: Arc<SignInThrottle>,
     pub admission: Arc<Admission>,
     pub clock: Clock,
@@ -103,6 +105,15 @@ impl AppState {
             KeyLength::Exactly(crate::crypto::KEY_LEN),
             "pii",
         )?;
+        let audit_key = keys::load_or_create(
+            "audit_key",
+            settings.audit_key.as_ref(),
+            &keys_dir.join(crate::audit::KEY_FILE),
+            KeyLength::Exactly(crate::audit::KEY_LEN),
+            "audit",
+        )?;
+        let audit = Arc::new(AuditLog::new(audit_key));
+        audit.seal_unchained(&db).await.map_err(|e| StartError::Other(format!("audit log: {e}")))?;
         let passwords = PasswordHasher::new().map_err(|e| StartError::Other(e.to_string()))?;
         let media = media::store::MediaStore::open(&settings.media)
             .await
@@ -111,7 +122,8 @@ impl AppState {
             db,
             tokens: Arc::new(TokenService::new(&jwt_key, settings.access_token_ttl_secs)),
             passwords,
-            vault: Arc::new(PiiVault::new(pii_key)),
+            vault: Arc::new(PiiVault::new(pii_key, audit.clone())),
+            audit,
             throttle: Arc::new(SignInThrottle::new(&settings.throttle)),
             admission: Arc::new(Admission::new(&settings.admission)),
             clock,

@@ -30,17 +30,21 @@ pub enum ConfigError {
 #[serde(deny_unknown_fields)]
 pub struct Cli {
     /// TOML file with any of the settings below (snake_case names).
-    #[arg(long, env = "TALLSCHOOL_CONFIG")]
+    #[arg(long, env = "TALLSCHOOL_CONFIG", global = true)]
     #[serde(skip)]
     pub config: Option<PathBuf>,
+    /// What to do instead of serving (default: serve).
+    #[command(subcommand)]
+    #[serde(skip)]
+    pub command: Option<Command>,
     /// Address to listen on; port 0 picks a free port.
     #[arg(long, env = "TALLSCHOOL_BIND")]
     pub bind: Option<SocketAddr>,
     /// Where the SQLite database, keys and media live by default.
-    #[arg(long, env = "TALLSCHOOL_DATA_DIR")]
+    #[arg(long, env = "TALLSCHOOL_DATA_DIR", global = true)]
     pub data_dir: Option<PathBuf>,
     /// `sqlite://FILE` or `postgres://…` (also read from `DATABASE_URL`).
-    #[arg(long, env = "TALLSCHOOL_DATABASE_URL", hide_env_values = true)]
+    #[arg(long, env = "TALLSCHOOL_DATABASE_URL", hide_env_values = true, global = true)]
     pub database_url: Option<SecretString>,
     /// Create a demo school on an empty database and print its logins.
     #[arg(long, env = "TALLSCHOOL_DEMO", num_args = 0..=1, default_missing_value = "true")]
@@ -51,6 +55,10 @@ pub struct Cli {
     /// Base64 AES-256 key for the PII vault. Default: DATA_DIR/keys/pii.key, created once.
     #[arg(long, env = "TALLSCHOOL_PII_KEY", hide_env_values = true)]
     pub pii_key: Option<SecretString>,
+    /// Base64 key (32 bytes) sealing the PII access log's hash chain. Keep it out of the
+    /// database's reach. Default: DATA_DIR/keys/audit.key, created once.
+    #[arg(long, env = "TALLSCHOOL_AUDIT_KEY", hide_env_values = true, global = true)]
+    pub audit_key: Option<SecretString>,
     /// Access-token lifetime in seconds (at most 900).
     #[arg(long, env = "TALLSCHOOL_ACCESS_TOKEN_TTL_SECS")]
     pub access_token_ttl_secs: Option<u64>,
@@ -207,6 +215,23 @@ pub struct MediaSettings {
     pub gc_grace_secs: u64,
 }
 
+/// Tasks other than serving, run by an operator against the same data and settings.
+#[derive(Clone, Debug, PartialEq, Eq, clap::Subcommand)]
+pub enum Command {
+    /// The PII access log.
+    Audit {
+        #[command(subcommand)]
+        action: AuditCommand,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, clap::Subcommand)]
+pub enum AuditCommand {
+    /// Check the access log's hash chain: exit 0 when intact, 1 naming every row that was
+    /// edited, deleted, added or moved, 2 when it could not be checked.
+    Verify,
+}
+
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum LogFormat {
@@ -224,6 +249,7 @@ pub struct Settings {
     pub demo: bool,
     pub jwt_secret: Option<SecretString>,
     pub pii_key: Option<SecretString>,
+    pub audit_key: Option<SecretString>,
     pub access_token_ttl_secs: u64,
     pub session_idle_ttl_secs: u64,
     pub session_absolute_ttl_secs: u64,
@@ -284,6 +310,7 @@ impl Settings {
             demo: cli.demo.or(file.demo).unwrap_or(false),
             jwt_secret: cli.jwt_secret.or(file.jwt_secret),
             pii_key: cli.pii_key.or(file.pii_key),
+            audit_key: cli.audit_key.or(file.audit_key),
             access_token_ttl_secs: cli
                 .access_token_ttl_secs
                 .or(file.access_token_ttl_secs)

@@ -88,8 +88,15 @@ impl Db {
         Ok(())
     }
 
+    /// A transaction that will write. On SQLite it takes the write lock at once (`BEGIN
+    /// IMMEDIATE`), waiting up to the busy timeout for it: a transaction that read first and
+    /// asked for the lock later would fail at once (`SQLITE_BUSY`/`SQLITE_BUSY_SNAPSHOT`)
+    /// whenever another writer got in between, which concurrent requests make common.
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
-        self.pool.begin().await
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
     }
 
     /// Whether the database answers (for `/readyz`).
@@ -117,6 +124,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (3, "learning", include_str!("../../migrations/sqlite/0003_learning.sql")),
     (4, "media", include_str!("../../migrations/sqlite/0004_media.sql")),
     (5, "hardening", include_str!("../../migrations/sqlite/0005_hardening.sql")),
+    (6, "audit_chain", include_str!("../../migrations/sqlite/0006_audit_chain.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../../migrations/postgres/0001_foundation.sql")),
@@ -124,6 +132,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (3, "learning", include_str!("../../migrations/postgres/0003_learning.sql")),
     (4, "media", include_str!("../../migrations/postgres/0004_media.sql")),
     (5, "hardening", include_str!("../../migrations/postgres/0005_hardening.sql")),
+    (6, "audit_chain", include_str!("../../migrations/postgres/0006_audit_chain.sql")),
 ];
 
 pub fn embedded_migrations(backend: Backend) -> &'static [(i64, &'static str, &'static str)] {
@@ -151,6 +160,13 @@ where
     T: for<'r> sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
 {
     sqlx::Row::try_get(row, name)
+}
+
+/// Read a nullable UUID-text column as a typed id.
+pub fn optional_id_col<T: FromStr>(row: &AnyRow, name: &str) -> Result<Option<T>, sqlx::Error> {
+    let text: Option<String> = col(row, name)?;
+    text.map(|text| text.parse().map_err(|_| sqlx::Error::Decode(format!("column {name} is not a valid id").into())))
+        .transpose()
 }
 
 /// Read a UUID-text column as a typed id.

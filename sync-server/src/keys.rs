@@ -55,6 +55,29 @@ pub fn load_or_create(
         Some(secret) => secret.expose_secret().trim().to_owned(),
         None => read_or_create_file(file, length)?,
     };
+    decode(name, &encoded, length, prefix)
+}
+
+/// The key from `setting` if given, else from `file`, which must exist: for tools that check
+/// what a running server wrote, where a fresh key would only make everything look forged.
+pub fn load_existing(
+    name: &'static str,
+    setting: Option<&SecretString>,
+    file: &Path,
+    length: KeyLength,
+    prefix: &str,
+) -> Result<Key, KeyError> {
+    let encoded = match setting {
+        Some(secret) => secret.expose_secret().trim().to_owned(),
+        None => std::fs::read_to_string(file)
+            .map_err(|source| KeyError::File { path: file.to_owned(), source })?
+            .trim()
+            .to_owned(),
+    };
+    decode(name, &encoded, length, prefix)
+}
+
+fn decode(name: &'static str, encoded: &str, length: KeyLength, prefix: &str) -> Result<Key, KeyError> {
     let bytes = STANDARD.decode(encoded.as_bytes()).map_err(|_| KeyError::NotBase64 { name })?;
     let fits = match length {
         KeyLength::Exactly(n) => bytes.len() == n,

@@ -241,7 +241,18 @@ fn allowed_keys(action: Action) -> Option<&'static [&'static str]> {
         Action::ListClassMembers => &["user_id", "username", "role"],
         Action::ReadClassRoster => &["user_id", "username", "role", "display_name"],
         Action::ReadUserPii | Action::ReadOwnPii => &["user_id", "display_name", "email", "birth_date"],
-        Action::ReadPiiAccessLog => &["at", "actor_id", "actor_role", "subject_id", "fields", "purpose"],
+        Action::ReadPiiAccessLog => &[
+            "seq",
+            "at",
+            "actor_id",
+            "actor_role",
+            "subject_id",
+            "class_id",
+            "fields",
+            "purpose",
+            "client_address",
+            "outcome",
+        ],
         _ => return None,
     })
 }

@@ -17,6 +17,7 @@ use super::users::NewPassword;
 use super::{classes, schools, users};
 use crate::access::{TargetRef, authorize};
 use crate::app::AppState;
+use crate::audit::Subject;
 use crate::auth::password::generate_initial_password;
 use crate::auth::{AuthUser, RequestMeta, sessions};
 use crate::error::{ApiError, ApiResult};
@@ -405,7 +406,17 @@ async fn roster(
     ApiPath(class): ApiPath<ClassId>,
 ) -> ApiResult<Json<Vec<RosterEntry>>> {
     let mut tx = state.db.begin().await?;
-    let allowed = authorize(&mut tx, &actor, Action::ReadClassRoster, TargetRef::Class(class)).await?;
+    let allowed = match authorize(&mut tx, &actor, Action::ReadClassRoster, TargetRef::Class(class)).await {
+        Ok(allowed) => allowed,
+        Err(refused @ (ApiError::Forbidden | ApiError::NotFound)) => {
+            let school = classes::find_class(&mut tx, class).await?.map(|c| c.school_id).or(actor.school_id);
+            drop(tx);
+            let reader = Reader::new(&actor, "class_roster", &meta);
+            state.vault.log_refusal(&state.db, &reader, Subject::Class(class), school, state.clock.now()).await;
+            return Err(refused);
+        }
+        Err(other) => return Err(other),
+    };
     let members = classes::list_members(&mut tx, class).await?;
     let fields: &[PiiField] = if readable_pii_fields(actor.role, false).contains(&PiiField::DisplayName) {
         &[PiiField::DisplayName]
@@ -413,12 +424,7 @@ async fn roster(
         &[]
     };
     let subjects: Vec<_> = members.iter().map(|m| (m.user_id, allowed.school)).collect();
-    let reader = Reader {
-        actor_id: actor.id,
-        actor_role: actor.role,
-        purpose: "class_roster",
-        request_id: meta.request_id.as_deref(),
-    };
+    let reader = Reader::new(&actor, "class_roster", &meta);
     let names = state.vault.read(&mut tx, &reader, &subjects, fields, state.clock.now()).await?;
     tx.commit().await?;
     let roster = members

@@ -1,20 +1,25 @@
 //! The PII vault: display name, email and birth date live only here, each field sealed with
 //! AES-256-GCM under the vault key (random nonce, key id stored beside the ciphertext,
-//! associated data binding it to person, field and key). Every read writes an access-log row
-//! and a `pii.access.log` event in the same transaction — who read whose which fields and
-//! why, never the values.
+//! associated data binding it to person, field and key). Every read appends to the
+//! tamper-evident access log (`audit`) and writes a `pii.access.log` event in the same
+//! transaction — who read whose which fields and why, never the values; refused reads are
+//! logged too ([`PiiVault::log_refusal`]).
 
 pub mod routes;
 
 use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Arc;
 
 use secrecy::ExposeSecret;
-use tallschool_shared::api::{PiiInput, PiiView};
-use tallschool_shared::events::{PiiAccessed, PiiField, PiiUpdated};
+use tallschool_shared::api::{AccessOutcome, PiiInput, PiiView};
+use tallschool_shared::events::{PiiAccessed, PiiField, PiiUpdated, SecurityEvent};
 use tallschool_shared::{Role, SchoolId, UserId};
 
+use crate::audit::{Access, AuditLog, Subject};
+use crate::auth::{AuthUser, RequestMeta};
 use crate::crypto::{self, Sealed};
-use crate::db::{Conn, col};
+use crate::db::{Conn, Db, col};
 use crate::error::ApiError;
 use crate::keys::Key;
 use crate::{events, validate};
@@ -24,6 +29,7 @@ pub struct PiiVault {
     current_id: String,
     /// Every key that may still decrypt, by id (the current one included); rotation adds here.
     keyring: HashMap<String, Key>,
+    audit: Arc<AuditLog>,
 }
 
 /// Validated personal data to write. Only the present fields change.
@@ -56,19 +62,53 @@ impl PiiUpdate {
     }
 }
 
-/// Who is reading, and why (for the access log).
+/// Who is reading, why and from where (for the access log).
 #[derive(Clone, Debug)]
 pub struct Reader<'a> {
     pub actor_id: UserId,
     pub actor_role: Role,
     pub purpose: &'a str,
     pub request_id: Option<&'a str>,
+    pub client_address: Option<IpAddr>,
+}
+
+impl<'a> Reader<'a> {
+    /// `actor` reading for `purpose` in the request `meta` describes.
+    pub fn new(actor: &AuthUser, purpose: &'a str, meta: &'a RequestMeta) -> Self {
+        Reader {
+            actor_id: actor.id,
+            actor_role: actor.role,
+            purpose,
+            request_id: meta.request_id.as_deref(),
+            client_address: Some(meta.client_ip),
+        }
+    }
+
+    fn access(
+        &self,
+        subject: Subject,
+        school: Option<SchoolId>,
+        fields: &'a [PiiField],
+        outcome: AccessOutcome,
+    ) -> Access<'a> {
+        Access {
+            actor_id: self.actor_id,
+            actor_role: self.actor_role,
+            subject,
+            school,
+            fields,
+            purpose: self.purpose,
+            request_id: self.request_id,
+            client_address: self.client_address.map(|ip| ip.to_string()),
+            outcome,
+        }
+    }
 }
 
 impl PiiVault {
-    pub fn new(current: Key) -> Self {
+    pub fn new(current: Key, audit: Arc<AuditLog>) -> Self {
         let current_id = current.id.clone();
-        Self { current_id, keyring: HashMap::from([(current.id.clone(), current)]) }
+        Self { current_id, keyring: HashMap::from([(current.id.clone(), current)]), audit }
     }
 
     /// Seal and store the fields of `update` for `subject`, and emit `user.pii.updated`.
@@ -107,12 +147,12 @@ impl PiiVault {
 
     /// Read `fields` of each subject, logging one access row per subject. Run it inside a
     /// transaction so that a read and its log row exist together or not at all.
-    pub async fn read(
+    pub async fn read<'a>(
         &self,
         conn: &mut Conn,
-        reader: &Reader<'_>,
+        reader: &Reader<'a>,
         subjects: &[(UserId, Option<SchoolId>)],
-        fields: &[PiiField],
+        fields: &'a [PiiField],
         now: i64,
     ) -> Result<Vec<PiiView>, ApiError> {
         let mut views = Vec::with_capacity(subjects.len());
@@ -138,10 +178,53 @@ impl PiiVault {
                     PiiField::BirthDate => view.birth_date = Some(value),
                 }
             }
-            log_access(conn, reader, *subject, *school, fields, now).await?;
+            let access = reader.access(Subject::Person(*subject), *school, fields, AccessOutcome::Allowed);
+            self.audit.append(conn, &access, now).await?;
+            let event = PiiAccessed {
+                actor_id: reader.actor_id,
+                actor_role: reader.actor_role,
+                subject_id: *subject,
+                fields: fields.to_vec(),
+                purpose: reader.purpose.to_owned(),
+            };
+            events::publish(conn, &event, now).await?;
             views.push(view);
         }
         Ok(views)
+    }
+
+    /// Record that `reader` was refused `subject`'s data (in a transaction of its own: the
+    /// refused request's is rolled back) with a `PiiAccessDenied` security event. The refusal
+    /// stands whether or not it could be recorded.
+    pub async fn log_refusal(
+        &self,
+        db: &Db,
+        reader: &Reader<'_>,
+        subject: Subject,
+        school: Option<SchoolId>,
+        now: i64,
+    ) {
+        let result: Result<(), ApiError> = async {
+            let mut tx = db.begin().await?;
+            let access = reader.access(subject, school, &[], AccessOutcome::Denied);
+            self.audit.append(&mut tx, &access, now).await?;
+            let subject_id = match subject {
+                Subject::Person(user) => Some(user),
+                Subject::Class(_) => None,
+            };
+            let event = SecurityEvent::PiiAccessDenied {
+                actor_id: reader.actor_id,
+                subject_id,
+                purpose: reader.purpose.to_owned(),
+            };
+            events::publish(&mut tx, &event, now).await?;
+            tx.commit().await?;
+            Ok(())
+        }
+        .await;
+        if let Err(error) = result {
+            tracing::error!(%error, "could not log a refused personal-data read");
+        }
     }
 
     fn open(&self, subject: UserId, field: PiiField, key_id: &str, sealed: &Sealed) -> Result<String, ApiError> {
@@ -161,37 +244,4 @@ impl PiiVault {
 /// Binds a ciphertext to its person, field and key: moved to another row, it no longer opens.
 fn associated_data(subject: UserId, field: PiiField, key_id: &str) -> Vec<u8> {
     format!("tallschool.pii.v1\0{subject}\0{}\0{key_id}", field.as_str()).into_bytes()
-}
-
-async fn log_access(
-    conn: &mut Conn,
-    reader: &Reader<'_>,
-    subject: UserId,
-    school: Option<SchoolId>,
-    fields: &[PiiField],
-    now: i64,
-) -> Result<(), ApiError> {
-    let names: Vec<&str> = fields.iter().map(|f| f.as_str()).collect();
-    sqlx::query(
-        "INSERT INTO pii_access_log (at, actor_id, actor_role, subject_id, school_id, fields, purpose, request_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(now)
-    .bind(reader.actor_id.to_string())
-    .bind(reader.actor_role.as_str())
-    .bind(subject.to_string())
-    .bind(school.map(|s| s.to_string()))
-    .bind(names.join(","))
-    .bind(reader.purpose)
-    .bind(reader.request_id.map(str::to_owned))
-    .execute(&mut *conn)
-    .await?;
-    let event = PiiAccessed {
-        actor_id: reader.actor_id,
-        actor_role: reader.actor_role,
-        subject_id: subject,
-        fields: fields.to_vec(),
-        purpose: reader.purpose.to_owned(),
-    };
-    events::publish(conn, &event, now).await
 }

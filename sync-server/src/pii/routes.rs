@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
-use tallschool_shared::api::{PiiAccessEntry, PiiInput, PiiView};
+use tallschool_shared::api::{AccessOutcome, PiiAccessEntry, PiiInput, PiiView};
 use tallschool_shared::events::{PiiField, SecurityEvent, SensitiveChange};
 use tallschool_shared::policy::{Action, readable_pii_fields};
 use tallschool_shared::{ErrorBody, SchoolId, UserId};
@@ -14,8 +14,10 @@ use utoipa_axum::routes;
 use super::{PiiUpdate, Reader};
 use crate::access::{TargetRef, authorize};
 use crate::app::AppState;
+use crate::audit::Subject;
 use crate::auth::{AuthUser, RequestMeta, sessions};
-use crate::db::{col, id_col};
+use crate::db::{col, optional_id_col};
+use crate::directory::users;
 use crate::error::{ApiError, ApiResult};
 use crate::events;
 use crate::http::{ApiJson, ApiPath};
@@ -30,12 +32,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 async fn read_own(State(state): State<AppState>, actor: AuthUser, meta: RequestMeta) -> ApiResult<Json<PiiView>> {
     let mut tx = state.db.begin().await?;
     authorize(&mut tx, &actor, Action::ReadOwnPii, TargetRef::Caller).await?;
-    let reader = Reader {
-        actor_id: actor.id,
-        actor_role: actor.role,
-        purpose: "self_view",
-        request_id: meta.request_id.as_deref(),
-    };
+    let reader = Reader::new(&actor, "self_view", &meta);
     let fields = readable_pii_fields(actor.role, true);
     let view = state.vault.read(&mut tx, &reader, &[(actor.id, actor.school_id)], fields, state.clock.now()).await?;
     tx.commit().await?;
@@ -53,10 +50,22 @@ async fn read_user(
     ApiPath(subject): ApiPath<UserId>,
 ) -> ApiResult<Json<PiiView>> {
     let mut tx = state.db.begin().await?;
-    let allowed = authorize(&mut tx, &actor, Action::ReadUserPii, TargetRef::User(subject)).await?;
+    let allowed = match authorize(&mut tx, &actor, Action::ReadUserPii, TargetRef::User(subject)).await {
+        Ok(allowed) => allowed,
+        Err(refused @ (ApiError::Forbidden | ApiError::NotFound)) => {
+            // The attempt is logged where the person's school (or, for no such person, the
+            // reader's school) will see it.
+            let school = users::find(&mut tx, subject).await?.and_then(|user| user.school_id).or(actor.school_id);
+            drop(tx);
+            let reader = Reader::new(&actor, "profile_view", &meta);
+            state.vault.log_refusal(&state.db, &reader, Subject::Person(subject), school, state.clock.now()).await;
+            return Err(refused);
+        }
+        Err(other) => return Err(other),
+    };
     let fields = readable_pii_fields(actor.role, allowed.relation.is_self);
     let purpose = if allowed.relation.is_self { "self_view" } else { "profile_view" };
-    let reader = Reader { actor_id: actor.id, actor_role: actor.role, purpose, request_id: meta.request_id.as_deref() };
+    let reader = Reader::new(&actor, purpose, &meta);
     let view = state.vault.read(&mut tx, &reader, &[(subject, allowed.school)], fields, state.clock.now()).await?;
     tx.commit().await?;
     view.into_iter().next().map(Json).ok_or_else(|| ApiError::Internal("vault returned nothing".to_owned()))
@@ -98,11 +107,12 @@ async fn write_user(
 struct Page {
     /// Newest first; at most 500 (default 100).
     limit: Option<u32>,
-    /// Only entries with an id below this (the previous page's last `id`).
+    /// Only entries before this chain position (the previous page's last `seq`).
     before: Option<i64>,
 }
 
-/// Who read personal data in a school: actor, subject, fields, purpose. Never values.
+/// Who read, or was refused, personal data in a school: actor, subject, fields, purpose,
+/// address, outcome. Never values. Newest first.
 #[utoipa::path(get, path = "/api/v1/schools/{school_id}/pii-access-log", tag = "pii", security(("bearer" = [])),
     params(("school_id" = String, Path, description = "School id"), Page),
     responses((status = 200, body = Vec<PiiAccessEntry>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
@@ -116,8 +126,8 @@ async fn access_log(
     authorize(&mut conn, &actor, Action::ReadPiiAccessLog, TargetRef::School(school)).await?;
     let limit = i64::from(page.limit.unwrap_or(100).clamp(1, 500));
     let rows = sqlx::query(
-        "SELECT at, actor_id, actor_role, subject_id, fields, purpose FROM pii_access_log \
-         WHERE school_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
+        "SELECT seq, at, actor_id, actor_role, subject_id, class_id, fields, purpose, client_address, outcome \
+         FROM pii_access_log WHERE school_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3",
     )
     .bind(school.to_string())
     .bind(page.before.unwrap_or(i64::MAX))
@@ -129,13 +139,19 @@ async fn access_log(
         .map(|row| {
             let role: String = col(row, "actor_role")?;
             let fields: String = col(row, "fields")?;
+            let outcome: String = col(row, "outcome")?;
             Ok(PiiAccessEntry {
+                seq: col(row, "seq")?,
                 at: col(row, "at")?,
-                actor_id: id_col(row, "actor_id")?,
+                actor_id: optional_id_col(row, "actor_id")?,
                 actor_role: role.parse().map_err(|_| ApiError::Internal("stored role unknown".to_owned()))?,
-                subject_id: id_col(row, "subject_id")?,
+                subject_id: optional_id_col(row, "subject_id")?,
+                class_id: optional_id_col(row, "class_id")?,
                 fields: fields.split(',').filter_map(PiiField::parse).collect(),
                 purpose: col(row, "purpose")?,
+                client_address: col(row, "client_address")?,
+                outcome: AccessOutcome::parse(&outcome)
+                    .ok_or_else(|| ApiError::Internal("stored outcome unknown".to_owned()))?,
             })
         })
         .collect::<Result<_, ApiError>>()?;

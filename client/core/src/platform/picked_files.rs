@@ -1,8 +1,8 @@
 //! Files a person picked to give the engine (a picture to upload, an Anki package to import),
 //! named by a path in requests. Natively that is a file on disk (the desktop shell copies the
 //! picked file into its staging folder). In a browser the window hands the picked `File` to
-//! the worker, which keeps it here under a name ([`keep`]) until the window lets it go
-//! ([`release`]): the bytes are read from the browser's copy, never duplicated.
+//! the worker, which keeps it here under a name (`keep`) until the window lets it go
+//! (`release`): the bytes are read from the browser's copy, never duplicated.
 
 use std::path::Path;
 

@@ -51,11 +51,7 @@ pub fn load_or_create(
     length: KeyLength,
     prefix: &str,
 ) -> Result<Key, KeyError> {
-    let encoded = match setting {
-        Some(secret) => secret.expose_secret().trim().to_owned(),
-        None => read_or_create_file(file, length)?,
-    };
-    decode(name, &encoded, length, prefix)
+    load(name, setting, length, prefix, || read_or_create_file(file, length))
 }
 
 /// The key from `setting` if given, else from `file`, which must exist: for tools that check
@@ -67,17 +63,25 @@ pub fn load_existing(
     length: KeyLength,
     prefix: &str,
 ) -> Result<Key, KeyError> {
-    let encoded = match setting {
-        Some(secret) => secret.expose_secret().trim().to_owned(),
-        None => std::fs::read_to_string(file)
-            .map_err(|source| KeyError::File { path: file.to_owned(), source })?
-            .trim()
-            .to_owned(),
+    let read = || match std::fs::read_to_string(file) {
+        Ok(text) => Ok(text.trim().to_owned()),
+        Err(source) => Err(KeyError::File { path: file.to_owned(), source }),
     };
-    decode(name, &encoded, length, prefix)
+    load(name, setting, length, prefix, read)
 }
 
-fn decode(name: &'static str, encoded: &str, length: KeyLength, prefix: &str) -> Result<Key, KeyError> {
+/// The configured key, else the one `from_file` reads, checked for length.
+fn load(
+    name: &'static str,
+    setting: Option<&SecretString>,
+    length: KeyLength,
+    prefix: &str,
+    from_file: impl FnOnce() -> Result<String, KeyError>,
+) -> Result<Key, KeyError> {
+    let encoded = match setting {
+        Some(secret) => secret.expose_secret().trim().to_owned(),
+        None => from_file()?,
+    };
     let bytes = STANDARD.decode(encoded.as_bytes()).map_err(|_| KeyError::NotBase64 { name })?;
     let fits = match length {
         KeyLength::Exactly(n) => bytes.len() == n,

@@ -213,3 +213,40 @@ async fn refused_reads_are_logged_where_the_persons_school_sees_them() {
     let (code, text) = verify(&server);
     assert_eq!(code, 0, "{text}");
 }
+
+#[tokio::test]
+async fn rows_written_before_the_chain_existed_are_sealed_once_at_the_next_start() {
+    let mut server = TestServer::start().await;
+    let world = World::build(&server).await;
+    let student = world.a.student.user.id.to_string();
+    for _ in 0..3 {
+        assert_eq!(
+            server.get(&format!("/api/v1/users/{student}/pii"), &world.a.edu_admin.access_token).await.0,
+            StatusCode::OK
+        );
+    }
+    let rows = last_seq(&server).await;
+    assert!(rows >= 3);
+    // The log as an older server left it: no positions, no seals, no head.
+    exec(
+        &server,
+        "UPDATE pii_access_log SET seq = NULL, actor_digest = NULL, subject_digest = NULL, key_id = NULL, \
+         prev_hash = NULL, hash = NULL",
+        &[],
+    )
+    .await;
+    exec(&server, "DELETE FROM audit_chain_head", &[]).await;
+    let (code, text) = verify(&server);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("no chain head") && text.contains("added outside the chain"), "{text}");
+    server.restart_in_place();
+    let (code, text) = verify(&server);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains(&format!("positions 1 to {rows}")), "{text}");
+    // Once the head exists, a row without a position is never sealed by a restart.
+    exec(&server, "UPDATE pii_access_log SET seq = NULL WHERE seq = 2", &[]).await;
+    server.restart_in_place();
+    let (code, text) = verify(&server);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("row 2 was deleted") && text.contains("1 row(s) were added outside the chain"), "{text}");
+}

@@ -167,24 +167,12 @@ impl AuditLog {
         let mut head = Head::empty();
         for row in &rows {
             let id: i64 = col(row, "id")?;
-            let actor_id: Option<String> = col(row, "actor_id")?;
-            let subject_id: Option<String> = col(row, "subject_id")?;
-            let entry = Entry {
-                seq: head.last_seq + 1,
-                at: col(row, "at")?,
-                actor_digest: sealer.person_digest(actor_id.as_deref().unwrap_or("")),
-                actor_id,
-                actor_role: col(row, "actor_role")?,
-                subject_digest: sealer.person_digest(subject_id.as_deref().unwrap_or("")),
-                subject_id,
-                class_id: col(row, "class_id")?,
-                school_id: col(row, "school_id")?,
-                fields: col(row, "fields")?,
-                purpose: col(row, "purpose")?,
-                request_id: col(row, "request_id")?,
-                client_address: col(row, "client_address")?,
-                outcome: col(row, "outcome")?,
+            let person = |column: &str| -> Result<String, sqlx::Error> {
+                let id: Option<String> = col(row, column)?;
+                Ok(sealer.person_digest(id.as_deref().unwrap_or("")))
             };
+            let digests = Digests { actor: person("actor_id")?, subject: person("subject_id")? };
+            let entry = entry_from_row(row, head.last_seq + 1, digests)?;
             let hash = sealer.entry_hash(&head.last_hash, &entry);
             sqlx::query(
                 "UPDATE pii_access_log SET seq = $1, actor_digest = $2, subject_digest = $3, key_id = $4, \
@@ -311,22 +299,37 @@ fn stored_entry(row: &AnyRow) -> Result<StoredEntry, sqlx::Error> {
         key_id: text("key_id")?,
         prev_hash: text("prev_hash")?,
         hash: text("hash")?,
-        entry: Entry {
-            seq: col(row, "seq")?,
-            at: col(row, "at")?,
-            actor_id: col(row, "actor_id")?,
-            actor_digest: text("actor_digest")?,
-            actor_role: col(row, "actor_role")?,
-            subject_id: col(row, "subject_id")?,
-            subject_digest: text("subject_digest")?,
-            class_id: col(row, "class_id")?,
-            school_id: col(row, "school_id")?,
-            fields: col(row, "fields")?,
-            purpose: col(row, "purpose")?,
-            request_id: col(row, "request_id")?,
-            client_address: col(row, "client_address")?,
-            outcome: col(row, "outcome")?,
-        },
+        entry: entry_from_row(
+            row,
+            col(row, "seq")?,
+            Digests { actor: text("actor_digest")?, subject: text("subject_digest")? },
+        )?,
+    })
+}
+
+/// The people's digests of a row: as stored, or computed when a row is first sealed.
+struct Digests {
+    actor: String,
+    subject: String,
+}
+
+/// A stored row's sealed fields, at chain position `seq`.
+fn entry_from_row(row: &AnyRow, seq: i64, digests: Digests) -> Result<Entry, sqlx::Error> {
+    Ok(Entry {
+        seq,
+        at: col(row, "at")?,
+        actor_id: col(row, "actor_id")?,
+        actor_digest: digests.actor,
+        actor_role: col(row, "actor_role")?,
+        subject_id: col(row, "subject_id")?,
+        subject_digest: digests.subject,
+        class_id: col(row, "class_id")?,
+        school_id: col(row, "school_id")?,
+        fields: col(row, "fields")?,
+        purpose: col(row, "purpose")?,
+        request_id: col(row, "request_id")?,
+        client_address: col(row, "client_address")?,
+        outcome: col(row, "outcome")?,
     })
 }
 

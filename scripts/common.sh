@@ -46,6 +46,21 @@ ensure_schemathesis() {
   export TALLSCHOOL_SCHEMATHESIS="$venv/bin/st"
 }
 
+# moto_server (PyPI) stands in for AWS Secrets Manager in the key-provider tests
+# (tests/pii_keys.rs), in a virtual environment of its own, pinned.
+MOTO_VERSION=5.2.6
+ensure_moto() {
+  local venv="$HOME/.cache/tallschool/moto"
+  if ! "$venv/bin/python" -c "import moto, sys; sys.exit(moto.__version__ != '$MOTO_VERSION')" 2>/dev/null \
+     || [ ! -x "$venv/bin/moto_server" ]; then
+    echo "Installing moto $MOTO_VERSION (Secrets Manager stand-in for the tests)" >&2
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
+  fi
+  export TALLSCHOOL_MOTO_SERVER="$venv/bin/moto_server"
+}
+
 ensure_rust() {
   if ! command -v cargo >/dev/null 2>&1; then
     echo "Rust is missing: install it from https://rustup.rs (rustup), then run this again." >&2

@@ -12,6 +12,7 @@ ensure_rust
 ensure_tauri_driver
 ensure_s3s_fs
 ensure_schemathesis
+ensure_moto
 
 cargo fmt --all --check
 # The desktop shell embeds the screens it is built with: build them first (scripts/build-desktop.sh

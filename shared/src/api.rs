@@ -226,6 +226,88 @@ impl AccessOutcome {
     }
 }
 
+/// Which kind of key seals personal data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum PiiKeyKind {
+    /// A data key: seals fields, stored only wrapped by a key-encryption key.
+    Data,
+    /// A key-encryption key that sealed fields itself (written before envelope encryption).
+    KeyEncryption,
+}
+
+/// Where a key is in its life: `current` seals new values, `previous` only opens old ones,
+/// `retired` seals nothing and its material is erased.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum PiiKeyState {
+    Current,
+    Previous,
+    Retired,
+}
+
+/// One key of the PII vault, never its material.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PiiKeyView {
+    pub id: String,
+    pub kind: PiiKeyKind,
+    pub state: PiiKeyState,
+    /// The key-encryption key wrapping this data key.
+    pub wrapped_by: Option<String>,
+    /// Personal-data fields sealed under this key now.
+    pub fields: i64,
+    /// Values sealed under this key so far (data keys).
+    pub encryptions: Option<i64>,
+    pub created_at: Option<i64>,
+    pub retired_at: Option<i64>,
+}
+
+/// What one run of the re-encryption job did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ReencryptionReport {
+    pub started_at: i64,
+    pub finished_at: i64,
+    /// Fields moved to the current data key.
+    pub moved: i64,
+    /// Fields that did not open (tampered with or moved): left where they are, and named in
+    /// the server log.
+    pub unreadable: i64,
+    /// Data keys wrapped anew under the current key-encryption key.
+    pub rewrapped: i64,
+    /// Data keys retired (nothing sealed under them any more).
+    pub retired: Vec<String>,
+    /// Fields still under a key other than the current one.
+    pub fields_behind: i64,
+    /// Why the run stopped early, if it did (it resumes at the next run).
+    pub error: Option<String>,
+}
+
+/// The PII vault's keys and the re-encryption job (technical admins).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PiiKeysView {
+    /// Where the key-encryption keys come from.
+    pub provider: String,
+    /// The key-encryption key that wraps data keys now, if the provider could be reached.
+    pub current_kek: Option<String>,
+    pub keys: Vec<PiiKeyView>,
+    /// Fields still under a key other than the current data key.
+    pub fields_behind: i64,
+    pub reencryption_running: bool,
+    pub last_reencryption: Option<ReencryptionReport>,
+}
+
+/// The data key a rotation made current; the re-encryption job has started.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PiiKeyRotated {
+    pub current_key: String,
+}
+
 // ---------------------------------------------------------------- schools and classes
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -30,6 +30,8 @@ pub enum Action {
     ReadUserPii,
     WriteUserPii,
     ReadPiiAccessLog,
+    ReadPiiKeys,
+    RotatePiiKey,
     // cohorts and classes
     ListCohorts,
     CreateCohort,
@@ -185,6 +187,9 @@ pub const POLICY: &[Rule] = &[
     rule!(ListMedia, "GET" "/api/v1/media", Caller: Deny, Myself, Myself, Myself),
     rule!(FetchMedia, "GET" "/api/v1/media/{hash}", Caller: Deny, Myself, Myself, Myself),
     rule!(RunMediaGc, "POST" "/api/v1/admin/media-gc", System: Anywhere, Deny, Deny, Deny),
+    // Key ids and counts only, never key material or personal data.
+    rule!(ReadPiiKeys, "GET" "/api/v1/admin/pii-keys", System: Anywhere, Deny, Deny, Deny),
+    rule!(RotatePiiKey, "POST" "/api/v1/admin/pii-keys/rotate", System: Anywhere, Deny, Deny, Deny),
 ];
 
 /// Who may read and write a synced document, by document class and role:

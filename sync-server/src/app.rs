@@ -29,6 +29,8 @@ use crate::db::Db;
 use crate::error::ApiError;
 use crate::keys::{self, KeyLength};
 use crate::pii::PiiVault;
+use crate::pii::kek::{KekError, KekSource};
+use crate::pii::keyring::Keyring;
 use crate::{auth, demo, directory, documents, http, learning, media, pii};
 
 /// Largest request body any route accepts (413 above it).
@@ -69,6 +71,8 @@ pub enum StartError {
     Db(#[from] crate::db::DbError),
     #[error(transparent)]
     Key(#[from] crate::keys::KeyError),
+    #[error("pii key provider: {0}")]
+    Kek(#[from] KekError),
     #[error("cannot listen on {addr}: {source}")]
     Bind { addr: SocketAddr, source: std::io::Error },
     #[error("demo school: {0}")]
@@ -98,13 +102,8 @@ impl AppState {
             KeyLength::AtLeast(32),
             "jwt",
         )?;
-        let pii_key = keys::load_or_create(
-            "pii_key",
-            settings.pii_key.as_ref(),
-            &keys_dir.join("pii.key"),
-            KeyLength::Exactly(crate::crypto::KEY_LEN),
-            "pii",
-        )?;
+        let keks = KekSource::open(&settings.pii_keys, &keys_dir, true).await?;
+        let keyring = Keyring::new(keks, settings.pii_keys.cache, settings.pii_keys.max_encryptions);
         let audit_key = keys::load_or_create(
             "audit_key",
             settings.audit_key.as_ref(),
@@ -122,7 +121,7 @@ impl AppState {
             db,
             tokens: Arc::new(TokenService::new(&jwt_key, settings.access_token_ttl_secs)),
             passwords,
-            vault: Arc::new(PiiVault::new(pii_key, audit.clone())),
+            vault: Arc::new(PiiVault::new(keyring, audit.clone())),
             audit,
             throttle: Arc::new(SignInThrottle::new(&settings.throttle)),
             admission: Arc::new(Admission::new(&settings.admission)),
@@ -257,6 +256,12 @@ pub async fn serve(listener: TcpListener, state: AppState) -> Result<(), StartEr
         state.settings.compaction_min_changes,
     );
     crate::admission::spawn_upkeep(state.clone());
+    pii::rotation::spawn(
+        state.db.clone(),
+        state.vault.clone(),
+        state.clock.clone(),
+        state.settings.pii_keys.reencrypt_interval,
+    );
     tracing::info!(%addr, "listening");
     // The line scripts and tests wait for; printed on stdout, not only in the JSON log.
     #[allow(clippy::print_stdout)]

@@ -52,9 +52,38 @@ pub struct Cli {
     /// Base64 HS256 signing key (≥ 32 bytes). Default: DATA_DIR/keys/jwt-signing.key, created once.
     #[arg(long, env = "TALLSCHOOL_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<SecretString>,
-    /// Base64 AES-256 key for the PII vault. Default: DATA_DIR/keys/pii.key, created once.
-    #[arg(long, env = "TALLSCHOOL_PII_KEY", hide_env_values = true)]
+    /// Where the PII vault's key-encryption key comes from: `local` (default: `--pii-key`, else
+    /// DATA_DIR/keys/pii.key, created once) or `aws_secrets_manager` (`--pii-kek-secret-id`).
+    #[arg(long, env = "TALLSCHOOL_PII_KEY_PROVIDER", global = true)]
+    pub pii_key_provider: Option<PiiKeyProvider>,
+    /// Base64 AES-256 key-encryption key for the PII vault (local provider).
+    #[arg(long, env = "TALLSCHOOL_PII_KEY", hide_env_values = true, global = true)]
     pub pii_key: Option<SecretString>,
+    /// The key-encryption key before the last KEK rotation (local provider), kept until the
+    /// data keys are rewrapped. Default: DATA_DIR/keys/pii.previous.key when it exists.
+    #[arg(long, env = "TALLSCHOOL_PII_PREVIOUS_KEY", hide_env_values = true, global = true)]
+    pub pii_previous_key: Option<SecretString>,
+    /// Name or ARN of the Secrets Manager secret holding the key-encryption key (base64).
+    #[arg(long, env = "TALLSCHOOL_PII_KEK_SECRET_ID", global = true)]
+    pub pii_kek_secret_id: Option<String>,
+    /// Secrets Manager region (default: the AWS chain's, else `us-east-1`).
+    #[arg(long, env = "TALLSCHOOL_SECRETS_REGION", global = true)]
+    pub secrets_region: Option<String>,
+    /// Endpoint of a Secrets Manager-compatible service (default: AWS's).
+    #[arg(long, env = "TALLSCHOOL_SECRETS_ENDPOINT", global = true)]
+    pub secrets_endpoint: Option<String>,
+    /// How long unwrapped data keys stay in memory (default 300 s). After that the provider is
+    /// asked again; while it cannot be reached, personal data answers 503.
+    #[arg(long, env = "TALLSCHOOL_PII_KEY_CACHE_SECS", global = true)]
+    pub pii_key_cache_secs: Option<u64>,
+    /// A data key is replaced after this many encryptions (default 2^30, well inside AES-GCM's
+    /// 2^32 bound for random nonces).
+    #[arg(long, env = "TALLSCHOOL_PII_KEY_MAX_ENCRYPTIONS", global = true)]
+    pub pii_key_max_encryptions: Option<i64>,
+    /// Seconds between re-encryption job runs, which move rows off previous data keys
+    /// (default 600; a rotation starts one at once).
+    #[arg(long, env = "TALLSCHOOL_PII_REENCRYPT_INTERVAL_SECS")]
+    pub pii_reencrypt_interval_secs: Option<u64>,
     /// Base64 key (32 bytes) sealing the PII access log's hash chain. Keep it out of the
     /// database's reach. Default: DATA_DIR/keys/audit.key, created once.
     #[arg(long, env = "TALLSCHOOL_AUDIT_KEY", hide_env_values = true, global = true)]
@@ -192,6 +221,29 @@ pub enum MediaStoreKind {
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
+#[value(rename_all = "snake_case")]
+pub enum PiiKeyProvider {
+    #[default]
+    Local,
+    AwsSecretsManager,
+}
+
+/// The PII vault's key settings, resolved.
+#[derive(Clone, Debug)]
+pub struct PiiKeySettings {
+    pub provider: PiiKeyProvider,
+    pub key: Option<SecretString>,
+    pub previous_key: Option<SecretString>,
+    pub secret_id: Option<String>,
+    pub secrets_region: Option<String>,
+    pub secrets_endpoint: Option<String>,
+    pub cache: Duration,
+    pub max_encryptions: i64,
+    pub reencrypt_interval: Duration,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
 pub enum MediaDelivery {
     #[default]
     Stream,
@@ -223,6 +275,23 @@ pub enum Command {
         #[command(subcommand)]
         action: AuditCommand,
     },
+    /// The PII vault's keys.
+    Keys {
+        #[command(subcommand)]
+        action: KeysCommand,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, clap::Subcommand)]
+pub enum KeysCommand {
+    /// List the data keys with their state and how many fields each still seals.
+    Status,
+    /// Make a new current data key, then move every field to it (as `reencrypt` does).
+    Rotate,
+    /// Move every field still sealed under an older key to the current one, rewrap data keys
+    /// under the current key-encryption key, and retire keys that seal nothing. Resumable: stop
+    /// it at any point and run it again.
+    Reencrypt,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, clap::Subcommand)]
@@ -248,7 +317,7 @@ pub struct Settings {
     pub database_url: SecretString,
     pub demo: bool,
     pub jwt_secret: Option<SecretString>,
-    pub pii_key: Option<SecretString>,
+    pub pii_keys: PiiKeySettings,
     pub audit_key: Option<SecretString>,
     pub access_token_ttl_secs: u64,
     pub session_idle_ttl_secs: u64,
@@ -309,7 +378,19 @@ impl Settings {
             database_url,
             demo: cli.demo.or(file.demo).unwrap_or(false),
             jwt_secret: cli.jwt_secret.or(file.jwt_secret),
-            pii_key: cli.pii_key.or(file.pii_key),
+            pii_keys: PiiKeySettings {
+                provider: cli.pii_key_provider.or(file.pii_key_provider).unwrap_or_default(),
+                key: cli.pii_key.or(file.pii_key),
+                previous_key: cli.pii_previous_key.or(file.pii_previous_key),
+                secret_id: cli.pii_kek_secret_id.or(file.pii_kek_secret_id),
+                secrets_region: cli.secrets_region.or(file.secrets_region),
+                secrets_endpoint: cli.secrets_endpoint.or(file.secrets_endpoint),
+                cache: Duration::from_secs(cli.pii_key_cache_secs.or(file.pii_key_cache_secs).unwrap_or(300)),
+                max_encryptions: cli.pii_key_max_encryptions.or(file.pii_key_max_encryptions).unwrap_or(1 << 30),
+                reencrypt_interval: Duration::from_secs(
+                    cli.pii_reencrypt_interval_secs.or(file.pii_reencrypt_interval_secs).unwrap_or(600),
+                ),
+            },
             audit_key: cli.audit_key.or(file.audit_key),
             access_token_ttl_secs: cli
                 .access_token_ttl_secs
@@ -445,6 +526,20 @@ impl Settings {
         }
         if self.media.gc_interval_secs == 0 {
             return invalid("media_gc_interval_secs", "must be positive");
+        }
+        let keys = &self.pii_keys;
+        if keys.provider == PiiKeyProvider::AwsSecretsManager && keys.secret_id.as_deref().is_none_or(str::is_empty) {
+            return invalid("pii_kek_secret_id", "the aws_secrets_manager key provider needs --pii-kek-secret-id");
+        }
+        if keys.provider == PiiKeyProvider::AwsSecretsManager && (keys.key.is_some() || keys.previous_key.is_some()) {
+            return invalid("pii_key", "a local key is not used with the aws_secrets_manager key provider: remove it");
+        }
+        // 2^32 is AES-GCM's bound for random 96-bit nonces under one key.
+        if !(1..=1 << 32).contains(&keys.max_encryptions) {
+            return invalid("pii_key_max_encryptions", "must be between 1 and 2^32");
+        }
+        if keys.reencrypt_interval.is_zero() {
+            return invalid("pii_reencrypt_interval_secs", "must be positive");
         }
         Ok(())
     }

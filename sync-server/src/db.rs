@@ -125,6 +125,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, "media", include_str!("../../migrations/sqlite/0004_media.sql")),
     (5, "hardening", include_str!("../../migrations/sqlite/0005_hardening.sql")),
     (6, "audit_chain", include_str!("../../migrations/sqlite/0006_audit_chain.sql")),
+    (7, "pii_data_keys", include_str!("../../migrations/sqlite/0007_pii_data_keys.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../../migrations/postgres/0001_foundation.sql")),
@@ -133,6 +134,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, "media", include_str!("../../migrations/postgres/0004_media.sql")),
     (5, "hardening", include_str!("../../migrations/postgres/0005_hardening.sql")),
     (6, "audit_chain", include_str!("../../migrations/postgres/0006_audit_chain.sql")),
+    (7, "pii_data_keys", include_str!("../../migrations/postgres/0007_pii_data_keys.sql")),
 ];
 
 pub fn embedded_migrations(backend: Backend) -> &'static [(i64, &'static str, &'static str)] {

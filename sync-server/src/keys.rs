@@ -82,7 +82,12 @@ fn load(
         Some(secret) => secret.expose_secret().trim().to_owned(),
         None => from_file()?,
     };
-    let bytes = STANDARD.decode(encoded.as_bytes()).map_err(|_| KeyError::NotBase64 { name })?;
+    decode(name, &encoded, length, prefix)
+}
+
+/// A key from its base64 text, checked for length.
+pub fn decode(name: &'static str, encoded: &str, length: KeyLength, prefix: &str) -> Result<Key, KeyError> {
+    let bytes = STANDARD.decode(encoded.trim().as_bytes()).map_err(|_| KeyError::NotBase64 { name })?;
     let fits = match length {
         KeyLength::Exactly(n) => bytes.len() == n,
         KeyLength::AtLeast(n) => bytes.len() >= n,

@@ -1,5 +1,6 @@
 use clap::Parser;
-use tallschool_server::config::{AuditCommand, Cli, Command, Settings};
+use tallschool_server::config::{AuditCommand, Cli, Command, KeysCommand, Settings};
+use tallschool_server::pii::rotation;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -15,6 +16,7 @@ async fn main() -> std::process::ExitCode {
     match command {
         None => serve(settings).await,
         Some(Command::Audit { action: AuditCommand::Verify }) => verify_audit_log(&settings).await,
+        Some(Command::Keys { action }) => keys(&settings, &action).await,
     }
 }
 
@@ -42,4 +44,47 @@ async fn verify_audit_log(settings: &Settings) -> std::process::ExitCode {
             std::process::ExitCode::from(2)
         }
     }
+}
+
+/// `keys status | rotate | reencrypt`: exit 0 when done, 1 when the job stopped early or left
+/// unreadable fields, 2 when it could not start.
+#[allow(clippy::print_stdout)]
+async fn keys(settings: &Settings, action: &KeysCommand) -> std::process::ExitCode {
+    let (db, keyring) = match rotation::open_offline(settings).await {
+        Ok(opened) => opened,
+        Err(error) => {
+            eprintln!("tallschool-server keys: {error}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    let job = rotation::JobState::default();
+    let clock = tallschool_server::clock::Clock::system();
+    let mut code = std::process::ExitCode::SUCCESS;
+    if *action == KeysCommand::Rotate {
+        match rotation::rotate(&db, &keyring, &job, clock.now()).await {
+            Ok(id) => println!("new current data key: {id}"),
+            Err(error) => {
+                eprintln!("tallschool-server keys rotate: {error}");
+                return std::process::ExitCode::from(2);
+            }
+        }
+    }
+    if matches!(action, KeysCommand::Rotate | KeysCommand::Reencrypt) {
+        let report = rotation::run(&db, &keyring, &job, &clock, |moved, behind| {
+            println!("moved {moved} fields; {behind} under older keys");
+        })
+        .await;
+        print!("{}", rotation::describe_report(&report));
+        if report.error.is_some() || report.unreadable > 0 {
+            code = std::process::ExitCode::FAILURE;
+        }
+    }
+    match rotation::status(&db, &keyring, &job).await {
+        Ok(view) => print!("{}", rotation::describe_status(&view)),
+        Err(error) => {
+            eprintln!("tallschool-server keys status: {error}");
+            return std::process::ExitCode::from(2);
+        }
+    }
+    code
 }

@@ -1,13 +1,17 @@
 //! The PII vault: display name, email and birth date live only here, each field sealed with
-//! AES-256-GCM under the vault key (random nonce, key id stored beside the ciphertext,
-//! associated data binding it to person, field and key). Every read appends to the
+//! AES-256-GCM under a data key (random nonce, the data key's id stored beside the ciphertext,
+//! associated data binding it to person, field and key). Data keys are stored only wrapped by
+//! a key-encryption key from a provider (`kek`, `keyring`) and rotate with a resumable
+//! re-encryption job (`rotation`). Every read appends to the
 //! tamper-evident access log (`audit`) and writes a `pii.access.log` event in the same
 //! transaction — who read whose which fields and why, never the values; refused reads are
 //! logged too ([`PiiVault::log_refusal`]).
 
+pub mod kek;
+pub mod keyring;
+pub mod rotation;
 pub mod routes;
 
-use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -24,12 +28,13 @@ use crate::error::ApiError;
 use crate::keys::Key;
 use crate::{events, validate};
 
+use self::keyring::Keyring;
+
 pub struct PiiVault {
-    /// The key new writes use.
-    current_id: String,
-    /// Every key that may still decrypt, by id (the current one included); rotation adds here.
-    keyring: HashMap<String, Key>,
+    keyring: Keyring,
     audit: Arc<AuditLog>,
+    /// The re-encryption job: woken by a rotation, one run at a time in this process.
+    pub reencryption: rotation::JobState,
 }
 
 /// Validated personal data to write. Only the present fields change.
@@ -106,9 +111,12 @@ impl<'a> Reader<'a> {
 }
 
 impl PiiVault {
-    pub fn new(current: Key, audit: Arc<AuditLog>) -> Self {
-        let current_id = current.id.clone();
-        Self { current_id, keyring: HashMap::from([(current.id.clone(), current)]), audit }
+    pub fn new(keyring: Keyring, audit: Arc<AuditLog>) -> Self {
+        Self { keyring, audit, reencryption: rotation::JobState::default() }
+    }
+
+    pub fn keyring(&self) -> &Keyring {
+        &self.keyring
     }
 
     /// Seal and store the fields of `update` for `subject`, and emit `user.pii.updated`.
@@ -120,12 +128,10 @@ impl PiiVault {
         actor: Option<UserId>,
         now: i64,
     ) -> Result<(), ApiError> {
-        let key =
-            self.keyring.get(&self.current_id).ok_or_else(|| ApiError::Unavailable("pii key not loaded".to_owned()))?;
+        let count = i64::try_from(update.fields.len()).unwrap_or(i64::MAX);
+        let key = self.keyring.for_write(conn, count, now).await?;
         for (field, value) in &update.fields {
-            let sealed =
-                crypto::seal(key.bytes.expose_secret(), &associated_data(subject, *field, &key.id), value.as_bytes())
-                    .map_err(|e| ApiError::Internal(format!("pii seal: {e}")))?;
+            let sealed = seal_field(&key, subject, *field, value.as_bytes())?;
             sqlx::query(
                 "INSERT INTO pii_fields (user_id, field, key_id, nonce, ciphertext, updated_at) VALUES ($1, $2, $3, $4, $5, $6) \
                  ON CONFLICT (user_id, field) DO UPDATE SET key_id = excluded.key_id, nonce = excluded.nonce, \
@@ -171,7 +177,8 @@ impl PiiVault {
                 let Some(field) = PiiField::parse(&name).filter(|f| fields.contains(f)) else { continue };
                 let key_id: String = col(row, "key_id")?;
                 let sealed = Sealed { nonce: col(row, "nonce")?, ciphertext: col(row, "ciphertext")? };
-                let value = self.open(*subject, field, &key_id, &sealed)?;
+                let key = self.keyring.for_read(conn, &key_id).await?;
+                let value = open_field(&key, *subject, field, &sealed)?;
                 match field {
                     PiiField::DisplayName => view.display_name = Some(value),
                     PiiField::Email => view.email = Some(value),
@@ -226,19 +233,21 @@ impl PiiVault {
             tracing::error!(%error, "could not log a refused personal-data read");
         }
     }
+}
 
-    fn open(&self, subject: UserId, field: PiiField, key_id: &str, sealed: &Sealed) -> Result<String, ApiError> {
-        // Fail closed: a missing key is an outage (503), never a fallback to anything readable.
-        let key =
-            self.keyring.get(key_id).ok_or_else(|| ApiError::Unavailable(format!("pii key {key_id} not loaded")))?;
-        let plain = crypto::open(key.bytes.expose_secret(), &associated_data(subject, field, key_id), sealed).map_err(
-            |_| {
-                tracing::error!(subject_id = %subject, field = field.as_str(), "pii ciphertext failed authentication");
-                ApiError::Internal("pii ciphertext failed authentication".to_owned())
-            },
-        )?;
-        String::from_utf8(plain).map_err(|_| ApiError::Internal("pii plaintext is not UTF-8".to_owned()))
-    }
+fn seal_field(key: &Key, subject: UserId, field: PiiField, plain: &[u8]) -> Result<Sealed, ApiError> {
+    crypto::seal(key.bytes.expose_secret(), &associated_data(subject, field, &key.id), plain)
+        .map_err(|e| ApiError::Internal(format!("pii seal: {e}")))
+}
+
+/// Open one stored field. A value that does not authenticate (tampered with, or moved from
+/// another person's or field's row) is an error that names the row in the log, never a value.
+fn open_field(key: &Key, subject: UserId, field: PiiField, sealed: &Sealed) -> Result<String, ApiError> {
+    let plain = crypto::open(key.bytes.expose_secret(), &associated_data(subject, field, &key.id), sealed).map_err(|_| {
+        tracing::error!(subject_id = %subject, field = field.as_str(), key_id = %key.id, "pii ciphertext failed authentication");
+        ApiError::Internal("pii ciphertext failed authentication".to_owned())
+    })?;
+    String::from_utf8(plain).map_err(|_| ApiError::Internal("pii plaintext is not UTF-8".to_owned()))
 }
 
 /// Binds a ciphertext to its person, field and key: moved to another row, it no longer opens.

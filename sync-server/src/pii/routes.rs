@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
-use tallschool_shared::api::{AccessOutcome, PiiAccessEntry, PiiInput, PiiView};
+use tallschool_shared::api::{AccessOutcome, PiiAccessEntry, PiiInput, PiiKeyRotated, PiiKeysView, PiiView};
 use tallschool_shared::events::{PiiField, SecurityEvent, SensitiveChange};
 use tallschool_shared::policy::{Action, readable_pii_fields};
 use tallschool_shared::{ErrorBody, SchoolId, UserId};
@@ -23,7 +23,12 @@ use crate::events;
 use crate::http::{ApiJson, ApiPath};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(read_own)).routes(routes!(read_user, write_user)).routes(routes!(access_log))
+    OpenApiRouter::new()
+        .routes(routes!(read_own))
+        .routes(routes!(read_user, write_user))
+        .routes(routes!(access_log))
+        .routes(routes!(key_status))
+        .routes(routes!(rotate_key))
 }
 
 /// The caller's own personal data.
@@ -156,4 +161,34 @@ async fn access_log(
         })
         .collect::<Result<_, ApiError>>()?;
     Ok(Json(entries))
+}
+
+/// The vault's keys (ids, states, fields under each; never key material) and the
+/// re-encryption job's progress. Technical admins.
+#[utoipa::path(get, path = "/api/v1/admin/pii-keys", tag = "pii", security(("bearer" = [])),
+    responses((status = 200, body = PiiKeysView), (status = 403, body = ErrorBody)))]
+async fn key_status(State(state): State<AppState>, actor: AuthUser) -> ApiResult<Json<PiiKeysView>> {
+    {
+        let mut conn = state.db.pool.acquire().await?;
+        authorize(&mut conn, &actor, Action::ReadPiiKeys, TargetRef::System).await?;
+    }
+    let vault = &state.vault;
+    Ok(Json(super::rotation::status(&state.db, vault.keyring(), &vault.reencryption).await?))
+}
+
+/// Rotate the data key: new values are sealed under a new key at once, and the
+/// re-encryption job starts moving the rest (follow it at `GET /admin/pii-keys`). The previous
+/// key retires when nothing is sealed under it. Technical admins.
+#[utoipa::path(post, path = "/api/v1/admin/pii-keys/rotate", tag = "pii", security(("bearer" = [])),
+    responses((status = 202, body = PiiKeyRotated), (status = 403, body = ErrorBody),
+        (status = 503, body = ErrorBody, description = "the key provider cannot be reached")))]
+async fn rotate_key(State(state): State<AppState>, actor: AuthUser) -> ApiResult<(StatusCode, Json<PiiKeyRotated>)> {
+    {
+        let mut conn = state.db.pool.acquire().await?;
+        authorize(&mut conn, &actor, Action::RotatePiiKey, TargetRef::System).await?;
+    }
+    let vault = &state.vault;
+    let current_key =
+        super::rotation::rotate(&state.db, vault.keyring(), &vault.reencryption, state.clock.now()).await?;
+    Ok((StatusCode::ACCEPTED, Json(PiiKeyRotated { current_key })))
 }

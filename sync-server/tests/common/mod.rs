@@ -54,6 +54,8 @@ pub struct TestServer {
     pub http: reqwest::Client,
     /// The flags it was started with beyond the usual ones (kept by a restart in place).
     extra: Vec<String>,
+    /// Environment variables it was started with beyond the test's own (kept by restarts).
+    env: Vec<(String, String)>,
 }
 
 enum Running {
@@ -101,11 +103,23 @@ impl TestServer {
 
     /// A server with the demo school and extra flags (e.g. `--refresh-reuse-grace-secs 0`).
     pub async fn start_with(extra: &[&str]) -> TestServer {
-        let (data_dir, database_url, backend) = fresh_place().await;
-        Self::launch(data_dir, database_url, backend, extra)
+        Self::start_with_env(extra, &[]).await
     }
 
-    fn launch(data_dir: PathBuf, database_url: String, backend: Backend, extra: &[&str]) -> TestServer {
+    /// Like [`TestServer::start_with`], with extra environment variables (kept by restarts).
+    pub async fn start_with_env(extra: &[&str], env: &[(&str, &str)]) -> TestServer {
+        let (data_dir, database_url, backend) = fresh_place().await;
+        let env = env.iter().map(|(name, value)| ((*name).to_owned(), (*value).to_owned())).collect();
+        Self::launch(data_dir, database_url, backend, extra, env)
+    }
+
+    fn launch(
+        data_dir: PathBuf,
+        database_url: String,
+        backend: Backend,
+        extra: &[&str],
+        env: Vec<(String, String)>,
+    ) -> TestServer {
         let log_path = data_dir.join("server.log");
         let stdout_path = data_dir.join("server.stdout");
         let log = std::fs::OpenOptions::new().create(true).append(true).open(&log_path).unwrap();
@@ -126,6 +140,7 @@ impl TestServer {
             .arg(&data_dir)
             .env_remove("DATABASE_URL")
             .env("TALLSCHOOL_LOG", "info")
+            .envs(env.iter().map(|(name, value)| (name, value)))
             .stdout(Stdio::piped())
             .stderr(Stdio::from(log))
             .spawn()
@@ -165,6 +180,7 @@ impl TestServer {
             router: None,
             http,
             extra: extra.iter().map(|flag| (*flag).to_owned()).collect(),
+            env,
         }
     }
 
@@ -217,6 +233,7 @@ impl TestServer {
             router: Some(router),
             http: reqwest::Client::builder().timeout(Duration::from_secs(60)).build().unwrap(),
             extra: extra.iter().map(|flag| (*flag).to_owned()).collect(),
+            env: Vec::new(),
         }
     }
 
@@ -247,7 +264,13 @@ impl TestServer {
             }
         }
         flags.extend(["--bind", &addr]);
-        let fresh = Self::launch(self.data_dir.clone(), self.database_url.clone(), self.backend.clone(), &flags);
+        let fresh = Self::launch(
+            self.data_dir.clone(),
+            self.database_url.clone(),
+            self.backend.clone(),
+            &flags,
+            self.env.clone(),
+        );
         // The old value must not run its Drop: that would delete the data directory.
         std::mem::forget(std::mem::replace(self, fresh));
     }
@@ -268,8 +291,9 @@ impl TestServer {
     pub fn restart_with(mut self, extra: &[&str]) -> TestServer {
         self.running.stop();
         let (data_dir, url, backend) = (self.data_dir.clone(), self.database_url.clone(), self.backend.clone());
+        let env = std::mem::take(&mut self.env);
         std::mem::forget(self);
-        Self::launch(data_dir, url, backend, extra)
+        Self::launch(data_dir, url, backend, extra, env)
     }
 
     /// SIGKILL the server, as a crash or power cut would.

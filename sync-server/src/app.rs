@@ -22,7 +22,7 @@ use crate::admission::Admission;
 use crate::audit::AuditLog;
 use crate::auth::password::PasswordHasher;
 use crate::auth::throttle::SignInThrottle;
-use crate::auth::tokens::TokenService;
+use crate::auth::tokens::{SigningKeys, TokenService};
 use crate::clock::Clock;
 use crate::config::{LogFormat, Settings};
 use crate::db::Db;
@@ -95,13 +95,7 @@ impl AppState {
         let db = Db::connect(&settings.database_url).await?;
         db.migrate().await?;
         let keys_dir = settings.keys_dir();
-        let jwt_key = keys::load_or_create(
-            "jwt_secret",
-            settings.jwt_secret.as_ref(),
-            &keys_dir.join("jwt-signing.key"),
-            KeyLength::AtLeast(32),
-            "jwt",
-        )?;
+        let signing = auth::signing_keys::load(&settings)?;
         let keks = KekSource::open(&settings.pii_keys, &keys_dir, true).await?;
         let keyring = Keyring::new(keks, settings.pii_keys.cache, settings.pii_keys.max_encryptions);
         let audit_key = keys::load_or_create(
@@ -119,7 +113,14 @@ impl AppState {
             .map_err(|e| StartError::Other(format!("media store: {e} ({e:?})")))?;
         Ok(AppState {
             db,
-            tokens: Arc::new(TokenService::new(&jwt_key, settings.access_token_ttl_secs)),
+            tokens: Arc::new(TokenService::with_keys(
+                &SigningKeys {
+                    current: &signing.current,
+                    pending: signing.pending.as_ref(),
+                    previous: signing.previous.as_ref().map(|(key, at)| (key, *at)),
+                },
+                settings.access_token_ttl_secs,
+            )),
             passwords,
             vault: Arc::new(PiiVault::new(keyring, audit.clone())),
             audit,

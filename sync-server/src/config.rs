@@ -50,8 +50,20 @@ pub struct Cli {
     #[arg(long, env = "TALLSCHOOL_DEMO", num_args = 0..=1, default_missing_value = "true")]
     pub demo: Option<bool>,
     /// Base64 HS256 signing key (≥ 32 bytes). Default: DATA_DIR/keys/jwt-signing.key, created once.
-    #[arg(long, env = "TALLSCHOOL_JWT_SECRET", hide_env_values = true)]
+    #[arg(long, env = "TALLSCHOOL_JWT_SECRET", hide_env_values = true, global = true)]
     pub jwt_secret: Option<SecretString>,
+    /// A signing key that only verifies until it is promoted (published to every replica
+    /// first). Default: DATA_DIR/keys/jwt-signing.pending.key when it exists.
+    #[arg(long, env = "TALLSCHOOL_JWT_PENDING_SECRET", hide_env_values = true)]
+    pub jwt_pending_secret: Option<SecretString>,
+    /// The signing key before the last rotation: verifies only tokens it signed up to
+    /// `--jwt-rotated-at`. Default: DATA_DIR/keys/jwt-signing.previous.key when it exists.
+    #[arg(long, env = "TALLSCHOOL_JWT_PREVIOUS_SECRET", hide_env_values = true)]
+    pub jwt_previous_secret: Option<SecretString>,
+    /// When the previous signing key stopped signing (Unix seconds). Default:
+    /// DATA_DIR/keys/jwt-signing.rotated-at.
+    #[arg(long, env = "TALLSCHOOL_JWT_ROTATED_AT")]
+    pub jwt_rotated_at: Option<i64>,
     /// Where the PII vault's key-encryption key comes from: `local` (default: `--pii-key`, else
     /// DATA_DIR/keys/pii.key, created once) or `aws_secrets_manager` (`--pii-kek-secret-id`).
     #[arg(long, env = "TALLSCHOOL_PII_KEY_PROVIDER", global = true)]
@@ -288,6 +300,12 @@ pub enum KeysCommand {
     Status,
     /// Make a new current data key, then move every field to it (as `reencrypt` does).
     Rotate,
+    /// Write a pending access-token signing key (verifies only); restart every replica, then
+    /// `rotate-signing`.
+    StageSigning,
+    /// Promote the pending signing key (or a fresh one) to current; the old one keeps
+    /// verifying the tokens it signed until they expire. Restart the servers afterwards.
+    RotateSigning,
     /// Move every field still sealed under an older key to the current one, rewrap data keys
     /// under the current key-encryption key, and retire keys that seal nothing. Resumable: stop
     /// it at any point and run it again.
@@ -317,6 +335,9 @@ pub struct Settings {
     pub database_url: SecretString,
     pub demo: bool,
     pub jwt_secret: Option<SecretString>,
+    pub jwt_pending_secret: Option<SecretString>,
+    pub jwt_previous_secret: Option<SecretString>,
+    pub jwt_rotated_at: Option<i64>,
     pub pii_keys: PiiKeySettings,
     pub audit_key: Option<SecretString>,
     pub access_token_ttl_secs: u64,
@@ -378,6 +399,9 @@ impl Settings {
             database_url,
             demo: cli.demo.or(file.demo).unwrap_or(false),
             jwt_secret: cli.jwt_secret.or(file.jwt_secret),
+            jwt_pending_secret: cli.jwt_pending_secret.or(file.jwt_pending_secret),
+            jwt_previous_secret: cli.jwt_previous_secret.or(file.jwt_previous_secret),
+            jwt_rotated_at: cli.jwt_rotated_at.or(file.jwt_rotated_at),
             pii_keys: PiiKeySettings {
                 provider: cli.pii_key_provider.or(file.pii_key_provider).unwrap_or_default(),
                 key: cli.pii_key.or(file.pii_key),
@@ -526,6 +550,9 @@ impl Settings {
         }
         if self.media.gc_interval_secs == 0 {
             return invalid("media_gc_interval_secs", "must be positive");
+        }
+        if self.jwt_previous_secret.is_some() && self.jwt_rotated_at.is_none() {
+            return invalid("jwt_rotated_at", "a configured previous signing key needs --jwt-rotated-at");
         }
         let keys = &self.pii_keys;
         if keys.provider == PiiKeyProvider::AwsSecretsManager && keys.secret_id.as_deref().is_none_or(str::is_empty) {

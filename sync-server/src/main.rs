@@ -50,6 +50,27 @@ async fn verify_audit_log(settings: &Settings) -> std::process::ExitCode {
 /// unreadable fields, 2 when it could not start.
 #[allow(clippy::print_stdout)]
 async fn keys(settings: &Settings, action: &KeysCommand) -> std::process::ExitCode {
+    use tallschool_server::auth::signing_keys;
+    let now = tallschool_server::clock::system_now();
+    let signing = match action {
+        KeysCommand::StageSigning => Some(signing_keys::stage(settings).map(|id| format!("pending signing key: {id}\n"))),
+        KeysCommand::RotateSigning => Some(signing_keys::rotate(settings, now).map(|(new, old)| {
+            format!("current signing key: {new}\nprevious signing key: {old} (verifies tokens it signed until now, {now})\nrestart the servers to use it\n")
+        })),
+        _ => None,
+    };
+    if let Some(outcome) = signing {
+        return match outcome {
+            Ok(text) => {
+                print!("{text}");
+                std::process::ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("tallschool-server keys: {error}");
+                std::process::ExitCode::from(2)
+            }
+        };
+    }
     let (db, keyring) = match rotation::open_offline(settings).await {
         Ok(opened) => opened,
         Err(error) => {

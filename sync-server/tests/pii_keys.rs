@@ -228,44 +228,61 @@ async fn rotation_under_load_keeps_sign_ins_sync_and_personal_data_working() {
     let device = Device::sign_in(&server, &world.a.student_login).await;
     device.sync().await;
 
-    let (status, rotated) = server.post("/api/v1/admin/pii-keys/rotate", Some(&tech), json!({})).await;
-    assert_eq!(status, StatusCode::ACCEPTED, "{rotated}");
-    let new_key = rotated["current_key"].as_str().unwrap().to_owned();
-    // Traffic while the job runs: sign-ins, sync rounds, personal-data writes and reads.
+    // Traffic runs without pause from before the rotation to after the job has finished: a
+    // sign-in, a sync, a write and a read of personal data at once, each round checked.
     let demo = server.demo_logins();
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let (mut rounds, mut rounds_while_behind) = (0, 0);
-    loop {
-        // One round: a sign-in, a sync, a write and a read of personal data, all at once.
-        let path = format!("/api/v1/users/{student_id}/pii");
-        let name = format!("Renamed {rounds}");
-        let sign_in = server.try_login(&demo.students[1].username, &demo.students[1].password);
-        let write = server.call(Method::PUT, &path, Some(&admin), Some(json!({"display_name": name})));
-        let read = server.get(&path, &admin);
-        let ((status, body), (written, _), (read_status, _), _) = tokio::join!(sign_in, write, read, device.sync());
-        assert_eq!(status, StatusCode::OK, "sign-in during rotation: {body}");
-        assert_eq!(written, StatusCode::NO_CONTENT, "write during rotation");
-        assert_eq!(read_status, StatusCode::OK, "read during rotation");
-        let (status, body) = server.get(&path, &admin).await;
-        assert_eq!(status, StatusCode::OK, "read during rotation: {body}");
-        assert_eq!(body["display_name"], name.as_str());
-        rounds += 1;
-        let keys = key_status(&server, &tech).await;
-        if keys["fields_behind"].as_i64().unwrap() > 0 {
-            rounds_while_behind += 1;
+    let path = format!("/api/v1/users/{student_id}/pii");
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let finished_rounds = std::sync::Mutex::new(Vec::<Instant>::new());
+    let traffic = async {
+        let mut round = 0;
+        while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+            let name = format!("Renamed {round}");
+            let sign_in = server.try_login(&demo.students[1].username, &demo.students[1].password);
+            let write = server.call(Method::PUT, &path, Some(&admin), Some(json!({"display_name": name})));
+            let read = server.get(&path, &admin);
+            let ((status, body), (written, _), (read_status, _), _) = tokio::join!(sign_in, write, read, device.sync());
+            assert_eq!(status, StatusCode::OK, "sign-in during rotation: {body}");
+            assert_eq!(written, StatusCode::NO_CONTENT, "write during rotation");
+            assert_eq!(read_status, StatusCode::OK, "read during rotation");
+            let (status, body) = server.get(&path, &admin).await;
+            assert_eq!(status, StatusCode::OK, "read during rotation: {body}");
+            assert_eq!(body["display_name"], name.as_str());
+            finished_rounds.lock().unwrap().push(Instant::now());
+            round += 1;
         }
-        if keys["fields_behind"] == 0
-            && !keys_in_state(&keys, "retired").is_empty()
-            && keys["last_reencryption"]["moved"].is_i64()
-        {
-            assert_eq!(keys_in_state(&keys, "current")[0]["id"], new_key.as_str());
-            assert!(keys["last_reencryption"]["moved"].as_i64().unwrap() >= 7_500, "{keys}");
-            break;
+    };
+    let control = async {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while finished_rounds.lock().unwrap().is_empty() {
+            assert!(Instant::now() < deadline, "no traffic");
+            tokio::time::sleep(Duration::from_millis(10)).await;
         }
-        assert!(Instant::now() < deadline, "the job did not finish: {keys}");
-    }
-    // The traffic really overlapped the job (7,500 fields take many rounds' time).
-    assert!(rounds_while_behind >= 1, "{rounds} rounds, none while fields were behind");
+        let rotated_at = Instant::now();
+        let (status, rotated) = server.post("/api/v1/admin/pii-keys/rotate", Some(&tech), json!({})).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{rotated}");
+        let new_key = rotated["current_key"].as_str().unwrap().to_owned();
+        let keys = wait_for_keys(&server, &tech, "the job to finish", |keys| {
+            keys["fields_behind"] == 0
+                && !keys_in_state(keys, "retired").is_empty()
+                && keys["last_reencryption"]["moved"].is_i64()
+        })
+        .await;
+        let done_at = Instant::now();
+        // Let one more round finish after the job, then stop.
+        while finished_rounds.lock().unwrap().last().is_none_or(|at| *at < done_at) {
+            assert!(Instant::now() < deadline + Duration::from_secs(60), "traffic stalled");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        assert_eq!(keys_in_state(&keys, "current")[0]["id"], new_key.as_str());
+        assert!(keys["last_reencryption"]["moved"].as_i64().unwrap() >= 7_500, "{keys}");
+        (rotated_at, done_at)
+    };
+    let ((), (rotated_at, done_at)) = tokio::join!(traffic, control);
+    let rounds = finished_rounds.lock().unwrap().clone();
+    let during = rounds.iter().filter(|at| **at > rotated_at && **at <= done_at).count();
+    assert!(during >= 1, "{} rounds, none finished while the job ran", rounds.len());
     assert_all_readable(&server, &people).await;
 }
 

@@ -5,6 +5,7 @@
 pub mod password;
 pub mod routes;
 pub mod sessions;
+pub mod signing_keys;
 pub mod throttle;
 pub mod tokens;
 

@@ -2,6 +2,11 @@
 //! `iss`, `aud` and `sub` required, and a typed `token_use` so that no other kind of token can
 //! pass as an access token. Refresh tokens are opaque random strings (see `sessions`).
 //!
+//! Signing keys rotate with overlap, in the staging-label model of AWS Secrets Manager: the
+//! *current* key signs and verifies, a *pending* key only verifies (published on every replica
+//! before any of them signs with it), and the *previous* key only verifies tokens it signed
+//! before the rotation — which expire within the access-token lifetime, after which it is inert.
+//!
 //! Time is the server's clock, passed in: `exp` and `nbf` are checked here against it (with
 //! [`LEEWAY_SECS`]), not by the JWT library against the system time, so that tests can move
 //! the clock and a server's notion of "now" is one thing.
@@ -44,16 +49,37 @@ pub struct AccessClaims {
     pub token_use: TokenUse,
 }
 
+/// The signing keys a server holds.
+pub struct SigningKeys<'a> {
+    pub current: &'a Key,
+    pub pending: Option<&'a Key>,
+    /// The key before the last rotation, and when it stopped signing (Unix seconds).
+    pub previous: Option<(&'a Key, i64)>,
+}
+
+/// A key that verifies, and the latest issue time it vouches for.
+struct Verifier {
+    key_id: String,
+    decoding: DecodingKey,
+    issued_until: Option<i64>,
+}
+
 pub struct TokenService {
     key_id: String,
     encoding: EncodingKey,
-    decoding: DecodingKey,
+    verifiers: Vec<Verifier>,
     validation: Validation,
     ttl_secs: u64,
 }
 
 impl TokenService {
+    /// One key that signs and verifies.
     pub fn new(key: &Key, ttl_secs: u64) -> Self {
+        Self::with_keys(&SigningKeys { current: key, pending: None, previous: None }, ttl_secs)
+    }
+
+    pub fn with_keys(keys: &SigningKeys<'_>, ttl_secs: u64) -> Self {
+        let key = keys.current;
         let secret = key.bytes.expose_secret();
         let mut validation = Validation::new(Algorithm::HS256);
         // Presence of every claim is required here; the times are checked in `verify`.
@@ -62,13 +88,24 @@ impl TokenService {
         validation.set_audience(&[AUDIENCE]);
         validation.validate_exp = false;
         validation.validate_nbf = false;
-        Self {
+        let verifier = |key: &Key, issued_until| Verifier {
             key_id: key.id.clone(),
-            encoding: EncodingKey::from_secret(secret),
-            decoding: DecodingKey::from_secret(secret),
-            validation,
-            ttl_secs,
-        }
+            decoding: DecodingKey::from_secret(key.bytes.expose_secret()),
+            issued_until,
+        };
+        let mut verifiers = vec![verifier(key, None)];
+        verifiers.extend(keys.pending.filter(|pending| pending.id != key.id).map(|pending| verifier(pending, None)));
+        verifiers.extend(
+            keys.previous
+                .filter(|(previous, _)| previous.id != key.id)
+                .map(|(previous, rotated_at)| verifier(previous, Some(rotated_at))),
+        );
+        Self { key_id: key.id.clone(), encoding: EncodingKey::from_secret(secret), verifiers, validation, ttl_secs }
+    }
+
+    /// The id (`kid`) of the key that signs.
+    pub fn key_id(&self) -> &str {
+        &self.key_id
     }
 
     pub fn ttl_secs(&self) -> u64 {
@@ -95,9 +132,10 @@ impl TokenService {
     /// Verify an access token at `now`. Every failure is the same 401 to the caller.
     pub fn verify(&self, token: &str, now: i64) -> Result<AccessClaims, ApiError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| ApiError::Unauthorized)?;
-        // Only our own key, named by its id; keys offered in the header are never fetched or used.
+        // Only our own keys, named by their id; keys offered in the header are never fetched or used.
+        let verifier = self.verifiers.iter().find(|v| header.kid.as_deref() == Some(v.key_id.as_str()));
+        let Some(verifier) = verifier else { return Err(ApiError::Unauthorized) };
         let header_ok = header.alg == Algorithm::HS256
-            && header.kid.as_deref() == Some(self.key_id.as_str())
             && header.jku.is_none()
             && header.jwk.is_none()
             && header.x5u.is_none()
@@ -106,12 +144,15 @@ impl TokenService {
         if !header_ok {
             return Err(ApiError::Unauthorized);
         }
-        let data = jsonwebtoken::decode::<AccessClaims>(token, &self.decoding, &self.validation)
+        let data = jsonwebtoken::decode::<AccessClaims>(token, &verifier.decoding, &self.validation)
             .map_err(|_| ApiError::Unauthorized)?;
         let leeway = i64::try_from(LEEWAY_SECS).unwrap_or(0);
         let claims = data.claims;
         let in_time = now < claims.exp.saturating_add(leeway) && now.saturating_add(leeway) >= claims.nbf;
-        if claims.token_use != TokenUse::Access || !in_time {
+        // A retired signing key vouches only for what it signed before the rotation: a token it
+        // signed later (a replica not yet restarted, or a leaked key) is refused.
+        let signed_in_time = verifier.issued_until.is_none_or(|until| claims.iat <= until.saturating_add(leeway));
+        if claims.token_use != TokenUse::Access || !in_time || !signed_in_time {
             return Err(ApiError::Unauthorized);
         }
         Ok(claims)
@@ -176,6 +217,35 @@ mod tests {
         assert!(tokens.verify(&token, issued + 900 + leeway + 1).is_err(), "TTL + leeway + 1 s");
         assert!(tokens.verify(&token, issued - leeway).is_ok());
         assert!(tokens.verify(&token, issued - leeway - 1).is_err(), "not yet valid");
+    }
+
+    fn key(secret: &[u8]) -> Key {
+        Key { id: crate::keys::key_id("jwt", secret), bytes: SecretBox::new(Box::new(secret.to_vec())) }
+    }
+
+    #[test]
+    fn after_a_rotation_the_previous_key_verifies_only_what_it_signed_before() {
+        let (old, new, next) = (key(&[1; 32]), key(&[2; 32]), key(&[3; 32]));
+        let (user, session) = (UserId(uuid::Uuid::new_v4()), SessionId(uuid::Uuid::new_v4()));
+        let rotated_at = 1_000_000;
+        let before = TokenService::new(&old, 900);
+        let early = before.issue(user, session, rotated_at - 60).expect("issue");
+        let late = before.issue(user, session, rotated_at + 60).expect("issue");
+        let after = TokenService::with_keys(
+            &SigningKeys { current: &new, pending: Some(&next), previous: Some((&old, rotated_at)) },
+            900,
+        );
+        assert!(after.verify(&early, rotated_at + 30).is_ok(), "signed before the rotation");
+        assert!(after.verify(&early, rotated_at + 900).is_err(), "expired as any token does");
+        assert!(after.verify(&late, rotated_at + 61).is_err(), "signed by the old key after the rotation");
+        // New tokens carry the new key's id; a pending key's tokens verify before it signs here.
+        let fresh = after.issue(user, session, rotated_at + 10).expect("issue");
+        let kid = jsonwebtoken::decode_header(&fresh).expect("header").kid;
+        assert_eq!(kid.as_deref(), Some(new.id.as_str()));
+        let promoted = TokenService::new(&next, 900).issue(user, session, rotated_at + 10).expect("issue");
+        assert!(after.verify(&promoted, rotated_at + 20).is_ok());
+        // A server that has not heard of the rotation refuses the new key's tokens.
+        assert!(before.verify(&fresh, rotated_at + 20).is_err());
     }
 
     #[test]

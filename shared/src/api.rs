@@ -308,6 +308,18 @@ pub struct PiiKeyRotated {
     pub current_key: String,
 }
 
+/// What a retention run deleted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct RetentionReport {
+    pub audit_rows_deleted: i64,
+    /// Outbox events deleted (the access log's and security events).
+    pub events_deleted: i64,
+    /// Access-log rows from this time on are kept (Unix seconds).
+    pub audit_kept_since: i64,
+    pub security_events_kept_since: i64,
+}
+
 // ---------------------------------------------------------------- schools and classes
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -32,6 +32,7 @@ pub enum Action {
     ReadPiiAccessLog,
     ReadPiiKeys,
     RotatePiiKey,
+    RunRetention,
     // cohorts and classes
     ListCohorts,
     CreateCohort,
@@ -190,6 +191,7 @@ pub const POLICY: &[Rule] = &[
     // Key ids and counts only, never key material or personal data.
     rule!(ReadPiiKeys, "GET" "/api/v1/admin/pii-keys", System: Anywhere, Deny, Deny, Deny),
     rule!(RotatePiiKey, "POST" "/api/v1/admin/pii-keys/rotate", System: Anywhere, Deny, Deny, Deny),
+    rule!(RunRetention, "POST" "/api/v1/admin/retention", System: Anywhere, Deny, Deny, Deny),
 ];
 
 /// Who may read and write a synced document, by document class and role:

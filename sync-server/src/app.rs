@@ -155,6 +155,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(documents::routes::router())
         .merge(learning::routes::router())
         .merge(media::routes::router())
+        .merge(crate::retention::router())
         .split_for_parts();
     crate::openapi::complete(&mut openapi);
     (router, openapi)
@@ -257,6 +258,7 @@ pub async fn serve(listener: TcpListener, state: AppState) -> Result<(), StartEr
         state.settings.compaction_min_changes,
     );
     crate::admission::spawn_upkeep(state.clone());
+    crate::retention::spawn(state.clone());
     pii::rotation::spawn(
         state.db.clone(),
         state.vault.clone(),

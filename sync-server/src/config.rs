@@ -92,6 +92,12 @@ pub struct Cli {
     /// 2^32 bound for random nonces).
     #[arg(long, env = "TALLSCHOOL_PII_KEY_MAX_ENCRYPTIONS", global = true)]
     pub pii_key_max_encryptions: Option<i64>,
+    /// Days the PII access log (and its events) is kept (default 730).
+    #[arg(long, env = "TALLSCHOOL_AUDIT_RETENTION_DAYS")]
+    pub audit_retention_days: Option<i64>,
+    /// Days security events (sign-in failures, token reuse, refused reads) are kept (default 365).
+    #[arg(long, env = "TALLSCHOOL_SECURITY_EVENT_RETENTION_DAYS")]
+    pub security_event_retention_days: Option<i64>,
     /// Seconds between re-encryption job runs, which move rows off previous data keys
     /// (default 600; a rotation starts one at once).
     #[arg(long, env = "TALLSCHOOL_PII_REENCRYPT_INTERVAL_SECS")]
@@ -340,6 +346,8 @@ pub struct Settings {
     pub jwt_rotated_at: Option<i64>,
     pub pii_keys: PiiKeySettings,
     pub audit_key: Option<SecretString>,
+    pub audit_retention_days: i64,
+    pub security_event_retention_days: i64,
     pub access_token_ttl_secs: u64,
     pub session_idle_ttl_secs: u64,
     pub session_absolute_ttl_secs: u64,
@@ -416,6 +424,11 @@ impl Settings {
                 ),
             },
             audit_key: cli.audit_key.or(file.audit_key),
+            audit_retention_days: cli.audit_retention_days.or(file.audit_retention_days).unwrap_or(730),
+            security_event_retention_days: cli
+                .security_event_retention_days
+                .or(file.security_event_retention_days)
+                .unwrap_or(365),
             access_token_ttl_secs: cli
                 .access_token_ttl_secs
                 .or(file.access_token_ttl_secs)
@@ -553,6 +566,9 @@ impl Settings {
         }
         if self.jwt_previous_secret.is_some() && self.jwt_rotated_at.is_none() {
             return invalid("jwt_rotated_at", "a configured previous signing key needs --jwt-rotated-at");
+        }
+        if self.audit_retention_days < 1 || self.security_event_retention_days < 1 {
+            return invalid("audit_retention_days", "retention is at least one day");
         }
         let keys = &self.pii_keys;
         if keys.provider == PiiKeyProvider::AwsSecretsManager && keys.secret_id.as_deref().is_none_or(str::is_empty) {

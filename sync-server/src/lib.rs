@@ -22,6 +22,7 @@ pub mod learning;
 pub mod media;
 pub mod openapi;
 pub mod pii;
+pub mod retention;
 pub mod validate;
 pub mod web_app;
 

@@ -250,3 +250,68 @@ async fn rows_written_before_the_chain_existed_are_sealed_once_at_the_next_start
     assert_eq!(code, 1, "{text}");
     assert!(text.contains("row 2 was deleted") && text.contains("1 row(s) were added outside the chain"), "{text}");
 }
+
+async fn count(server: &TestServer, sql: &'static str) -> i64 {
+    let mut db = server.db().await;
+    sqlx::query_scalar(sql).fetch_one(&mut db).await.unwrap()
+}
+
+/// SECURITY.md item 28: access-log rows and security events older than their retention are
+/// deleted by the retention job, from the front of the chain, which still verifies — and goes
+/// on from where it was, even when every row was old.
+#[tokio::test]
+async fn retention_trims_the_front_of_the_chain_and_it_still_verifies() {
+    let server =
+        TestServer::start_clocked(&["--audit-retention-days", "1", "--security-event-retention-days", "1"]).await;
+    let demo = server.demo_logins();
+    let admin = server.login(&demo.edu_admin).await.access_token;
+    let student = server.login(&demo.students[0]).await.user.id.to_string();
+    let path = format!("/api/v1/users/{student}/pii");
+    for _ in 0..3 {
+        assert_eq!(server.get(&path, &admin).await.0, StatusCode::OK);
+    }
+    let (status, _) = server.try_login(&demo.teacher.username, "not the password").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let old_rows = count(&server, "SELECT COUNT(*) FROM pii_access_log").await;
+    assert!(old_rows >= 3);
+    assert!(count(&server, "SELECT COUNT(*) FROM outbox WHERE topic = 'security.events.v1'").await >= 1);
+
+    // Two days later: new reads, then the job.
+    server.clock().advance(2 * 24 * 3600);
+    let admin = server.login(&demo.edu_admin).await.access_token;
+    let tech = server.login(&demo.tech_admin).await.access_token;
+    for _ in 0..2 {
+        assert_eq!(server.get(&path, &admin).await.0, StatusCode::OK);
+    }
+    let (status, report) = server.post("/api/v1/admin/retention", Some(&tech), json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["audit_rows_deleted"], old_rows, "{report}");
+    assert!(report["events_deleted"].as_i64().unwrap() >= 1 + old_rows, "{report}");
+    assert_eq!(count(&server, "SELECT COUNT(*) FROM pii_access_log").await, 2);
+    assert_eq!(
+        count(&server, "SELECT COUNT(*) FROM outbox WHERE topic = 'security.events.v1' AND occurred_at < (SELECT MIN(at) FROM pii_access_log)").await,
+        0
+    );
+    let (code, text) = verify(&server);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("intact"), "{text}");
+    // Only the technical admin runs it.
+    assert_eq!(server.post("/api/v1/admin/retention", Some(&admin), json!({})).await.0, StatusCode::FORBIDDEN);
+
+    // Everything old: the chain is empty, still verifies, and the next read continues it.
+    server.clock().advance(2 * 24 * 3600);
+    let tech = server.login(&demo.tech_admin).await.access_token;
+    let (_, report) = server.post("/api/v1/admin/retention", Some(&tech), json!({})).await;
+    assert_eq!(report["audit_rows_deleted"], 2, "{report}");
+    assert_eq!(count(&server, "SELECT COUNT(*) FROM pii_access_log").await, 0);
+    let (code, text) = verify(&server);
+    assert_eq!(code, 0, "{text}");
+    let admin = server.login(&demo.edu_admin).await.access_token;
+    assert_eq!(server.get(&path, &admin).await.0, StatusCode::OK);
+    let (code, text) = verify(&server);
+    assert_eq!(code, 0, "{text}");
+    // And deleting a kept row is still found.
+    exec(&server, "DELETE FROM pii_access_log", &[]).await;
+    let (code, text) = verify(&server);
+    assert_eq!(code, 1, "{text}");
+}

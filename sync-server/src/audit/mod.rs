@@ -145,6 +145,59 @@ impl AuditLog {
         Ok(())
     }
 
+    /// Retention: delete the rows written before `cutoff` (Unix seconds) from the front of the
+    /// chain, and move the sealed head's start to the first row kept (its position and the
+    /// seal before it), so that `verify` still finds the chain whole. Answers rows deleted.
+    pub async fn trim_before(&self, conn: &mut Conn, cutoff: i64) -> Result<u64, AuditError> {
+        // Locks the head like an append does.
+        let row = sqlx::query(
+            "UPDATE audit_chain_head SET last_seq = last_seq WHERE chain = $1 \
+             RETURNING first_seq, first_prev_hash, last_seq, last_hash",
+        )
+        .bind(PII_ACCESS)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(AuditError::NoHead)?;
+        let mut head = Head {
+            first_seq: col(&row, "first_seq")?,
+            first_prev_hash: col(&row, "first_prev_hash")?,
+            last_seq: col(&row, "last_seq")?,
+            last_hash: col(&row, "last_hash")?,
+        };
+        let first_kept = sqlx::query(
+            "SELECT seq, prev_hash FROM pii_access_log WHERE seq IS NOT NULL AND at >= $1 ORDER BY seq LIMIT 1",
+        )
+        .bind(cutoff)
+        .fetch_optional(&mut *conn)
+        .await?;
+        let (first_seq, first_prev_hash) = match first_kept {
+            Some(row) => (col::<i64>(&row, "seq")?, col::<String>(&row, "prev_hash")?),
+            // Everything is older: the chain is empty from the next position on.
+            None => (head.last_seq + 1, head.last_hash.clone()),
+        };
+        if first_seq <= head.first_seq {
+            return Ok(0);
+        }
+        let deleted = sqlx::query("DELETE FROM pii_access_log WHERE seq < $1")
+            .bind(first_seq)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+        head.first_seq = first_seq;
+        head.first_prev_hash = first_prev_hash;
+        sqlx::query(
+            "UPDATE audit_chain_head SET first_seq = $1, first_prev_hash = $2, key_id = $3, mac = $4 WHERE chain = $5",
+        )
+        .bind(head.first_seq)
+        .bind(&head.first_prev_hash)
+        .bind(&self.current_id)
+        .bind(self.sealer().head_mac(&head))
+        .bind(PII_ACCESS)
+        .execute(&mut *conn)
+        .await?;
+        Ok(deleted)
+    }
+
     /// At start: on a database whose chain was never begun, seal the rows written before the
     /// log was chained (in the order they were written) and create the head. Once the head
     /// exists this does nothing: a row without a position is then a finding, never sealed.

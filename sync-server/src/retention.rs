@@ -1,0 +1,80 @@
+//! Retention (SECURITY.md item 28): the PII access log and security events are kept for a
+//! configured time, then deleted by a job — the access log from the front of its hash chain, so
+//! that `audit verify` still finds it whole. Runs daily and on demand
+//! (`POST /api/v1/admin/retention`).
+
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::State;
+use tallschool_shared::ErrorBody;
+use tallschool_shared::api::RetentionReport;
+use tallschool_shared::events::{Event, PiiAccessed, SecurityEvent};
+use tallschool_shared::policy::Action;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::access::{TargetRef, authorize};
+use crate::app::AppState;
+use crate::auth::AuthUser;
+use crate::error::{ApiError, ApiResult};
+
+const DAY: i64 = 24 * 3600;
+
+/// Delete what is older than its retention at `now`.
+pub async fn run_once(state: &AppState, now: i64) -> Result<RetentionReport, ApiError> {
+    let settings = &state.settings;
+    let audit_cutoff = now.saturating_sub(settings.audit_retention_days.saturating_mul(DAY));
+    let events_cutoff = now.saturating_sub(settings.security_event_retention_days.saturating_mul(DAY));
+    let mut tx = state.db.begin().await?;
+    let audit_rows = state.audit.trim_before(&mut tx, audit_cutoff).await?;
+    // The access log's events go with its rows; security events after their own time.
+    let mut events = 0;
+    for (topic, cutoff) in [(PiiAccessed::TOPIC, audit_cutoff), (SecurityEvent::TOPIC, events_cutoff)] {
+        events += sqlx::query("DELETE FROM outbox WHERE topic = $1 AND occurred_at < $2")
+            .bind(topic)
+            .bind(cutoff)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+    }
+    tx.commit().await?;
+    if audit_rows > 0 || events > 0 {
+        tracing::info!(audit_rows, events, "retention: old access-log rows and security events deleted");
+    }
+    Ok(RetentionReport {
+        audit_rows_deleted: i64::try_from(audit_rows).unwrap_or(i64::MAX),
+        events_deleted: i64::try_from(events).unwrap_or(i64::MAX),
+        audit_kept_since: audit_cutoff,
+        security_events_kept_since: events_cutoff,
+    })
+}
+
+/// Run at start and then daily.
+pub fn spawn(state: AppState) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(24 * 3600));
+        loop {
+            tick.tick().await;
+            if let Err(error) = run_once(&state, state.clock.now()).await {
+                tracing::warn!(%error, "retention run failed; it runs again tomorrow");
+            }
+        }
+    });
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(run_retention))
+}
+
+/// Delete access-log rows and security events older than their retention now (it also runs
+/// daily). Technical admins.
+#[utoipa::path(post, path = "/api/v1/admin/retention", tag = "admin", security(("bearer" = [])),
+    responses((status = 200, body = RetentionReport), (status = 403, body = ErrorBody)))]
+async fn run_retention(State(state): State<AppState>, actor: AuthUser) -> ApiResult<Json<RetentionReport>> {
+    {
+        let mut conn = state.db.pool.acquire().await?;
+        authorize(&mut conn, &actor, Action::RunRetention, TargetRef::System).await?;
+    }
+    Ok(Json(run_once(&state, state.clock.now()).await?))
+}

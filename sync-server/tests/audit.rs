@@ -286,7 +286,7 @@ async fn retention_trims_the_front_of_the_chain_and_it_still_verifies() {
     let (status, report) = server.post("/api/v1/admin/retention", Some(&tech), json!({})).await;
     assert_eq!(status, StatusCode::OK, "{report}");
     assert_eq!(report["audit_rows_deleted"], old_rows, "{report}");
-    assert!(report["events_deleted"].as_i64().unwrap() >= 1 + old_rows, "{report}");
+    assert!(report["events_deleted"].as_i64().unwrap() > old_rows, "{report}");
     assert_eq!(count(&server, "SELECT COUNT(*) FROM pii_access_log").await, 2);
     assert_eq!(
         count(&server, "SELECT COUNT(*) FROM outbox WHERE topic = 'security.events.v1' AND occurred_at < (SELECT MIN(at) FROM pii_access_log)").await,

@@ -73,26 +73,34 @@ impl Keyring {
     /// key is replaced (in the caller's transaction) once it reaches the limit. Creates the
     /// first data key on first use.
     pub async fn for_write(&self, conn: &mut Conn, count: i64, now: i64) -> Result<Arc<Key>, ApiError> {
-        let dek = match current(conn).await? {
-            Some(dek) => dek,
-            None => {
-                self.create_current(conn, now).await?;
-                current(conn).await?.ok_or_else(|| ApiError::Internal("no current pii data key".to_owned()))?
+        // A rotation may commit between reading the current key and counting on it: the count
+        // only lands while the key is still current, and its row lock then holds any rotation
+        // (and so the key's retirement) back until this transaction ends.
+        for _ in 0..3 {
+            let dek = match current(conn).await? {
+                Some(dek) => dek,
+                None => {
+                    self.create_current(conn, now).await?;
+                    continue;
+                }
+            };
+            let key = self.unwrap(&dek).await?;
+            let used: Option<i64> = sqlx::query_scalar(
+                "UPDATE pii_data_keys SET encryptions = encryptions + $1 WHERE id = $2 AND state = 'current' \
+                 RETURNING encryptions",
+            )
+            .bind(count)
+            .bind(&dek.id)
+            .fetch_optional(&mut *conn)
+            .await?;
+            let Some(used) = used else { continue };
+            if used >= self.max_encryptions {
+                let next = self.rotate(conn, now).await?;
+                tracing::info!(retired_from_writes = %dek.id, current = %next, encryptions = used, "pii data key reached its encryption limit and was replaced");
             }
-        };
-        let key = self.unwrap(&dek).await?;
-        let used: i64 = sqlx::query_scalar(
-            "UPDATE pii_data_keys SET encryptions = encryptions + $1 WHERE id = $2 RETURNING encryptions",
-        )
-        .bind(count)
-        .bind(&dek.id)
-        .fetch_one(&mut *conn)
-        .await?;
-        if used >= self.max_encryptions {
-            let next = self.rotate(conn, now).await?;
-            tracing::info!(retired_from_writes = %dek.id, current = %next, encryptions = used, "pii data key reached its encryption limit and was replaced");
+            return Ok(key);
         }
-        Ok(key)
+        Err(ApiError::Unavailable("the pii data key is being rotated; try again".to_owned()))
     }
 
     /// The key that opens a value sealed under `key_id`: a data key, or for values written

@@ -164,7 +164,8 @@ pub struct PiiInput {
     pub display_name: Option<String>,
     #[serde(default)]
     pub email: Option<String>,
-    /// `YYYY-MM-DD`.
+    /// A birth year `YYYY` (enough for age bands, and preferred) or, where the school needs it,
+    /// a date `YYYY-MM-DD`.
     #[serde(default)]
     pub birth_date: Option<String>,
 }

@@ -70,10 +70,19 @@ pub fn email(raw: &str) -> Result<String, ApiError> {
 }
 
 /// A birth date `YYYY-MM-DD`, not in the future, not before 1900.
+/// A birth year (`YYYY`, enough for age bands and preferred: data minimisation) or, where a
+/// school needs it, a full date (`YYYY-MM-DD`); never in the future or before 1900.
 pub fn birth_date(raw: &str, today_unix: i64) -> Result<String, ApiError> {
-    let invalid = || ApiError::Validation("birth_date must be a real date YYYY-MM-DD, not in the future".to_owned());
-    let date = Date::parse(raw.trim(), format_description!("[year]-[month]-[day]")).map_err(|_| invalid())?;
+    let invalid = || {
+        ApiError::Validation("birth_date must be a year YYYY or a real date YYYY-MM-DD, not in the future".to_owned())
+    };
+    let raw = raw.trim();
     let today = time::OffsetDateTime::from_unix_timestamp(today_unix).map_err(|_| invalid())?.date();
+    if raw.len() == 4 && raw.bytes().all(|b| b.is_ascii_digit()) {
+        let year: i32 = raw.parse().map_err(|_| invalid())?;
+        return if (1900..=today.year()).contains(&year) { Ok(raw.to_owned()) } else { Err(invalid()) };
+    }
+    let date = Date::parse(raw, format_description!("[year]-[month]-[day]")).map_err(|_| invalid())?;
     if date > today || date.year() < 1900 {
         return Err(invalid());
     }
@@ -110,6 +119,11 @@ mod tests {
         assert!(birth_date("2014-02-30", today).is_err());
         assert!(birth_date("2099-01-01", today).is_err());
         assert!(birth_date("14/02/2014", today).is_err());
+        // A year alone is enough (and preferred): minimisation.
+        assert_eq!(birth_date(" 2014 ", today).ok().as_deref(), Some("2014"));
+        for bad in ["2027", "1899", "201", "20144", "２０１４"] {
+            assert!(birth_date(bad, today).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -196,3 +196,19 @@ async fn without_the_right_key_the_vault_fails_closed() {
 fn base64_len(encoded: &str) -> usize {
     base64::Engine::decode(&base64::engine::general_purpose::STANDARD, encoded.trim()).map(|k| k.len()).unwrap_or(0)
 }
+
+/// SECURITY.md item 28: a birth year is enough (age bands), and it is what is stored when
+/// that is all the school gives.
+#[tokio::test]
+async fn a_birth_year_alone_is_stored_as_given() {
+    let server = TestServer::start().await;
+    let world = World::build(&server).await;
+    let admin = &world.a.edu_admin.access_token;
+    let path = format!("/api/v1/users/{}/pii", world.a.student.user.id);
+    let (status, body) = server.call(Method::PUT, &path, Some(admin), Some(json!({"birth_date": "2013"}))).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (_, view) = server.get(&path, admin).await;
+    assert_eq!(view["birth_date"], "2013");
+    let (status, _) = server.call(Method::PUT, &path, Some(admin), Some(json!({"birth_date": "2999"}))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}

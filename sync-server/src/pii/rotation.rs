@@ -299,24 +299,7 @@ pub async fn status(db: &Db, keyring: &Keyring, job: &JobState) -> Result<PiiKey
 pub fn spawn(db: Db, vault: Arc<PiiVault>, clock: Clock, every: Duration) {
     tokio::spawn(async move {
         loop {
-            let behind = match db.pool.acquire().await {
-                Ok(mut conn) => fields_behind(&mut conn).await.unwrap_or(0),
-                Err(_) => 0,
-            };
-            let stale_wrapping = match vault.keyring().keks().await {
-                Ok(keks) => match db.pool.acquire().await {
-                    Ok(mut conn) => sqlx::query_scalar::<_, i64>(
-                        "SELECT COUNT(*) FROM pii_data_keys WHERE state <> 'retired' AND (kek_id <> $1 OR state = 'previous')",
-                    )
-                    .bind(&keks.current.id)
-                    .fetch_one(&mut *conn)
-                    .await
-                    .unwrap_or(0),
-                    Err(_) => 0,
-                },
-                Err(_) => 0,
-            };
-            if behind > 0 || stale_wrapping > 0 {
+            if has_work(&db, vault.keyring()).await.unwrap_or(false) {
                 let report = run(&db, vault.keyring(), &vault.reencryption, &clock, |_, _| {}).await;
                 tracing::info!(
                     moved = report.moved,
@@ -333,6 +316,23 @@ pub fn spawn(db: Db, vault: Arc<PiiVault>, clock: Clock, every: Duration) {
             }
         }
     });
+}
+
+/// Whether a run would do anything: fields behind, a previous key to retire, or a data key
+/// wrapped by another key-encryption key than the current one.
+async fn has_work(db: &Db, keyring: &Keyring) -> Result<bool, ApiError> {
+    let mut conn = db.pool.acquire().await?;
+    if fields_behind(&mut conn).await? > 0 {
+        return Ok(true);
+    }
+    let keks = keyring.keks().await?;
+    let waiting: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM pii_data_keys WHERE state = 'previous' OR (state = 'current' AND kek_id <> $1)",
+    )
+    .bind(&keks.current.id)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(waiting > 0)
 }
 
 /// For `tallschool-server keys …`: the database (migrated) and the keyring as the server opens

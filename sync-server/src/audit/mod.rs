@@ -92,22 +92,8 @@ impl AuditLog {
     /// Append `access` to the chain. Run it in the transaction of the read it records: the
     /// head row stays locked until that commits, so appends are strictly one after another.
     pub async fn append(&self, conn: &mut Conn, access: &Access<'_>, now: i64) -> Result<(), AuditError> {
-        // Taking the next position first locks the head row (PostgreSQL) or the database
-        // (SQLite) until commit: no two appends can read the same last seal.
-        let row = sqlx::query(
-            "UPDATE audit_chain_head SET last_seq = last_seq + 1 WHERE chain = $1 \
-             RETURNING first_seq, first_prev_hash, last_seq, last_hash",
-        )
-        .bind(PII_ACCESS)
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or(AuditError::NoHead)?;
-        let mut head = Head {
-            first_seq: col(&row, "first_seq")?,
-            first_prev_hash: col(&row, "first_prev_hash")?,
-            last_seq: col(&row, "last_seq")?,
-            last_hash: col(&row, "last_hash")?,
-        };
+        // Taking the next position first locks the head: no two appends read the same last seal.
+        let mut head = lock_head(conn, 1).await?;
         let sealer = self.sealer();
         let (subject_id, class_id) = match access.subject {
             Subject::Person(user) => (Some(user.to_string()), None),
@@ -149,21 +135,7 @@ impl AuditLog {
     /// chain, and move the sealed head's start to the first row kept (its position and the
     /// seal before it), so that `verify` still finds the chain whole. Answers rows deleted.
     pub async fn trim_before(&self, conn: &mut Conn, cutoff: i64) -> Result<u64, AuditError> {
-        // Locks the head like an append does.
-        let row = sqlx::query(
-            "UPDATE audit_chain_head SET last_seq = last_seq WHERE chain = $1 \
-             RETURNING first_seq, first_prev_hash, last_seq, last_hash",
-        )
-        .bind(PII_ACCESS)
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or(AuditError::NoHead)?;
-        let mut head = Head {
-            first_seq: col(&row, "first_seq")?,
-            first_prev_hash: col(&row, "first_prev_hash")?,
-            last_seq: col(&row, "last_seq")?,
-            last_hash: col(&row, "last_hash")?,
-        };
+        let mut head = lock_head(conn, 0).await?;
         let first_kept = sqlx::query(
             "SELECT seq, prev_hash FROM pii_access_log WHERE seq IS NOT NULL AND at >= $1 ORDER BY seq LIMIT 1",
         )
@@ -394,6 +366,26 @@ pub enum CheckError {
     Key(#[from] KeyError),
     #[error("{0}")]
     Audit(#[from] AuditError),
+}
+
+/// The chain's head, locked until the transaction ends (the row on PostgreSQL, the database
+/// on SQLite), its last position moved on by `advance` (1 to append, 0 to only lock it).
+async fn lock_head(conn: &mut Conn, advance: i64) -> Result<Head, AuditError> {
+    let row = sqlx::query(
+        "UPDATE audit_chain_head SET last_seq = last_seq + $1 WHERE chain = $2 \
+         RETURNING first_seq, first_prev_hash, last_seq, last_hash",
+    )
+    .bind(advance)
+    .bind(PII_ACCESS)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(AuditError::NoHead)?;
+    Ok(Head {
+        first_seq: col(&row, "first_seq")?,
+        first_prev_hash: col(&row, "first_prev_hash")?,
+        last_seq: col(&row, "last_seq")?,
+        last_hash: col(&row, "last_hash")?,
+    })
 }
 
 /// `tallschool-server audit verify`: check the chain of the database the settings name, with

@@ -658,6 +658,7 @@ mod tests {
         assert_eq!(settings.access_token_ttl_secs, 300);
         assert_eq!(settings.database_url.expose_secret(), "sqlite://x.db");
         assert!(!format!("{settings:?}").contains("s3cr3t-value"), "Debug must not show secrets");
+        std::fs::remove_dir_all(&dir).ok();
     }
 
     #[test]
@@ -671,6 +672,7 @@ mod tests {
             error.as_deref().is_some_and(|e| e.contains("unknown field") && !e.contains("oops-value")),
             "{error:?}"
         );
+        std::fs::remove_dir_all(&dir).ok();
         let cli = Cli {
             access_token_ttl_secs: Some(3600),
             database_url: Some(SecretString::from("sqlite://x.db")),

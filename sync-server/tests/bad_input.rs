@@ -209,6 +209,7 @@ async fn bad_configuration_is_refused_at_start_with_a_clear_message() {
         assert!(stderr.contains(expected), "{args:?}: {stderr}");
         assert!(!stderr.contains("c2hvcnQ="), "the key is not echoed");
     }
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[tokio::test]

@@ -209,3 +209,90 @@ async fn a_student_answers_cards_while_a_large_download_runs() {
     assert_eq!(std::fs::metadata(&file.path).unwrap().len(), size);
     assert_eq!(file.mime, "video/mp4");
 }
+
+/// The network as a school's Wi-Fi has it: the real transport, except that chosen chunk
+/// requests break off, one after the server took the bytes (its answer lost), one before.
+struct BreakingLink {
+    inner: Arc<dyn tallschool_client::transport::Transport>,
+    /// Which `PATCH` requests (counted from 1) break, and whether the server gets them first.
+    breaks: Vec<(usize, bool)>,
+    patches: Mutex<usize>,
+    bytes_sent: Mutex<usize>,
+}
+
+impl tallschool_client::transport::Transport for BreakingLink {
+    fn send(&self, request: tallschool_client::transport::Request) -> tallschool_client::transport::Exchange<'_> {
+        Box::pin(async move {
+            if request.method() != axum::http::Method::PATCH {
+                return self.inner.send(request).await;
+            }
+            let n = {
+                let mut patches = self.patches.lock().unwrap();
+                *patches += 1;
+                *patches
+            };
+            let broken = self.breaks.iter().find(|(at, _)| *at == n).map(|(_, delivered)| *delivered);
+            let size = request.body().len();
+            match broken {
+                None => {
+                    *self.bytes_sent.lock().unwrap() += size;
+                    self.inner.send(request).await
+                }
+                Some(delivered) => {
+                    if delivered {
+                        *self.bytes_sent.lock().unwrap() += size;
+                        let _lost = self.inner.send(request).await;
+                    }
+                    Err(tallschool_client::transport::Unreachable("connection reset by peer".to_owned()))
+                }
+            }
+        })
+    }
+}
+
+#[tokio::test]
+async fn an_upload_rides_out_broken_connections_and_resumes_where_the_server_got_to() {
+    let server = TestServer::start().await;
+    let demo = server.demo_logins();
+    let file = server.data_dir.join("lesson.mp4");
+    let bytes = common::video(30 << 20, 3);
+    std::fs::write(&file, &bytes).unwrap();
+    let sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
+    let upload = Request::UploadMedia { path: file.display().to_string(), mime: "video/mp4".into() };
+    let chunk = tallschool_client::api::UPLOAD_CHUNK;
+    let device = |breaks: Vec<(usize, bool)>| {
+        let link = Arc::new(BreakingLink {
+            inner: tallschool_client::transport::HttpTransport::shared().unwrap(),
+            breaks,
+            patches: Mutex::new(0),
+            bytes_sent: Mutex::new(0),
+        });
+        let dir = server.data_dir.join("devices").join(uuid::Uuid::new_v4().to_string());
+        let core = Core::open_with(&dir, tallschool_client::Clock::system(), link.clone()).unwrap();
+        (Device { core, events: Arc::new(Mutex::new(Vec::new())) }, link)
+    };
+
+    // Two breaks in a row (the second chunk's answer lost, then its resend refused): the
+    // upload goes on by itself, and no chunk the server already has is sent again.
+    let (teacher, link) = device(vec![(2, true), (3, false)]);
+    teacher.sign_in(&server, &demo.teacher).await;
+    let Response::Uploaded(stored) = teacher.ok(upload.clone()).await else { panic!("uploaded") };
+    assert_eq!((stored.hash.as_str(), stored.size), (sha256.as_str(), bytes.len() as u64));
+    assert_eq!(*link.bytes_sent.lock().unwrap(), bytes.len(), "every byte sent once");
+
+    // A link that stays down: the teacher is told the server cannot be reached, and trying
+    // again later sends only what the server does not have yet.
+    let other = common::video(30 << 20, 4);
+    std::fs::write(&file, &other).unwrap();
+    let (teacher, link) = device(vec![(2, false), (3, false), (4, false), (5, false)]);
+    teacher.sign_in(&server, &demo.teacher).await;
+    let error = teacher.call(upload.clone()).await.unwrap_err();
+    assert_eq!(error.code, ErrorCode::Offline, "{error:?}");
+    assert_eq!(*link.bytes_sent.lock().unwrap(), chunk, "the first chunk got there");
+    let Response::Uploaded(stored) = teacher.ok(upload).await else { panic!("uploaded on the second try") };
+    assert_eq!(stored.size, other.len() as u64);
+    assert_eq!(*link.bytes_sent.lock().unwrap(), other.len(), "the retry began at the server's offset");
+    let (status, listed) = server.get("/api/v1/media", &server.login(&demo.teacher).await.access_token).await;
+    assert_eq!(status, 200);
+    assert_eq!(listed.as_array().unwrap().len(), 2, "{listed}");
+}

@@ -59,13 +59,29 @@ impl Transport for HttpTransport {
     fn send(&self, request: Request) -> Exchange<'_> {
         Box::pin(async move {
             let request = reqwest::Request::try_from(request).map_err(|e| Unreachable(e.to_string()))?;
-            let response = self.client.execute(request).await.map_err(|e| Unreachable(e.to_string()))?;
+            let response = self.client.execute(request).await.map_err(|e| Unreachable(with_causes(&e)))?;
             let mut answer = http::Response::builder().status(response.status());
             if let Some(headers) = answer.headers_mut() {
                 headers.extend(response.headers().iter().map(|(name, value)| (name.clone(), value.clone())));
             }
-            let body = response.bytes().await.map_err(|e| Unreachable(e.to_string()))?;
+            let body = response.bytes().await.map_err(|e| Unreachable(with_causes(&e)))?;
             answer.body(body).map_err(|e| Unreachable(e.to_string()))
         })
     }
+}
+
+/// An error and what caused it ("error sending request: connection reset by peer"): reqwest's
+/// own message alone does not say whether the server refused, reset or never answered.
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
 }

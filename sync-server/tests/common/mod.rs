@@ -412,7 +412,13 @@ impl Drop for TestServer {
         // data directory (database, logs, devices) to look at.
         if !std::thread::panicking() {
             let _ = std::fs::remove_dir_all(&self.data_dir);
+            return;
         }
+        // CI keeps only the test's output: the server's last words go there too.
+        let log = std::fs::read_to_string(&self.log_path).unwrap_or_default();
+        let lines: Vec<&str> = log.lines().collect();
+        let tail = lines[lines.len().saturating_sub(40)..].join("\n");
+        eprintln!("--- the server's log, last {} lines ({}):\n{tail}", lines.len().min(40), self.log_path.display());
     }
 }
 

@@ -2,6 +2,7 @@
 //! and uploads (teachers).
 
 use std::path::Path;
+use std::time::Duration;
 
 use sha2::Digest as _;
 use tallschool_contract::Event;
@@ -11,10 +12,13 @@ use tallschool_shared::api::{MediaView, UploadView};
 use crate::Core;
 use crate::error::{ClientError, Result};
 use crate::media;
-use crate::platform::{media_files, picked_files};
+use crate::platform::{self, media_files, picked_files};
 
 /// Files larger than this are uploaded in resumable chunks of this size.
 pub const UPLOAD_CHUNK: usize = 8 * 1024 * 1024;
+/// Broken connections in a row an upload rides out (waiting 0.5, 1 and 2 s) before it says
+/// the server cannot be reached; the next attempt resumes where the server got to.
+const CHUNK_RETRIES: u32 = 3;
 
 pub struct MediaService<'a> {
     pub(crate) core: &'a Core,
@@ -128,6 +132,7 @@ impl MediaService<'_> {
             upload = Some(started);
         }
         let mut upload = upload.ok_or_else(|| ClientError::Protocol("no upload".to_owned()))?;
+        let mut broken = 0;
         loop {
             if let Some(media) = upload.media.take() {
                 core.store().set(&key, "")?;
@@ -149,9 +154,23 @@ impl MediaService<'_> {
                 })
                 .await;
             upload = match sent {
-                Ok(next) => next,
+                Ok(next) => {
+                    broken = 0;
+                    next
+                }
                 // The server has a different count (an answer was lost): ask and go on from there.
                 Err(ClientError::Server { status: 409, .. }) => core.call(http::Method::GET, &path, None).await?,
+                // The connection broke mid-chunk (Wi-Fi dropped, a proxy or the server closed
+                // it): the upload is resumable, so wait a little, ask how far it got, go on.
+                Err(ClientError::Offline(_)) if broken < CHUNK_RETRIES => {
+                    broken += 1;
+                    platform::sleep(Duration::from_millis(250 << broken)).await;
+                    match core.call(http::Method::GET, &path, None).await {
+                        Ok(status) => status,
+                        Err(ClientError::Offline(_)) => upload,
+                        Err(error) => return Err(error),
+                    }
+                }
                 Err(error) => return Err(error),
             };
             if upload.offset == size && upload.media.is_none() {

@@ -37,7 +37,7 @@ pub use classes::ClassService;
 pub use decks::DeckService;
 pub use digests::DigestService;
 pub use lobby::LobbyService;
-pub use media::MediaService;
+pub use media::{MediaService, UPLOAD_CHUNK};
 pub use reader::ReaderService;
 pub use session::SessionService;
 pub use settings::SettingsService;

@@ -145,6 +145,50 @@ pub struct CreatedUser {
     pub initial_password_expires_at: i64,
 }
 
+/// What became of each row of a bulk import (`POST /schools/{id}/users/import`, a CSV file).
+/// A rejected row stored nothing; the others were created, each with its one-time password,
+/// shown here once.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ImportReport {
+    pub created: u32,
+    pub rejected: u32,
+    pub rows: Vec<ImportRow>,
+}
+
+/// One row of a bulk import.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ImportRow {
+    /// The row's line in the file (the header is line 1).
+    pub line: u32,
+    pub username: String,
+    pub outcome: ImportOutcome,
+    /// Why the row was refused, in words for the admin who fixes the file.
+    #[serde(default)]
+    pub error: Option<String>,
+    /// The file's column the error is about.
+    #[serde(default)]
+    pub column: Option<String>,
+    #[serde(default)]
+    pub user: Option<UserView>,
+    #[serde(default)]
+    pub initial_password: Option<String>,
+    #[serde(default)]
+    pub initial_password_expires_at: Option<i64>,
+    /// The class the new account was enrolled in.
+    #[serde(default)]
+    pub class_id: Option<ClassId>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub enum ImportOutcome {
+    Created,
+    Rejected,
+}
+
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]

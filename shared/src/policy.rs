@@ -24,6 +24,7 @@ pub enum Action {
     // people
     ListSchoolUsers,
     CreateUser,
+    ImportUsers,
     ReadUser,
     UpdateUser,
     ResetUserPassword,
@@ -151,6 +152,8 @@ pub const POLICY: &[Rule] = &[
     rule!(ReadSchool, "GET" "/api/v1/schools/{school_id}", School: Anywhere, OwnSchool, OwnSchool, OwnSchool),
     rule!(ListSchoolUsers, "GET" "/api/v1/schools/{school_id}/users", School: Anywhere, OwnSchool, Deny, Deny),
     rule!(CreateUser, "POST" "/api/v1/schools/{school_id}/users", School: Anywhere, OwnSchool, Deny, Deny),
+    // A file of people carries personal data: the school's own admins only.
+    rule!(ImportUsers, "POST" "/api/v1/schools/{school_id}/users/import", School: Deny, OwnSchool, Deny, Deny),
     rule!(ReadUser, "GET" "/api/v1/users/{user_id}", User: Anywhere, OwnSchool, TeacherOfSubject, Myself),
     rule!(UpdateUser, "PATCH" "/api/v1/users/{user_id}", User: Deny, OwnSchool, Deny, Deny),
     // A forgotten password: the school's admins, or the student's own teachers in class.

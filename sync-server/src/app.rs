@@ -43,6 +43,8 @@ pub const MAX_AUTH_BODY_BYTES: usize = 16 * 1024;
 pub fn body_limit(path: &str) -> Option<usize> {
     if media::routes::streams_body(path) {
         None
+    } else if path.starts_with("/api/v1/schools/") && path.ends_with(directory::import::IMPORT_PATH_SUFFIX) {
+        Some(directory::import::MAX_FILE_BYTES)
     } else if path == documents::SYNC_PATH {
         Some(tallschool_shared::sync::MAX_BODY_BYTES)
     } else {

@@ -389,6 +389,22 @@ async fn every_role_gets_exactly_what_the_policy_says_wherever_the_target_lies()
                         .unwrap();
                     let status = response.status();
                     (status, response.json().await.unwrap_or(Value::Null))
+                } else if rule.action == Action::ImportUsers {
+                    let file = format!(
+                        "username,role\ni{}-{role},student\n",
+                        &uuid::Uuid::new_v4().simple().to_string()[..10]
+                    );
+                    let response = server
+                        .http
+                        .request(method.clone(), server.url(&path))
+                        .bearer_auth(&actor.access_token)
+                        .header("content-type", "text/csv")
+                        .body(file)
+                        .send()
+                        .await
+                        .unwrap();
+                    let status = response.status();
+                    (status, response.json().await.unwrap_or(Value::Null))
                 } else {
                     server.call(method.clone(), &path, Some(&actor.access_token), body).await
                 };

@@ -31,6 +31,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_schools, create_school))
         .routes(routes!(read_school))
         .routes(routes!(list_school_users, create_user))
+        .routes(routes!(super::import::import_users))
         .routes(routes!(read_user, update_user))
         .routes(routes!(reset_password))
         .routes(routes!(list_cohorts, create_cohort))
@@ -111,6 +112,19 @@ async fn create_user(
     let mut conn = state.db.pool.acquire().await?;
     authorize(&mut conn, &actor, Action::CreateUser, TargetRef::School(school)).await?;
     drop(conn);
+    let created = create_account(&state, &actor, school, &request, None).await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+/// A new account of `school` (the caller authorized), with its personal data and, if given,
+/// its place in a class: all stored together or nothing.
+pub(super) async fn create_account(
+    state: &AppState,
+    actor: &AuthUser,
+    school: SchoolId,
+    request: &CreateUserRequest,
+    class: Option<ClassId>,
+) -> ApiResult<CreatedUser> {
     if !may_assign_role(actor.role, request.role) {
         return Err(ApiError::Forbidden);
     }
@@ -120,18 +134,24 @@ async fn create_user(
     let now = state.clock.now();
     let username = validate::new_username(&request.username)?;
     let pii = request.pii.as_ref().map(|input| PiiUpdate::validate(input, now)).transpose()?;
-    let (initial_password, hash, expires_at) = new_one_time_password(&state, now).await?;
+    let class_role = match (class, request.role) {
+        (None, _) => None,
+        (Some(_), Role::Student) => Some(ClassRole::Student),
+        (Some(_), Role::Teacher) => Some(ClassRole::Teacher),
+        (Some(_), _) => return Err(ApiError::Validation("only students and teachers join classes".to_owned())),
+    };
+    let (initial_password, hash, expires_at) = new_one_time_password(state, now).await?;
     let password = NewPassword::OneTime { hash: &hash, expires_at };
     let mut tx = state.db.begin().await?;
     let user = users::insert(&mut tx, &username, request.role, Some(school), password, Some(actor.id), now).await?;
     if let Some(pii) = pii.filter(|p| !p.is_empty()) {
         state.vault.write(&mut tx, user.id, &pii, Some(actor.id), now).await?;
     }
+    if let (Some(class), Some(role)) = (class, class_role) {
+        classes::upsert_member(&mut tx, class, user.id, role, now).await?;
+    }
     tx.commit().await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(CreatedUser { user: user.view(), initial_password, initial_password_expires_at: expires_at }),
-    ))
+    Ok(CreatedUser { user: user.view(), initial_password, initial_password_expires_at: expires_at })
 }
 
 /// A forgotten password: give the account a new one-time password (shown once; single use,

@@ -25,7 +25,7 @@ wasm-bindgen --target web --no-typescript --out-dir "$stage" \
 # The screens with the JavaScript snippets their crates bring (snippets/), not the desktop page.
 cp -r client/ui/dist/. "$stage/"
 rm -f "$stage/index.html" "$stage/icon.svg"
-cp client/web/static/start.js client/web/static/engine-worker.js "$stage/"
+cp client/web/static/start.js client/web/static/engine-worker.js client/web/static/admin.js "$stage/"
 version=$(cd "$stage" && find . -type f | sort | xargs cat | sha256sum | cut -c1-12)
 
 dist=client/web/dist
@@ -37,6 +37,8 @@ cp icons/android/mipmap-xxxhdpi/ic_launcher.png "$dist/icons/icon-192.png"
 cp icons/icon.png "$dist/icons/icon-512.png"
 cp client/web/static/manifest.webmanifest "$dist/"
 sed "s/__VERSION__/$version/g" client/web/static/index.html > "$dist/index.html"
+# The admin dashboard: the same screens, started without the engine (served at /admin).
+sed "s/__VERSION__/$version/g" client/web/static/admin.html > "$dist/admin.html"
 files=$(cd "$dist" && { echo /; echo /manifest.webmanifest; find app icons -type f | sort | sed 's|^|/|'; } \
   | python3 -c 'import json, sys; print(json.dumps([line.strip() for line in sys.stdin]))')
 sed -e "s/__VERSION__/$version/g" -e "s|__FILES__|$files|" client/web/static/sw.js > "$dist/sw.js"

@@ -37,7 +37,7 @@ echo "== tests on SQLite, media in a local folder"
 "${run_tests[@]}"
 echo "== the desktop app in a real window (Xvfb, tauri-driver), screenshots to docs/screenshots"
 TALLSCHOOL_DESKTOP_APP="$app" cargo test --locked -p tallschool-server --test desktop -- --ignored
-echo "== the web app on a phone-sized headless Chromium, screenshots to docs/screenshots"
-TALLSCHOOL_WEB_DIR="$web" cargo test --locked -p tallschool-server --test web -- --ignored
+echo "== the web app on a phone-sized headless Chromium and the admin dashboard, screenshots to docs/screenshots"
+TALLSCHOOL_WEB_DIR="$web" cargo test --locked -p tallschool-server --test web -- --ignored --test-threads=1
 echo "== tests on PostgreSQL, media in S3 (s3s-fs)"
 scripts/with-postgres.sh scripts/with-s3.sh "${run_tests[@]}"

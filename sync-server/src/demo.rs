@@ -59,6 +59,9 @@ fn announce_web_app(state: &AppState, addr: SocketAddr) {
     if state.settings.web_dir.join("index.html").is_file() {
         println!("Open http://{addr} in a browser (on a phone too) for the app, and sign in with a login below.");
     }
+    if state.settings.web_dir.join("admin.html").is_file() {
+        println!("Admins: the dashboard is at http://{addr}/admin (school admin and technical admin logins below).");
+    }
 }
 
 /// Seed the demo school if the database has no accounts, then tell the user how to sign in.

@@ -7,7 +7,8 @@
 //!   version is seen at the next visit;
 //! - `/app/<version>/…` — the code (JavaScript, wasm, style sheet), named by a hash of its
 //!   contents: cached for a year and never changed; precompressed `.gz` copies when present;
-//! - `/manifest.webmanifest` and `/icons/…`, for installing the app.
+//! - `/manifest.webmanifest` and `/icons/…`, for installing the app;
+//! - `/admin` — the admin dashboard's page (`admin.html`): the same code, no engine.
 //!
 //! Without the files, `/` says how to build them; the API works either way.
 
@@ -38,6 +39,9 @@ pub fn router<S: Clone + Send + Sync + 'static>(dir: &Path) -> Router<S> {
         .route_service("/", file("index.html"))
         .route_service("/index.html", file("index.html"))
         .route_service("/sw.js", file("sw.js"))
+        // The admin dashboard: one page for all its views.
+        .route_service("/admin", file("admin.html"))
+        .route_service("/admin/{*view}", file("admin.html"))
         .route_service("/manifest.webmanifest", file("manifest.webmanifest"))
         .route_service("/icons/{*file}", files.clone())
         .route_service("/app/{*file}", files)
@@ -61,7 +65,7 @@ async fn caching(request: Request<Body>, next: axum::middleware::Next) -> Respon
         "no-cache"
     };
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
-    if path == "/" || path == "/index.html" {
+    if path == "/" || path == "/index.html" || path == "/admin" || path.starts_with("/admin/") {
         headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(PAGE_POLICY));
     }
     if path == "/manifest.webmanifest" {
@@ -104,6 +108,7 @@ mod tests {
         std::fs::create_dir_all(dir.join("icons")).unwrap();
         std::fs::write(dir.join("index.html"), "<!doctype html><title>TallSchool</title>").unwrap();
         std::fs::write(dir.join("sw.js"), "self.addEventListener('fetch', () => {});").unwrap();
+        std::fs::write(dir.join("admin.html"), "<!doctype html><title>TallSchool · Admin</title>").unwrap();
         std::fs::write(dir.join("manifest.webmanifest"), "{}").unwrap();
         std::fs::write(dir.join("app/abc123/screens_bg.wasm"), b"\0asm\x01\0\0\0").unwrap();
         std::fs::write(dir.join("app/abc123/start.js"), "export {};").unwrap();
@@ -128,6 +133,13 @@ mod tests {
         assert_eq!(page.status(), StatusCode::OK);
         assert_eq!(header(&page, header::CACHE_CONTROL), "no-cache", "a new version is seen at the next visit");
         assert!(header(&page, header::CONTENT_SECURITY_POLICY).contains("script-src 'self' 'wasm-unsafe-eval'"));
+
+        for path in ["/admin", "/admin/people"] {
+            let admin = get(&router, path).await;
+            assert_eq!(admin.status(), StatusCode::OK, "{path}");
+            assert_eq!(header(&admin, header::CACHE_CONTROL), "no-cache");
+            assert!(header(&admin, header::CONTENT_SECURITY_POLICY).contains("frame-ancestors 'none'"));
+        }
 
         let worker = get(&router, "/sw.js").await;
         assert_eq!(worker.status(), StatusCode::OK);

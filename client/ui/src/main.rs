@@ -4,6 +4,7 @@
 //! messages, and speak the person's language through [`i18n`].
 
 mod account;
+mod admin;
 mod app;
 mod browser;
 mod deck_editor;
@@ -37,5 +38,9 @@ fn main() {
     }
     // The language is known before anything is drawn.
     prefs::start_language();
-    dioxus::launch(app::App);
+    if admin::is_admin_page() {
+        dioxus::launch(admin::AdminApp);
+    } else {
+        dioxus::launch(app::App);
+    }
 }

@@ -11,6 +11,8 @@ use crate::webdriver::{next_frame, poll, screenshots, within};
 
 /// The phone's screen, in CSS pixels.
 pub const PHONE: (u32, u32) = (390, 844);
+/// A school office's laptop, in CSS pixels.
+pub const LAPTOP: (u32, u32) = (1280, 860);
 
 /// ChromeDriver on a free loopback port (its log beside the test's data).
 pub struct ChromeDriver {
@@ -41,8 +43,16 @@ impl ChromeDriver {
     /// A browser with its own profile in `profile` (kept while the test runs: a reload or a new
     /// session on the same folder finds the same storage).
     pub async fn phone(&self, profile: &Path) -> Client {
-        let (width, height) = PHONE;
-        let options = serde_json::json!({
+        self.open(profile, PHONE, true).await
+    }
+
+    /// A laptop-sized browser (an admin's), no touch.
+    pub async fn laptop(&self, profile: &Path) -> Client {
+        self.open(profile, LAPTOP, false).await
+    }
+
+    async fn open(&self, profile: &Path, (width, height): (u32, u32), phone: bool) -> Client {
+        let mut options = serde_json::json!({
             "binary": "/usr/bin/chromium",
             "args": [
                 "--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
@@ -52,8 +62,10 @@ impl ChromeDriver {
                 format!("--window-size={width},{height}"),
             ],
             "prefs": { "intl.accept_languages": "en-US,en" },
-            "mobileEmulation": { "deviceMetrics": { "width": width, "height": height, "pixelRatio": 1.0, "touch": true } },
         });
+        if phone {
+            options["mobileEmulation"] = serde_json::json!({ "deviceMetrics": { "width": width, "height": height, "pixelRatio": 1.0, "touch": true } });
+        }
         let mut capabilities = serde_json::Map::new();
         capabilities.insert("browserName".to_owned(), "chrome".into());
         capabilities.insert("goog:chromeOptions".to_owned(), options);
@@ -76,8 +88,13 @@ impl Drop for ChromeDriver {
 
 /// Save what the phone shows as `docs/screenshots/phone-<name>.png`.
 pub async fn screenshot(client: &Client, name: &str) {
+    save_screenshot(client, &format!("phone-{name}")).await;
+}
+
+/// Save what the window shows as `docs/screenshots/<file>.png`.
+pub async fn save_screenshot(client: &Client, file: &str) {
     next_frame(client).await;
     let png = within("a screenshot", client.screenshot()).await.unwrap();
     std::fs::create_dir_all(screenshots()).unwrap();
-    std::fs::write(screenshots().join(format!("phone-{name}.png")), png).unwrap();
+    std::fs::write(screenshots().join(format!("{file}.png")), png).unwrap();
 }

@@ -8,10 +8,14 @@
 //! picture. Screenshots of each screen
 //! go to `docs/screenshots/phone-*.png`.
 //!
+//! The admin dashboard (`/admin`) is driven in the same browser on a laptop-sized window
+//! (`admin.rs`).
+//!
 //! Needs the web app built (`scripts/build-web.sh`) and named by `TALLSCHOOL_WEB_DIR`;
 //! `scripts/test.sh` does both and runs this test (it is ignored in a plain `cargo test`).
 #![allow(clippy::unwrap_used)]
 
+mod admin;
 mod browser;
 #[path = "../common/mod.rs"]
 mod common;
@@ -72,6 +76,19 @@ async fn until(phone: &Client, what: &str, code: &str) {
 /// Reload the page and wait for the screens to be running again.
 async fn reload(phone: &Client) {
     within("reloading", phone.refresh()).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the web app built and Chromium: run by scripts/test.sh"]
+async fn school_and_technical_admins_run_the_school_from_the_dashboard() {
+    let scratch = std::env::temp_dir().join(format!("tallschool-admin-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    let web = web_app(&scratch);
+    let server = TestServer::start_with(&["--web-dir", web.to_str().unwrap()]).await;
+    let driver = ChromeDriver::start(&scratch.join("chromedriver.log"));
+    admin::an_admin_runs_the_school_from_the_browser(&server, &driver, &scratch.join("admin-profile")).await;
+    drop(driver);
+    std::fs::remove_dir_all(&scratch).unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

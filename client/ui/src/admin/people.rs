@@ -1,0 +1,257 @@
+//! People of the school: every account (no personal data in the list), a new account, an
+//! account disabled or enabled again, a forgotten password replaced by a one-time password
+//! shown once.
+
+use dioxus::prelude::*;
+use tallschool_shared::api::{
+    CreateUserRequest, CreatedUser, OneTimePassword, PiiInput, ReauthRequest, UpdateUserRequest, UserView,
+};
+use tallschool_shared::{Role, UserId, UserStatus};
+
+use super::table::View;
+use super::{Body, Failure, Session};
+use crate::t;
+
+pub fn role_label(role: Role) -> String {
+    match role {
+        Role::TechAdmin => t!("role-tech-admin"),
+        Role::EduAdmin => t!("role-edu-admin"),
+        Role::Teacher => t!("role-teacher"),
+        Role::Student => t!("role-student"),
+    }
+}
+
+fn status_label(status: UserStatus) -> String {
+    match status {
+        UserStatus::Active => t!("status-active"),
+        UserStatus::Disabled => t!("status-disabled"),
+    }
+}
+
+/// A secret to hand over once: shown until the admin closes it, never again.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ShownOnce {
+    pub username: String,
+    pub password: String,
+}
+
+#[component]
+pub fn People() -> Element {
+    let session = use_context::<Session>();
+    let school = session.admin.read().as_ref().and_then(super::Admin::school);
+    let mut version = use_signal(|| 0_u32);
+    let users = use_resource(move || async move {
+        let _ = version();
+        let school = school.ok_or_else(|| t!("admin-no-school"))?;
+        session
+            .call::<Vec<UserView>>("GET", &format!("/api/v1/schools/{school}/users"), || Body::None)
+            .await
+            .map_err(|f| f.message)
+    });
+    let mut view = use_signal(View::default);
+    let mut shown_once = use_signal(|| None::<ShownOnce>);
+    let mut failure = use_signal(|| None::<String>);
+    // A password reset waiting for the admin to confirm their own password.
+    let mut confirming = use_signal(|| None::<UserView>);
+    let mut confirm_password = use_signal(String::new);
+
+    let reset = move |user: UserView| async move {
+        failure.set(None);
+        let path = format!("/api/v1/users/{}/password-reset", user.id);
+        match session.call::<OneTimePassword>("POST", &path, || Body::None).await {
+            Ok(otp) => shown_once.set(Some(ShownOnce { username: user.username, password: otp.one_time_password })),
+            Err(f) if f.needs_reauth() => confirming.set(Some(user)),
+            Err(f) => failure.set(Some(f.message)),
+        }
+    };
+    let confirm = move |event: FormEvent| async move {
+        event.prevent_default();
+        let Some(user) = confirming() else { return };
+        let request = ReauthRequest { password: confirm_password() };
+        confirm_password.set(String::new());
+        match session.call::<serde_json::Value>("POST", "/api/v1/auth/reauth", move || Body::json(&request)).await {
+            Ok(_) => {
+                confirming.set(None);
+                reset(user).await;
+            }
+            Err(f) => failure.set(Some(f.message)),
+        }
+    };
+    let set_status = move |(id, status): (UserId, UserStatus)| async move {
+        failure.set(None);
+        let request = UpdateUserRequest { role: None, status: Some(status) };
+        let path = format!("/api/v1/users/{id}");
+        match session.call::<UserView>("PATCH", &path, move || Body::json(&request)).await {
+            Ok(_) => *version.write() += 1,
+            Err(f) => failure.set(Some(f.message)),
+        }
+    };
+
+    let listed = users.read().clone();
+    let rows = match listed {
+        None => return rsx! { p { class: "muted", {t!("loading")} } },
+        Some(Err(message)) => return rsx! { Failure { failure: Some(message) } },
+        Some(Ok(rows)) => rows,
+    };
+    let cells = |u: &UserView| vec![u.username.clone(), role_label(u.role), status_label(u.status)];
+    let (page_rows, pages) = view.read().apply(&rows, cells);
+    let page_rows: Vec<UserView> = page_rows.into_iter().cloned().collect();
+    let current = view.read().page.min(pages - 1);
+    let headers = [t!("username"), t!("admin-role"), t!("admin-status")];
+    rsx! {
+        div { class: "admin-columns",
+            section { class: "card admin-list",
+                div { class: "list-head",
+                    h2 { {t!("admin-people")} " " span { class: "muted", id: "people-count", "{rows.len()}" } }
+                    input { r#type: "search", id: "people-filter", placeholder: t!("admin-filter"), aria_label: t!("admin-filter"),
+                        value: "{view.read().filter}", oninput: move |e| view.write().set_filter(e.value()) }
+                }
+                Failure { failure: failure() }
+                if let Some(once) = shown_once() {
+                    OneTimeSecret { once, on_close: move |_| shown_once.set(None) }
+                }
+                if let Some(user) = confirming() {
+                    form { class: "card confirm", onsubmit: confirm,
+                        p { {t!("admin-confirm-password", username = user.username.clone())} }
+                        input { r#type: "password", id: "admin-confirm-password", autocomplete: "current-password", autofocus: true,
+                            aria_label: t!("password"), value: "{confirm_password}", oninput: move |e| confirm_password.set(e.value()) }
+                        div { class: "row-actions",
+                            button { class: "primary", r#type: "submit", {t!("admin-confirm")} }
+                            button { class: "secondary", r#type: "button", onclick: move |_| confirming.set(None), {t!("cancel")} }
+                        }
+                    }
+                }
+                table { id: "people",
+                    thead { tr {
+                        for (i, header) in headers.iter().enumerate() {
+                            th { aria_sort: sort_state(&view.read(), i),
+                                button { class: "sort", onclick: move |_| view.write().sort(i), "{header}" }
+                            }
+                        }
+                        th { span { class: "visually-hidden", {t!("admin-actions")} } }
+                    } }
+                    tbody {
+                        for user in page_rows {
+                            tr { key: "{user.id}", "data-username": "{user.username}",
+                                td { "{user.username}" }
+                                td { {role_label(user.role)} }
+                                td { class: if user.status == UserStatus::Disabled { "disabled" } else { "" }, {status_label(user.status)} }
+                                td { div { class: "row-actions",
+                                    if user.role != Role::EduAdmin {
+                                        button { class: "secondary small reset", onclick: {
+                                                let user = user.clone();
+                                                move |_| reset(user.clone())
+                                            }, {t!("admin-reset-password")} }
+                                        if user.status == UserStatus::Active {
+                                            button { class: "secondary small disable", onclick: move |_| set_status((user.id, UserStatus::Disabled)), {t!("admin-disable")} }
+                                        } else {
+                                            button { class: "secondary small enable", onclick: move |_| set_status((user.id, UserStatus::Active)), {t!("admin-enable")} }
+                                        }
+                                    }
+                                } }
+                            }
+                        }
+                    }
+                }
+                Pager { page: current, pages, on_page: move |p| view.write().page = p }
+            }
+            NewAccount { on_created: move |created: CreatedUser| {
+                shown_once.set(Some(ShownOnce { username: created.user.username, password: created.initial_password }));
+                *version.write() += 1;
+            } }
+        }
+    }
+}
+
+pub fn sort_state(view: &View, column: usize) -> &'static str {
+    match (view.sort_by == column, view.descending) {
+        (false, _) => "none",
+        (true, false) => "ascending",
+        (true, true) => "descending",
+    }
+}
+
+#[component]
+pub fn Pager(page: usize, pages: usize, on_page: EventHandler<usize>) -> Element {
+    rsx! {
+        if pages > 1 {
+            nav { class: "pager", aria_label: t!("admin-pages"),
+                button { class: "secondary small", disabled: page == 0, onclick: move |_| on_page.call(page.saturating_sub(1)), "←" }
+                span { {t!("admin-page-of", page = page + 1, pages = pages)} }
+                button { class: "secondary small", disabled: page + 1 >= pages, onclick: move |_| on_page.call(page + 1), "→" }
+            }
+        }
+    }
+}
+
+#[component]
+pub fn OneTimeSecret(once: ShownOnce, on_close: EventHandler<()>) -> Element {
+    rsx! {
+        div { class: "card secret", role: "status", id: "one-time-password",
+            p { {t!("admin-one-time-password", username = once.username.clone())} }
+            p { class: "password", "{once.password}" }
+            p { class: "muted", {t!("admin-shown-once")} }
+            button { class: "secondary", onclick: move |_| on_close.call(()), {t!("admin-done")} }
+        }
+    }
+}
+
+#[component]
+fn NewAccount(on_created: EventHandler<CreatedUser>) -> Element {
+    let session = use_context::<Session>();
+    let school = session.admin.read().as_ref().and_then(super::Admin::school);
+    let mut username = use_signal(String::new);
+    let mut role = use_signal(|| Role::Student);
+    let mut display_name = use_signal(String::new);
+    let mut email = use_signal(String::new);
+    let mut birth = use_signal(String::new);
+    let mut failure = use_signal(|| None::<String>);
+    let submit = move |event: FormEvent| async move {
+        event.prevent_default();
+        failure.set(None);
+        let Some(school) = school else { return };
+        let optional = |s: String| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+        let request = CreateUserRequest {
+            username: username().trim().to_owned(),
+            role: role(),
+            pii: Some(PiiInput {
+                display_name: optional(display_name()),
+                email: optional(email()),
+                birth_date: optional(birth()),
+            }),
+        };
+        let path = format!("/api/v1/schools/{school}/users");
+        match session.call::<CreatedUser>("POST", &path, move || Body::json(&request)).await {
+            Ok(created) => {
+                for mut field in [username, display_name, email, birth] {
+                    field.set(String::new());
+                }
+                on_created.call(created);
+            }
+            Err(f) => failure.set(Some(f.message)),
+        }
+    };
+    rsx! {
+        section { class: "card admin-side",
+            h2 { {t!("admin-new-account")} }
+            form { class: "form", id: "new-account", onsubmit: submit,
+                label { r#for: "new-username", {t!("username")} }
+                input { id: "new-username", required: true, value: "{username}", oninput: move |e| username.set(e.value()) }
+                label { r#for: "new-role", {t!("admin-role")} }
+                select { id: "new-role", onchange: move |e| role.set(e.value().parse().unwrap_or(Role::Student)),
+                    for r in [Role::Student, Role::Teacher, Role::EduAdmin] {
+                        option { value: r.as_str(), selected: role() == r, {role_label(r)} }
+                    }
+                }
+                label { r#for: "new-display-name", {t!("admin-display-name")} }
+                input { id: "new-display-name", value: "{display_name}", oninput: move |e| display_name.set(e.value()) }
+                label { r#for: "new-email", {t!("admin-email")} }
+                input { id: "new-email", r#type: "email", value: "{email}", oninput: move |e| email.set(e.value()) }
+                label { r#for: "new-birth", {t!("admin-birth-year")} }
+                input { id: "new-birth", inputmode: "numeric", placeholder: "2013", value: "{birth}", oninput: move |e| birth.set(e.value()) }
+                Failure { failure: failure() }
+                button { class: "primary", r#type: "submit", id: "create-account", {t!("admin-create-account")} }
+            }
+        }
+    }
+}

@@ -110,6 +110,26 @@ pub struct SessionView {
     pub current: bool,
 }
 
+/// Sign out one device of an account (`session_id`), or all of them; with `wipe`, each device
+/// also deletes the account's data it holds at its next contact with the server (a lost or
+/// handed-on device, a pupil who left).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct RevokeSessionsRequest {
+    #[serde(default)]
+    pub session_id: Option<SessionId>,
+    #[serde(default)]
+    pub wipe: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct SessionsRevoked {
+    pub revoked: u64,
+    pub wipe: bool,
+}
+
 // ---------------------------------------------------------------- people
 
 /// An account as others may see it: no personal data, only ids, role and status.

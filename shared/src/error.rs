@@ -27,6 +27,9 @@ pub enum ErrorCode {
     InvalidCredentials,
     /// The refresh token is unknown, expired, used or revoked.
     InvalidRefreshToken,
+    /// The school signed this device out and asked it to remove the account's data: the
+    /// device deletes everything of the account it holds (unsynced work included).
+    DeviceWiped,
     /// Authenticated, but this role may not do this here.
     Forbidden,
     /// Not found, or not visible to the caller.
@@ -65,6 +68,7 @@ impl ErrorCode {
             ErrorCode::Unauthorized => "unauthorized",
             ErrorCode::InvalidCredentials => "invalid_credentials",
             ErrorCode::InvalidRefreshToken => "invalid_refresh_token",
+            ErrorCode::DeviceWiped => "device_wiped",
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::NotFound => "not_found",
             ErrorCode::MethodNotAllowed => "method_not_allowed",

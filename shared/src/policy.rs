@@ -28,6 +28,8 @@ pub enum Action {
     ReadUser,
     UpdateUser,
     ResetUserPassword,
+    ListUserSessions,
+    RevokeUserSessions,
     ReadUserPii,
     WriteUserPii,
     ReadPiiAccessLog,
@@ -158,6 +160,10 @@ pub const POLICY: &[Rule] = &[
     rule!(UpdateUser, "PATCH" "/api/v1/users/{user_id}", User: Deny, OwnSchool, Deny, Deny),
     // A forgotten password: the school's admins, or the student's own teachers in class.
     rule!(ResetUserPassword, "POST" "/api/v1/users/{user_id}/password-reset", User: Deny, OwnSchool, TeacherOfSubject, Deny),
+    // Devices of an account: its school's admins (and technical admins) see them and sign them
+    // out, optionally wiping the account's data from them at their next contact.
+    rule!(ListUserSessions, "GET" "/api/v1/users/{user_id}/sessions", User: Anywhere, OwnSchool, Deny, Deny),
+    rule!(RevokeUserSessions, "POST" "/api/v1/users/{user_id}/sessions/revoke", User: Anywhere, OwnSchool, Deny, Deny),
     rule!(ReadUserPii, "GET" "/api/v1/users/{user_id}/pii", User: Deny, OwnSchool, TeacherOfSubject, Myself),
     rule!(WriteUserPii, "PUT" "/api/v1/users/{user_id}/pii", User: Deny, OwnSchool, Deny, Deny),
     rule!(ReadPiiAccessLog, "GET" "/api/v1/schools/{school_id}/pii-access-log", School: Anywhere, OwnSchool, Deny, Deny),

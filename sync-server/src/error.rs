@@ -35,6 +35,8 @@ pub enum ApiError {
     InvalidCredentials,
     #[error("the refresh token is not valid; sign in again")]
     InvalidRefreshToken,
+    #[error("your school signed this device out: remove this account's data from it")]
+    DeviceWiped,
     #[error("you are not allowed to do this")]
     Forbidden,
     #[error("not found")]
@@ -74,6 +76,7 @@ impl ApiError {
             ApiError::Unauthorized => ErrorCode::Unauthorized,
             ApiError::InvalidCredentials => ErrorCode::InvalidCredentials,
             ApiError::InvalidRefreshToken => ErrorCode::InvalidRefreshToken,
+            ApiError::DeviceWiped => ErrorCode::DeviceWiped,
             ApiError::Forbidden => ErrorCode::Forbidden,
             ApiError::NotFound => ErrorCode::NotFound,
             ApiError::MethodNotAllowed => ErrorCode::MethodNotAllowed,
@@ -100,6 +103,7 @@ impl ApiError {
             ApiError::Unauthorized
             | ApiError::InvalidCredentials
             | ApiError::InvalidRefreshToken
+            | ApiError::DeviceWiped
             | ApiError::ReauthRequired
             | ApiError::OneTimePasswordExpired
             | ApiError::OneTimePasswordUsed => StatusCode::UNAUTHORIZED,

@@ -197,7 +197,8 @@ fn request(role: Role, targets: &Targets<'_>, rule: &Rule, upload: &str) -> (Met
     let unique = uuid::Uuid::new_v4().simple().to_string();
     let cast = targets.cast;
     let user = match rule.action {
-        Action::RemoveClassMember => targets.spare,
+        // Signing out every device of an actor would end the next cells' sessions.
+        Action::RemoveClassMember | Action::RevokeUserSessions => targets.spare,
         Action::ResetUserPassword => &targets.reset_user.id,
         _ => &targets.user.id,
     };
@@ -227,6 +228,7 @@ fn request(role: Role, targets: &Targets<'_>, rule: &Rule, upload: &str) -> (Met
         Action::GradeAnswer => Some(json!({"test_id": targets.test.test, "student_id": cast.student.user.id,
             "attempt_id": targets.test.attempt, "question_id": targets.test.question, "points": 1.0})),
         Action::RunDigests | Action::RunMediaGc => Some(json!({})),
+        Action::RevokeUserSessions => Some(json!({"wipe": false})),
         Action::StartUpload => Some(json!({"mime": "image/jpeg", "size": 10, "sha256": "0".repeat(64)})),
         _ => None,
     };

@@ -14,6 +14,8 @@ pub enum ErrorCode {
     SessionExpired,
     /// Signed in with a one-time password: a new password must be chosen first.
     PasswordChangeRequired,
+    /// The school signed this device out and removed the account's data from it.
+    DeviceWiped,
     /// Signing out would delete work the server does not have yet.
     UnsyncedWork,
     /// The server cannot be reached (or is too busy); try again later.
@@ -36,6 +38,7 @@ impl ErrorCode {
             ErrorCode::NotSignedIn => "not_signed_in",
             ErrorCode::SessionExpired => "session_expired",
             ErrorCode::PasswordChangeRequired => "password_change_required",
+            ErrorCode::DeviceWiped => "device_wiped",
             ErrorCode::UnsyncedWork => "unsynced_work",
             ErrorCode::Offline => "offline",
             ErrorCode::Refused => "refused",

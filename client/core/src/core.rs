@@ -140,6 +140,18 @@ impl Core {
         lock(&self.inner.session).as_ref().is_some_and(|s| s.password_change_required)
     }
 
+    /// Remove the signed-in account from this device: its data (as [`Core::forget_everything`])
+    /// and its session. Screens hear `SessionChanged` and go back to sign-in.
+    pub(crate) async fn wipe_account(&self) -> Result<()> {
+        self.forget_everything().await?;
+        crate::session::clear(self.dir())?;
+        self.set_session(None);
+        self.set_server(None);
+        self.emit(&Event::SessionChanged);
+        self.emit(&Event::LobbyChanged);
+        Ok(())
+    }
+
     /// Forget the account on this device: its documents, position and media files (sign-out,
     /// or another account signing in on a shared device).
     pub async fn forget_everything(&self) -> Result<()> {
@@ -206,6 +218,12 @@ impl Core {
                 }
                 Err(Failure::Busy { .. }) => return Err(ClientError::Offline("the server is busy".to_owned())),
                 Err(Failure::Unauthorized) => return Err(ClientError::SessionExpired),
+                Err(Failure::Other(ClientError::DeviceWiped)) => {
+                    // The school's order, carried out before anything else can run: nothing of
+                    // the account stays here, unsynced work included (the server refuses it).
+                    self.wipe_account().await?;
+                    return Err(ClientError::DeviceWiped);
+                }
                 Err(Failure::Other(error)) => return Err(error),
             }
         };

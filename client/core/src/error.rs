@@ -18,6 +18,8 @@ pub enum ClientError {
     NotSignedIn,
     #[error("the session has ended; sign in again (unsynced work is kept)")]
     SessionExpired,
+    #[error("your school signed this device out and removed this account's data from it")]
+    DeviceWiped,
     #[error("this account signed in with a one-time password and must choose a new password first")]
     PasswordChangeRequired,
     #[error("{0}; signing out would delete it from this device")]
@@ -57,6 +59,7 @@ impl From<ClientError> for Error {
             ClientError::Store(_) | ClientError::Document(_) | ClientError::File { .. } => ErrorCode::Storage,
             ClientError::NotSignedIn => ErrorCode::NotSignedIn,
             ClientError::SessionExpired => ErrorCode::SessionExpired,
+            ClientError::DeviceWiped => ErrorCode::DeviceWiped,
             ClientError::PasswordChangeRequired => ErrorCode::PasswordChangeRequired,
             ClientError::UnsyncedWork(_) => ErrorCode::UnsyncedWork,
             ClientError::Server { status: 404, .. } | ClientError::UnknownDocument(_) => ErrorCode::NotFound,

@@ -90,7 +90,12 @@ impl ServerApi {
         let body = RefreshRequest { refresh_token: refresh_token.to_owned() };
         let response = self.post_json("/api/v1/auth/refresh", &body).await?;
         match response.status() {
-            StatusCode::UNAUTHORIZED => Err(Failure::Other(ClientError::SessionExpired)),
+            StatusCode::UNAUTHORIZED => match error_of(&response) {
+                ClientError::Server { code, .. } if code == ErrorCode::DeviceWiped.as_str() => {
+                    Err(Failure::Other(ClientError::DeviceWiped))
+                }
+                _ => Err(Failure::Other(ClientError::SessionExpired)),
+            },
             status if busy(status) => Err(Failure::Busy { retry_after: retry_after(&response) }),
             _ => Ok(json_or_error(&response)?),
         }

@@ -8,6 +8,7 @@ pub mod sessions;
 pub mod signing_keys;
 pub mod throttle;
 pub mod tokens;
+pub mod user_sessions;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 

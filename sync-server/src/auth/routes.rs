@@ -37,6 +37,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_sessions))
         .routes(routes!(revoke_session))
         .routes(routes!(change_password))
+        .merge(super::user_sessions::router())
 }
 
 /// Sign in on a device. Unknown users and wrong passwords get the same answer in similar time.
@@ -189,7 +190,7 @@ async fn me(State(state): State<AppState>, actor: AuthUser) -> ApiResult<Json<Us
 async fn list_sessions(State(state): State<AppState>, actor: AuthUser) -> ApiResult<Json<Vec<SessionView>>> {
     let mut conn = state.db.pool.acquire().await?;
     authorize(&mut conn, &actor, Action::ListOwnSessions, TargetRef::Caller).await?;
-    Ok(Json(sessions::list(&mut conn, actor.id, actor.session_id, state.clock.now()).await?))
+    Ok(Json(sessions::list(&mut conn, actor.id, Some(actor.session_id), state.clock.now()).await?))
 }
 
 /// Sign out one of the caller's devices.

@@ -155,6 +155,11 @@ pub async fn rotate(state: &AppState, presented: &str, now: i64) -> Result<Token
     let Some(token) = find_token(state, &digest).await? else {
         return Err(ApiError::InvalidRefreshToken);
     };
+    // A device the school signed out to be wiped hears so at its next contact, however long
+    // it was away (the session's own expiry does not hide it).
+    if token.revoked_reason.as_deref() == Some(WIPE) {
+        return Err(ApiError::DeviceWiped);
+    }
     let idle_deadline = token.last_used_at.saturating_add(secs(state.settings.session_idle_ttl_secs));
     if token.revoked_at.is_some() || now >= token.expires_at || now >= idle_deadline {
         return Err(ApiError::InvalidRefreshToken);
@@ -213,6 +218,9 @@ pub async fn rotate(state: &AppState, presented: &str, now: i64) -> Result<Token
     Err(ApiError::InvalidRefreshToken)
 }
 
+/// The reason of a session ended by an admin with "remove this account's data from the device".
+pub const WIPE: &str = "wipe";
+
 /// End one session (logout or "sign out that device").
 pub async fn revoke(conn: &mut Conn, session: SessionId, reason: &str, now: i64) -> Result<bool, ApiError> {
     let done =
@@ -223,6 +231,21 @@ pub async fn revoke(conn: &mut Conn, session: SessionId, reason: &str, now: i64)
             .execute(&mut *conn)
             .await?;
     Ok(done.rows_affected() > 0)
+}
+
+/// End one session, or mark one already ended for wiping (a device signed out earlier may
+/// still hold the account's data). How many sessions changed (0 or 1).
+pub async fn end(conn: &mut Conn, session: SessionId, reason: &str, now: i64) -> Result<u64, ApiError> {
+    let done = sqlx::query(
+        "UPDATE sessions SET revoked_at = COALESCE(revoked_at, $1), revoked_reason = $2 \
+         WHERE id = $3 AND (revoked_at IS NULL OR ($2 = 'wipe' AND revoked_reason <> 'wipe'))",
+    )
+    .bind(now)
+    .bind(reason)
+    .bind(session.to_string())
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected())
 }
 
 /// End every session of `user` except `keep`, writing a security event when any ended.
@@ -251,8 +274,13 @@ pub async fn revoke_all(
     Ok(count)
 }
 
-/// The caller's live sessions, newest first.
-pub async fn list(conn: &mut Conn, user: UserId, current: SessionId, now: i64) -> Result<Vec<SessionView>, ApiError> {
+/// A user's live sessions, most recently used first; `current` is the caller's own.
+pub async fn list(
+    conn: &mut Conn,
+    user: UserId,
+    current: Option<SessionId>,
+    now: i64,
+) -> Result<Vec<SessionView>, ApiError> {
     let rows = sqlx::query(
         "SELECT id, device_name, created_at, last_used_at, expires_at FROM sessions \
          WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 ORDER BY last_used_at DESC",
@@ -270,7 +298,7 @@ pub async fn list(conn: &mut Conn, user: UserId, current: SessionId, now: i64) -
                 created_at: col(row, "created_at")?,
                 last_used_at: col(row, "last_used_at")?,
                 expires_at: col(row, "expires_at")?,
-                current: id == current,
+                current: Some(id) == current,
             })
         })
         .collect()
@@ -294,12 +322,13 @@ struct TokenRow {
     last_used_at: i64,
     expires_at: i64,
     revoked_at: Option<i64>,
+    revoked_reason: Option<String>,
 }
 
 async fn find_token(state: &AppState, digest: &str) -> Result<Option<TokenRow>, ApiError> {
     let row = sqlx::query(
         "SELECT t.session_id, s.user_id, t.used_at, t.successor_hash, t.successor_sealed, \
-                s.last_used_at, s.expires_at, s.revoked_at \
+                s.last_used_at, s.expires_at, s.revoked_at, s.revoked_reason \
          FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id WHERE t.token_hash = $1",
     )
     .bind(digest)
@@ -315,6 +344,7 @@ async fn find_token(state: &AppState, digest: &str) -> Result<Option<TokenRow>, 
         last_used_at: col(&row, "last_used_at")?,
         expires_at: col(&row, "expires_at")?,
         revoked_at: col(&row, "revoked_at")?,
+        revoked_reason: col(&row, "revoked_reason")?,
     }))
 }
 

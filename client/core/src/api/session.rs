@@ -110,12 +110,7 @@ impl SessionService<'_> {
                 false
             }
         };
-        core.forget_everything().await?;
-        session::clear(core.dir())?;
-        core.set_session(None);
-        core.set_server(None);
-        core.emit(&Event::SessionChanged);
-        core.emit(&Event::LobbyChanged);
+        core.wipe_account().await?;
         Ok(LogoutReport { ended_on_server, discarded: unsynced })
     }
 

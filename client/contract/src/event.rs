@@ -18,6 +18,9 @@ pub enum Event {
     LobbyChanged,
     /// Signed in, signed out, or the password changed.
     SessionChanged,
+    /// The school signed this device out and its account's data was removed from it: the
+    /// screens go back to sign-in and say why.
+    AccountRemoved,
     /// A sync round ended; `report` sums the rounds so far, `progress` says what is left.
     SyncRound { report: SyncReport, progress: SyncProgress },
     /// A sync ended (or found the server out of reach).

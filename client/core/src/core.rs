@@ -142,6 +142,13 @@ impl Core {
 
     /// Remove the signed-in account from this device: its data (as [`Core::forget_everything`])
     /// and its session. Screens hear `SessionChanged` and go back to sign-in.
+    pub(crate) async fn wipe_on_order(&self) -> Result<()> {
+        self.wipe_account().await?;
+        self.emit(&Event::AccountRemoved);
+        Ok(())
+    }
+
+    /// The signed-in account's data and session, gone from this device (sign-out, or a wipe).
     pub(crate) async fn wipe_account(&self) -> Result<()> {
         self.forget_everything().await?;
         crate::session::clear(self.dir())?;
@@ -221,7 +228,7 @@ impl Core {
                 Err(Failure::Other(ClientError::DeviceWiped)) => {
                     // The school's order, carried out before anything else can run: nothing of
                     // the account stays here, unsynced work included (the server refuses it).
-                    self.wipe_account().await?;
+                    self.wipe_on_order().await?;
                     return Err(ClientError::DeviceWiped);
                 }
                 Err(Failure::Other(error)) => return Err(error),

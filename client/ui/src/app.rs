@@ -52,6 +52,8 @@ pub struct Shell {
     pub theme: Signal<Theme>,
     /// The upload under way: bytes sent of the file's size.
     pub upload: Signal<Option<(u64, u64)>>,
+    /// Why the person is back at sign-in, when they did not sign out themselves.
+    pub notice: Signal<Option<String>>,
 }
 
 /// What a screen shows from the engine (`load` asks for it), asked again at every change the
@@ -136,6 +138,7 @@ pub fn App() -> Element {
     let activity = use_signal(|| None);
     let theme = use_signal(crate::prefs::start_theme);
     let upload = use_signal(|| None);
+    let notice = use_signal(|| None);
     let shell = use_context_provider(|| Shell {
         engine: engine.clone(),
         screen,
@@ -145,6 +148,7 @@ pub fn App() -> Element {
         activity,
         theme,
         upload,
+        notice,
     });
 
     use_hook(|| {
@@ -169,6 +173,7 @@ pub fn App() -> Element {
         }));
         let (mut changes, mut offline, mut activity, mut upload) =
             (shell.changes, shell.offline, shell.activity, shell.upload);
+        let (mut user, mut screen, mut notice) = (shell.user, shell.screen, shell.notice);
         spawn(async move {
             use futures_util::StreamExt as _;
             while let Some(event) = receiver.next().await {
@@ -177,6 +182,12 @@ pub fn App() -> Element {
                 }
                 if let Some(now) = activity_of(&event) {
                     activity.set(now);
+                }
+                if event == Event::AccountRemoved {
+                    // The school's order, carried out by the engine: back to sign-in, saying why.
+                    user.set(None);
+                    notice.set(Some(t!("error-device-wiped")));
+                    screen.set(Screen::SignIn);
                 }
                 if let Event::UploadProgress { done, total } = event {
                     upload.set((done < total).then_some((done, total)));

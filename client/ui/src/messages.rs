@@ -23,6 +23,7 @@ pub fn failure(error: &Error) -> String {
     match error.code {
         ErrorCode::Offline => t!("error-offline"),
         ErrorCode::SessionExpired => t!("error-session-ended"),
+        ErrorCode::DeviceWiped => t!("error-device-wiped"),
         _ => error.message.clone(),
     }
 }

@@ -21,6 +21,7 @@ fn default_server() -> String {
 #[component]
 pub fn SignIn() -> Element {
     let shell = use_context::<Shell>();
+    let mut notice = shell.notice;
     // The web app signs in to the server that serves it: nothing to ask.
     let fixed = shell.engine.fixed_server();
     let mut server = use_signal({
@@ -40,6 +41,7 @@ pub fn SignIn() -> Element {
         let shell = shell.clone();
         async move {
             busy.set(true);
+            notice.set(None);
             error.set(None);
             let request = Request::Login {
                 server: server().trim().to_owned(),
@@ -82,6 +84,9 @@ pub fn SignIn() -> Element {
     rsx! {
         main { class: "sign-in",
             h1 { class: "brand", "TallSchool" }
+            if let Some(why) = notice() {
+                p { class: "error", role: "alert", id: "signed-out-notice", "{why}" }
+            }
             p { class: "muted", {t!("sign-in-intro")} }
             form { onsubmit: submit, class: "card form",
                 if fixed.is_none() {

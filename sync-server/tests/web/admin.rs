@@ -1,7 +1,8 @@
 //! The admin dashboard at `/admin` in headless Chromium on a laptop-sized window: a school
 //! admin creates an account (its one-time password shown once, and it signs in), filters the
 //! people, resets a forgotten password, disables an account, creates a class and enrols people
-//! in it, imports a CSV file with one bad row; a technical admin sees the server's state and
+//! in it, imports a CSV file with one bad row, signs a lost tablet out with a wipe (the tablet,
+//! a real engine, forgets the account at its next contact); a technical admin sees the server's state and
 //! runs the digests and retention; a teacher is turned away. Each step is checked through the
 //! API too. Screenshots go to `docs/screenshots/admin-*.png`.
 
@@ -11,7 +12,7 @@ use fantoccini::{Client, Locator};
 use reqwest::StatusCode;
 
 use crate::browser::{ChromeDriver, save_screenshot};
-use crate::common::TestServer;
+use crate::common::{Device, TestServer};
 use crate::webdriver::{click, find, fits_the_window, gone, script, text_where, within};
 
 async fn type_into(client: &Client, css: &str, text: &str) {
@@ -108,6 +109,23 @@ pub async fn an_admin_runs_the_school_from_the_browser(
     click(&laptop, &format!("tr[data-username='{}'] button.disable", other.username)).await;
     find(&laptop, &format!("tr[data-username='{}'] button.enable", other.username)).await;
     assert_eq!(server.try_login(&other.username, &other.password).await.0, StatusCode::UNAUTHORIZED);
+
+    // A lost tablet: the student's devices listed, the tablet signed out with a wipe; at its
+    // next contact it forgets the account.
+    let pupil = &demo.students[2];
+    let tablet = Device::sign_in(server, pupil).await;
+    tablet.sync().await;
+    type_into(&laptop, "#people-filter", &pupil.username).await;
+    click(&laptop, &format!("tr[data-username='{}'] button.devices", pupil.username)).await;
+    count_where(&laptop, "#devices ul.devices li", |n| n == 1).await;
+    click(&laptop, "#wipe-device").await;
+    save_screenshot(&laptop, "admin-devices").await;
+    click(&laptop, "#devices button.sign-out-device").await;
+    text_where(&laptop, "#device-done", |t| t.contains("removes this account's data")).await;
+    find(&laptop, "#no-devices").await;
+    let error = tablet.core.sync().run().await.unwrap_err();
+    assert!(matches!(error, tallschool_client::ClientError::DeviceWiped), "{error:?}");
+    assert!(tablet.core.session().current_user().is_none());
 
     // A class, and the new student enrolled in it.
     click(&laptop, "#nav-classes").await;

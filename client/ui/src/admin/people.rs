@@ -4,9 +4,10 @@
 
 use dioxus::prelude::*;
 use tallschool_shared::api::{
-    CreateUserRequest, CreatedUser, OneTimePassword, PiiInput, ReauthRequest, UpdateUserRequest, UserView,
+    CreateUserRequest, CreatedUser, OneTimePassword, PiiInput, ReauthRequest, RevokeSessionsRequest, SessionView,
+    SessionsRevoked, UpdateUserRequest, UserView,
 };
-use tallschool_shared::{Role, UserId, UserStatus};
+use tallschool_shared::{Role, SessionId, UserId, UserStatus};
 
 use super::table::View;
 use super::{Body, Failure, Session};
@@ -54,6 +55,8 @@ pub fn People() -> Element {
     // A password reset waiting for the admin to confirm their own password.
     let mut confirming = use_signal(|| None::<UserView>);
     let mut confirm_password = use_signal(String::new);
+    // The person whose devices are shown beside the list.
+    let mut devices_of = use_signal(|| None::<UserView>);
 
     let reset = move |user: UserView| async move {
         failure.set(None);
@@ -138,6 +141,10 @@ pub fn People() -> Element {
                                 td { class: if user.status == UserStatus::Disabled { "disabled" } else { "" }, {status_label(user.status)} }
                                 td { div { class: "row-actions",
                                     if user.role != Role::EduAdmin {
+                                        button { class: "secondary small devices", onclick: {
+                                                let user = user.clone();
+                                                move |_| devices_of.set(Some(user.clone()))
+                                            }, {t!("admin-devices")} }
                                         button { class: "secondary small reset", onclick: {
                                                 let user = user.clone();
                                                 move |_| reset(user.clone())
@@ -155,10 +162,15 @@ pub fn People() -> Element {
                 }
                 Pager { page: current, pages, on_page: move |p| view.write().page = p }
             }
-            NewAccount { on_created: move |created: CreatedUser| {
-                shown_once.set(Some(ShownOnce { username: created.user.username, password: created.initial_password }));
-                *version.write() += 1;
-            } }
+            div { class: "admin-side-stack",
+                if let Some(user) = devices_of() {
+                    Devices { key: "{user.id}", user, on_close: move |_| devices_of.set(None) }
+                }
+                NewAccount { on_created: move |created: CreatedUser| {
+                    shown_once.set(Some(ShownOnce { username: created.user.username, password: created.initial_password }));
+                    *version.write() += 1;
+                } }
+            }
         }
     }
 }
@@ -252,6 +264,71 @@ fn NewAccount(on_created: EventHandler<CreatedUser>) -> Element {
                 Failure { failure: failure() }
                 button { class: "primary", r#type: "submit", id: "create-account", {t!("admin-create-account")} }
             }
+        }
+    }
+}
+
+/// One person's signed-in devices: each signed out, and if the admin asks, told to remove the
+/// account's data at its next contact (a lost tablet, a pupil who left).
+#[component]
+fn Devices(user: UserView, on_close: EventHandler<()>) -> Element {
+    let session = use_context::<Session>();
+    let id = user.id;
+    let mut version = use_signal(|| 0_u32);
+    let devices = use_resource(move || async move {
+        let _ = version();
+        session
+            .call::<Vec<SessionView>>("GET", &format!("/api/v1/users/{id}/sessions"), || Body::None)
+            .await
+            .map_err(|f| f.message)
+    });
+    let mut wipe = use_signal(|| false);
+    let mut done = use_signal(|| None::<String>);
+    let mut failure = use_signal(|| None::<String>);
+    let sign_out = move |device: SessionId| async move {
+        failure.set(None);
+        let request = RevokeSessionsRequest { session_id: Some(device), wipe: wipe() };
+        let path = format!("/api/v1/users/{id}/sessions/revoke");
+        match session.call::<SessionsRevoked>("POST", &path, move || Body::json(&request)).await {
+            Ok(revoked) if revoked.wipe => done.set(Some(t!("admin-device-wiped"))),
+            Ok(_) => done.set(Some(t!("admin-device-signed-out"))),
+            Err(f) => failure.set(Some(f.message)),
+        }
+        *version.write() += 1;
+    };
+    let listed = devices.read().clone();
+    rsx! {
+        section { class: "card admin-side", id: "devices",
+            div { class: "list-head",
+                h2 { {t!("admin-devices-of", username = user.username.clone())} }
+                button { class: "secondary small", onclick: move |_| on_close.call(()), aria_label: t!("admin-close"), "×" }
+            }
+            match listed {
+                None => rsx! { p { class: "muted", {t!("loading")} } },
+                Some(Err(message)) => rsx! { Failure { failure: Some(message) } },
+                Some(Ok(list)) if list.is_empty() => rsx! { p { class: "muted", id: "no-devices", {t!("admin-no-devices")} } },
+                Some(Ok(list)) => rsx! {
+                    label { class: "check",
+                        input { r#type: "checkbox", id: "wipe-device", checked: wipe(), onchange: move |e| wipe.set(e.checked()) }
+                        " " {t!("admin-wipe-device")}
+                    }
+                    ul { class: "devices",
+                        for device in list {
+                            li { key: "{device.id}", "data-session": "{device.id}",
+                                div {
+                                    strong { "{device.device_name}" }
+                                    p { class: "muted", {t!("admin-device-last-used", at = tallschool_shared::dates::format_utc(device.last_used_at))} }
+                                }
+                                button { class: "secondary small sign-out-device", onclick: move |_| sign_out(device.id), {t!("admin-sign-out-device")} }
+                            }
+                        }
+                    }
+                },
+            }
+            if let Some(message) = done() {
+                p { class: "notice-inline", role: "status", id: "device-done", "{message}" }
+            }
+            Failure { failure: failure() }
         }
     }
 }

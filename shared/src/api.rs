@@ -110,6 +110,31 @@ pub struct SessionView {
     pub current: bool,
 }
 
+/// Erase a person: their username again, so that a slip erases nobody.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ErasureRequest {
+    pub confirm_username: String,
+}
+
+/// What an erasure removed, handed over or told to wipe.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ErasureReport {
+    pub user_id: UserId,
+    pub documents_deleted: u64,
+    pub changes_deleted: u64,
+    pub pii_fields_deleted: u64,
+    /// Devices that delete the account's data at their next contact.
+    pub sessions_wiped: u64,
+    /// Documents the person created as a teacher, now held by the admin who erased them.
+    pub content_reassigned: u64,
+    /// References to media from the erased documents (objects nothing else shows are then
+    /// deleted by the media collector).
+    pub media_released: u64,
+}
+
 /// Sign out one device of an account (`session_id`), or all of them; with `wipe`, each device
 /// also deletes the account's data it holds at its next contact with the server (a lost or
 /// handed-on device, a pupil who left).

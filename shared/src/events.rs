@@ -29,11 +29,34 @@ pub struct Envelope<T> {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum UserEvent {
-    Created { user_id: UserId, school_id: Option<SchoolId>, role: Role, actor_id: Option<UserId> },
-    RoleChanged { user_id: UserId, from: Role, to: Role, actor_id: UserId },
-    Disabled { user_id: UserId, actor_id: UserId },
-    Enabled { user_id: UserId, actor_id: UserId },
-    PasswordChanged { user_id: UserId },
+    Created {
+        user_id: UserId,
+        school_id: Option<SchoolId>,
+        role: Role,
+        actor_id: Option<UserId>,
+    },
+    RoleChanged {
+        user_id: UserId,
+        from: Role,
+        to: Role,
+        actor_id: UserId,
+    },
+    Disabled {
+        user_id: UserId,
+        actor_id: UserId,
+    },
+    Enabled {
+        user_id: UserId,
+        actor_id: UserId,
+    },
+    PasswordChanged {
+        user_id: UserId,
+    },
+    /// Erased on the school's request: the id names a tombstone from now on.
+    Deleted {
+        user_id: UserId,
+        actor_id: UserId,
+    },
 }
 
 impl Event for UserEvent {

@@ -28,6 +28,7 @@ pub enum Action {
     ReadUser,
     UpdateUser,
     ResetUserPassword,
+    EraseUser,
     ListUserSessions,
     RevokeUserSessions,
     ReadUserPii,
@@ -162,6 +163,8 @@ pub const POLICY: &[Rule] = &[
     rule!(ResetUserPassword, "POST" "/api/v1/users/{user_id}/password-reset", User: Deny, OwnSchool, TeacherOfSubject, Deny),
     // Devices of an account: its school's admins (and technical admins) see them and sign them
     // out, optionally wiping the account's data from them at their next contact.
+    // Erasure is the school's decision (it holds the data); technical admins run the server only.
+    rule!(EraseUser, "POST" "/api/v1/users/{user_id}/erasure", User: Deny, OwnSchool, Deny, Deny),
     rule!(ListUserSessions, "GET" "/api/v1/users/{user_id}/sessions", User: Anywhere, OwnSchool, Deny, Deny),
     rule!(RevokeUserSessions, "POST" "/api/v1/users/{user_id}/sessions/revoke", User: Anywhere, OwnSchool, Deny, Deny),
     rule!(ReadUserPii, "GET" "/api/v1/users/{user_id}/pii", User: Deny, OwnSchool, TeacherOfSubject, Myself),

@@ -158,6 +158,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(learning::routes::router())
         .merge(media::routes::router())
         .merge(crate::retention::router())
+        .merge(crate::erasure::router())
         .split_for_parts();
     crate::openapi::complete(&mut openapi);
     (router, openapi)

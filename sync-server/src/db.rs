@@ -72,6 +72,9 @@ impl Db {
                         conn.execute("PRAGMA synchronous = FULL").await?;
                         conn.execute("PRAGMA foreign_keys = ON").await?;
                         conn.execute("PRAGMA busy_timeout = 10000").await?;
+                        // Deleted and overwritten rows are zeroed, not left in free pages: an
+                        // erased person's data is gone from the file, not just from the tables.
+                        conn.execute("PRAGMA secure_delete = ON").await?;
                     }
                     Ok(())
                 })
@@ -80,6 +83,15 @@ impl Db {
             .await
             .map_err(DbError::Connect)?;
         Ok(Db { pool, backend })
+    }
+
+    /// After deleting personal data: old page versions left in SQLite's write-ahead log are
+    /// copied back and the log emptied. (PostgreSQL's autovacuum reclaims dead rows itself.)
+    pub async fn purge_old_versions(&self) -> Result<(), sqlx::Error> {
+        if self.backend == Backend::Sqlite {
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await?;
+        }
+        Ok(())
     }
 
     /// Apply the migrations under `migrations/<engine>/` that have not run yet.

@@ -13,6 +13,7 @@ pub mod db;
 pub mod demo;
 pub mod directory;
 pub mod documents;
+pub mod erasure;
 pub mod error;
 pub mod events;
 pub mod hot;

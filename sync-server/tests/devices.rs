@@ -99,3 +99,107 @@ async fn a_lost_tablet_signed_out_with_a_wipe_forgets_the_account_and_its_offlin
         assert_eq!(status, 403, "{}", login.username);
     }
 }
+
+#[tokio::test]
+async fn an_erased_student_leaves_no_trace_even_on_a_device_that_was_offline_and_the_class_goes_on() {
+    let server = TestServer::start().await;
+    let demo = server.demo_logins();
+    let teacher = Device::sign_in(&server, &demo.teacher).await;
+    teacher.sync().await;
+    let class = teacher.core.classes().list().unwrap()[0].id;
+    let deck = teacher.core.decks().create(class, "Rivers", None).unwrap();
+    for (front, back) in [("Nile", "Africa"), ("Amazon", "America")] {
+        teacher.core.decks().put_card(deck, None, &CardPatch::front_back(Some(front), Some(back))).unwrap();
+    }
+    teacher.sync().await;
+
+    let (ana, ben) = (&demo.students[0], &demo.students[1]);
+    let laptop = Device::sign_in(&server, ana).await;
+    let tablet = Device::sign_in(&server, ana).await;
+    let classmate = Device::sign_in(&server, ben).await;
+    for device in [&laptop, &tablet, &classmate] {
+        device.sync().await;
+        let next = device.core.study().next(Some(deck)).unwrap().unwrap();
+        device.core.study().answer(deck, &next.item_id, Some(Rating::Good), None).unwrap();
+    }
+    // The laptop's answer reaches the server; the tablet stays offline with its answer unsent.
+    laptop.sync().await;
+    classmate.sync().await;
+    assert!(!tablet.core.unsynced().unwrap().is_empty());
+    let admin = server.login(&demo.edu_admin).await;
+    let ana_id = laptop.core.session().current_user().unwrap().id;
+    let pii = json!({"display_name": "Ana Erasmus", "email": "ana.erasmus@example.org", "birth_date": "2012"});
+    let (status, _) = server
+        .call(reqwest::Method::PUT, &format!("/api/v1/users/{ana_id}/pii"), Some(&admin.access_token), Some(pii))
+        .await;
+    assert!(status.is_success(), "{status}");
+
+    // The parent's request: the school admin erases Ana (the username typed again).
+    let erase = format!("/api/v1/users/{ana_id}/erasure");
+    let (status, _) = server.post(&erase, Some(&admin.access_token), json!({"confirm_username": "someone.else"})).await;
+    assert_eq!(status, 422, "a slip erases nobody");
+    let teacher_login = server.login(&demo.teacher).await;
+    let (status, _) =
+        server.post(&erase, Some(&teacher_login.access_token), json!({"confirm_username": ana.username})).await;
+    assert_eq!(status, 403, "teachers may not erase");
+    let (status, report) =
+        server.post(&erase, Some(&admin.access_token), json!({"confirm_username": ana.username})).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(
+        (report["pii_fields_deleted"].as_u64(), report["sessions_wiped"].as_u64()),
+        (Some(3), Some(2)),
+        "{report}"
+    );
+    assert!(report["documents_deleted"].as_u64().unwrap() >= 1, "{report}");
+
+    // On the server: no name, email, username, progress or change of hers; she cannot sign in.
+    let dump = String::from_utf8_lossy(&server.database_dump().await).into_owned();
+    for trace in [ana.username.as_str(), "Ana Erasmus", "ana.erasmus@example.org"] {
+        assert!(!dump.contains(trace), "{trace} is still in the database");
+    }
+    let mut db = server.db().await;
+    let owned: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM documents WHERE owner_id = $1")
+        .bind(ana_id.to_string())
+        .fetch_one(&mut db)
+        .await
+        .unwrap();
+    let authored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM doc_changes WHERE author_id = $1")
+        .bind(ana_id.to_string())
+        .fetch_one(&mut db)
+        .await
+        .unwrap();
+    assert_eq!((owned, authored), (0, 0));
+    assert_eq!(server.try_login(&ana.username, &ana.password).await.0, 401);
+
+    // Both her devices, the offline tablet included, wipe the account when they next connect;
+    // the tablet's unsent answer never arrives.
+    for device in [&tablet, &laptop] {
+        let error = device.core.sync().run().await.unwrap_err();
+        assert!(matches!(error, ClientError::DeviceWiped), "{error:?}");
+        let left = bytes_under(&device.dir);
+        for trace in [ana.username.as_str(), "Rivers", "Nile"] {
+            assert!(!contains(&left, trace), "{trace} is still on a device");
+        }
+    }
+    let owned: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM documents WHERE owner_id = $1")
+        .bind(ana_id.to_string())
+        .fetch_one(&mut db)
+        .await
+        .unwrap();
+    assert_eq!(owned, 0, "nothing came back");
+
+    // The class goes on: Ben's answer is there, and the deck stays when its teacher is erased
+    // too (handed to the admin, not lost).
+    classmate.sync().await;
+    assert_eq!(classmate.core.study().queue(deck).unwrap().len(), 1);
+    let teacher_id = teacher.core.session().current_user().unwrap().id;
+    let body = json!({"confirm_username": demo.teacher.username});
+    let (status, report) =
+        server.post(&format!("/api/v1/users/{teacher_id}/erasure"), Some(&admin.access_token), body).await;
+    assert_eq!(status, 200, "{report}");
+    assert!(report["content_reassigned"].as_u64().unwrap() >= 1, "{report}");
+    let fresh = Device::sign_in(&server, ben).await;
+    fresh.sync().await;
+    assert_eq!(fresh.core.study().queue(deck).unwrap().len(), 1, "Ben's work and the deck survive");
+    assert!(fresh.core.study().next(Some(deck)).unwrap().is_some());
+}

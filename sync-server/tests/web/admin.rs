@@ -127,6 +127,10 @@ pub async fn an_admin_runs_the_school_from_the_browser(
     assert!(matches!(error, tallschool_client::ClientError::DeviceWiped), "{error:?}");
     assert!(tablet.core.session().current_user().is_none());
 
+    // A parent's erasure request (for a pupil added by mistake, here): the username typed
+    // again and the admin's password; then she is gone from the list and cannot sign in.
+    create_and_erase(&laptop, server, &demo.edu_admin.password).await;
+
     // A class, and the new student enrolled in it.
     click(&laptop, "#nav-classes").await;
     type_into(&laptop, "#class-name", "Class 8B").await;
@@ -184,4 +188,22 @@ pub async fn an_admin_runs_the_school_from_the_browser(
     fits_the_window(&laptop, "the operations page").await;
     save_screenshot(&laptop, "admin-operations").await;
     within("closing the browser", laptop.close()).await.unwrap();
+}
+
+async fn create_and_erase(laptop: &Client, server: &TestServer, admin_password: &str) {
+    type_into(laptop, "#people-filter", "").await;
+    type_into(laptop, "#new-username", "kim.mistake").await;
+    type_into(laptop, "#new-display-name", "Kim Mistake").await;
+    click(laptop, "#create-account").await;
+    let password = take_one_time_password(laptop).await;
+    type_into(laptop, "#people-filter", "kim.mistake").await;
+    click(laptop, "tr[data-username='kim.mistake'] button.erase").await;
+    type_into(laptop, "#erase-username", "kim.mistake").await;
+    type_into(laptop, "#erase-password", admin_password).await;
+    save_screenshot(laptop, "admin-erase").await;
+    click(laptop, "#erase-confirm").await;
+    text_where(laptop, "#erased", |t| t.starts_with("Erased")).await;
+    click(laptop, "#erase button").await;
+    count_where(laptop, "#people tbody tr[data-username='kim.mistake']", |n| n == 0).await;
+    assert_eq!(server.try_login("kim.mistake", &password).await.0, StatusCode::UNAUTHORIZED);
 }

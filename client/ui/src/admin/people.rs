@@ -4,8 +4,8 @@
 
 use dioxus::prelude::*;
 use tallschool_shared::api::{
-    CreateUserRequest, CreatedUser, OneTimePassword, PiiInput, ReauthRequest, RevokeSessionsRequest, SessionView,
-    SessionsRevoked, UpdateUserRequest, UserView,
+    CreateUserRequest, CreatedUser, ErasureReport, ErasureRequest, OneTimePassword, PiiInput, ReauthRequest,
+    RevokeSessionsRequest, SessionView, SessionsRevoked, UpdateUserRequest, UserView,
 };
 use tallschool_shared::{Role, SessionId, UserId, UserStatus};
 
@@ -57,6 +57,8 @@ pub fn People() -> Element {
     let mut confirm_password = use_signal(String::new);
     // The person whose devices are shown beside the list.
     let mut devices_of = use_signal(|| None::<UserView>);
+    // The person an erasure is being confirmed for.
+    let mut erasing = use_signal(|| None::<UserView>);
 
     let reset = move |user: UserView| async move {
         failure.set(None);
@@ -149,6 +151,10 @@ pub fn People() -> Element {
                                                 let user = user.clone();
                                                 move |_| reset(user.clone())
                                             }, {t!("admin-reset-password")} }
+                                        button { class: "secondary small erase", onclick: {
+                                                let user = user.clone();
+                                                move |_| erasing.set(Some(user.clone()))
+                                            }, {t!("admin-erase")} }
                                         if user.status == UserStatus::Active {
                                             button { class: "secondary small disable", onclick: move |_| set_status((user.id, UserStatus::Disabled)), {t!("admin-disable")} }
                                         } else {
@@ -163,6 +169,12 @@ pub fn People() -> Element {
                 Pager { page: current, pages, on_page: move |p| view.write().page = p }
             }
             div { class: "admin-side-stack",
+                if let Some(user) = erasing() {
+                    Erase { key: "{user.id}", user, on_done: move |_| {
+                        erasing.set(None);
+                        *version.write() += 1;
+                    } }
+                }
                 if let Some(user) = devices_of() {
                     Devices { key: "{user.id}", user, on_close: move |_| devices_of.set(None) }
                 }
@@ -329,6 +341,67 @@ fn Devices(user: UserView, on_close: EventHandler<()>) -> Element {
                 p { class: "notice-inline", role: "status", id: "device-done", "{message}" }
             }
             Failure { failure: failure() }
+        }
+    }
+}
+
+/// Erasing a person on their (or their parent's) request: what it does, the username typed
+/// again and the admin's own password, then what was removed.
+#[component]
+fn Erase(user: UserView, on_done: EventHandler<()>) -> Element {
+    let session = use_context::<Session>();
+    let id = user.id;
+    let mut typed = use_signal(String::new);
+    let mut password = use_signal(String::new);
+    let mut failure = use_signal(|| None::<String>);
+    let mut report = use_signal(|| None::<ErasureReport>);
+    let mut busy = use_signal(|| false);
+    let username = user.username.clone();
+    let matches = typed().trim().eq_ignore_ascii_case(&username);
+    let submit = move |event: FormEvent| async move {
+        event.prevent_default();
+        busy.set(true);
+        failure.set(None);
+        let reauth = ReauthRequest { password: password() };
+        password.set(String::new());
+        let confirmed =
+            session.call::<serde_json::Value>("POST", "/api/v1/auth/reauth", move || Body::json(&reauth)).await;
+        let answer = match confirmed {
+            Err(f) => Err(f),
+            Ok(_) => {
+                let request = ErasureRequest { confirm_username: typed().trim().to_owned() };
+                let path = format!("/api/v1/users/{id}/erasure");
+                session.call::<ErasureReport>("POST", &path, move || Body::json(&request)).await
+            }
+        };
+        busy.set(false);
+        match answer {
+            Ok(done) => report.set(Some(done)),
+            Err(f) => failure.set(Some(f.message)),
+        }
+    };
+    rsx! {
+        section { class: "card admin-side danger", id: "erase",
+            h2 { {t!("admin-erase-title", username = user.username.clone())} }
+            if let Some(done) = report() {
+                p { role: "status", id: "erased", {t!("admin-erased", documents = done.documents_deleted, devices = done.sessions_wiped, reassigned = done.content_reassigned)} }
+                button { class: "secondary", onclick: move |_| on_done.call(()), {t!("admin-done")} }
+            } else {
+                p { {t!("admin-erase-what")} }
+                form { class: "form", onsubmit: submit,
+                    label { r#for: "erase-username", {t!("admin-erase-type-username", username = user.username.clone())} }
+                    input { id: "erase-username", autocomplete: "off", value: "{typed}", oninput: move |e| typed.set(e.value()) }
+                    label { r#for: "erase-password", {t!("admin-your-password")} }
+                    input { id: "erase-password", r#type: "password", autocomplete: "current-password", value: "{password}",
+                        oninput: move |e| password.set(e.value()) }
+                    Failure { failure: failure() }
+                    div { class: "row-actions",
+                        button { class: "danger", r#type: "submit", id: "erase-confirm", disabled: !matches || password().is_empty() || busy(),
+                            {t!("admin-erase-confirm")} }
+                        button { class: "secondary", r#type: "button", onclick: move |_| on_done.call(()), {t!("cancel")} }
+                    }
+                }
+            }
         }
     }
 }

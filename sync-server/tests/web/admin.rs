@@ -4,7 +4,8 @@
 //! in it, imports a CSV file with one bad row, signs a lost tablet out with a wipe (the tablet,
 //! a real engine, forgets the account at its next contact); a technical admin sees the server's state and
 //! runs the digests and retention; a teacher is turned away. Each step is checked through the
-//! API too. Screenshots go to `docs/screenshots/admin-*.png`.
+//! API too; the technical admin then opens a school whose first admin sets her own password in
+//! the dashboard. Screenshots go to `docs/screenshots/admin-*.png`.
 
 use std::time::{Duration, Instant};
 
@@ -13,7 +14,7 @@ use reqwest::StatusCode;
 
 use crate::browser::{ChromeDriver, save_screenshot};
 use crate::common::{Device, TestServer};
-use crate::webdriver::{click, find, fits_the_window, gone, script, text_where, within};
+use crate::webdriver::{click, find, fits_the_window, gone, script, text_becomes, text_where, within};
 
 async fn type_into(client: &Client, css: &str, text: &str) {
     let field = find(client, css).await;
@@ -187,6 +188,25 @@ pub async fn an_admin_runs_the_school_from_the_browser(
     assert!(retention.contains("audit"), "{retention}");
     fits_the_window(&laptop, "the operations page").await;
     save_screenshot(&laptop, "admin-operations").await;
+
+    // A new school and its first admin, whose one-time password the dashboard itself replaces
+    // with her own at her first sign-in.
+    click(&laptop, "#nav-schools").await;
+    type_into(&laptop, "#school-name", "North School").await;
+    click(&laptop, "#create-school").await;
+    let row = "tr[data-school='North School']";
+    type_into(&laptop, &format!("{row} input.admin-username"), "nora.admin").await;
+    click(&laptop, &format!("{row} button")).await;
+    text_where(&laptop, "#one-time-password", |t| t.contains("nora.admin")).await;
+    save_screenshot(&laptop, "admin-schools").await;
+    let one_time = take_one_time_password(&laptop).await;
+    click(&laptop, "#admin-sign-out").await;
+    admin_sign_in(&laptop, "nora.admin", &one_time).await;
+    type_into(&laptop, "#admin-new-password", "north-school-2026!").await;
+    type_into(&laptop, "#admin-repeat-password", "north-school-2026!").await;
+    click(&laptop, "#admin-save-password").await;
+    text_becomes(&laptop, "#people-count", "1").await;
+    assert_eq!(server.try_login("nora.admin", "north-school-2026!").await.0, StatusCode::OK);
     within("closing the browser", laptop.close()).await.unwrap();
 }
 

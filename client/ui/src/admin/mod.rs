@@ -7,10 +7,11 @@ mod classes;
 mod import;
 mod operations;
 mod people;
+mod schools;
 mod table;
 
 use dioxus::prelude::*;
-use tallschool_shared::api::{LoginRequest, RefreshRequest, TokenResponse, UserView};
+use tallschool_shared::api::{ChangePasswordRequest, LoginRequest, RefreshRequest, TokenResponse, UserView};
 use tallschool_shared::{Role, SchoolId};
 
 pub use api::{ApiFailure, Body};
@@ -46,6 +47,7 @@ pub enum Page {
     People,
     Import,
     Classes,
+    Schools,
     Operations,
 }
 
@@ -53,7 +55,7 @@ impl Page {
     fn for_role(role: Role) -> &'static [Page] {
         match role {
             Role::EduAdmin => &[Page::People, Page::Import, Page::Classes],
-            Role::TechAdmin => &[Page::Operations],
+            Role::TechAdmin => &[Page::Operations, Page::Schools],
             Role::Teacher | Role::Student => &[],
         }
     }
@@ -63,6 +65,7 @@ impl Page {
             Page::People => t!("admin-people"),
             Page::Import => t!("admin-import"),
             Page::Classes => t!("admin-classes"),
+            Page::Schools => t!("admin-schools"),
             Page::Operations => t!("admin-operations"),
         }
     }
@@ -72,6 +75,7 @@ impl Page {
             Page::People => "nav-people",
             Page::Import => "nav-import",
             Page::Classes => "nav-classes",
+            Page::Schools => "nav-schools",
             Page::Operations => "nav-operations",
         }
     }
@@ -143,6 +147,38 @@ fn AdminSignIn() -> Element {
     let mut password = use_signal(String::new);
     let mut error = use_signal(|| None::<String>);
     let mut busy = use_signal(|| false);
+    // Signed in with a one-time password: the admin's own password comes first.
+    let mut pending = use_signal(|| None::<(Admin, String)>);
+    let mut new_password = use_signal(String::new);
+    let mut repeat = use_signal(String::new);
+    let choose = move |event: FormEvent| async move {
+        event.prevent_default();
+        let Some((admin, one_time)) = pending() else { return };
+        if new_password() != repeat() {
+            error.set(Some(t!("passwords-differ")));
+            return;
+        }
+        busy.set(true);
+        error.set(None);
+        let request = ChangePasswordRequest {
+            current_password: one_time,
+            new_password: new_password(),
+            end_other_sessions: Some(true),
+        };
+        let answer =
+            api::call::<()>("POST", "/api/v1/me/password", Some(&admin.access_token), Body::json(&request)).await;
+        busy.set(false);
+        match answer {
+            Ok(()) => {
+                new_password.set(String::new());
+                repeat.set(String::new());
+                pending.set(None);
+                let mut signed_in = session.admin;
+                signed_in.set(Some(admin));
+            }
+            Err(failure) => error.set(Some(failure.message)),
+        }
+    };
     let submit = move |event: FormEvent| {
         event.prevent_default();
         async move {
@@ -156,10 +192,18 @@ fn AdminSignIn() -> Element {
             };
             let answer = api::call::<TokenResponse>("POST", "/api/v1/auth/login", None, Body::json(&request)).await;
             busy.set(false);
+            let typed = password();
             password.set(String::new());
             match answer {
-                Ok(tokens) if tokens.password_change_required => error.set(Some(t!("admin-choose-password-first"))),
                 Ok(tokens) if Page::for_role(tokens.user.role).is_empty() => error.set(Some(t!("admin-not-an-admin"))),
+                Ok(tokens) if tokens.password_change_required => {
+                    let admin = Admin {
+                        access_token: tokens.access_token,
+                        refresh_token: tokens.refresh_token,
+                        user: tokens.user,
+                    };
+                    pending.set(Some((admin, typed)));
+                }
                 Ok(tokens) => {
                     let mut admin = session.admin;
                     admin.set(Some(Admin {
@@ -172,6 +216,26 @@ fn AdminSignIn() -> Element {
             }
         }
     };
+    if pending().is_some() {
+        return rsx! {
+            main { class: "sign-in",
+                h1 { class: "brand", "TallSchool" }
+                p { {t!("sign-in-new-password")} }
+                form { class: "form", id: "admin-choose-password", onsubmit: choose,
+                    label { r#for: "admin-new-password", {t!("admin-new-password")} }
+                    input { id: "admin-new-password", r#type: "password", autocomplete: "new-password", autofocus: true,
+                        value: "{new_password}", oninput: move |e| new_password.set(e.value()) }
+                    label { r#for: "admin-repeat-password", {t!("admin-repeat-password")} }
+                    input { id: "admin-repeat-password", r#type: "password", autocomplete: "new-password",
+                        value: "{repeat}", oninput: move |e| repeat.set(e.value()) }
+                    if let Some(message) = error() {
+                        p { class: "error", role: "alert", "{message}" }
+                    }
+                    button { class: "primary", r#type: "submit", id: "admin-save-password", disabled: busy(), {t!("admin-save-password")} }
+                }
+            }
+        };
+    }
     rsx! {
         main { class: "sign-in",
             h1 { class: "brand", "TallSchool" }
@@ -222,6 +286,7 @@ fn Dashboard(role: Role) -> Element {
                 Page::People => rsx! { people::People {} },
                 Page::Import => rsx! { import::Import {} },
                 Page::Classes => rsx! { classes::Classes {} },
+                Page::Schools => rsx! { schools::Schools {} },
                 Page::Operations => rsx! { operations::Operations {} },
             }
         }

@@ -110,6 +110,15 @@ pub struct SessionView {
     pub current: bool,
 }
 
+/// A person's data is ready to download (with the same sign-in) until `expires_at`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ExportReady {
+    /// The path to fetch (`GET`, with the access token of the one who asked).
+    pub download: String,
+    pub expires_at: i64,
+}
+
 /// Erase a person: their username again, so that a slip erases nobody.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

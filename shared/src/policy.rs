@@ -29,6 +29,8 @@ pub enum Action {
     UpdateUser,
     ResetUserPassword,
     EraseUser,
+    ExportUserData,
+    DownloadExport,
     ListUserSessions,
     RevokeUserSessions,
     ReadUserPii,
@@ -164,6 +166,9 @@ pub const POLICY: &[Rule] = &[
     // Devices of an account: its school's admins (and technical admins) see them and sign them
     // out, optionally wiping the account's data from them at their next contact.
     // Erasure is the school's decision (it holds the data); technical admins run the server only.
+    // A person's data, to the person themselves or to their school's admins.
+    rule!(ExportUserData, "POST" "/api/v1/users/{user_id}/export", User: Deny, OwnSchool, Myself, Myself),
+    rule!(DownloadExport, "GET" "/api/v1/exports/{export_id}", Caller: Myself, Myself, Myself, Myself),
     rule!(EraseUser, "POST" "/api/v1/users/{user_id}/erasure", User: Deny, OwnSchool, Deny, Deny),
     rule!(ListUserSessions, "GET" "/api/v1/users/{user_id}/sessions", User: Anywhere, OwnSchool, Deny, Deny),
     rule!(RevokeUserSessions, "POST" "/api/v1/users/{user_id}/sessions/revoke", User: Anywhere, OwnSchool, Deny, Deny),

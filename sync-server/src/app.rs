@@ -159,6 +159,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(media::routes::router())
         .merge(crate::retention::router())
         .merge(crate::erasure::router())
+        .merge(crate::export::router())
         .split_for_parts();
     crate::openapi::complete(&mut openapi);
     (router, openapi)

@@ -16,6 +16,7 @@ pub mod documents;
 pub mod erasure;
 pub mod error;
 pub mod events;
+pub mod export;
 pub mod hot;
 pub mod http;
 pub mod keys;

@@ -5,10 +5,11 @@
 
 mod common;
 
-use common::{Device, TestServer};
+use common::{Device, Login, TestServer};
 use serde_json::json;
 use tallschool_client::ClientError;
 use tallschool_client::contract::request::CardPatch;
+use tallschool_shared::DocId;
 use tallschool_shared::scheduling::Rating;
 
 /// Every byte under `dir`, to search for what must be gone.
@@ -29,18 +30,30 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
 }
 
+/// The teacher's device, with a deck of two cards in their class, synced.
+async fn teacher_with_deck(
+    server: &TestServer,
+    login: &Login,
+    title: &str,
+    cards: [(&str, &str); 2],
+) -> (Device, DocId) {
+    let teacher = Device::sign_in(server, login).await;
+    teacher.sync().await;
+    let class = teacher.core.classes().list().unwrap()[0].id;
+    let deck = teacher.core.decks().create(class, title, None).unwrap();
+    for (front, back) in cards {
+        teacher.core.decks().put_card(deck, None, &CardPatch::front_back(Some(front), Some(back))).unwrap();
+    }
+    teacher.sync().await;
+    (teacher, deck)
+}
+
 #[tokio::test]
 async fn a_lost_tablet_signed_out_with_a_wipe_forgets_the_account_and_its_offline_work_never_arrives() {
     let server = TestServer::start().await;
     let demo = server.demo_logins();
-    let teacher = Device::sign_in(&server, &demo.teacher).await;
-    teacher.sync().await;
-    let class = teacher.core.classes().list().unwrap()[0].id;
-    let deck = teacher.core.decks().create(class, "Planets", None).unwrap();
-    for (front, back) in [("Mars", "red"), ("Venus", "hot")] {
-        teacher.core.decks().put_card(deck, None, &CardPatch::front_back(Some(front), Some(back))).unwrap();
-    }
-    teacher.sync().await;
+    let (_teacher, deck) =
+        teacher_with_deck(&server, &demo.teacher, "Planets", [("Mars", "red"), ("Venus", "hot")]).await;
 
     let student = &demo.students[0];
     let tablet = Device::sign_in(&server, student).await;
@@ -104,14 +117,8 @@ async fn a_lost_tablet_signed_out_with_a_wipe_forgets_the_account_and_its_offlin
 async fn an_erased_student_leaves_no_trace_even_on_a_device_that_was_offline_and_the_class_goes_on() {
     let server = TestServer::start().await;
     let demo = server.demo_logins();
-    let teacher = Device::sign_in(&server, &demo.teacher).await;
-    teacher.sync().await;
-    let class = teacher.core.classes().list().unwrap()[0].id;
-    let deck = teacher.core.decks().create(class, "Rivers", None).unwrap();
-    for (front, back) in [("Nile", "Africa"), ("Amazon", "America")] {
-        teacher.core.decks().put_card(deck, None, &CardPatch::front_back(Some(front), Some(back))).unwrap();
-    }
-    teacher.sync().await;
+    let (teacher, deck) =
+        teacher_with_deck(&server, &demo.teacher, "Rivers", [("Nile", "Africa"), ("Amazon", "America")]).await;
 
     let (ana, ben) = (&demo.students[0], &demo.students[1]);
     let laptop = Device::sign_in(&server, ana).await;

@@ -24,7 +24,9 @@ use tallschool_shared::{ClassId, Role};
 
 /// Self-service actions on the caller's own credentials; they are exercised in `auth.rs`
 /// (they would sign the matrix's callers out, or need each caller's password).
-const CREDENTIAL_CHANGES: &[Action] = &[Action::ChangeOwnPassword, Action::RevokeOwnSession, Action::Reauthenticate];
+/// The download of an export needs an export first; it is exercised in `export.rs`.
+const CREDENTIAL_CHANGES: &[Action] =
+    &[Action::ChangeOwnPassword, Action::RevokeOwnSession, Action::Reauthenticate, Action::DownloadExport];
 
 /// Where a request's target lies, seen from the actors (who all belong to class 7A of school A).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -602,3 +602,5 @@ admin-new-school = New school
 admin-create-school = Create school
 admin-school-admin-username = Username of a new school admin
 admin-add-school-admin = Add school admin
+admin-export = Export data
+admin-exported = { $username }'s data was saved ({ $size }). It holds personal data: keep it safe and delete it once handed over.

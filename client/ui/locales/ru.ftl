@@ -600,3 +600,5 @@ admin-new-school = Новая школа
 admin-create-school = Создать школу
 admin-school-admin-username = Имя пользователя нового администратора школы
 admin-add-school-admin = Добавить администратора
+admin-export = Выгрузить данные
+admin-exported = Данные { $username } сохранены ({ $size }). В них персональные данные: храните их бережно и удалите после передачи.

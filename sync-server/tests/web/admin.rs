@@ -128,6 +128,10 @@ pub async fn an_admin_runs_the_school_from_the_browser(
     assert!(matches!(error, tallschool_client::ClientError::DeviceWiped), "{error:?}");
     assert!(tablet.core.session().current_user().is_none());
 
+    // A parent asks what the school holds about their child: the archive is prepared and saved.
+    click(&laptop, &format!("tr[data-username='{}'] button.export", pupil.username)).await;
+    text_where(&laptop, "#exported", |t| t.contains("was saved")).await;
+
     // A parent's erasure request (for a pupil added by mistake, here): the username typed
     // again and the admin's password; then she is gone from the list and cannot sign in.
     create_and_erase(&laptop, server, &demo.edu_admin.password).await;

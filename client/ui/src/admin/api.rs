@@ -100,3 +100,44 @@ async fn exchange(method: &str, path: &str, token: Option<&str>, body: Body) -> 
     let _ = (method, path, token, body);
     Err(ApiFailure { status: 0, code: String::new(), message: "the dashboard runs in a browser".to_owned() })
 }
+
+/// Fetch `path` with the admin's token and hand it to the browser as a download named
+/// `filename`; its size in bytes.
+#[cfg(target_arch = "wasm32")]
+pub async fn save_download(path: &str, token: &str, filename: &str) -> Result<u64, ApiFailure> {
+    use wasm_bindgen::JsCast as _;
+    let failed = |_| ApiFailure { status: 0, code: String::new(), message: "the download did not work".to_owned() };
+    let init = web_sys::RequestInit::new();
+    let headers = web_sys::Headers::new().map_err(failed)?;
+    headers.set("authorization", &format!("Bearer {token}")).map_err(failed)?;
+    init.set_headers(&headers);
+    let request = web_sys::Request::new_with_str_and_init(path, &init).map_err(failed)?;
+    let window = web_sys::window().ok_or_else(|| failed(wasm_bindgen::JsValue::NULL))?;
+    let answer = wasm_bindgen_futures::JsFuture::from(window.fetch_with_request(&request)).await.map_err(failed)?;
+    let response: web_sys::Response = answer.dyn_into().map_err(failed)?;
+    if !response.ok() {
+        let status = response.status();
+        return Err(ApiFailure { status, code: String::new(), message: format!("the server answered {status}") });
+    }
+    let blob: web_sys::Blob = wasm_bindgen_futures::JsFuture::from(response.blob().map_err(failed)?)
+        .await
+        .map_err(failed)?
+        .dyn_into()
+        .map_err(failed)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(failed)?;
+    let document = window.document().ok_or_else(|| failed(wasm_bindgen::JsValue::NULL))?;
+    let link: web_sys::HtmlAnchorElement =
+        document.create_element("a").map_err(failed)?.dyn_into().map_err(|_| failed(wasm_bindgen::JsValue::NULL))?;
+    link.set_href(&url);
+    link.set_download(filename);
+    link.click();
+    let _ = web_sys::Url::revoke_object_url(&url);
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    Ok(blob.size() as u64)
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub async fn save_download(path: &str, token: &str, filename: &str) -> Result<u64, ApiFailure> {
+    let _ = (path, token, filename);
+    Err(ApiFailure { status: 0, code: String::new(), message: "the dashboard runs in a browser".to_owned() })
+}

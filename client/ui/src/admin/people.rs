@@ -4,8 +4,8 @@
 
 use dioxus::prelude::*;
 use tallschool_shared::api::{
-    CreateUserRequest, CreatedUser, ErasureReport, ErasureRequest, OneTimePassword, PiiInput, ReauthRequest,
-    RevokeSessionsRequest, SessionView, SessionsRevoked, UpdateUserRequest, UserView,
+    CreateUserRequest, CreatedUser, ErasureReport, ErasureRequest, ExportReady, OneTimePassword, PiiInput,
+    ReauthRequest, RevokeSessionsRequest, SessionView, SessionsRevoked, UpdateUserRequest, UserView,
 };
 use tallschool_shared::{Role, SessionId, UserId, UserStatus};
 
@@ -36,6 +36,21 @@ pub struct ShownOnce {
     pub password: String,
 }
 
+/// What needs the admin's password confirmed when their sign-in is not recent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Sensitive {
+    Reset,
+    Export,
+}
+
+/// A person's data archive, prepared by the server and saved by the browser; its size.
+async fn export(session: Session, user: &UserView) -> Result<u64, super::ApiFailure> {
+    let path = format!("/api/v1/users/{}/export", user.id);
+    let ready = session.call::<ExportReady>("POST", &path, || Body::Json("{}".to_owned())).await?;
+    let token = session.admin.read().as_ref().map(|a| a.access_token.clone()).unwrap_or_default();
+    super::api::save_download(&ready.download, &token, &format!("tallschool-{}.zip", user.username)).await
+}
+
 #[component]
 pub fn People() -> Element {
     let session = use_context::<Session>();
@@ -52,32 +67,49 @@ pub fn People() -> Element {
     let mut view = use_signal(View::default);
     let mut shown_once = use_signal(|| None::<ShownOnce>);
     let mut failure = use_signal(|| None::<String>);
-    // A password reset waiting for the admin to confirm their own password.
-    let mut confirming = use_signal(|| None::<UserView>);
+    // A password reset or an export waiting for the admin to confirm their own password.
+    let mut confirming = use_signal(|| None::<(Sensitive, UserView)>);
+    let mut exported = use_signal(|| None::<String>);
     let mut confirm_password = use_signal(String::new);
     // The person whose devices are shown beside the list.
     let mut devices_of = use_signal(|| None::<UserView>);
     // The person an erasure is being confirmed for.
     let mut erasing = use_signal(|| None::<UserView>);
 
-    let reset = move |user: UserView| async move {
+    let sensitive = move |(action, user): (Sensitive, UserView)| async move {
         failure.set(None);
-        let path = format!("/api/v1/users/{}/password-reset", user.id);
-        match session.call::<OneTimePassword>("POST", &path, || Body::None).await {
-            Ok(otp) => shown_once.set(Some(ShownOnce { username: user.username, password: otp.one_time_password })),
-            Err(f) if f.needs_reauth() => confirming.set(Some(user)),
+        exported.set(None);
+        let outcome = match action {
+            Sensitive::Reset => {
+                let path = format!("/api/v1/users/{}/password-reset", user.id);
+                session.call::<OneTimePassword>("POST", &path, || Body::None).await.map(|otp| {
+                    shown_once
+                        .set(Some(ShownOnce { username: user.username.clone(), password: otp.one_time_password }));
+                })
+            }
+            Sensitive::Export => export(session, &user).await.map(|size| {
+                exported.set(Some(t!(
+                    "admin-exported",
+                    username = user.username.clone(),
+                    size = crate::account::size(size)
+                )));
+            }),
+        };
+        match outcome {
+            Ok(()) => {}
+            Err(f) if f.needs_reauth() => confirming.set(Some((action, user))),
             Err(f) => failure.set(Some(f.message)),
         }
     };
     let confirm = move |event: FormEvent| async move {
         event.prevent_default();
-        let Some(user) = confirming() else { return };
+        let Some(pending) = confirming() else { return };
         let request = ReauthRequest { password: confirm_password() };
         confirm_password.set(String::new());
         match session.call::<serde_json::Value>("POST", "/api/v1/auth/reauth", move || Body::json(&request)).await {
             Ok(_) => {
                 confirming.set(None);
-                reset(user).await;
+                sensitive(pending).await;
             }
             Err(f) => failure.set(Some(f.message)),
         }
@@ -115,7 +147,10 @@ pub fn People() -> Element {
                 if let Some(once) = shown_once() {
                     OneTimeSecret { once, on_close: move |_| shown_once.set(None) }
                 }
-                if let Some(user) = confirming() {
+                if let Some(message) = exported() {
+                    p { class: "notice-inline", role: "status", id: "exported", "{message}" }
+                }
+                if let Some((_, user)) = confirming() {
                     form { class: "card confirm", onsubmit: confirm,
                         p { {t!("admin-confirm-password", username = user.username.clone())} }
                         input { r#type: "password", id: "admin-confirm-password", autocomplete: "current-password", autofocus: true,
@@ -149,8 +184,12 @@ pub fn People() -> Element {
                                             }, {t!("admin-devices")} }
                                         button { class: "secondary small reset", onclick: {
                                                 let user = user.clone();
-                                                move |_| reset(user.clone())
+                                                move |_| sensitive((Sensitive::Reset, user.clone()))
                                             }, {t!("admin-reset-password")} }
+                                        button { class: "secondary small export", onclick: {
+                                                let user = user.clone();
+                                                move |_| sensitive((Sensitive::Export, user.clone()))
+                                            }, {t!("admin-export")} }
                                         button { class: "secondary small erase", onclick: {
                                                 let user = user.clone();
                                                 move |_| erasing.set(Some(user.clone()))

@@ -110,6 +110,79 @@ pub struct SessionView {
     pub current: bool,
 }
 
+/// What a consent covers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub enum ConsentPurpose {
+    /// Learning with TallSchool at all (accounts, progress, sync).
+    Platform,
+    /// Photos, audio and video of the student in class content.
+    Recordings,
+    /// The student's progress in the school's statistics (digests).
+    Analytics,
+}
+
+impl ConsentPurpose {
+    pub const ALL: [ConsentPurpose; 3] =
+        [ConsentPurpose::Platform, ConsentPurpose::Recordings, ConsentPurpose::Analytics];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ConsentPurpose::Platform => "platform",
+            ConsentPurpose::Recordings => "recordings",
+            ConsentPurpose::Analytics => "analytics",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub enum ConsentDecision {
+    Given,
+    Withdrawn,
+}
+
+/// Who consented (or withdrew): never their name, only who they are to the student.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub enum ConsentGiver {
+    Student,
+    ParentOrGuardian,
+    School,
+}
+
+/// Record a consent given or withdrawn.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct RecordConsentRequest {
+    pub purpose: ConsentPurpose,
+    pub decision: ConsentDecision,
+    pub given_by: ConsentGiver,
+}
+
+/// One consent record: who consented (or withdrew) for what, when, recorded by whom.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ConsentRecord {
+    pub purpose: ConsentPurpose,
+    pub decision: ConsentDecision,
+    pub given_by: ConsentGiver,
+    pub recorded_by: UserId,
+    pub at: i64,
+}
+
+/// A person's consents: the latest record per purpose, and every record, newest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ConsentsView {
+    pub current: Vec<ConsentRecord>,
+    pub history: Vec<ConsentRecord>,
+}
+
 /// A person's data is ready to download (with the same sign-in) until `expires_at`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]

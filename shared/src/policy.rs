@@ -29,6 +29,8 @@ pub enum Action {
     UpdateUser,
     ResetUserPassword,
     EraseUser,
+    ReadConsents,
+    RecordConsent,
     ExportUserData,
     DownloadExport,
     ListUserSessions,
@@ -169,6 +171,9 @@ pub const POLICY: &[Rule] = &[
     // A person's data, to the person themselves or to their school's admins.
     rule!(ExportUserData, "POST" "/api/v1/users/{user_id}/export", User: Deny, OwnSchool, Myself, Myself),
     rule!(DownloadExport, "GET" "/api/v1/exports/{export_id}", Caller: Myself, Myself, Myself, Myself),
+    // Consent records: the school's admins keep them; the person may read their own.
+    rule!(ReadConsents, "GET" "/api/v1/users/{user_id}/consents", User: Deny, OwnSchool, Deny, Myself),
+    rule!(RecordConsent, "POST" "/api/v1/users/{user_id}/consents", User: Deny, OwnSchool, Deny, Deny),
     rule!(EraseUser, "POST" "/api/v1/users/{user_id}/erasure", User: Deny, OwnSchool, Deny, Deny),
     rule!(ListUserSessions, "GET" "/api/v1/users/{user_id}/sessions", User: Anywhere, OwnSchool, Deny, Deny),
     rule!(RevokeUserSessions, "POST" "/api/v1/users/{user_id}/sessions/revoke", User: Anywhere, OwnSchool, Deny, Deny),

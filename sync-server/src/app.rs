@@ -160,6 +160,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(crate::retention::router())
         .merge(crate::erasure::router())
         .merge(crate::export::router())
+        .merge(crate::consent::router())
         .split_for_parts();
     crate::openapi::complete(&mut openapi);
     (router, openapi)

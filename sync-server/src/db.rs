@@ -138,6 +138,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "hardening", include_str!("../../migrations/sqlite/0005_hardening.sql")),
     (6, "audit_chain", include_str!("../../migrations/sqlite/0006_audit_chain.sql")),
     (7, "pii_data_keys", include_str!("../../migrations/sqlite/0007_pii_data_keys.sql")),
+    (8, "consents", include_str!("../../migrations/sqlite/0008_consents.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../../migrations/postgres/0001_foundation.sql")),
@@ -147,6 +148,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "hardening", include_str!("../../migrations/postgres/0005_hardening.sql")),
     (6, "audit_chain", include_str!("../../migrations/postgres/0006_audit_chain.sql")),
     (7, "pii_data_keys", include_str!("../../migrations/postgres/0007_pii_data_keys.sql")),
+    (8, "consents", include_str!("../../migrations/postgres/0008_consents.sql")),
 ];
 
 pub fn embedded_migrations(backend: Backend) -> &'static [(i64, &'static str, &'static str)] {

@@ -104,6 +104,8 @@ async fn erase(
     run(conn, "DELETE FROM manual_grades WHERE student_id = $1", &[u]).await?;
     let pii_fields_deleted = run(conn, "DELETE FROM pii_fields WHERE user_id = $1", &[u]).await?;
     run(conn, "DELETE FROM enrolments WHERE user_id = $1", &[u]).await?;
+    run(conn, "DELETE FROM consents WHERE user_id = $1", &[u]).await?;
+    run(conn, "UPDATE consents SET recorded_by = $2 WHERE recorded_by = $1", &[u, a]).await?;
     run(conn, "DELETE FROM media_uploaders WHERE user_id = $1", &[u]).await?;
     run(conn, "DELETE FROM uploads WHERE user_id = $1", &[u]).await?;
     // A teacher's decks, texts, tests, keys and grades stay with the class: the admin holds them.

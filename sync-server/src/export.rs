@@ -153,7 +153,8 @@ progress/*.json      your study progress and answers, one file per document\n\
 grades.json          points teachers gave your answers by hand\n\
 media.json, media/   the files you uploaded\n\
 devices.json         the devices you signed in on\n\
-access-log.json      who read your personal data, when and why (never the values)\n";
+access-log.json      who read your personal data, when and why (never the values)\n\
+consents.json        what you (or your parents) consented to, and when\n";
 
 /// Every file of the archive. The personal data is read through the vault (a logged read).
 async fn collect(
@@ -174,6 +175,7 @@ async fn collect(
         json_entry("devices.json", &devices(&mut tx, subject).await?)?,
         json_entry("grades.json", &grades(&mut tx, subject).await?)?,
         json_entry("access-log.json", &access_log(&mut tx, subject).await?)?,
+        json_entry("consents.json", &crate::consent::view(&mut tx, subject).await?)?,
     ];
     let progress: Vec<String> =
         sqlx::query_scalar("SELECT id FROM documents WHERE owner_id = $1 AND kind = 'progress' ORDER BY id")

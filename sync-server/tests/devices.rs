@@ -141,6 +141,11 @@ async fn an_erased_student_leaves_no_trace_even_on_a_device_that_was_offline_and
         .await;
     assert!(status.is_success(), "{status}");
 
+    let consent = json!({"purpose": "platform", "decision": "given", "given_by": "parent_or_guardian"});
+    let (status, _) =
+        server.post(&format!("/api/v1/users/{ana_id}/consents"), Some(&admin.access_token), consent).await;
+    assert_eq!(status, 201);
+
     // The parent's request: the school admin erases Ana (the username typed again).
     let erase = format!("/api/v1/users/{ana_id}/erasure");
     let (status, _) = server.post(&erase, Some(&admin.access_token), json!({"confirm_username": "someone.else"})).await;
@@ -175,7 +180,12 @@ async fn an_erased_student_leaves_no_trace_even_on_a_device_that_was_offline_and
         .fetch_one(&mut db)
         .await
         .unwrap();
-    assert_eq!((owned, authored), (0, 0));
+    let consents: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM consents WHERE user_id = $1")
+        .bind(ana_id.to_string())
+        .fetch_one(&mut db)
+        .await
+        .unwrap();
+    assert_eq!((owned, authored, consents), (0, 0, 0));
     assert_eq!(server.try_login(&ana.username, &ana.password).await.0, 401);
 
     // Both her devices, the offline tablet included, wipe the account when they next connect;

@@ -1,7 +1,7 @@
 //! A person's data as one archive (SECURITY.md item 26): asked for by the person or their
 //! school's admin, fetched by the one who asked only, holding their account, personal data,
-//! progress, uploads, devices and the access-log rows about them — the export's own read
-//! among them.
+//! progress, uploads, devices, consents and the access-log rows about them — the export's own
+//! read among them. Consent records: kept by the school, read by the person.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -60,6 +60,32 @@ async fn a_student_and_her_school_admin_get_her_whole_data_and_nobody_else_can()
         .await;
     assert!(status.is_success());
 
+    // Her parents' consents, recorded by the school office from signed forms; one withdrawn.
+    let consents = format!("/api/v1/users/{id}/consents");
+    for (purpose, decision) in [("platform", "given"), ("recordings", "given"), ("recordings", "withdrawn")] {
+        let body = json!({"purpose": purpose, "decision": decision, "given_by": "parent_or_guardian"});
+        let (status, _) = server.post(&consents, Some(&admin.access_token), body).await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let (status, seen) = server.get(&consents, &me.access_token).await;
+    assert_eq!(status, StatusCode::OK, "she reads her own consents");
+    assert_eq!(seen["history"].as_array().unwrap().len(), 3);
+    let current: Vec<(&str, &str)> = seen["current"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["purpose"].as_str().unwrap(), c["decision"].as_str().unwrap()))
+        .collect();
+    assert_eq!(current, [("platform", "given"), ("recordings", "withdrawn")]);
+    let teacher_token = server.login(&demo.teacher).await.access_token;
+    assert_eq!(server.get(&consents, &teacher_token).await.0, StatusCode::FORBIDDEN);
+    let body = json!({"purpose": "analytics", "decision": "given", "given_by": "student"});
+    assert_eq!(
+        server.post(&consents, Some(&me.access_token), body).await.0,
+        StatusCode::FORBIDDEN,
+        "only the school records"
+    );
+
     // The student asks for her own data, right after signing in (a recent password).
     let (status, ready) = server.post(&format!("/api/v1/users/{id}/export"), Some(&me.access_token), json!({})).await;
     assert_eq!(status, StatusCode::CREATED, "{ready}");
@@ -82,6 +108,7 @@ async fn a_student_and_her_school_admin_get_her_whole_data_and_nobody_else_can()
     let log = json_of("access-log.json");
     assert!(log.as_array().unwrap().iter().any(|row| row["purpose"] == "personal data export"), "{log}");
     assert!(files.contains_key("README.txt"));
+    assert_eq!(json_of("consents.json")["history"].as_array().unwrap().len(), 3);
 
     // The link is hers alone: a classmate (even knowing it) gets nothing.
     let other = server.login(&demo.students[1]).await;

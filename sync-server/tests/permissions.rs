@@ -231,6 +231,9 @@ fn request(role: Role, targets: &Targets<'_>, rule: &Rule, upload: &str) -> (Met
             "attempt_id": targets.test.attempt, "question_id": targets.test.question, "points": 1.0})),
         Action::RunDigests | Action::RunMediaGc => Some(json!({})),
         Action::RevokeUserSessions => Some(json!({"wipe": false})),
+        Action::RecordConsent => {
+            Some(json!({"purpose": "platform", "decision": "given", "given_by": "parent_or_guardian"}))
+        }
         // Someone else's username: past the policy, the erasure stops at the confirmation.
         Action::EraseUser => Some(json!({"confirm_username": "not.this.person"})),
         Action::StartUpload => Some(json!({"mime": "image/jpeg", "size": 10, "sha256": "0".repeat(64)})),

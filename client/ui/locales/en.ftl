@@ -604,3 +604,22 @@ admin-school-admin-username = Username of a new school admin
 admin-add-school-admin = Add school admin
 admin-export = Export data
 admin-exported = { $username }'s data was saved ({ $size }). It holds personal data: keep it safe and delete it once handed over.
+admin-consents = Consents
+admin-consents-of = { $username }'s consents
+consent-platform = Learning with TallSchool
+consent-recordings = Photos, audio and video
+consent-analytics = School statistics
+consent-given = Given
+consent-withdrawn = Withdrawn
+consent-by-student = by the student
+consent-by-parent = by a parent or guardian
+consent-by-school = by the school
+consent-none = Not recorded
+consent-history = { $n ->
+    [one] { $n } record
+   *[other] { $n } records
+}
+consent-purpose = For
+consent-decision = Decision
+consent-giver = Given by
+consent-record = Record

@@ -602,3 +602,23 @@ admin-school-admin-username = Имя пользователя нового ад�
 admin-add-school-admin = Добавить администратора
 admin-export = Выгрузить данные
 admin-exported = Данные { $username } сохранены ({ $size }). В них персональные данные: храните их бережно и удалите после передачи.
+admin-consents = Согласия
+admin-consents-of = Согласия { $username }
+consent-platform = Обучение в TallSchool
+consent-recordings = Фото, аудио и видео
+consent-analytics = Школьная статистика
+consent-given = Дано
+consent-withdrawn = Отозвано
+consent-by-student = учеником
+consent-by-parent = родителем или опекуном
+consent-by-school = школой
+consent-none = Не записано
+consent-history = { $n ->
+    [one] { $n } запись
+    [few] { $n } записи
+   *[other] { $n } записей
+}
+consent-purpose = Для чего
+consent-decision = Решение
+consent-giver = Кем
+consent-record = Записать

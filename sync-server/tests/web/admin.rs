@@ -128,6 +128,13 @@ pub async fn an_admin_runs_the_school_from_the_browser(
     assert!(matches!(error, tallschool_client::ClientError::DeviceWiped), "{error:?}");
     assert!(tablet.core.session().current_user().is_none());
 
+    // The parents' signed form: consent to learning with TallSchool, recorded and shown.
+    click(&laptop, &format!("tr[data-username='{}'] button.consents", pupil.username)).await;
+    find(&laptop, "#consents-current").await;
+    click(&laptop, "#record-consent-button").await;
+    text_where(&laptop, "#consents-current dd[data-purpose=platform]", |t| t.starts_with("Given")).await;
+    save_screenshot(&laptop, "admin-consents").await;
+
     // A parent asks what the school holds about their child: the archive is prepared and saved.
     click(&laptop, &format!("tr[data-username='{}'] button.export", pupil.username)).await;
     text_where(&laptop, "#exported", |t| t.contains("was saved")).await;

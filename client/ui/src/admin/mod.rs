@@ -4,6 +4,7 @@
 
 mod api;
 mod classes;
+mod consents;
 mod import;
 mod operations;
 mod people;

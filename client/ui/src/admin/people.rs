@@ -75,6 +75,8 @@ pub fn People() -> Element {
     let mut devices_of = use_signal(|| None::<UserView>);
     // The person an erasure is being confirmed for.
     let mut erasing = use_signal(|| None::<UserView>);
+    // The student whose consent record is shown.
+    let mut consents_of = use_signal(|| None::<UserView>);
 
     let sensitive = move |(action, user): (Sensitive, UserView)| async move {
         failure.set(None);
@@ -178,6 +180,12 @@ pub fn People() -> Element {
                                 td { class: if user.status == UserStatus::Disabled { "disabled" } else { "" }, {status_label(user.status)} }
                                 td { div { class: "row-actions",
                                     if user.role != Role::EduAdmin {
+                                        if user.role == Role::Student {
+                                            button { class: "secondary small consents", onclick: {
+                                                    let user = user.clone();
+                                                    move |_| consents_of.set(Some(user.clone()))
+                                                }, {t!("admin-consents")} }
+                                        }
                                         button { class: "secondary small devices", onclick: {
                                                 let user = user.clone();
                                                 move |_| devices_of.set(Some(user.clone()))
@@ -208,6 +216,9 @@ pub fn People() -> Element {
                 Pager { page: current, pages, on_page: move |p| view.write().page = p }
             }
             div { class: "admin-side-stack",
+                if let Some(user) = consents_of() {
+                    super::consents::Consents { key: "{user.id}", user, on_close: move |_| consents_of.set(None) }
+                }
                 if let Some(user) = erasing() {
                     Erase { key: "{user.id}", user, on_done: move |_| {
                         erasing.set(None);

@@ -106,6 +106,12 @@ pub struct SessionView {
     pub last_used_at: i64,
     /// Hard end of this session, whatever its activity.
     pub expires_at: i64,
+    /// When the device last synced (within a few minutes), if it ever did.
+    #[serde(default)]
+    pub last_sync_at: Option<i64>,
+    /// Changes the device said, at that sync, it still held unsent.
+    #[serde(default)]
+    pub waiting_changes: Option<u64>,
     /// The session the request was made with.
     pub current: bool,
 }
@@ -181,6 +187,112 @@ pub struct ConsentRecord {
 pub struct ConsentsView {
     pub current: Vec<ConsentRecord>,
     pub history: Vec<ConsentRecord>,
+}
+
+/// Record the school's authorisation of TallSchool for educational use (given or withdrawn).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct RecordAuthorizationRequest {
+    pub decision: ConsentDecision,
+}
+
+/// One record of a school's authorisation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct AuthorizationRecord {
+    pub decision: ConsentDecision,
+    pub recorded_by: UserId,
+    pub at: i64,
+}
+
+/// A school's lawful basis for its students' accounts: whether the school currently authorises
+/// TallSchool for educational use on parents' behalf, and every record, newest first. Without
+/// it, a student account needs a recorded consent when it is created.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct SchoolAuthorization {
+    pub authorized: bool,
+    pub history: Vec<AuthorizationRecord>,
+}
+
+/// Open break-glass access to a school's personal data: why, and for how long.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct BreakGlassRequest {
+    /// Why the access is needed (10 to 300 characters; shown to the school).
+    pub reason: String,
+    /// How long it lasts: 1 to 60 minutes.
+    pub minutes: u32,
+}
+
+/// A break-glass grant: who, why, from when until when.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct BreakGlassGrant {
+    pub id: String,
+    pub school_id: SchoolId,
+    /// The technical admin (absent once their account is erased).
+    pub actor_id: Option<UserId>,
+    pub actor_username: Option<String>,
+    pub reason: String,
+    pub granted_at: i64,
+    pub expires_at: i64,
+    /// Whether it is still open at the time of the answer.
+    pub active: bool,
+}
+
+/// One security event, for the technical admin's view: what, when, about which account.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct SecurityEventEntry {
+    pub seq: i64,
+    pub at: i64,
+    /// The event's `type` (`password_rejected`, `throttled`, `refresh_reuse_detected`, …).
+    pub kind: String,
+    /// The account it is about (or who acted), when there is one.
+    pub user_id: Option<UserId>,
+    pub username: Option<String>,
+    /// The event as published on `security.events.v1`.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub details: serde_json::Value,
+}
+
+/// One run of a server job.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct JobRun {
+    pub id: String,
+    /// `digests`, `compaction`, `media_gc`, `retention`, `key_rotation`, `reencryption`.
+    pub job: String,
+    /// `schedule`, or `admin` (then `actor_id` says who).
+    pub trigger: String,
+    pub actor_id: Option<UserId>,
+    pub actor_username: Option<String>,
+    pub started_at: i64,
+    /// Absent while it runs (or if the server stopped during it).
+    pub finished_at: Option<i64>,
+    /// `running`, `ok` or `failed`.
+    pub outcome: String,
+    /// What the run reported (counts and ids), or `{"error": …}`.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub report: serde_json::Value,
+}
+
+/// A signed-in device of any account (the technical admin's view across schools).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct DeviceSession {
+    pub session_id: SessionId,
+    pub user_id: UserId,
+    pub username: String,
+    pub role: Role,
+    pub school_id: Option<SchoolId>,
+    pub device_name: String,
+    pub created_at: i64,
+    pub last_used_at: i64,
+    pub expires_at: i64,
 }
 
 /// A person's data is ready to download (with the same sign-in) until `expires_at`.
@@ -259,6 +371,10 @@ pub struct CreateUserRequest {
     /// Personal data for the vault; stored encrypted, never elsewhere.
     #[serde(default)]
     pub pii: Option<PiiInput>,
+    /// For a student: who consented to learning with TallSchool (recorded with the account).
+    /// Needed unless the school authorises TallSchool for educational use.
+    #[serde(default)]
+    pub consent_by: Option<ConsentGiver>,
 }
 
 /// A new account and its one-time initial password (generated by the server, shown once;
@@ -490,6 +606,12 @@ pub struct RetentionReport {
     /// Access-log rows from this time on are kept (Unix seconds).
     pub audit_kept_since: i64,
     pub security_events_kept_since: i64,
+    /// Accounts disabled longer than their retention, erased now.
+    #[serde(default)]
+    pub accounts_erased: i64,
+    /// Accounts disabled before this time are erased.
+    #[serde(default)]
+    pub disabled_accounts_kept_since: i64,
 }
 
 // ---------------------------------------------------------------- schools and classes
@@ -662,4 +784,7 @@ pub struct UploadView {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct HealthView {
     pub status: String,
+    /// The server's version.
+    #[serde(default)]
+    pub version: String,
 }

@@ -135,6 +135,11 @@ pub enum SecurityEvent {
     SensitiveChange { user_id: UserId, actor_id: UserId, change: SensitiveChange },
     /// A read of personal data was refused (`subject_id` absent for a class roster).
     PiiAccessDenied { actor_id: UserId, subject_id: Option<UserId>, purpose: String },
+    /// A technical admin opened break-glass access to a school's personal data: the
+    /// data-protection contact's alert (the reason is in the grant, shown to the school).
+    BreakGlassGranted { actor_id: UserId, school_id: SchoolId, grant_id: String, expires_at: i64 },
+    /// An account disabled longer than its retention was erased by the retention job.
+    RetentionErasure { user_id: UserId, disabled_at: i64 },
 }
 
 /// Where a password was checked.

@@ -13,6 +13,7 @@ pub mod events;
 pub mod ids;
 pub mod media;
 pub mod policy;
+pub mod privacy;
 pub mod reader;
 pub mod reviews;
 pub mod role;

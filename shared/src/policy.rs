@@ -21,6 +21,10 @@ pub enum Action {
     ListSchools,
     CreateSchool,
     ReadSchool,
+    ReadSchoolAuthorization,
+    RecordSchoolAuthorization,
+    GrantBreakGlass,
+    ListBreakGlass,
     // people
     ListSchoolUsers,
     CreateUser,
@@ -41,6 +45,9 @@ pub enum Action {
     ReadPiiKeys,
     RotatePiiKey,
     RunRetention,
+    ReadSecurityEvents,
+    ListAllDevices,
+    ReadJobRuns,
     // cohorts and classes
     ListCohorts,
     CreateCohort,
@@ -88,6 +95,9 @@ pub enum Grant {
     TeacherOfSubject,
     /// The actor themselves.
     Myself,
+    /// A target in a school for which the actor holds a live break-glass grant (a technical
+    /// admin's time-boxed, reason-logged access to personal data, SECURITY.md item 18).
+    BreakGlass,
 }
 
 /// What kind of thing an action's path points at.
@@ -127,7 +137,7 @@ impl Rule {
     }
 }
 
-use Grant::{Anywhere, ClassMember, ClassTeacher, Deny, Myself, OwnSchool, TeacherOfSubject};
+use Grant::{Anywhere, BreakGlass, ClassMember, ClassTeacher, Deny, Myself, OwnSchool, TeacherOfSubject};
 
 macro_rules! rule {
     ($action:ident, $method:literal $path:literal, $target:ident: $t:expr, $e:expr, $te:expr, $s:expr) => {
@@ -145,7 +155,8 @@ macro_rules! rule {
 }
 
 /// The policy. Columns: technical admin, educational admin, teacher, student.
-/// Technical admins never read personal data: every PII action is `Deny` in their column.
+/// Technical admins never read personal data, except a person's under a live break-glass grant
+/// for their school: every other PII action is `Deny` in their column.
 pub const POLICY: &[Rule] = &[
     rule!(ReadOwnAccount, "GET" "/api/v1/me", Caller: Myself, Myself, Myself, Myself),
     rule!(ListOwnClasses, "GET" "/api/v1/me/classes", Caller: Myself, Myself, Myself, Myself),
@@ -157,6 +168,13 @@ pub const POLICY: &[Rule] = &[
     rule!(ListSchools, "GET" "/api/v1/schools", System: Anywhere, Deny, Deny, Deny),
     rule!(CreateSchool, "POST" "/api/v1/schools", System: Anywhere, Deny, Deny, Deny),
     rule!(ReadSchool, "GET" "/api/v1/schools/{school_id}", School: Anywhere, OwnSchool, OwnSchool, OwnSchool),
+    // The school's authorisation of TallSchool for educational use, on parents' behalf (item 29).
+    rule!(ReadSchoolAuthorization, "GET" "/api/v1/schools/{school_id}/authorization", School: Anywhere, OwnSchool, Deny, Deny),
+    rule!(RecordSchoolAuthorization, "POST" "/api/v1/schools/{school_id}/authorization", School: Deny, OwnSchool, Deny, Deny),
+    // A technical admin opens break-glass access to a school's personal data, with a reason and
+    // an end; the school's admins see every grant.
+    rule!(GrantBreakGlass, "POST" "/api/v1/schools/{school_id}/break-glass", School: Anywhere, Deny, Deny, Deny),
+    rule!(ListBreakGlass, "GET" "/api/v1/schools/{school_id}/break-glass", School: Anywhere, OwnSchool, Deny, Deny),
     rule!(ListSchoolUsers, "GET" "/api/v1/schools/{school_id}/users", School: Anywhere, OwnSchool, Deny, Deny),
     rule!(CreateUser, "POST" "/api/v1/schools/{school_id}/users", School: Anywhere, OwnSchool, Deny, Deny),
     // A file of people carries personal data: the school's own admins only.
@@ -177,7 +195,7 @@ pub const POLICY: &[Rule] = &[
     rule!(EraseUser, "POST" "/api/v1/users/{user_id}/erasure", User: Deny, OwnSchool, Deny, Deny),
     rule!(ListUserSessions, "GET" "/api/v1/users/{user_id}/sessions", User: Anywhere, OwnSchool, Deny, Deny),
     rule!(RevokeUserSessions, "POST" "/api/v1/users/{user_id}/sessions/revoke", User: Anywhere, OwnSchool, Deny, Deny),
-    rule!(ReadUserPii, "GET" "/api/v1/users/{user_id}/pii", User: Deny, OwnSchool, TeacherOfSubject, Myself),
+    rule!(ReadUserPii, "GET" "/api/v1/users/{user_id}/pii", User: BreakGlass, OwnSchool, TeacherOfSubject, Myself),
     rule!(WriteUserPii, "PUT" "/api/v1/users/{user_id}/pii", User: Deny, OwnSchool, Deny, Deny),
     rule!(ReadPiiAccessLog, "GET" "/api/v1/schools/{school_id}/pii-access-log", School: Anywhere, OwnSchool, Deny, Deny),
     rule!(ListCohorts, "GET" "/api/v1/schools/{school_id}/cohorts", School: Deny, OwnSchool, OwnSchool, Deny),
@@ -214,6 +232,10 @@ pub const POLICY: &[Rule] = &[
     rule!(ReadPiiKeys, "GET" "/api/v1/admin/pii-keys", System: Anywhere, Deny, Deny, Deny),
     rule!(RotatePiiKey, "POST" "/api/v1/admin/pii-keys/rotate", System: Anywhere, Deny, Deny, Deny),
     rule!(RunRetention, "POST" "/api/v1/admin/retention", System: Anywhere, Deny, Deny, Deny),
+    // Watching the server: security events and every signed-in device (ids and usernames only).
+    rule!(ReadSecurityEvents, "GET" "/api/v1/admin/security-events", System: Anywhere, Deny, Deny, Deny),
+    rule!(ListAllDevices, "GET" "/api/v1/admin/devices", System: Anywhere, Deny, Deny, Deny),
+    rule!(ReadJobRuns, "GET" "/api/v1/admin/jobs", System: Anywhere, Deny, Deny, Deny),
 ];
 
 /// Who may read and write a synced document, by document class and role:
@@ -270,6 +292,8 @@ pub struct Relation {
     pub learns_in_class: bool,
     /// The target user is a student in a class the actor teaches.
     pub teaches_subject: bool,
+    /// The actor holds a live break-glass grant for the target's school.
+    pub break_glass: bool,
 }
 
 /// The outcome of a check. `Hidden` means the caller must not even learn that the target
@@ -294,6 +318,7 @@ pub const fn grant_allows(grant: Grant, relation: &Relation) -> bool {
         ClassMember => relation.same_school && (relation.teaches_class || relation.learns_in_class),
         TeacherOfSubject => relation.same_school && relation.teaches_subject,
         Myself => relation.is_self,
+        BreakGlass => relation.break_glass,
     }
 }
 
@@ -324,15 +349,17 @@ pub const fn may_assign_role(actor: Role, assigned: Role) -> bool {
 }
 
 /// Which personal-data fields a role may read about a subject it is allowed to see.
-/// Teachers need names and emails of their students, not birth dates.
-pub const fn readable_pii_fields(role: Role, is_self: bool) -> &'static [crate::events::PiiField] {
+/// Teachers need names and emails of their students, not birth dates; a technical admin
+/// reads nothing, except everything under a break-glass grant.
+pub const fn readable_pii_fields(role: Role, relation: &Relation) -> &'static [crate::events::PiiField] {
     use crate::events::PiiField::{BirthDate, DisplayName, Email};
-    if is_self {
+    if relation.is_self {
         return &[DisplayName, Email, BirthDate];
     }
     match role {
         Role::EduAdmin => &[DisplayName, Email, BirthDate],
         Role::Teacher => &[DisplayName, Email],
+        Role::TechAdmin if relation.break_glass => &[DisplayName, Email, BirthDate],
         Role::TechAdmin | Role::Student => &[],
     }
 }
@@ -354,12 +381,20 @@ mod tests {
     }
 
     #[test]
-    fn technical_admins_never_read_personal_data() {
-        for action in [Action::ReadUserPii, Action::WriteUserPii, Action::ReadClassRoster] {
+    fn technical_admins_read_personal_data_only_under_break_glass() {
+        for action in [Action::WriteUserPii, Action::ReadClassRoster, Action::ImportUsers, Action::ReadConsents] {
             let rule = rule(action).map(|r| r.tech_admin);
             assert_eq!(rule, Some(Grant::Deny), "{action:?}");
         }
-        assert!(readable_pii_fields(Role::TechAdmin, false).is_empty());
+        let anywhere = Relation { same_school: true, ..Relation::default() };
+        assert_eq!(decide(Action::ReadUserPii, Role::TechAdmin, &anywhere), Decision::Forbidden);
+        assert!(readable_pii_fields(Role::TechAdmin, &anywhere).is_empty());
+        let granted = Relation { break_glass: true, ..Relation::default() };
+        assert_eq!(decide(Action::ReadUserPii, Role::TechAdmin, &granted), Decision::Allow);
+        assert_eq!(readable_pii_fields(Role::TechAdmin, &granted).len(), 3);
+        // A grant opens nothing else, and means nothing for other roles.
+        assert_eq!(decide(Action::WriteUserPii, Role::TechAdmin, &granted), Decision::Forbidden);
+        assert_eq!(decide(Action::ReadUserPii, Role::Student, &granted), Decision::Hidden);
     }
 
     #[test]

@@ -33,6 +33,10 @@ pub struct SyncRequest {
     /// given access to more documents), it answers from the beginning.
     pub epoch: u64,
     pub push: Vec<DocPush>,
+    /// Changes the device still holds beyond this push: its school sees a device with work
+    /// not yet sent. Absent from older clients.
+    #[serde(default)]
+    pub waiting: u64,
 }
 
 /// New changes of one document, in causal order (dependencies first).
@@ -101,6 +105,9 @@ pub enum RejectReason {
     InvalidMeta,
     /// A change depends on changes the document does not have (or belongs to another document).
     UnknownDependencies,
+    /// A change writes personal data (an email address) into a student's document, where
+    /// history keeps it forever (SECURITY.md item 24).
+    PersonalData,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -152,10 +159,22 @@ mod tests {
             cursor: 42,
             epoch: 1,
             push: vec![DocPush { meta, changes: vec![ByteBuf::from(change)] }],
+            waiting: 3,
         };
         let bytes = encode(&request).expect("encode");
         assert!(bytes.len() < 1000 + 200, "no base64 blow-up: {} bytes", bytes.len());
         assert_eq!(decode::<SyncRequest>(&bytes).expect("decode"), request);
+        // An older client's request, without `waiting`, still reads.
+        #[derive(Serialize)]
+        struct Older {
+            protocol: u32,
+            cursor: u64,
+            epoch: u64,
+            push: Vec<DocPush>,
+        }
+        let older =
+            encode(&Older { protocol: PROTOCOL_VERSION, cursor: 1, epoch: 1, push: Vec::new() }).expect("encode");
+        assert_eq!(decode::<SyncRequest>(&older).expect("decode").waiting, 0);
         assert!(decode::<SyncRequest>(&bytes[..bytes.len() / 2]).is_err());
         assert!(decode::<SyncRequest>(b"\xff\x00garbage").is_err());
     }

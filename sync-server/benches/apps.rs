@@ -228,8 +228,13 @@ async fn push_a_year(base: &str, token: &str, student: UserId, deck: &DocMeta, c
     }
     // Every change but the first, which every device derives from the document's id.
     let changes = progress.get_changes(&[]).iter().skip(1).map(|c| ByteBuf::from(c.raw_bytes().to_vec())).collect();
-    let request =
-        SyncRequest { protocol: PROTOCOL_VERSION, cursor: 0, epoch: 0, push: vec![DocPush { meta, changes }] };
+    let request = SyncRequest {
+        protocol: PROTOCOL_VERSION,
+        cursor: 0,
+        epoch: 0,
+        push: vec![DocPush { meta, changes }],
+        waiting: 0,
+    };
     let response = reqwest::Client::new()
         .post(format!("{base}/api/v1/sync"))
         .bearer_auth(token)

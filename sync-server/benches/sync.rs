@@ -167,6 +167,7 @@ fn document_rows(rows: &mut Vec<Row>) {
             cursor: 1_000_000,
             epoch: 3,
             push: vec![DocPush { meta, changes: ours.iter().map(|c| ByteBuf::from(c.raw_bytes().to_vec())).collect() }],
+            waiting: 0,
         })
         .unwrap(),
     )
@@ -274,6 +275,7 @@ async fn server_rows(rows: &mut Vec<Row>, database_url: String, label: &str, raw
         cursor: 0,
         epoch: 0,
         push: vec![DocPush { meta: deck.clone(), changes: genesis_bytes }],
+        waiting: 0,
     };
     let (deck_pushed, ..) = round(&http, &base, &cast.teacher.1, &request).await;
     // Students have the deck already: their cursor is where the teacher's push left it.
@@ -302,6 +304,7 @@ async fn server_rows(rows: &mut Vec<Row>, database_url: String, label: &str, raw
                     cursor: cursor_now,
                     epoch: epoch_now,
                     push: vec![DocPush { meta, changes: all }],
+                    waiting: 0,
                 },
             )
         })
@@ -363,15 +366,24 @@ async fn server_rows(rows: &mut Vec<Row>, database_url: String, label: &str, raw
     // A student back after a week: 7 sessions (1,400 reviews) in one round trip.
     let (student, token) = cast.students[0].clone();
     let meta = DocMeta::progress(student, &deck);
-    let (cursor_response, ..) =
-        round(&http, &base, &token, &SyncRequest { protocol: PROTOCOL_VERSION, cursor: 0, epoch: 0, push: vec![] })
-            .await;
+    let (cursor_response, ..) = round(
+        &http,
+        &base,
+        &token,
+        &SyncRequest { protocol: PROTOCOL_VERSION, cursor: 0, epoch: 0, push: vec![], waiting: 0 },
+    )
+    .await;
     let mut cursor = cursor_response.cursor;
     let mut epoch = cursor_response.epoch;
     let mut more = cursor_response.has_more;
     while more {
-        let (r, ..) =
-            round(&http, &base, &token, &SyncRequest { protocol: PROTOCOL_VERSION, cursor, epoch, push: vec![] }).await;
+        let (r, ..) = round(
+            &http,
+            &base,
+            &token,
+            &SyncRequest { protocol: PROTOCOL_VERSION, cursor, epoch, push: vec![], waiting: 0 },
+        )
+        .await;
         cursor = r.cursor;
         epoch = r.epoch;
         more = r.has_more;
@@ -390,6 +402,7 @@ async fn server_rows(rows: &mut Vec<Row>, database_url: String, label: &str, raw
             meta: meta.clone(),
             changes: week.iter().map(|c| ByteBuf::from(c.raw_bytes().to_vec())).collect(),
         }],
+        waiting: 0,
     };
     let (response, sent, received, latency) = round(&http, &base, &token, &week_request).await;
     assert_eq!(response.acks[0].hashes.len(), 7);
@@ -421,6 +434,7 @@ async fn server_rows(rows: &mut Vec<Row>, database_url: String, label: &str, raw
             cursor: u64::try_from(max).unwrap(),
             epoch: u64::try_from(epoch).unwrap(),
             push: vec![],
+            waiting: 0,
         };
         polls.push((token.clone(), sync::encode(&request).unwrap()));
     }

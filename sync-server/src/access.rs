@@ -42,6 +42,24 @@ pub async fn authorize(
     }
 }
 
+/// Like [`authorize`], for the actions a technical admin may take under a break-glass grant:
+/// whether a grant is live is decided at `now`.
+pub async fn authorize_with_break_glass(
+    conn: &mut Conn,
+    actor: &AuthUser,
+    action: Action,
+    target: TargetRef,
+    now: i64,
+) -> Result<Allowed, ApiError> {
+    let (mut relation, school) = relate(conn, actor, target).await?;
+    relation.break_glass = crate::break_glass::holds(conn, actor, school, now).await?;
+    match policy::decide(action, actor.role, &relation) {
+        Decision::Allow => Ok(Allowed { relation, school }),
+        Decision::Forbidden => Err(ApiError::Forbidden),
+        Decision::Hidden => Err(ApiError::NotFound),
+    }
+}
+
 /// For actions on the caller's own account: the policy needs no database facts.
 pub fn authorize_caller(actor: &AuthUser, action: Action) -> Result<(), ApiError> {
     let relation = Relation { is_self: true, same_school: true, ..Relation::default() };

@@ -161,6 +161,10 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(crate::erasure::router())
         .merge(crate::export::router())
         .merge(crate::consent::router())
+        .merge(crate::break_glass::router())
+        .merge(crate::monitoring::router())
+        .merge(crate::jobs::router())
+        .merge(crate::directory::authorization::router())
         .split_for_parts();
     crate::openapi::complete(&mut openapi);
     (router, openapi)
@@ -225,12 +229,13 @@ pub fn router(state: AppState) -> Router {
 }
 
 async fn healthz() -> Json<HealthView> {
-    Json(HealthView { status: "ok".to_owned() })
+    Json(HealthView { status: "ok".to_owned(), version: env!("CARGO_PKG_VERSION").to_owned() })
 }
 
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     if state.db.ping().await {
-        (StatusCode::OK, Json(HealthView { status: "ready".to_owned() })).into_response()
+        let health = HealthView { status: "ready".to_owned(), version: env!("CARGO_PKG_VERSION").to_owned() };
+        (StatusCode::OK, Json(health)).into_response()
     } else {
         ApiError::Unavailable("database not reachable".to_owned()).into_response()
     }

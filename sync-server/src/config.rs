@@ -98,6 +98,10 @@ pub struct Cli {
     /// Days security events (sign-in failures, token reuse, refused reads) are kept (default 365).
     #[arg(long, env = "TALLSCHOOL_SECURITY_EVENT_RETENTION_DAYS")]
     pub security_event_retention_days: Option<i64>,
+    /// Days a disabled account (a student who left) is kept before the retention job erases
+    /// it (default 365).
+    #[arg(long, env = "TALLSCHOOL_DISABLED_ACCOUNT_RETENTION_DAYS")]
+    pub disabled_account_retention_days: Option<i64>,
     /// Seconds between re-encryption job runs, which move rows off previous data keys
     /// (default 600; a rotation starts one at once).
     #[arg(long, env = "TALLSCHOOL_PII_REENCRYPT_INTERVAL_SECS")]
@@ -348,6 +352,7 @@ pub struct Settings {
     pub audit_key: Option<SecretString>,
     pub audit_retention_days: i64,
     pub security_event_retention_days: i64,
+    pub disabled_account_retention_days: i64,
     pub access_token_ttl_secs: u64,
     pub session_idle_ttl_secs: u64,
     pub session_absolute_ttl_secs: u64,
@@ -425,6 +430,10 @@ impl Settings {
             },
             audit_key: cli.audit_key.or(file.audit_key),
             audit_retention_days: cli.audit_retention_days.or(file.audit_retention_days).unwrap_or(730),
+            disabled_account_retention_days: cli
+                .disabled_account_retention_days
+                .or(file.disabled_account_retention_days)
+                .unwrap_or(365),
             security_event_retention_days: cli
                 .security_event_retention_days
                 .or(file.security_event_retention_days)
@@ -567,7 +576,10 @@ impl Settings {
         if self.jwt_previous_secret.is_some() && self.jwt_rotated_at.is_none() {
             return invalid("jwt_rotated_at", "a configured previous signing key needs --jwt-rotated-at");
         }
-        if self.audit_retention_days < 1 || self.security_event_retention_days < 1 {
+        if self.audit_retention_days < 1
+            || self.security_event_retention_days < 1
+            || self.disabled_account_retention_days < 1
+        {
             return invalid("audit_retention_days", "retention is at least one day");
         }
         let keys = &self.pii_keys;

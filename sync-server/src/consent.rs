@@ -51,34 +51,60 @@ async fn record_consent(
 ) -> ApiResult<(StatusCode, Json<ConsentsView>)> {
     let mut conn = state.db.pool.acquire().await?;
     authorize(&mut conn, &actor, Action::RecordConsent, TargetRef::User(user)).await?;
+    let now = state.clock.now();
+    record(&mut conn, user, request.purpose, request.decision, request.given_by, actor.id, now).await?;
+    Ok((StatusCode::CREATED, Json(view(&mut conn, user).await?)))
+}
+
+/// Append one consent record.
+pub async fn record(
+    conn: &mut Conn,
+    user: UserId,
+    purpose: ConsentPurpose,
+    decision: ConsentDecision,
+    given_by: ConsentGiver,
+    recorded_by: UserId,
+    now: i64,
+) -> Result<(), ApiError> {
     sqlx::query(
         "INSERT INTO consents (id, user_id, purpose, decision, given_by, recorded_by, at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(uuid::Uuid::now_v7().to_string())
     .bind(user.to_string())
-    .bind(request.purpose.as_str())
-    .bind(decision_str(request.decision))
-    .bind(giver_str(request.given_by))
-    .bind(actor.id.to_string())
-    .bind(state.clock.now())
+    .bind(purpose.as_str())
+    .bind(decision_str(decision))
+    .bind(giver_str(given_by))
+    .bind(recorded_by.to_string())
+    .bind(now)
     .execute(&mut *conn)
     .await?;
-    Ok((StatusCode::CREATED, Json(view(&mut conn, user).await?)))
+    Ok(())
 }
 
-const fn decision_str(decision: ConsentDecision) -> &'static str {
+/// Stored names of the consent enums (their serde names), both ways.
+pub const fn decision_str(decision: ConsentDecision) -> &'static str {
     match decision {
         ConsentDecision::Given => "given",
         ConsentDecision::Withdrawn => "withdrawn",
     }
 }
 
-const fn giver_str(giver: ConsentGiver) -> &'static str {
+pub const fn giver_str(giver: ConsentGiver) -> &'static str {
     match giver {
         ConsentGiver::Student => "student",
         ConsentGiver::ParentOrGuardian => "parent_or_guardian",
         ConsentGiver::School => "school",
     }
+}
+
+/// A stored enum name back to the enum (the stored names are the serde names).
+fn parse_stored<T: serde::de::DeserializeOwned>(stored: &str) -> Result<T, ApiError> {
+    serde_json::from_value(serde_json::Value::String(stored.to_owned()))
+        .map_err(|_| ApiError::Internal(format!("stored consent value {stored:?} unknown")))
+}
+
+pub fn parse_decision(stored: &str) -> Result<ConsentDecision, ApiError> {
+    parse_stored(stored)
 }
 
 /// Every record of a person, newest first, and the latest per purpose.
@@ -89,22 +115,15 @@ pub async fn view(conn: &mut Conn, user: UserId) -> Result<ConsentsView, ApiErro
     .bind(user.to_string())
     .fetch_all(&mut *conn)
     .await?;
-    let unreadable = || ApiError::Internal("stored consent unreadable".to_owned());
     let mut history = Vec::with_capacity(rows.len());
     for row in &rows {
         let purpose: String = col(row, "purpose")?;
         let decision: String = col(row, "decision")?;
         let given_by: String = col(row, "given_by")?;
         history.push(ConsentRecord {
-            purpose: ConsentPurpose::ALL.into_iter().find(|p| p.as_str() == purpose).ok_or_else(unreadable)?,
-            decision: [ConsentDecision::Given, ConsentDecision::Withdrawn]
-                .into_iter()
-                .find(|d| decision_str(*d) == decision)
-                .ok_or_else(unreadable)?,
-            given_by: [ConsentGiver::Student, ConsentGiver::ParentOrGuardian, ConsentGiver::School]
-                .into_iter()
-                .find(|g| giver_str(*g) == given_by)
-                .ok_or_else(unreadable)?,
+            purpose: parse_stored(&purpose)?,
+            decision: parse_decision(&decision)?,
+            given_by: parse_stored(&given_by)?,
             recorded_by: id_col(row, "recorded_by")?,
             at: col(row, "at")?,
         });

@@ -11,13 +11,13 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
-use tallschool_shared::api::PiiInput;
+use tallschool_shared::api::{ConsentDecision, PiiInput};
 use tallschool_shared::{ClassRole, Role};
 
 use crate::app::AppState;
 use crate::auth::password::generate_initial_password;
 use crate::directory::users::NewPassword;
-use crate::directory::{classes, schools, users};
+use crate::directory::{authorization, classes, schools, users};
 use crate::error::ApiError;
 use crate::pii::PiiUpdate;
 
@@ -114,6 +114,8 @@ async fn seed(state: &AppState) -> Result<DemoLogins, ApiError> {
     let cohort = classes::insert_cohort(&mut tx, school.id, "Year 7", now).await?;
     let class = classes::insert_class(&mut tx, school.id, "Class 7A", Some(cohort.id), now).await?;
     let mut logins = Vec::new();
+    // The demo school authorises TallSchool for educational use (its admin records it first).
+    let mut school_admin = None;
     for (username, role, name, password, hash) in accounts {
         let school_id = role.belongs_to_school().then_some(school.id);
         let user =
@@ -122,8 +124,16 @@ async fn seed(state: &AppState) -> Result<DemoLogins, ApiError> {
         state.vault.write(&mut tx, user.id, &PiiUpdate::validate(&pii, now)?, None, now).await?;
         match role {
             Role::Teacher => classes::upsert_member(&mut tx, class.id, user.id, ClassRole::Teacher, now).await?,
-            Role::Student => classes::upsert_member(&mut tx, class.id, user.id, ClassRole::Student, now).await?,
-            Role::TechAdmin | Role::EduAdmin => {}
+            Role::Student => {
+                let admin = school_admin.ok_or_else(|| ApiError::Internal("demo admin comes first".to_owned()))?;
+                authorization::record_basis_for_student(&mut tx, school.id, user.id, None, admin, now).await?;
+                classes::upsert_member(&mut tx, class.id, user.id, ClassRole::Student, now).await?;
+            }
+            Role::EduAdmin => {
+                authorization::record(&mut tx, school.id, ConsentDecision::Given, user.id, now).await?;
+                school_admin = Some(user.id);
+            }
+            Role::TechAdmin => {}
         }
         logins.push(Login { username: username.to_owned(), password, demo: true });
     }

@@ -10,7 +10,7 @@
 use axum::Json;
 use axum::extract::State;
 use tallschool_shared::api::{ErasureReport, ErasureRequest};
-use tallschool_shared::events::{PiiField, PiiUpdated, UserEvent};
+use tallschool_shared::events::{PiiField, PiiUpdated, SecurityEvent, UserEvent};
 use tallschool_shared::policy::{Action, may_assign_role};
 use tallschool_shared::{ErrorBody, UserId};
 use utoipa_axum::router::OpenApiRouter;
@@ -57,17 +57,29 @@ async fn erase_user(
     }
     sessions::require_recent_auth(&mut conn, actor.session_id, now, state.settings.reauth_window_secs).await?;
     drop(conn);
+    Ok(Json(erase_person(&state, user_id, actor.id, Some(actor.id), None, now).await?))
+}
+
+/// Erase `user` and say so in events: content they authored goes to `heir`; `actor` is who
+/// asked (none for the retention job, which passes the extra event to publish with it).
+pub async fn erase_person(
+    state: &AppState,
+    user_id: UserId,
+    heir: UserId,
+    actor: Option<UserId>,
+    also_publish: Option<&SecurityEvent>,
+    now: i64,
+) -> Result<ErasureReport, ApiError> {
     // Nobody signs in as the tombstone: its password is random and never shown.
     let unusable = state.passwords.hash(uuid::Uuid::new_v4().to_string()).await?;
     let mut tx = state.db.begin().await?;
-    let report = erase(&mut tx, user_id, actor.id, &unusable, now).await?;
-    events::publish(
-        &mut tx,
-        &PiiUpdated { subject_id: user_id, fields: PiiField::ALL.to_vec(), actor_id: Some(actor.id) },
-        now,
-    )
-    .await?;
-    events::publish(&mut tx, &UserEvent::Deleted { user_id, actor_id: actor.id }, now).await?;
+    let report = erase(&mut tx, user_id, heir, &unusable, now).await?;
+    events::publish(&mut tx, &PiiUpdated { subject_id: user_id, fields: PiiField::ALL.to_vec(), actor_id: actor }, now)
+        .await?;
+    events::publish(&mut tx, &UserEvent::Deleted { user_id, actor_id: actor.unwrap_or(heir) }, now).await?;
+    if let Some(event) = also_publish {
+        events::publish(&mut tx, event, now).await?;
+    }
     tx.commit().await?;
     state.hot.forget_sessions();
     if let Err(error) = state.db.purge_old_versions().await {
@@ -75,7 +87,7 @@ async fn erase_user(
         tracing::warn!(%error, "write-ahead log not emptied after an erasure");
     }
     tracing::info!(%user_id, documents = report.documents_deleted, "person erased");
-    Ok(Json(report))
+    Ok(report)
 }
 
 async fn run(conn: &mut Conn, sql: &str, binds: &[&str]) -> Result<u64, ApiError> {
@@ -133,7 +145,8 @@ async fn erase(
     let tombstone = format!("erased-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
     sqlx::query(
         "UPDATE users SET username = $2, status = 'disabled', password_hash = $3, password_kind = 'chosen', \
-         access_epoch = access_epoch + 1, updated_at = $4 WHERE id = $1",
+         access_epoch = access_epoch + 1, updated_at = $4, disabled_at = COALESCE(disabled_at, $4), erased_at = $4 \
+         WHERE id = $1",
     )
     .bind(u)
     .bind(&tombstone)

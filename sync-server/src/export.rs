@@ -217,64 +217,76 @@ async fn collect(
     Ok(entries)
 }
 
-async fn devices(conn: &mut Conn, user: UserId) -> Result<Vec<serde_json::Value>, ApiError> {
-    let rows = sqlx::query(
-        "SELECT device_name, created_at, last_used_at, revoked_at FROM sessions WHERE user_id = $1 ORDER BY created_at",
-    )
-    .bind(user.to_string())
-    .fetch_all(&mut *conn)
-    .await?;
+/// How a column is read into the archive's JSON.
+#[derive(Clone, Copy)]
+enum Kind {
+    Text,
+    Int,
+    MaybeInt,
+    Real,
+}
+
+/// The rows `sql` (one `$1`: the person) finds, as JSON objects of the named columns.
+async fn rows_as_json(
+    conn: &mut Conn,
+    sql: &'static str,
+    user: UserId,
+    columns: &[(&str, Kind)],
+) -> Result<Vec<serde_json::Value>, ApiError> {
+    let rows = sqlx::query(sql).bind(user.to_string()).fetch_all(&mut *conn).await?;
     rows.iter()
         .map(|row| {
-            Ok(serde_json::json!({
-                "device_name": col::<String>(row, "device_name")?,
-                "signed_in_at": col::<i64>(row, "created_at")?,
-                "last_used_at": col::<i64>(row, "last_used_at")?,
-                "signed_out_at": col::<Option<i64>>(row, "revoked_at")?,
-            }))
+            let mut object = serde_json::Map::new();
+            for (name, kind) in columns {
+                let value = match kind {
+                    Kind::Text => serde_json::json!(col::<String>(row, name)?),
+                    Kind::Int => serde_json::json!(col::<i64>(row, name)?),
+                    Kind::MaybeInt => serde_json::json!(col::<Option<i64>>(row, name)?),
+                    Kind::Real => serde_json::json!(col::<f64>(row, name)?),
+                };
+                object.insert((*name).to_owned(), value);
+            }
+            Ok(serde_json::Value::Object(object))
         })
         .collect()
+}
+
+async fn devices(conn: &mut Conn, user: UserId) -> Result<Vec<serde_json::Value>, ApiError> {
+    let sql = "SELECT device_name, created_at AS signed_in_at, last_used_at, revoked_at AS signed_out_at \
+               FROM sessions WHERE user_id = $1 ORDER BY created_at";
+    let columns = [
+        ("device_name", Kind::Text),
+        ("signed_in_at", Kind::Int),
+        ("last_used_at", Kind::Int),
+        ("signed_out_at", Kind::MaybeInt),
+    ];
+    rows_as_json(conn, sql, user, &columns).await
 }
 
 async fn grades(conn: &mut Conn, user: UserId) -> Result<Vec<serde_json::Value>, ApiError> {
-    let rows = sqlx::query(
-        "SELECT test_id, attempt_id, question_id, points, graded_at FROM manual_grades WHERE student_id = $1 \
-         ORDER BY graded_at",
-    )
-    .bind(user.to_string())
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(serde_json::json!({
-                "test_id": col::<String>(row, "test_id")?,
-                "attempt_id": col::<String>(row, "attempt_id")?,
-                "question_id": col::<String>(row, "question_id")?,
-                "points": col::<f64>(row, "points")?,
-                "graded_at": col::<i64>(row, "graded_at")?,
-            }))
-        })
-        .collect()
+    let sql = "SELECT test_id, attempt_id, question_id, points, graded_at FROM manual_grades WHERE student_id = $1 \
+               ORDER BY graded_at";
+    let columns = [
+        ("test_id", Kind::Text),
+        ("attempt_id", Kind::Text),
+        ("question_id", Kind::Text),
+        ("points", Kind::Real),
+        ("graded_at", Kind::Int),
+    ];
+    rows_as_json(conn, sql, user, &columns).await
 }
 
 async fn access_log(conn: &mut Conn, user: UserId) -> Result<Vec<serde_json::Value>, ApiError> {
-    let rows = sqlx::query(
-        "SELECT at, actor_role, fields, purpose, outcome FROM pii_access_log WHERE subject_id = $1 ORDER BY id",
-    )
-    .bind(user.to_string())
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(serde_json::json!({
-                "at": col::<i64>(row, "at")?,
-                "reader_role": col::<String>(row, "actor_role")?,
-                "fields": col::<String>(row, "fields")?,
-                "purpose": col::<String>(row, "purpose")?,
-                "outcome": col::<String>(row, "outcome")?,
-            }))
-        })
-        .collect()
+    let sql = "SELECT at, actor_role AS reader_role, fields, purpose, outcome FROM pii_access_log \
+               WHERE subject_id = $1 ORDER BY id";
+    let columns = [
+        ("at", Kind::Int),
+        ("reader_role", Kind::Text),
+        ("fields", Kind::Text),
+        ("purpose", Kind::Text),
+        ("outcome", Kind::Text),
+    ];
+    rows_as_json(conn, sql, user, &columns).await
 }
 
 fn write_zip(path: &Path, entries: Vec<(String, Vec<u8>)>) -> Result<(), ApiError> {

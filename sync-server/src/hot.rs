@@ -24,6 +24,8 @@ use crate::auth::AuthUser;
 pub const SESSION_TTL: Duration = Duration::from_secs(5);
 pub const SEQ_TTL: Duration = Duration::from_secs(1);
 const MAX_SESSIONS: usize = 200_000;
+/// Seconds between the writes of an idle device's "last synced" time.
+pub const SYNC_MARK_EVERY: i64 = 300;
 /// Content documents kept for media indexing (the least recently used goes first).
 const MAX_DOCUMENTS: usize = 64;
 
@@ -39,6 +41,9 @@ pub struct HotCache {
     sessions: RwLock<HashMap<SessionId, (Instant, CachedSession)>>,
     latest_seq: Mutex<Option<(Instant, u64)>>,
     documents: Mutex<HashMap<DocId, (Instant, Automerge, i64)>>,
+    /// Per session: when its last sync was written down, and how many changes it said it
+    /// still held (so an idle device polling every few seconds writes at most now and then).
+    sync_marks: Mutex<HashMap<SessionId, (i64, u64)>>,
 }
 
 impl HotCache {
@@ -62,6 +67,21 @@ impl HotCache {
         if let Ok(mut sessions) = self.sessions.write() {
             sessions.clear();
         }
+    }
+
+    /// Whether a sync round of `session` at `now`, with `waiting` changes left on the device,
+    /// should be written down: its first, one whose count changed, or the first for
+    /// [`SYNC_MARK_EVERY`] seconds. Remembers it when so.
+    pub fn sync_mark_due(&self, session: SessionId, now: i64, waiting: u64) -> bool {
+        let Ok(mut marks) = self.sync_marks.lock() else { return true };
+        let due = marks.get(&session).is_none_or(|(at, was)| *was != waiting || now - at >= SYNC_MARK_EVERY);
+        if due {
+            if marks.len() >= MAX_SESSIONS {
+                marks.clear();
+            }
+            marks.insert(session, (now, waiting));
+        }
+        due
     }
 
     pub fn latest_seq(&self) -> Option<u64> {

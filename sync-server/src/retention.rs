@@ -1,22 +1,25 @@
 //! Retention (SECURITY.md item 28): the PII access log and security events are kept for a
 //! configured time, then deleted by a job — the access log from the front of its hash chain, so
-//! that `audit verify` still finds it whole. Runs daily and on demand
+//! that `audit verify` still finds it whole; an account disabled (a student who left) longer
+//! than its retention is erased like an erasure request would. Runs daily and on demand
 //! (`POST /api/v1/admin/retention`).
 
 use std::time::Duration;
 
 use axum::Json;
 use axum::extract::State;
-use tallschool_shared::ErrorBody;
 use tallschool_shared::api::RetentionReport;
 use tallschool_shared::events::{Event, PiiAccessed, SecurityEvent};
 use tallschool_shared::policy::Action;
+use tallschool_shared::{ErrorBody, UserId};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::access::{TargetRef, authorize};
 use crate::app::AppState;
 use crate::auth::AuthUser;
+use crate::db::{col, id_col, optional_id_col};
+use crate::erasure;
 use crate::error::{ApiError, ApiResult};
 
 const DAY: i64 = 24 * 3600;
@@ -42,12 +45,47 @@ pub async fn run_once(state: &AppState, now: i64) -> Result<RetentionReport, Api
     if audit_rows > 0 || events > 0 {
         tracing::info!(audit_rows, events, "retention: old access-log rows and security events deleted");
     }
+    let accounts_cutoff = now.saturating_sub(settings.disabled_account_retention_days.saturating_mul(DAY));
+    let accounts_erased = erase_disabled_accounts(state, accounts_cutoff, now).await?;
     Ok(RetentionReport {
+        accounts_erased,
+        disabled_accounts_kept_since: accounts_cutoff,
         audit_rows_deleted: i64::try_from(audit_rows).unwrap_or(i64::MAX),
         events_deleted: i64::try_from(events).unwrap_or(i64::MAX),
         audit_kept_since: audit_cutoff,
         security_events_kept_since: events_cutoff,
     })
+}
+
+/// Erase every account disabled before `cutoff` (technical admins are never disabled away:
+/// they run the server). What a teacher authored goes to one of the school's active admins.
+async fn erase_disabled_accounts(state: &AppState, cutoff: i64, now: i64) -> Result<i64, ApiError> {
+    let mut conn = state.db.pool.acquire().await?;
+    let rows = sqlx::query(
+        "SELECT u.id, u.disabled_at, \
+                (SELECT a.id FROM users a WHERE a.school_id = u.school_id AND a.role = 'edu_admin' \
+                 AND a.status = 'active' ORDER BY a.created_at, a.id LIMIT 1) AS heir \
+         FROM users u WHERE u.status = 'disabled' AND u.erased_at IS NULL AND u.disabled_at < $1 \
+         AND u.role <> 'tech_admin' ORDER BY u.disabled_at",
+    )
+    .bind(cutoff)
+    .fetch_all(&mut *conn)
+    .await?;
+    drop(conn);
+    let mut erased = 0;
+    for row in &rows {
+        let user: UserId = id_col(row, "id")?;
+        let disabled_at: i64 = col(row, "disabled_at")?;
+        // With no admin left, the content stays under the tombstone's id.
+        let heir = optional_id_col(row, "heir")?.unwrap_or(user);
+        let event = SecurityEvent::RetentionErasure { user_id: user, disabled_at };
+        erasure::erase_person(state, user, heir, None, Some(&event), now).await?;
+        erased += 1;
+    }
+    if erased > 0 {
+        tracing::info!(erased, "retention: accounts disabled past their retention erased");
+    }
+    Ok(erased)
 }
 
 /// Run at start and then daily.
@@ -56,7 +94,11 @@ pub fn spawn(state: AppState) {
         let mut tick = tokio::time::interval(Duration::from_secs(24 * 3600));
         loop {
             tick.tick().await;
-            if let Err(error) = run_once(&state, state.clock.now()).await {
+            let work = run_once(&state, state.clock.now());
+            let (job, trigger) = (crate::jobs::Job::Retention, crate::jobs::Trigger::Schedule);
+            if let Err(error) =
+                crate::jobs::recorded(&state.db, &state.clock, job, trigger, work, crate::jobs::as_json).await
+            {
                 tracing::warn!(%error, "retention run failed; it runs again tomorrow");
             }
         }
@@ -76,5 +118,7 @@ async fn run_retention(State(state): State<AppState>, actor: AuthUser) -> ApiRes
         let mut conn = state.db.pool.acquire().await?;
         authorize(&mut conn, &actor, Action::RunRetention, TargetRef::System).await?;
     }
-    Ok(Json(run_once(&state, state.clock.now()).await?))
+    let work = run_once(&state, state.clock.now());
+    let (job, trigger) = (crate::jobs::Job::Retention, crate::jobs::Trigger::Admin(actor.id));
+    Ok(Json(crate::jobs::recorded(&state.db, &state.clock, job, trigger, work, crate::jobs::as_json).await?))
 }

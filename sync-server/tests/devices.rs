@@ -220,3 +220,46 @@ async fn an_erased_student_leaves_no_trace_even_on_a_device_that_was_offline_and
     assert_eq!(fresh.core.study().queue(deck).unwrap().len(), 1, "Ben's work and the deck survive");
     assert!(fresh.core.study().next(Some(deck)).unwrap().is_some());
 }
+
+/// A school admin sees, for each device of a student, when it last synced and how many changes
+/// it still held then (work not yet on the server): the engine says so in each round.
+#[tokio::test]
+async fn each_device_shows_its_last_sync_and_the_work_it_still_holds() {
+    let server = TestServer::start().await;
+    let demo = server.demo_logins();
+    let (_teacher, deck) =
+        teacher_with_deck(&server, &demo.teacher, "Moons", [("Phobos", "Mars"), ("Io", "Jupiter")]).await;
+    let student = &demo.students[0];
+    let tablet = Device::sign_in(&server, student).await;
+    let admin = server.login(&demo.edu_admin).await.access_token;
+    let me = tablet.core.user().unwrap().id;
+    let sessions = format!("/api/v1/users/{me}/sessions");
+    let (_, listed) = server.get(&sessions, &admin).await;
+    assert_eq!(listed[0]["last_sync_at"], serde_json::Value::Null, "not synced yet: {listed}");
+
+    tablet.sync().await;
+    let (_, listed) = server.get(&sessions, &admin).await;
+    assert!(listed[0]["last_sync_at"].as_i64().is_some(), "{listed}");
+    assert_eq!(listed[0]["waiting_changes"], 0, "{listed}");
+
+    // A round that leaves work behind (the engine sends at most so many changes a round):
+    // the count the device gives is shown at once.
+    let card = tablet.core.decks().cards(deck).unwrap()[0].id.clone();
+    tablet.core.study().answer(deck, &card, Some(Rating::Good), None).unwrap();
+    let round = tablet.core.sync().prepare_round().unwrap();
+    let mut request: tallschool_shared::sync::SyncRequest = tallschool_shared::sync::decode(&round.body).unwrap();
+    request.waiting = 7;
+    let token = tablet.core.signed_in().unwrap().access_token.clone();
+    let response = server
+        .http
+        .post(server.url("/api/v1/sync"))
+        .bearer_auth(&token)
+        .header("content-type", tallschool_shared::sync::CONTENT_TYPE)
+        .body(tallschool_shared::sync::encode(&request).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), reqwest::StatusCode::OK);
+    let (_, listed) = server.get(&sessions, &admin).await;
+    assert_eq!(listed[0]["waiting_changes"], 7, "{listed}");
+}

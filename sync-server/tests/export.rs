@@ -69,7 +69,9 @@ async fn a_student_and_her_school_admin_get_her_whole_data_and_nobody_else_can()
     }
     let (status, seen) = server.get(&consents, &me.access_token).await;
     assert_eq!(status, StatusCode::OK, "she reads her own consents");
-    assert_eq!(seen["history"].as_array().unwrap().len(), 3);
+    // The first record is the basis her account was created on: the school's authorisation.
+    assert_eq!(seen["history"].as_array().unwrap().len(), 4);
+    assert_eq!(seen["history"][3]["given_by"], "school", "{seen}");
     let current: Vec<(&str, &str)> = seen["current"]
         .as_array()
         .unwrap()
@@ -108,7 +110,7 @@ async fn a_student_and_her_school_admin_get_her_whole_data_and_nobody_else_can()
     let log = json_of("access-log.json");
     assert!(log.as_array().unwrap().iter().any(|row| row["purpose"] == "personal data export"), "{log}");
     assert!(files.contains_key("README.txt"));
-    assert_eq!(json_of("consents.json")["history"].as_array().unwrap().len(), 3);
+    assert_eq!(json_of("consents.json")["history"].as_array().unwrap().len(), 4);
 
     // The link is hers alone: a classmate (even knowing it) gets nothing.
     let other = server.login(&demo.students[1]).await;

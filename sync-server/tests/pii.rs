@@ -212,3 +212,102 @@ async fn a_birth_year_alone_is_stored_as_given() {
     let (status, _) = server.call(Method::PUT, &path, Some(admin), Some(json!({"birth_date": "2999"}))).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+/// SECURITY.md item 24: documents made through the app's own code paths — a teacher's deck and
+/// text, students' highlights, notes, own cards and reviews, synced to every device of the
+/// class — hold none of the seeded personal data; neither does the server's database (changes,
+/// snapshots, events), its log, or any device's saved documents. People appear as opaque ids.
+#[tokio::test]
+async fn documents_made_through_the_app_hold_no_personal_data_anywhere() {
+    use common::{Device, Login};
+    use tallschool_client::content::{self, CardPatch};
+    use tallschool_client::reading::{self, MarkKind, NewMark};
+    use tallschool_shared::docs::DocKind;
+
+    let server = TestServer::start().await;
+    let world = World::build(&server).await;
+    let admin = &world.a.edu_admin.access_token;
+    let mut students = Vec::new();
+    for i in 0..NAMES.len() {
+        let (status, created) = server
+            .post(
+                &format!("/api/v1/schools/{}/users", world.a.school_id),
+                Some(admin),
+                json!({"username": format!("scan.student{i}"), "role": "student",
+                       "pii": {"display_name": NAMES[i], "email": EMAILS[i], "birth_date": BIRTH_DATES[i]}}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        let id = created["user"]["id"].as_str().unwrap().to_owned();
+        let path = format!("/api/v1/classes/{}/members", world.a.class_id);
+        assert_eq!(
+            server.post(&path, Some(admin), json!({"user_id": id, "role": "student"})).await.0,
+            StatusCode::NO_CONTENT
+        );
+        let one_time = Login {
+            username: format!("scan.student{i}"),
+            password: created["initial_password"].as_str().unwrap().to_owned(),
+        };
+        students.push(server.first_sign_in(&one_time).await.1);
+    }
+
+    let class = tallschool_shared::ClassId(world.a.class_id.parse().unwrap());
+    let teacher = Device::sign_in(&server, &world.a.teacher_login).await;
+    let deck = content::create(&mut teacher.store(), DocKind::Deck, class, "Capitals").unwrap();
+    content::put_card(&mut teacher.store(), deck.id, None, &CardPatch::front_back(Some("France"), Some("Paris")))
+        .unwrap();
+    let text = content::create(&mut teacher.store(), DocKind::Text, class, "A letter").unwrap();
+    content::append_text(&mut teacher.store(), text.id, "Dear class, read this page before Monday.").unwrap();
+    teacher.sync().await;
+
+    let mut devices = Vec::new();
+    for login in &students {
+        let device = Device::sign_in(&server, login).await;
+        device.sync().await;
+        let me = device.core.user().unwrap().id;
+        let note = NewMark { kind: MarkKind::Highlight, start: 0, end: 10, note: "ask about this", colour: "yellow" };
+        reading::add_mark(&mut device.store(), me, text.id, &note).unwrap();
+        reading::set_position(&mut device.store(), me, text.id, 12).unwrap();
+        device.sync().await;
+        devices.push(device);
+    }
+    // The teacher reads the class's names (a logged read, cached apart from documents).
+    let (status, _) =
+        server.get(&format!("/api/v1/classes/{}/roster", world.a.class_id), &world.a.teacher.access_token).await;
+    assert_eq!(status, StatusCode::OK);
+    teacher.sync().await;
+    devices.push(teacher);
+
+    let seeded: Vec<&str> = NAMES.iter().chain(EMAILS).chain(BIRTH_DATES).copied().collect();
+    let dump = String::from_utf8_lossy(&server.database_dump().await).to_lowercase();
+    let output = server.output();
+    let mut documents = 0;
+    for device in &devices {
+        let list = device.store().list().unwrap();
+        for summary in list {
+            let (_, doc) = device.store().load(summary.id).unwrap().unwrap();
+            // Every value and key any change of its history ever wrote (a save may compress).
+            let mut written = String::from_utf8_lossy(&doc.clone().save()).to_lowercase();
+            for change in doc.get_changes(&[]) {
+                for op in change.decode().operations {
+                    if let automerge::legacy::Key::Map(key) = &op.key {
+                        written.push_str(&key.to_lowercase());
+                    }
+                    if let automerge::legacy::OpType::Put(automerge::ScalarValue::Str(value)) = &op.action {
+                        written.push_str(&value.to_lowercase());
+                    }
+                    written.push('\n');
+                }
+            }
+            for value in &seeded {
+                assert!(!written.contains(&value.to_lowercase()), "{value} in document {}", summary.id);
+            }
+            documents += 1;
+        }
+    }
+    assert!(documents >= 2 + 2 * NAMES.len(), "{documents} documents scanned");
+    for value in &seeded {
+        assert!(!dump.contains(&value.to_lowercase()), "{value} found in the database");
+        assert!(!output.contains(value), "{value} found in the server's output");
+    }
+}

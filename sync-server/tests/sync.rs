@@ -282,7 +282,7 @@ async fn raw_sync(server: &TestServer, token: &str, content_type: &str, body: Ve
 }
 
 fn encoded(push: Vec<DocPush>, protocol: u32) -> Vec<u8> {
-    sync::encode(&SyncRequest { protocol, cursor: 0, epoch: 0, push }).unwrap()
+    sync::encode(&SyncRequest { protocol, cursor: 0, epoch: 0, push, waiting: 0 }).unwrap()
 }
 
 #[tokio::test]
@@ -583,4 +583,68 @@ async fn long_answers_are_paged_and_oversized_documents_refused() {
     let status = teacher.store().status().unwrap();
     assert_eq!((status.pending_changes, status.rejected_changes), (0, 8));
     assert!(stored_changes(&server, other.id).await.0 >= 2, "the other document synced");
+}
+
+/// SECURITY.md item 24: an email address typed into a student's document (a note, an answer,
+/// their own card) would stay in its history on every device of the class. The engine refuses
+/// the edit and keeps nothing of it; a client that sends one anyway has the document refused,
+/// and the server stores nothing of it.
+#[tokio::test]
+async fn an_email_address_never_enters_a_students_document() {
+    use tallschool_client::reading::{self, MarkKind, NewMark};
+    use tallschool_shared::privacy;
+
+    let server = TestServer::start().await;
+    let world = World::build(&server).await;
+    let teacher = Device::sign_in(&server, &world.a.teacher_login).await;
+    let text = content::create(&mut teacher.store(), DocKind::Text, class(&world.a.class_id), "Letters").unwrap();
+    content::append_text(&mut teacher.store(), text.id, "Dear Sir, I write to you about the trip.").unwrap();
+    teacher.sync().await;
+
+    let student = Device::sign_in(&server, &world.a.student_login).await;
+    student.sync().await;
+    let me = student.core.user().unwrap().id;
+    let mark = |note: &'static str| NewMark { kind: MarkKind::Highlight, start: 0, end: 8, note, colour: "yellow" };
+    let kept = reading::add_mark(&mut student.store(), me, text.id, &mark("greeting to copy")).unwrap();
+    let refused = reading::add_mark(&mut student.store(), me, text.id, &mark("ask ada.l@example.org about it"));
+    assert!(matches!(refused, Err(tallschool_client::ClientError::Invalid(_))), "{refused:?}");
+    let marks: Vec<String> = reading::view(&mut student.store(), me, text.id)
+        .unwrap()
+        .highlights
+        .iter()
+        .map(|(m, _)| m.note.clone())
+        .collect();
+    assert_eq!(marks, ["greeting to copy"]);
+    student.sync().await;
+    assert!(student.store().status().unwrap().rejections.is_empty());
+    let progress = DocMeta::progress(me, &text);
+    let (_, doc) = student.store().load(progress.id).unwrap().unwrap();
+    assert!(doc.get_changes(&[]).iter().all(|c| privacy::email_in_change(c).is_none()));
+    assert!(!kept.is_empty());
+
+    // Another client writes one anyway, on top of the stored history.
+    let mut forked = doc.fork();
+    let highlights = tallschool_shared::schema::child(&forked, &automerge::ROOT, "highlights").unwrap();
+    let heads = doc.get_heads();
+    {
+        use automerge::transaction::Transactable;
+        let mut tx = forked.transaction();
+        let obj = tx.put_object(&highlights, "leak", automerge::ObjType::Map).unwrap();
+        tx.put(&obj, "note", "mum: jane.doe@example.org").unwrap();
+        tx.commit();
+    }
+    let changes: Vec<serde_bytes::ByteBuf> =
+        forked.get_changes(&heads).into_iter().map(|c| serde_bytes::ByteBuf::from(c.raw_bytes().to_vec())).collect();
+    assert!(!changes.is_empty());
+    let before = stored_hashes(&server).await;
+    let token = student.core.signed_in().unwrap().access_token.clone();
+    let body = encoded(vec![DocPush { meta: progress, changes }], sync::PROTOCOL_VERSION);
+    let (status, answer) = raw_sync(&server, &token, sync::CONTENT_TYPE, body).await;
+    assert_eq!(status, StatusCode::OK);
+    let answer: SyncResponse = sync::decode(&answer).unwrap();
+    assert_eq!(answer.rejections.len(), 1, "{answer:?}");
+    assert_eq!(answer.rejections[0].reason, sync::RejectReason::PersonalData);
+    assert!(!answer.rejections[0].message.contains("jane"), "the value is not echoed");
+    assert_eq!(stored_hashes(&server).await, before, "nothing of it is stored");
+    assert!(!server.output().contains("jane.doe"), "nor logged");
 }

@@ -308,6 +308,14 @@ impl Store {
         let Some(change) = doc.get_last_local_change() else {
             return Err(ClientError::Invalid("the edit made no change".to_owned()));
         };
+        // A student's document keeps its history on every device of the class: no contact
+        // details in it (the transaction is dropped, so nothing of the edit is kept).
+        if !meta.kind.is_content() && tallschool_shared::privacy::email_in_change(&change).is_some() {
+            return Err(ClientError::Invalid(
+                "this looks like an email address: please leave personal details out of notes, answers and cards"
+                    .to_owned(),
+            ));
+        }
         let bytes = change.raw_bytes().to_vec();
         append_chunk(&tx, meta.id, &bytes)?;
         queue(&tx, meta.id, change.hash(), &bytes, at)?;

@@ -623,3 +623,101 @@ consent-purpose = For
 consent-decision = Decision
 consent-giver = Given by
 consent-record = Record
+
+## Admin dashboard: the school's privacy page and break-glass access
+admin-privacy = Privacy
+admin-consent-to-learn = Consent to learn with TallSchool
+admin-consent-school-authorisation = The school's authorisation
+admin-authorisation = Lawful basis
+admin-authorised = The school authorises TallSchool for educational use
+admin-since = since { $at }
+admin-authorised-means = New student accounts rest on this authorisation, given on parents' behalf for teaching only. A parent's own consent can still be recorded for each student.
+admin-not-authorised = No school authorisation on record
+admin-not-authorised-means = Each new student account needs the consent of a parent or guardian (or the student) recorded when it is created.
+admin-give-authorisation = Record the school's authorisation
+admin-withdraw-authorisation = Withdraw the authorisation
+admin-break-glass = Break-glass access
+admin-break-glass-means = Technical admins cannot see personal data. In an emergency one may open access to this school's for up to an hour, giving a reason; every grant is listed here.
+admin-no-break-glass = No technical admin has opened access to your school's personal data.
+admin-someone-erased = (erased account)
+admin-open-now = open now
+admin-access-log = Access log
+admin-access-log-means = Every read of personal data in your school, and every refused attempt: who, whose, which fields, why. Never the values.
+admin-when = When
+admin-who-read = Who
+admin-whose = Whose
+admin-fields = Fields
+admin-why = Why
+admin-outcome = Outcome
+admin-read = Read
+admin-refused = Refused
+admin-break-glass-for = Break-glass access: { $school }
+admin-break-glass-what = Opens this school's personal data to you for a few minutes. The reason, the time and every person you look at are logged and shown to the school's admins.
+admin-break-glass-reason = Reason (shown to the school)
+admin-break-glass-minutes = Minutes (1 to 60)
+admin-break-glass-button = Open access
+admin-break-glass-open = Access open until { $until }
+admin-break-glass-logged = Each person you open is logged with your reason.
+admin-show-personal-data = Show personal data
+
+## Admin dashboard: digests, devices across schools, security events
+admin-digests = Digests
+admin-digest-scope = Cohort or class
+admin-digest-cohort = { $name } (cohort)
+admin-compute-digests = Compute last week
+admin-no-digests = No digests yet for this group. They are computed every week; "Compute last week" does it now.
+admin-digest-weeks = { $n ->
+    [one] One week
+   *[other] The last { $n } weeks
+}
+admin-chart-retention = Retention
+admin-chart-active = Active students
+admin-chart-pace = Reading pace
+admin-chart-scores = Test scores
+admin-digest-students = Students
+admin-digest-reviews = Reviews last week
+admin-digest-attempts = Tests handed in
+admin-digest-overdue = Overdue assignments
+admin-security = Security
+admin-refresh = Refresh
+admin-device = Device
+admin-last-used = Last used
+admin-sign-out-and-wipe = Sign out and remove data
+admin-device-of-signed-out = { $device } of { $username } is signed out.
+admin-device-of-wiped = { $device } of { $username } is signed out and removes this account's data at its next contact.
+security-events = Security events
+security-what = What
+security-account = Account
+security-details = Details
+security-access-log-of = Access log of
+security-password-rejected = Wrong password
+security-throttled = Sign-ins slowed down
+security-refresh-reuse = Refresh token used twice
+security-sessions-revoked = Sessions ended
+security-sensitive-change = Sensitive change
+security-pii-denied = Personal data refused
+security-break-glass = Break-glass access opened
+security-retention-erasure = Erased after retention
+admin-device-last-sync = Last synced { $at }
+admin-device-never-synced = Not synced yet
+admin-device-waiting = { $n ->
+    [0] everything sent
+    [one] 1 change not sent yet
+   *[other] { $n } changes not sent yet
+}
+job-ok = done
+job-failed = failed
+job-running-or-cut = running, or cut off
+job-by-schedule = schedule
+job-last-run = Last run { $at } by { $by }
+job-history = Job runs
+job-name = Job
+job-started = Started
+job-took = Took
+job-by = By
+job-outcome = Outcome
+job-report = Report
+admin-purpose-break-glass = Break-glass: { $reason }
+admin-chart-no-data = No data yet
+job-never-run = No run on record yet
+admin-server-version = Version

@@ -622,3 +622,103 @@ consent-purpose = Для чего
 consent-decision = Решение
 consent-giver = Кем
 consent-record = Записать
+
+## Admin dashboard: the school's privacy page and break-glass access
+admin-privacy = Конфиденциальность
+admin-consent-to-learn = Согласие на обучение в TallSchool
+admin-consent-school-authorisation = Разрешение школы
+admin-authorisation = Правовое основание
+admin-authorised = Школа разрешает TallSchool для учебных целей
+admin-since = с { $at }
+admin-authorised-means = Новые учётные записи учеников опираются на это разрешение, данное от имени родителей только для обучения. Согласие родителя можно записать и для каждого ученика.
+admin-not-authorised = Разрешение школы не записано
+admin-not-authorised-means = Для каждой новой учётной записи ученика нужно при создании записать согласие родителя или опекуна (или самого ученика).
+admin-give-authorisation = Записать разрешение школы
+admin-withdraw-authorisation = Отозвать разрешение
+admin-break-glass = Экстренный доступ
+admin-break-glass-means = Технические администраторы не видят персональные данные. В крайнем случае один из них может открыть доступ к данным этой школы не более чем на час, указав причину; каждый такой доступ виден здесь.
+admin-no-break-glass = Ни один технический администратор не открывал доступ к персональным данным вашей школы.
+admin-someone-erased = (удалённая учётная запись)
+admin-open-now = открыт сейчас
+admin-access-log = Журнал доступа
+admin-access-log-means = Каждое чтение персональных данных в вашей школе и каждая отказанная попытка: кто, чьи, какие поля, зачем. Никогда — сами значения.
+admin-when = Когда
+admin-who-read = Кто
+admin-whose = Чьи
+admin-fields = Поля
+admin-why = Зачем
+admin-outcome = Итог
+admin-read = Прочитано
+admin-refused = Отказано
+admin-break-glass-for = Экстренный доступ: { $school }
+admin-break-glass-what = Открывает вам персональные данные этой школы на несколько минут. Причина, время и каждый просмотренный человек записываются и видны администраторам школы.
+admin-break-glass-reason = Причина (её увидит школа)
+admin-break-glass-minutes = Минут (от 1 до 60)
+admin-break-glass-button = Открыть доступ
+admin-break-glass-open = Доступ открыт до { $until }
+admin-break-glass-logged = Каждый открытый вами человек записывается вместе с причиной.
+admin-show-personal-data = Показать персональные данные
+
+## Admin dashboard: digests, devices across schools, security events
+admin-digests = Сводки
+admin-digest-scope = Параллель или класс
+admin-digest-cohort = { $name } (параллель)
+admin-compute-digests = Посчитать прошлую неделю
+admin-no-digests = Для этой группы сводок пока нет. Они считаются каждую неделю; «Посчитать прошлую неделю» сделает это сейчас.
+admin-digest-weeks = { $n ->
+    [one] Одна неделя
+    [few] Последние { $n } недели
+   *[other] Последние { $n } недель
+}
+admin-chart-retention = Удержание
+admin-chart-active = Активные ученики
+admin-chart-pace = Темп чтения
+admin-chart-scores = Баллы за тесты
+admin-digest-students = Учеников
+admin-digest-reviews = Повторений за неделю
+admin-digest-attempts = Сдано тестов
+admin-digest-overdue = Просроченных заданий
+admin-security = Безопасность
+admin-refresh = Обновить
+admin-device = Устройство
+admin-last-used = Последний вход
+admin-sign-out-and-wipe = Выйти и удалить данные
+admin-device-of-signed-out = { $device } ({ $username }): выход выполнен.
+admin-device-of-wiped = { $device } ({ $username }): выход выполнен, данные учётной записи удалятся при следующем подключении.
+security-events = События безопасности
+security-what = Что
+security-account = Учётная запись
+security-details = Подробности
+security-access-log-of = Журнал доступа школы
+security-password-rejected = Неверный пароль
+security-throttled = Входы замедлены
+security-refresh-reuse = Токен обновления использован дважды
+security-sessions-revoked = Сеансы завершены
+security-sensitive-change = Важное изменение
+security-pii-denied = Отказ в доступе к персональным данным
+security-break-glass = Открыт экстренный доступ
+security-retention-erasure = Удалено по сроку хранения
+admin-device-last-sync = Синхронизация { $at }
+admin-device-never-synced = Ещё не синхронизировалось
+admin-device-waiting = { $n ->
+    [0] всё отправлено
+    [one] { $n } изменение не отправлено
+    [few] { $n } изменения не отправлены
+   *[other] { $n } изменений не отправлено
+}
+job-ok = готово
+job-failed = ошибка
+job-running-or-cut = идёт или прервано
+job-by-schedule = расписание
+job-last-run = Последний запуск { $at }, запустил: { $by }
+job-history = Запуски заданий
+job-name = Задание
+job-started = Начало
+job-took = Длилось
+job-by = Кто
+job-outcome = Итог
+job-report = Отчёт
+admin-purpose-break-glass = Экстренный доступ: { $reason }
+admin-chart-no-data = Пока нет данных
+job-never-run = Запусков пока не было
+admin-server-version = Версия

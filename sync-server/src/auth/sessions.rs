@@ -282,7 +282,7 @@ pub async fn list(
     now: i64,
 ) -> Result<Vec<SessionView>, ApiError> {
     let rows = sqlx::query(
-        "SELECT id, device_name, created_at, last_used_at, expires_at FROM sessions \
+        "SELECT id, device_name, created_at, last_used_at, expires_at, last_sync_at, waiting_changes FROM sessions \
          WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 ORDER BY last_used_at DESC",
     )
     .bind(user.to_string())
@@ -298,10 +298,23 @@ pub async fn list(
                 created_at: col(row, "created_at")?,
                 last_used_at: col(row, "last_used_at")?,
                 expires_at: col(row, "expires_at")?,
+                last_sync_at: col(row, "last_sync_at")?,
+                waiting_changes: col::<Option<i64>>(row, "waiting_changes")?.map(|n| u64::try_from(n).unwrap_or(0)),
                 current: Some(id) == current,
             })
         })
         .collect()
+}
+
+/// A device synced at `now` and said it still holds `waiting` changes.
+pub async fn record_sync(db: &crate::db::Db, session: SessionId, now: i64, waiting: u64) -> Result<(), ApiError> {
+    sqlx::query("UPDATE sessions SET last_sync_at = $1, waiting_changes = $2 WHERE id = $3")
+        .bind(now)
+        .bind(i64::try_from(waiting).unwrap_or(i64::MAX))
+        .bind(session.to_string())
+        .execute(&db.pool)
+        .await?;
+    Ok(())
 }
 
 /// The owner of a session, if it exists.

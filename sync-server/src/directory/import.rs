@@ -6,7 +6,7 @@ use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
-use tallschool_shared::api::{CreateUserRequest, ImportOutcome, ImportReport, ImportRow, PiiInput};
+use tallschool_shared::api::{ConsentGiver, CreateUserRequest, ImportOutcome, ImportReport, ImportRow, PiiInput};
 use tallschool_shared::policy::Action;
 use tallschool_shared::{ClassId, ErrorBody, Role, SchoolId};
 
@@ -32,6 +32,8 @@ enum Column {
     Email,
     BirthDate,
     Class,
+    /// Who consented to the student's learning with TallSchool (student, parent or school).
+    ConsentBy,
 }
 
 impl Column {
@@ -44,6 +46,7 @@ impl Column {
             "email" | "e_mail" => Column::Email,
             "birth_date" | "birth_year" | "date_of_birth" => Column::BirthDate,
             "class" | "class_name" => Column::Class,
+            "consent_by" | "consent" | "consent_given_by" => Column::ConsentBy,
             _ => return None,
         })
     }
@@ -56,6 +59,7 @@ impl Column {
             Column::Email => "email",
             Column::BirthDate => "birth_date",
             Column::Class => "class",
+            Column::ConsentBy => "consent_by",
         }
     }
 }
@@ -92,7 +96,7 @@ fn parse(text: &str) -> Result<Vec<FileRow>, ApiError> {
         let column = Column::named(header).ok_or_else(|| ApiError::Field {
             field: "header".to_owned(),
             message: format!(
-                "unknown column {:?}: the columns are username, role, display_name, email, birth_date, class",
+                "unknown column {:?}: the columns are username, role, display_name, email, birth_date, class, consent_by",
                 header.chars().take(40).collect::<String>()
             ),
         })?;
@@ -252,12 +256,24 @@ async fn import_row(
             }
         }
     };
+    let consent_by = match row.get(Column::ConsentBy).map(|c| c.to_lowercase().replace([' ', '-'], "_")) {
+        None => None,
+        Some(giver) => match giver.as_str() {
+            "student" => Some(ConsentGiver::Student),
+            "parent" | "guardian" | "parent_or_guardian" => Some(ConsentGiver::ParentOrGuardian),
+            "school" => Some(ConsentGiver::School),
+            _ => {
+                let message = "consent_by must be student, parent_or_guardian or school".to_owned();
+                return rejected(row, Some(Column::ConsentBy), message);
+            }
+        },
+    };
     let pii = PiiInput {
         display_name: row.get(Column::DisplayName).map(str::to_owned),
         email: row.get(Column::Email).map(str::to_owned),
         birth_date: row.get(Column::BirthDate).map(str::to_owned),
     };
-    let request = CreateUserRequest { username: username.to_owned(), role, pii: Some(pii) };
+    let request = CreateUserRequest { username: username.to_owned(), role, pii: Some(pii), consent_by };
     match create_account(state, actor, school, &request, class).await {
         Ok(created) => ImportRow {
             line: row.line,

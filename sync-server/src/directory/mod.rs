@@ -1,5 +1,6 @@
 //! Schools, people, cohorts, classes and enrolments: the server-authoritative directory.
 
+pub mod authorization;
 pub mod classes;
 pub mod import;
 pub mod routes;

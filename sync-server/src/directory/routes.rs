@@ -8,13 +8,13 @@ use tallschool_shared::api::{
     CreateUserRequest, CreatedUser, MemberView, OneTimePassword, RosterEntry, SchoolView, UpdateUserRequest, UserView,
 };
 use tallschool_shared::events::{PiiField, SecurityEvent, SensitiveChange, UserEvent};
-use tallschool_shared::policy::{Action, may_assign_role, readable_pii_fields};
+use tallschool_shared::policy::{Action, Relation, may_assign_role, readable_pii_fields};
 use tallschool_shared::{ClassId, ClassRole, ErrorBody, Role, SchoolId, UserId, UserStatus};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::users::NewPassword;
-use super::{classes, schools, users};
+use super::{authorization, classes, schools, users};
 use crate::access::{TargetRef, authorize};
 use crate::app::AppState;
 use crate::audit::Subject;
@@ -128,6 +128,12 @@ pub(super) async fn create_account(
     if !may_assign_role(actor.role, request.role) {
         return Err(ApiError::Forbidden);
     }
+    if request.consent_by.is_some() && request.role != Role::Student {
+        return Err(ApiError::Field {
+            field: "consent_by".to_owned(),
+            message: "consent_by is recorded for students only".to_owned(),
+        });
+    }
     if !request.role.belongs_to_school() {
         return Err(ApiError::Validation("technical admins belong to no school".to_owned()));
     }
@@ -146,6 +152,9 @@ pub(super) async fn create_account(
     let user = users::insert(&mut tx, &username, request.role, Some(school), password, Some(actor.id), now).await?;
     if let Some(pii) = pii.filter(|p| !p.is_empty()) {
         state.vault.write(&mut tx, user.id, &pii, Some(actor.id), now).await?;
+    }
+    if request.role == Role::Student {
+        authorization::record_basis_for_student(&mut tx, school, user.id, request.consent_by, actor.id, now).await?;
     }
     if let (Some(class), Some(role)) = (class, class_role) {
         classes::upsert_member(&mut tx, class, user.id, role, now).await?;
@@ -438,7 +447,8 @@ async fn roster(
         Err(other) => return Err(other),
     };
     let members = classes::list_members(&mut tx, class).await?;
-    let fields: &[PiiField] = if readable_pii_fields(actor.role, false).contains(&PiiField::DisplayName) {
+    let fields: &[PiiField] = if readable_pii_fields(actor.role, &Relation::default()).contains(&PiiField::DisplayName)
+    {
         &[PiiField::DisplayName]
     } else {
         &[]

@@ -215,12 +215,17 @@ pub async fn set_role(conn: &mut Conn, id: UserId, role: Role, now: i64) -> Resu
 }
 
 pub async fn set_status(conn: &mut Conn, id: UserId, status: UserStatus, now: i64) -> Result<(), ApiError> {
-    sqlx::query("UPDATE users SET status = $1, updated_at = $2 WHERE id = $3")
-        .bind(status.as_str())
-        .bind(now)
-        .bind(id.to_string())
-        .execute(&mut *conn)
-        .await?;
+    // `disabled_at` starts the retention clock of an account that is disabled (a student who
+    // left); enabling it again stops it.
+    sqlx::query(
+        "UPDATE users SET status = $1, updated_at = $2, \
+         disabled_at = CASE WHEN $1 = 'disabled' THEN COALESCE(disabled_at, $2) ELSE NULL END WHERE id = $3",
+    )
+    .bind(status.as_str())
+    .bind(now)
+    .bind(id.to_string())
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 

@@ -72,7 +72,10 @@ pub fn spawn(db: Db, clock: crate::clock::Clock, every: Duration, min_new_change
         tick.tick().await;
         loop {
             tick.tick().await;
-            match run_once(&db, min_new_changes, clock.now()).await {
+            let work = run_once(&db, min_new_changes, clock.now());
+            let (job, trigger) = (crate::jobs::Job::Compaction, crate::jobs::Trigger::Schedule);
+            let summarize = |n: &u64| serde_json::json!({ "compacted": n });
+            match crate::jobs::recorded(&db, &clock, job, trigger, work, summarize).await {
                 Ok(0) => {}
                 Ok(count) => tracing::info!(documents = count, "compacted document histories"),
                 Err(error) => tracing::warn!(error = %error, "compaction failed; will retry"),

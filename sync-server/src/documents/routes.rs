@@ -15,7 +15,7 @@ use super::compaction;
 use super::store::{self, ParsedPush};
 use crate::access::{TargetRef, authorize, authorize_caller};
 use crate::app::AppState;
-use crate::auth::AuthUser;
+use crate::auth::{AuthUser, sessions};
 use crate::error::{ApiError, ApiResult};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -94,6 +94,13 @@ async fn sync_round(
         remaining_changes: pulled.remaining,
         media_refusals,
     };
+    let now = state.clock.now();
+    if state.hot.sync_mark_due(actor.session_id, now, request.waiting) {
+        // For the school's view of the device; the round stands whether or not it is written.
+        if let Err(error) = sessions::record_sync(&state.db, actor.session_id, now, request.waiting).await {
+            tracing::warn!(%error, "a device's last sync was not recorded");
+        }
+    }
     let bytes = sync::encode(&response).map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(([(header::CONTENT_TYPE, HeaderValue::from_static(sync::CONTENT_TYPE))], bytes).into_response())
 }
@@ -112,6 +119,9 @@ async fn run_compaction(State(state): State<AppState>, actor: AuthUser) -> ApiRe
         let mut conn = state.db.pool.acquire().await?;
         authorize(&mut conn, &actor, Action::RunCompaction, TargetRef::System).await?;
     }
-    let compacted = compaction::run_once(&state.db, 1, state.clock.now()).await?;
+    let work = compaction::run_once(&state.db, 1, state.clock.now());
+    let (job, trigger) = (crate::jobs::Job::Compaction, crate::jobs::Trigger::Admin(actor.id));
+    let summarize = |n: &u64| serde_json::json!({ "compacted": n });
+    let compacted = crate::jobs::recorded(&state.db, &state.clock, job, trigger, work, summarize).await?;
     Ok(Json(CompactionReport { compacted }))
 }

@@ -9,6 +9,7 @@ use automerge::{Automerge, Change, ChangeHash};
 use serde_bytes::ByteBuf;
 use tallschool_shared::docs::{DocKind, DocMeta, genesis_hash};
 use tallschool_shared::policy::{Relation, doc_access};
+use tallschool_shared::privacy;
 use tallschool_shared::sync::{ACK_PREFIX, DocAck, DocRejection, DocUpdate, PAGE_BYTES, RejectReason};
 use tallschool_shared::{ClassId, ClassRole, DocId, Role};
 
@@ -112,6 +113,12 @@ async fn check_push(
     if let Err(message) = check_dependencies(conn, meta, &push.changes).await? {
         return Ok(Err((RejectReason::UnknownDependencies, message)));
     }
+    // What students type (notes, answers, their own cards) stays free of contact details; the
+    // value itself is neither logged nor echoed.
+    if !meta.kind.is_content() && push.changes.iter().any(|c| privacy::email_in_change(c).is_some()) {
+        let message = "a text in this change looks like an email address: personal data stays out of documents";
+        return Ok(Err((RejectReason::PersonalData, message.to_owned())));
+    }
     let added: i64 = push.changes.iter().map(|c| i64::try_from(c.raw_bytes().len()).unwrap_or(i64::MAX)).sum();
     let current = existing.as_ref().map_or(0, |r| r.total_bytes);
     if u64::try_from(current.saturating_add(added)).unwrap_or(u64::MAX) > limits.max_doc_bytes {
@@ -135,6 +142,7 @@ pub async fn relation(
         teaches_class: part == Some(ClassRole::Teacher) && actor.role == Role::Teacher,
         learns_in_class: part == Some(ClassRole::Student) && actor.role == Role::Student,
         teaches_subject: false,
+        break_glass: false,
     })
 }
 

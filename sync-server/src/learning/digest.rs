@@ -200,7 +200,10 @@ pub fn spawn(db: Db, clock: crate::clock::Clock, schedule: cron::Schedule) {
             tokio::time::sleep(wait).await;
             let now = clock.now();
             // The week before the one that is starting.
-            match run_all(&db, now - digest::WEEK, now).await {
+            let work = run_all(&db, now - digest::WEEK, now);
+            let (job, trigger) = (crate::jobs::Job::Digests, crate::jobs::Trigger::Schedule);
+            let summarize = |n: &usize| serde_json::json!({ "digests": n });
+            match crate::jobs::recorded(&db, &clock, job, trigger, work, summarize).await {
                 Ok(count) => tracing::info!(digests = count, "weekly digests computed"),
                 Err(error) => tracing::warn!(error = %error, "weekly digest failed; next run will retry"),
             }

@@ -159,6 +159,9 @@ async fn run_digests(
     if !(0..=now + WEEK).contains(&week_of) {
         return Err(ApiError::Validation("week_of must be a time up to next week".to_owned()));
     }
-    let digests = digest::run_for_school(&state.db, school, week_of, now).await?;
+    let work = digest::run_for_school(&state.db, school, week_of, now);
+    let (job, trigger) = (crate::jobs::Job::Digests, crate::jobs::Trigger::Admin(actor.id));
+    let summarize = |digests: &Vec<Digest>| serde_json::json!({ "school_id": school, "week_of": week_of, "digests": digests.len() });
+    let digests = crate::jobs::recorded(&state.db, &state.clock, job, trigger, work, summarize).await?;
     Ok((StatusCode::OK, Json(digests)))
 }

@@ -65,7 +65,10 @@ pub fn spawn(state: AppState, every: Duration) {
         tick.tick().await;
         loop {
             tick.tick().await;
-            match run_once(&state, state.clock.now()).await {
+            let work = run_once(&state, state.clock.now());
+            let (job, trigger) = (crate::jobs::Job::MediaGc, crate::jobs::Trigger::Schedule);
+            let summarize = |n: &u64| serde_json::json!({ "deleted": n });
+            match crate::jobs::recorded(&state.db, &state.clock, job, trigger, work, summarize).await {
                 Ok(0) => {}
                 Ok(count) => tracing::info!(objects = count, "orphaned media collected"),
                 Err(error) => tracing::warn!(error = %error, "media collection failed; will retry"),

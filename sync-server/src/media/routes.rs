@@ -344,6 +344,10 @@ async fn run_gc(State(state): State<AppState>, actor: AuthUser) -> ApiResult<Jso
         let mut conn = state.db.pool.acquire().await?;
         authorize(&mut conn, &actor, Action::RunMediaGc, TargetRef::System).await?;
     }
-    let deleted = gc::run_once(&state, state.clock.now()).await?;
+    let work = gc::run_once(&state, state.clock.now());
+    let (job, trigger) = (crate::jobs::Job::MediaGc, crate::jobs::Trigger::Admin(actor.id));
+    let deleted =
+        crate::jobs::recorded(&state.db, &state.clock, job, trigger, work, |n| serde_json::json!({ "deleted": n }))
+            .await?;
     Ok(Json(GcReport { deleted }))
 }

@@ -300,7 +300,10 @@ pub fn spawn(db: Db, vault: Arc<PiiVault>, clock: Clock, every: Duration) {
     tokio::spawn(async move {
         loop {
             if has_work(&db, vault.keyring()).await.unwrap_or(false) {
-                let report = run(&db, vault.keyring(), &vault.reencryption, &clock, |_, _| {}).await;
+                let work = async { Ok(run(&db, vault.keyring(), &vault.reencryption, &clock, |_, _| {}).await) };
+                let (job, trigger) = (crate::jobs::Job::Reencryption, crate::jobs::Trigger::Schedule);
+                let recorded = crate::jobs::recorded(&db, &clock, job, trigger, work, crate::jobs::as_json).await;
+                let report: ReencryptionReport = recorded.unwrap_or_default();
                 tracing::info!(
                     moved = report.moved,
                     unreadable = report.unreadable,

@@ -6,21 +6,21 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use tallschool_shared::api::{AccessOutcome, PiiAccessEntry, PiiInput, PiiKeyRotated, PiiKeysView, PiiView};
 use tallschool_shared::events::{PiiField, SecurityEvent, SensitiveChange};
-use tallschool_shared::policy::{Action, readable_pii_fields};
-use tallschool_shared::{ErrorBody, SchoolId, UserId};
+use tallschool_shared::policy::{Action, Relation, readable_pii_fields};
+use tallschool_shared::{ErrorBody, Role, SchoolId, UserId};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::{PiiUpdate, Reader};
-use crate::access::{TargetRef, authorize};
+use crate::access::{TargetRef, authorize, authorize_with_break_glass};
 use crate::app::AppState;
 use crate::audit::Subject;
 use crate::auth::{AuthUser, RequestMeta, sessions};
 use crate::db::{col, optional_id_col};
 use crate::directory::users;
 use crate::error::{ApiError, ApiResult};
-use crate::events;
 use crate::http::{ApiJson, ApiPath};
+use crate::{break_glass, events};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -38,13 +38,14 @@ async fn read_own(State(state): State<AppState>, actor: AuthUser, meta: RequestM
     let mut tx = state.db.begin().await?;
     authorize(&mut tx, &actor, Action::ReadOwnPii, TargetRef::Caller).await?;
     let reader = Reader::new(&actor, "self_view", &meta);
-    let fields = readable_pii_fields(actor.role, true);
+    let fields = readable_pii_fields(actor.role, &Relation { is_self: true, ..Relation::default() });
     let view = state.vault.read(&mut tx, &reader, &[(actor.id, actor.school_id)], fields, state.clock.now()).await?;
     tx.commit().await?;
     view.into_iter().next().map(Json).ok_or_else(|| ApiError::Internal("vault returned nothing".to_owned()))
 }
 
-/// A person's personal data, limited to the fields the caller's role may see.
+/// A person's personal data, limited to the fields the caller's role may see. A technical
+/// admin reads it only under a live break-glass grant for the person's school.
 #[utoipa::path(get, path = "/api/v1/users/{user_id}/pii", tag = "pii", security(("bearer" = [])),
     params(("user_id" = String, Path, description = "User id")),
     responses((status = 200, body = PiiView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
@@ -54,24 +55,34 @@ async fn read_user(
     meta: RequestMeta,
     ApiPath(subject): ApiPath<UserId>,
 ) -> ApiResult<Json<PiiView>> {
+    let now = state.clock.now();
     let mut tx = state.db.begin().await?;
-    let allowed = match authorize(&mut tx, &actor, Action::ReadUserPii, TargetRef::User(subject)).await {
-        Ok(allowed) => allowed,
-        Err(refused @ (ApiError::Forbidden | ApiError::NotFound)) => {
-            // The attempt is logged where the person's school (or, for no such person, the
-            // reader's school) will see it.
-            let school = users::find(&mut tx, subject).await?.and_then(|user| user.school_id).or(actor.school_id);
-            drop(tx);
-            let reader = Reader::new(&actor, "profile_view", &meta);
-            state.vault.log_refusal(&state.db, &reader, Subject::Person(subject), school, state.clock.now()).await;
-            return Err(refused);
+    let allowed =
+        match authorize_with_break_glass(&mut tx, &actor, Action::ReadUserPii, TargetRef::User(subject), now).await {
+            Ok(allowed) => allowed,
+            Err(refused @ (ApiError::Forbidden | ApiError::NotFound)) => {
+                // The attempt is logged where the person's school (or, for no such person, the
+                // reader's school) will see it.
+                let school = users::find(&mut tx, subject).await?.and_then(|user| user.school_id).or(actor.school_id);
+                drop(tx);
+                let reader = Reader::new(&actor, "profile_view", &meta);
+                state.vault.log_refusal(&state.db, &reader, Subject::Person(subject), school, now).await;
+                return Err(refused);
+            }
+            Err(other) => return Err(other),
+        };
+    let fields = readable_pii_fields(actor.role, &allowed.relation);
+    let purpose = match (allowed.relation.is_self, actor.role, allowed.school) {
+        (true, _, _) => "self_view".to_owned(),
+        // The access log says which grant, and why.
+        (false, Role::TechAdmin, Some(school)) => {
+            let grant = break_glass::live_grant(&mut tx, actor.id, school, now).await?.ok_or(ApiError::Forbidden)?;
+            format!("break_glass {}: {}", grant.id, grant.reason)
         }
-        Err(other) => return Err(other),
+        (false, _, _) => "profile_view".to_owned(),
     };
-    let fields = readable_pii_fields(actor.role, allowed.relation.is_self);
-    let purpose = if allowed.relation.is_self { "self_view" } else { "profile_view" };
-    let reader = Reader::new(&actor, purpose, &meta);
-    let view = state.vault.read(&mut tx, &reader, &[(subject, allowed.school)], fields, state.clock.now()).await?;
+    let reader = Reader::new(&actor, &purpose, &meta);
+    let view = state.vault.read(&mut tx, &reader, &[(subject, allowed.school)], fields, now).await?;
     tx.commit().await?;
     view.into_iter().next().map(Json).ok_or_else(|| ApiError::Internal("vault returned nothing".to_owned()))
 }
@@ -188,7 +199,9 @@ async fn rotate_key(State(state): State<AppState>, actor: AuthUser) -> ApiResult
         authorize(&mut conn, &actor, Action::RotatePiiKey, TargetRef::System).await?;
     }
     let vault = &state.vault;
-    let current_key =
-        super::rotation::rotate(&state.db, vault.keyring(), &vault.reencryption, state.clock.now()).await?;
+    let work = super::rotation::rotate(&state.db, vault.keyring(), &vault.reencryption, state.clock.now());
+    let (job, trigger) = (crate::jobs::Job::KeyRotation, crate::jobs::Trigger::Admin(actor.id));
+    let summarize = |key: &String| serde_json::json!({ "current_key": key });
+    let current_key = crate::jobs::recorded(&state.db, &state.clock, job, trigger, work, summarize).await?;
     Ok((StatusCode::ACCEPTED, Json(PiiKeyRotated { current_key })))
 }

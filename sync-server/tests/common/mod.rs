@@ -525,6 +525,15 @@ impl World {
         assert_eq!(status, StatusCode::CREATED, "{school}");
         let school_b = school["id"].as_str().unwrap().to_owned();
         let edu_b = create_and_login(server, &tech.access_token, &school_b, "other.admin", "edu_admin").await;
+        // Its students' lawful basis: the school authorises TallSchool for educational use.
+        let (status, body) = server
+            .post(
+                &format!("/api/v1/schools/{school_b}/authorization"),
+                Some(&edu_b.access_token),
+                json!({"decision": "given"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
         let (teacher_b, teacher_b_login) =
             create_login(server, &edu_b.access_token, &school_b, "other.teacher", "teacher").await;
         let (student_b, student_b_login) =
@@ -641,6 +650,16 @@ impl Device {
             None => HttpTransport::shared().unwrap(),
         };
         Self::sign_in_through(&server.base, &server.data_dir, login, transport).await
+    }
+
+    /// A new device called `name` whose own clock is `clock` (e.g. set weeks back, to make a
+    /// history of study), signed in to `server` over HTTP.
+    pub async fn sign_in_as(server: &TestServer, login: &Login, name: &str, clock: tallschool_client::Clock) -> Device {
+        let transport: Arc<dyn Transport> = HttpTransport::shared().unwrap();
+        let dir = server.data_dir.join("devices").join(unique_name());
+        let core = tallschool_client::Core::open_with(&dir, clock, transport.clone()).unwrap();
+        core.session().login(&server.base, &login.username, &login.password, name).await.unwrap();
+        Device { core, dir, transport }
     }
 
     /// A new device under `data_dir`, signed in to the server at `base` over HTTP.

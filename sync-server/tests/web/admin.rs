@@ -15,6 +15,7 @@ use reqwest::StatusCode;
 use crate::browser::{ChromeDriver, save_screenshot};
 use crate::common::{Device, TestServer};
 use crate::webdriver::{click, find, fits_the_window, gone, script, text_becomes, text_where, within};
+use tallschool_client::contract::request::{CardPatch, NewAssignment};
 
 async fn type_into(client: &Client, css: &str, text: &str) {
     let field = find(client, css).await;
@@ -63,6 +64,7 @@ pub async fn an_admin_runs_the_school_from_the_browser(
     profile: &std::path::Path,
 ) {
     let demo = server.demo_logins();
+    six_weeks_of_study(server).await;
     let laptop = driver.laptop(profile).await;
     within("opening the dashboard", laptop.goto(&format!("{}/admin", server.base))).await.unwrap();
     find(&laptop, "#admin-username").await;
@@ -143,6 +145,16 @@ pub async fn an_admin_runs_the_school_from_the_browser(
     // again and the admin's password; then she is gone from the list and cannot sign in.
     create_and_erase(&laptop, server, &demo.edu_admin.password).await;
 
+    // Six weeks of the class's digests as charts; last week computed again from here.
+    click(&laptop, "#nav-digests").await;
+    find(&laptop, "#digest-weeks[data-weeks='6']").await;
+    assert!(count_where(&laptop, "#chart-retention polyline", |n| n >= 1).await >= 1);
+    assert!(count_where(&laptop, "#chart-active circle", |n| n == 6).await == 6);
+    click(&laptop, "#compute-digests").await;
+    find(&laptop, "#digest-weeks[data-weeks='6']").await;
+    fits_the_window(&laptop, "the digests page").await;
+    save_screenshot(&laptop, "admin-digests").await;
+
     // A class, and the new student enrolled in it.
     click(&laptop, "#nav-classes").await;
     type_into(&laptop, "#class-name", "Class 8B").await;
@@ -197,8 +209,48 @@ pub async fn an_admin_runs_the_school_from_the_browser(
     click(&laptop, "#run-retention").await;
     let retention = text_where(&laptop, "[data-job-done=retention]", |t| !t.is_empty()).await;
     assert!(retention.contains("audit"), "{retention}");
+    // Each job's last run as the server recorded it, and the history of runs.
+    find(&laptop, "#job-retention [data-last-outcome='ok']").await;
+    find(&laptop, "#job-digests [data-last-outcome='ok']").await;
+    count_where(&laptop, "#job-history tbody tr[data-job='retention']", |n| n >= 2).await;
     fits_the_window(&laptop, "the operations page").await;
     save_screenshot(&laptop, "admin-operations").await;
+
+    // Break-glass: the technical admin opens the demo school's personal data for 15 minutes
+    // with a reason and her password, and looks at one pupil.
+    click(&laptop, "#nav-schools").await;
+    click(&laptop, "tr[data-school='Demo School'] button.break-glass").await;
+    type_into(&laptop, "#break-glass-reason", "Ticket 4711: a parent says the name on file is wrong").await;
+    type_into(&laptop, "#break-glass-minutes", "15").await;
+    type_into(&laptop, "#break-glass-password", &demo.tech_admin.password).await;
+    click(&laptop, "#break-glass-open-button").await;
+    text_where(&laptop, "#break-glass-open", |t| t.starts_with("Access open until")).await;
+    let pupil = &demo.students[0];
+    click(&laptop, &format!("#break-glass li[data-username='{}'] button.show-pii", pupil.username)).await;
+    text_where(&laptop, "#pii-view", |t| t.contains("Ada Lovelace")).await;
+    save_screenshot(&laptop, "admin-break-glass").await;
+    click(&laptop, "#break-glass .list-head button").await;
+    gone(&laptop, "#break-glass").await;
+
+    // Every device of every school: the teacher's stolen laptop signed out with a wipe.
+    let stolen = Device::sign_in_as(server, &demo.teacher, "Stolen laptop", tallschool_client::Clock::system()).await;
+    click(&laptop, "#nav-devices").await;
+    type_into(&laptop, "#devices-filter", &demo.teacher.username).await;
+    let before = count_where(&laptop, "#all-devices tbody tr", |n| n >= 2).await;
+    save_screenshot(&laptop, "admin-all-devices").await;
+    click(&laptop, "#all-devices tbody tr[data-device='Stolen laptop'] button.wipe-device").await;
+    text_where(&laptop, "#all-devices-done", |t| t.contains("removes this account's data")).await;
+    count_where(&laptop, "#all-devices tbody tr", |n| n == before - 1).await;
+    let error = stolen.core.sync().run().await.unwrap_err();
+    assert!(matches!(error, tallschool_client::ClientError::DeviceWiped), "{error:?}");
+
+    // Security events across schools (the break-glass grant among them) and a school's access log.
+    click(&laptop, "#nav-security").await;
+    find(&laptop, "#security-events tr[data-kind='break_glass_granted']").await;
+    find(&laptop, "#security-events tr[data-kind='password_rejected']").await;
+    count_where(&laptop, "#access-log tbody tr", |n| n >= 1).await;
+    fits_the_window(&laptop, "the security page").await;
+    save_screenshot(&laptop, "admin-security").await;
 
     // A new school and its first admin, whose one-time password the dashboard itself replaces
     // with her own at her first sign-in.
@@ -218,7 +270,37 @@ pub async fn an_admin_runs_the_school_from_the_browser(
     click(&laptop, "#admin-save-password").await;
     text_becomes(&laptop, "#people-count", "1").await;
     assert_eq!(server.try_login("nora.admin", "north-school-2026!").await.0, StatusCode::OK);
+    lawful_basis_and_privacy_page(&laptop, &demo.edu_admin).await;
     within("closing the browser", laptop.close()).await.unwrap();
+}
+
+/// The new school has no authorisation yet: a pupil's account needs a parent's consent until
+/// its admin records the school's; then the demo school's admin finds the break-glass grant
+/// and the technical admin's read in her privacy page.
+async fn lawful_basis_and_privacy_page(laptop: &Client, demo_admin: &crate::common::Login) {
+    type_into(laptop, "#new-username", "pia.north").await;
+    click(laptop, "#create-account").await;
+    text_where(laptop, "#new-account p.error", |t| t.contains("consent")).await;
+    choose(laptop, "#new-consent", "by a parent").await;
+    click(laptop, "#create-account").await;
+    take_one_time_password(laptop).await;
+    text_becomes(laptop, "#people-count", "2").await;
+    click(laptop, "#nav-privacy").await;
+    find(laptop, "#authorisation-state[data-authorized='false']").await;
+    click(laptop, "#give-authorisation").await;
+    find(laptop, "#authorisation-state[data-authorized='true']").await;
+    find(laptop, "#no-break-glass").await;
+
+    click(laptop, "#admin-sign-out").await;
+    admin_sign_in(laptop, &demo_admin.username, &demo_admin.password).await;
+    click(laptop, "#nav-privacy").await;
+    text_where(laptop, "#break-glass-grants", |t| t.contains("Ticket 4711") && t.contains("open now")).await;
+    type_into(laptop, "#access-log-filter", "break_glass").await;
+    let read = text_where(laptop, "#access-log tbody tr", |t| t.contains("Ticket 4711")).await;
+    assert!(read.contains("Technical admin") && read.contains("display_name"), "{read}");
+    type_into(laptop, "#access-log-filter", "").await;
+    fits_the_window(laptop, "the privacy page").await;
+    save_screenshot(laptop, "admin-privacy").await;
 }
 
 async fn create_and_erase(laptop: &Client, server: &TestServer, admin_password: &str) {
@@ -237,4 +319,70 @@ async fn create_and_erase(laptop: &Client, server: &TestServer, admin_password: 
     click(laptop, "#erase button").await;
     count_where(laptop, "#people tbody tr[data-username='kim.mistake']", |n| n == 0).await;
     assert_eq!(server.try_login("kim.mistake", &password).await.0, StatusCode::UNAUTHORIZED);
+}
+
+/// Six weeks of class 7A's study, made by the engine on devices whose clocks start six weeks
+/// ago — reviews (some forgotten), reading, weeks when a student did nothing — and the weekly
+/// digests computed for each week through the API, so that the charts have a history to show.
+async fn six_weeks_of_study(server: &TestServer) {
+    use tallschool_client::contract::reader::Place;
+    use tallschool_shared::scheduling::Rating;
+
+    const WEEK: i64 = 7 * 24 * 3600;
+    let demo = server.demo_logins();
+    let teacher = Device::sign_in(server, &demo.teacher).await;
+    let token = server.login(&demo.teacher).await.access_token;
+    let (_, classes) = server.get("/api/v1/me/classes", &token).await;
+    let class: tallschool_shared::ClassId = classes[0]["id"].as_str().unwrap().parse().unwrap();
+    let deck = teacher.core.decks().create(class, "Capitals", None).unwrap();
+    let mut cards = Vec::new();
+    for (front, back) in [("France", "Paris"), ("Spain", "Madrid"), ("Italy", "Rome"), ("Peru", "Lima")] {
+        cards.push(teacher.core.decks().put_card(deck, None, &CardPatch::front_back(Some(front), Some(back))).unwrap());
+    }
+    let reading = teacher.core.reader().create(class, "Around Europe").unwrap();
+    teacher.core.reader().append(reading, &"Paris lies on the Seine; Rome on the Tiber. ".repeat(40)).unwrap();
+    teacher.core.assignments().assign(reading, &NewAssignment::default()).unwrap();
+    teacher.sync().await;
+
+    let start = tallschool_shared::digest::week_start(tallschool_server::clock::system_now()) - 6 * WEEK;
+    let mut students = Vec::new();
+    for login in &demo.students {
+        let clock = tallschool_client::Clock::manual(start + 10 * 3600);
+        let device = Device::sign_in_as(server, login, "Tablet", clock.clone()).await;
+        device.sync().await;
+        students.push((device, clock));
+    }
+    for week in 0..6_i64 {
+        for (i, (device, clock)) in students.iter().enumerate() {
+            clock.set(start + week * WEEK + 10 * 3600 + i as i64 * 3600);
+            if (week + i as i64) % 4 == 3 {
+                continue; // a week off
+            }
+            for (n, card) in cards.iter().enumerate() {
+                let forgot = (week as usize + n + i).is_multiple_of(5);
+                let rating = if forgot { Rating::Again } else { Rating::Good };
+                device.core.study().answer(deck, card, Some(rating), None).unwrap();
+            }
+            let percent = ((week + 1) as f64 * (12.0 + i as f64 * 3.0)).min(100.0);
+            device.core.reader().set_position(reading, &Place::Percent(percent)).unwrap();
+            device.sync().await;
+        }
+    }
+    // Their tablets go back to the school cupboard: signed out, everything synced.
+    for (device, _) in &students {
+        device.core.session().logout(false).await.unwrap();
+    }
+    teacher.core.session().logout(false).await.unwrap();
+    let admin = server.login(&demo.edu_admin).await;
+    let school = admin.user.school_id.unwrap();
+    for week in 0..6_i64 {
+        let (status, body) = server
+            .post(
+                &format!("/api/v1/schools/{school}/digests"),
+                Some(&admin.access_token),
+                serde_json::json!({"week_of": start + week * WEEK + 3600}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
 }

@@ -141,9 +141,10 @@ impl SyncService<'_> {
         } else {
             store.outgoing(MAX_CHANGES_PER_ROUND)?
         };
+        let waiting = store.status()?.pending_changes.saturating_sub(outgoing.rows.len() as u64);
         drop(store);
         let first_doc = outgoing.push.first().map(|push| push.meta.id);
-        let request = SyncRequest { protocol: PROTOCOL_VERSION, cursor, epoch, push: outgoing.push };
+        let request = SyncRequest { protocol: PROTOCOL_VERSION, cursor, epoch, push: outgoing.push, waiting };
         let body = sync::encode(&request).map_err(|e| ClientError::Protocol(e.to_string()))?;
         Ok(Round { body, changes: outgoing.rows.len(), documents: request.push.len(), first_doc })
     }

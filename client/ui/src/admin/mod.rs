@@ -3,12 +3,18 @@
 //! a technical admin runs the server's jobs. Every action is checked again by the server.
 
 mod api;
+mod break_glass;
+mod charts;
 mod classes;
 mod consents;
+mod devices;
+mod digests;
 mod import;
 mod operations;
 mod people;
+mod privacy;
 mod schools;
+mod security;
 mod table;
 
 use dioxus::prelude::*;
@@ -48,15 +54,19 @@ pub enum Page {
     People,
     Import,
     Classes,
+    Digests,
+    Privacy,
     Schools,
+    Devices,
+    Security,
     Operations,
 }
 
 impl Page {
     fn for_role(role: Role) -> &'static [Page] {
         match role {
-            Role::EduAdmin => &[Page::People, Page::Import, Page::Classes],
-            Role::TechAdmin => &[Page::Operations, Page::Schools],
+            Role::EduAdmin => &[Page::People, Page::Import, Page::Classes, Page::Digests, Page::Privacy],
+            Role::TechAdmin => &[Page::Operations, Page::Schools, Page::Devices, Page::Security],
             Role::Teacher | Role::Student => &[],
         }
     }
@@ -66,6 +76,10 @@ impl Page {
             Page::People => t!("admin-people"),
             Page::Import => t!("admin-import"),
             Page::Classes => t!("admin-classes"),
+            Page::Privacy => t!("admin-privacy"),
+            Page::Digests => t!("admin-digests"),
+            Page::Devices => t!("admin-devices"),
+            Page::Security => t!("admin-security"),
             Page::Schools => t!("admin-schools"),
             Page::Operations => t!("admin-operations"),
         }
@@ -76,6 +90,10 @@ impl Page {
             Page::People => "nav-people",
             Page::Import => "nav-import",
             Page::Classes => "nav-classes",
+            Page::Privacy => "nav-privacy",
+            Page::Digests => "nav-digests",
+            Page::Devices => "nav-devices",
+            Page::Security => "nav-security",
             Page::Schools => "nav-schools",
             Page::Operations => "nav-operations",
         }
@@ -287,6 +305,10 @@ fn Dashboard(role: Role) -> Element {
                 Page::People => rsx! { people::People {} },
                 Page::Import => rsx! { import::Import {} },
                 Page::Classes => rsx! { classes::Classes {} },
+                Page::Privacy => rsx! { privacy::Privacy {} },
+                Page::Digests => rsx! { digests::Digests {} },
+                Page::Devices => rsx! { devices::AllDevices {} },
+                Page::Security => rsx! { security::Security {} },
                 Page::Schools => rsx! { schools::Schools {} },
                 Page::Operations => rsx! { operations::Operations {} },
             }

@@ -1,9 +1,11 @@
 //! The technical admin's page: is the server well, where are the personal-data keys, and the
-//! server's jobs — each with a run button and what its last run (from here) did.
+//! server's jobs — each with a run button, its last run (by the schedule or an admin) and what
+//! it did, and the history of runs.
 
 use dioxus::prelude::*;
 use serde_json::Value;
-use tallschool_shared::api::{HealthView, PiiKeysView, RunDigestRequest, SchoolView};
+use tallschool_shared::api::{HealthView, JobRun, PiiKeysView, RunDigestRequest, SchoolView};
+use tallschool_shared::dates::format_utc;
 
 use super::{Body, Failure, Session};
 use crate::t;
@@ -48,6 +50,21 @@ impl Job {
             Job::Retention => t!("job-retention-about"),
             Job::KeyRotation => t!("job-key-rotation-about"),
         }
+    }
+
+    /// The names the server records its runs under.
+    fn recorded_as(self) -> &'static [&'static str] {
+        match self {
+            Job::Digests => &["digests"],
+            Job::Compaction => &["compaction"],
+            Job::MediaGc => &["media_gc"],
+            Job::Retention => &["retention"],
+            Job::KeyRotation => &["key_rotation", "reencryption"],
+        }
+    }
+
+    fn named(recorded: &str) -> Option<Job> {
+        Job::ALL.into_iter().find(|job| job.recorded_as().contains(&recorded))
     }
 
     /// Run it once now; its report.
@@ -135,7 +152,8 @@ pub fn Operations() -> Element {
         let _ = version();
         let ready = super::api::call::<HealthView>("GET", "/readyz", None, Body::None).await;
         let keys = session.call::<PiiKeysView>("GET", "/api/v1/admin/pii-keys", || Body::None).await;
-        (ready, keys)
+        let runs = session.call::<Vec<JobRun>>("GET", "/api/v1/admin/jobs", || Body::None).await;
+        (ready, keys, runs.unwrap_or_default())
     });
     let mut results = use_signal(Vec::<(Job, Result<Value, String>)>::new);
     let mut running = use_signal(|| None::<Job>);
@@ -148,20 +166,24 @@ pub fn Operations() -> Element {
         *version.write() += 1;
     };
     let status = health.read().clone();
+    let runs: Vec<JobRun> = status.as_ref().map(|(_, _, runs)| runs.clone()).unwrap_or_default();
+    let last_of = |job: Job| runs.iter().find(|run| job.recorded_as().contains(&run.job.as_str())).cloned();
     rsx! {
         section { class: "card", id: "server-health",
             h2 { {t!("admin-server")} }
             match status {
                 None => rsx! { p { class: "muted", {t!("loading")} } },
-                Some((ready, keys)) => rsx! {
+                Some((ready, keys, _)) => rsx! {
                     dl { class: "facts",
                         dt { {t!("admin-database")} }
                         dd { id: "database-state",
-                            match ready {
+                            match &ready {
                                 Ok(health) => rsx! { span { class: "ok", "{health.status}" } },
                                 Err(f) => rsx! { span { class: "bad", "{f.message}" } },
                             }
                         }
+                        dt { {t!("admin-server-version")} }
+                        dd { id: "server-version", {ready.as_ref().map(|h| h.version.clone()).unwrap_or_default()} }
                         dt { {t!("admin-pii-keys")} }
                         dd { id: "pii-keys",
                             match keys {
@@ -187,6 +209,11 @@ pub fn Operations() -> Element {
                                 if running() == Some(job) { {t!("admin-running")} } else { {t!("admin-run")} }
                             }
                         }
+                        if let Some(last) = last_of(job) {
+                            LastRun { run: last }
+                        } else {
+                            p { class: "last-run muted", {t!("job-never-run")} }
+                        }
                         for (_, result) in results.read().iter().filter(|(j, _)| *j == job) {
                             match result {
                                 Ok(report) => rsx! {
@@ -200,6 +227,70 @@ pub fn Operations() -> Element {
                     }
                 }
             }
+        }
+        History { runs }
+    }
+}
+
+fn outcome_label(outcome: &str) -> String {
+    match outcome {
+        "ok" => t!("job-ok"),
+        "failed" => t!("job-failed"),
+        _ => t!("job-running-or-cut"),
+    }
+}
+
+fn by_label(run: &JobRun) -> String {
+    match run.actor_username.clone() {
+        Some(who) if run.trigger == "admin" => who,
+        _ => t!("job-by-schedule"),
+    }
+}
+
+/// A job's last run as the server recorded it.
+#[component]
+fn LastRun(run: JobRun) -> Element {
+    let failed = run.outcome == "failed";
+    rsx! {
+        p { class: "last-run", "data-last-outcome": "{run.outcome}",
+            {t!("job-last-run", at = format_utc(run.started_at), by = by_label(&run))} " · "
+            span { class: if failed { "bad" } else if run.outcome == "ok" { "ok" } else { "muted" }, {outcome_label(&run.outcome)} }
+        }
+        if failed {
+            p { class: "error", {report_lines(&run.report).join("; ")} }
+        }
+    }
+}
+
+/// Every recorded run, newest first, a page at a time.
+#[component]
+fn History(runs: Vec<JobRun>) -> Element {
+    let mut page = use_signal(|| 0_usize);
+    let size = super::table::PAGE_SIZE;
+    let pages = runs.len().div_ceil(size).max(1);
+    let current = page().min(pages - 1);
+    let shown: Vec<JobRun> = runs.iter().skip(current * size).take(size).cloned().collect();
+    rsx! {
+        section { class: "card admin-wide", id: "job-history",
+            h2 { {t!("job-history")} " " span { class: "muted", "{runs.len()}" } }
+            table {
+                thead { tr {
+                    th { {t!("job-name")} } th { {t!("job-started")} } th { {t!("job-took")} } th { {t!("job-by")} } th { {t!("job-outcome")} } th { {t!("job-report")} }
+                } }
+                tbody {
+                    for run in shown {
+                        tr { key: "{run.id}", "data-job": "{run.job}", class: if run.outcome == "failed" { "refused" } else { "" },
+                            td { {Job::named(&run.job).map_or_else(|| run.job.clone(), Job::name)} }
+                            td { {format_utc(run.started_at)} }
+                            td { {run.finished_at.map_or_else(|| "—".to_owned(), |end| format!("{} s", end - run.started_at))} }
+                            td { {by_label(&run)} }
+                            td { {outcome_label(&run.outcome)} }
+                            td { class: "muted", {report_lines(&run.report).join(" · ")} }
+                        }
+                    }
+                }
+            }
+            super::people::Pager { page: current, pages, on_page: move |p| page.set(p) }
         }
     }
 }

@@ -4,8 +4,8 @@
 
 use dioxus::prelude::*;
 use tallschool_shared::api::{
-    CreateUserRequest, CreatedUser, ErasureReport, ErasureRequest, ExportReady, OneTimePassword, PiiInput,
-    ReauthRequest, RevokeSessionsRequest, SessionView, SessionsRevoked, UpdateUserRequest, UserView,
+    ConsentGiver, CreateUserRequest, CreatedUser, ErasureReport, ErasureRequest, ExportReady, OneTimePassword,
+    PiiInput, ReauthRequest, RevokeSessionsRequest, SessionView, SessionsRevoked, UpdateUserRequest, UserView,
 };
 use tallschool_shared::{Role, SessionId, UserId, UserStatus};
 
@@ -279,6 +279,8 @@ fn NewAccount(on_created: EventHandler<CreatedUser>) -> Element {
     let mut display_name = use_signal(String::new);
     let mut email = use_signal(String::new);
     let mut birth = use_signal(String::new);
+    // A student's lawful basis: the school's authorisation (none here), or who consented.
+    let mut consent_by = use_signal(|| None::<ConsentGiver>);
     let mut failure = use_signal(|| None::<String>);
     let submit = move |event: FormEvent| async move {
         event.prevent_default();
@@ -293,6 +295,7 @@ fn NewAccount(on_created: EventHandler<CreatedUser>) -> Element {
                 email: optional(email()),
                 birth_date: optional(birth()),
             }),
+            consent_by: if role() == Role::Student { consent_by() } else { None },
         };
         let path = format!("/api/v1/schools/{school}/users");
         match session.call::<CreatedUser>("POST", &path, move || Body::json(&request)).await {
@@ -323,6 +326,18 @@ fn NewAccount(on_created: EventHandler<CreatedUser>) -> Element {
                 input { id: "new-email", r#type: "email", value: "{email}", oninput: move |e| email.set(e.value()) }
                 label { r#for: "new-birth", {t!("admin-birth-year")} }
                 input { id: "new-birth", inputmode: "numeric", placeholder: "2013", value: "{birth}", oninput: move |e| birth.set(e.value()) }
+                if role() == Role::Student {
+                    label { r#for: "new-consent", {t!("admin-consent-to-learn")} }
+                    select { id: "new-consent", onchange: move |e| consent_by.set(match e.value().as_str() {
+                            "parent_or_guardian" => Some(ConsentGiver::ParentOrGuardian),
+                            "student" => Some(ConsentGiver::Student),
+                            _ => None,
+                        }),
+                        option { value: "school", selected: consent_by().is_none(), {t!("admin-consent-school-authorisation")} }
+                        option { value: "parent_or_guardian", selected: consent_by() == Some(ConsentGiver::ParentOrGuardian), {t!("consent-by-parent")} }
+                        option { value: "student", selected: consent_by() == Some(ConsentGiver::Student), {t!("consent-by-student")} }
+                    }
+                }
                 Failure { failure: failure() }
                 button { class: "primary", r#type: "submit", id: "create-account", {t!("admin-create-account")} }
             }
@@ -380,6 +395,15 @@ fn Devices(user: UserView, on_close: EventHandler<()>) -> Element {
                                 div {
                                     strong { "{device.device_name}" }
                                     p { class: "muted", {t!("admin-device-last-used", at = tallschool_shared::dates::format_utc(device.last_used_at))} }
+                                    p { class: if device.waiting_changes.unwrap_or(0) > 0 { "sync-state waiting" } else { "sync-state muted" },
+                                        match (device.last_sync_at, device.waiting_changes) {
+                                            (Some(at), waiting) => rsx! {
+                                                {t!("admin-device-last-sync", at = tallschool_shared::dates::format_utc(at))} " · "
+                                                {t!("admin-device-waiting", n = waiting.unwrap_or(0))}
+                                            },
+                                            (None, _) => rsx! { {t!("admin-device-never-synced")} },
+                                        }
+                                    }
                                 }
                                 button { class: "secondary small sign-out-device", onclick: move |_| sign_out(device.id), {t!("admin-sign-out-device")} }
                             }

@@ -20,6 +20,8 @@ pub fn Schools() -> Element {
     let mut name = use_signal(String::new);
     let mut failure = use_signal(|| None::<String>);
     let mut shown_once = use_signal(|| None::<ShownOnce>);
+    // The school a break-glass grant is being opened (or used) for.
+    let mut glass_for = use_signal(|| None::<SchoolView>);
     let create = move |event: FormEvent| async move {
         event.prevent_default();
         failure.set(None);
@@ -46,7 +48,10 @@ pub fn Schools() -> Element {
                     OneTimeSecret { once, on_close: move |_| shown_once.set(None) }
                 }
                 table { id: "schools",
-                    thead { tr { th { {t!("admin-school-name")} } th { {t!("admin-first-admin")} } } }
+                    thead { tr {
+                        th { {t!("admin-school-name")} } th { {t!("admin-first-admin")} }
+                        th { span { class: "visually-hidden", {t!("admin-actions")} } }
+                    } }
                     tbody {
                         for school in rows {
                             tr { key: "{school.id}", "data-school": "{school.name}",
@@ -54,11 +59,18 @@ pub fn Schools() -> Element {
                                 td { NewSchoolAdmin { school: school.id, on_created: move |created: CreatedUser| {
                                     shown_once.set(Some(ShownOnce { username: created.user.username, password: created.initial_password }));
                                 } } }
+                                td { button { class: "secondary small break-glass", onclick: {
+                                        let school = school.clone();
+                                        move |_| glass_for.set(Some(school.clone()))
+                                    }, {t!("admin-break-glass")} } }
                             }
                         }
                     }
                 }
             }
+            if let Some(school) = glass_for() {
+                super::break_glass::BreakGlass { key: "{school.id}", school, on_close: move |_| glass_for.set(None) }
+            } else {
             section { class: "card admin-side",
                 h2 { {t!("admin-new-school")} }
                 form { class: "form", id: "new-school", onsubmit: create,
@@ -67,6 +79,7 @@ pub fn Schools() -> Element {
                     Failure { failure: failure() }
                     button { class: "primary", r#type: "submit", id: "create-school", {t!("admin-create-school")} }
                 }
+            }
             }
         }
     }
@@ -81,7 +94,12 @@ fn NewSchoolAdmin(school: SchoolId, on_created: EventHandler<CreatedUser>) -> El
     let create = move |event: FormEvent| async move {
         event.prevent_default();
         failure.set(None);
-        let request = CreateUserRequest { username: username().trim().to_owned(), role: Role::EduAdmin, pii: None };
+        let request = CreateUserRequest {
+            username: username().trim().to_owned(),
+            role: Role::EduAdmin,
+            pii: None,
+            consent_by: None,
+        };
         let path = format!("/api/v1/schools/{school}/users");
         match session.call::<CreatedUser>("POST", &path, move || Body::json(&request)).await {
             Ok(created) => {

@@ -243,6 +243,12 @@ pub struct BreakGlassGrant {
     pub active: bool,
 }
 
+/// The header every TallSchool app sends with its version (`1.4.2`); a server configured with
+/// a minimum version answers an older app `426 upgrade_required`.
+pub const CLIENT_VERSION_HEADER: &str = "x-tallschool-version";
+/// The header of a `426` answer naming the oldest version the server accepts.
+pub const MIN_VERSION_HEADER: &str = "x-tallschool-min-version";
+
 /// One security event, for the technical admin's view: what, when, about which account.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]

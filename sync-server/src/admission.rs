@@ -22,6 +22,7 @@ use axum::response::{IntoResponse, Response};
 use governor::clock::{Clock as _, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use tallschool_shared::UserId;
+use tallschool_shared::api::{CLIENT_VERSION_HEADER, MIN_VERSION_HEADER};
 use tallschool_shared::policy::PUBLIC_ROUTES;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
@@ -147,6 +148,9 @@ pub async fn gate(State(state): State<AppState>, request: Request, next: Next) -
         return shed();
     };
     let (mut parts, body) = request.into_parts();
+    if let Some(refusal) = too_old(&parts.headers, state.settings.min_client_version.as_ref()) {
+        return refusal;
+    }
     let _anonymous = if is_public(&parts.method, parts.uri.path()) {
         match state.admission.enter_unauthenticated() {
             Some(permit) => Some(permit),
@@ -167,6 +171,31 @@ pub async fn gate(State(state): State<AppState>, request: Request, next: Next) -
         None
     };
     next.run(Request::from_parts(parts, body)).await
+}
+
+/// The answer for an app older than the server accepts (by the version it sends): 426 with
+/// the oldest accepted version. Callers that send no version (scripts, the dashboard served
+/// by this server) are not held back.
+fn too_old(headers: &axum::http::HeaderMap, min: Option<&semver::Version>) -> Option<Response> {
+    let min = min?;
+    let sent = headers.get(CLIENT_VERSION_HEADER)?;
+    let version = sent.to_str().ok().and_then(|text| semver::Version::parse(text.trim()).ok());
+    let Some(version) = version else {
+        let message = format!("the {CLIENT_VERSION_HEADER} header must be a version like 1.4.0");
+        return Some(ApiError::Validation(message).into_response());
+    };
+    if version >= *min {
+        return None;
+    }
+    let message = format!(
+        "this server needs TallSchool {min} or later (this app is {version}): please update the app; \
+         everything on this device is kept and syncs after the update"
+    );
+    let mut response = ApiError::UpgradeRequired(message).into_response();
+    if let Ok(value) = axum::http::HeaderValue::from_str(&min.to_string()) {
+        response.headers_mut().insert(MIN_VERSION_HEADER, value);
+    }
+    Some(response)
 }
 
 /// Background upkeep of the per-user buckets.

@@ -198,6 +198,11 @@ pub struct Cli {
     /// `off` to run it only on demand.
     #[arg(long, env = "TALLSCHOOL_DIGEST_SCHEDULE")]
     pub digest_schedule: Option<String>,
+    /// The oldest app version this server accepts (e.g. `1.4.0`): an older app is answered
+    /// `426 upgrade_required` and asks its user to update (nothing on the device is lost).
+    /// Default: every version.
+    #[arg(long, env = "TALLSCHOOL_MIN_CLIENT_VERSION")]
+    pub min_client_version: Option<String>,
     /// Where media objects live: `local` (a folder, default) or `s3`.
     #[arg(long, env = "TALLSCHOOL_MEDIA_STORE")]
     pub media_store: Option<MediaStoreKind>,
@@ -370,6 +375,7 @@ pub struct Settings {
     pub sync_page_changes: u64,
     /// `None`: the digest runs only on demand.
     pub digest_schedule: Option<cron::Schedule>,
+    pub min_client_version: Option<semver::Version>,
     pub media: MediaSettings,
     /// The web app's files.
     pub web_dir: PathBuf,
@@ -503,6 +509,9 @@ impl Settings {
             sync_page_changes: cli.sync_page_changes.or(file.sync_page_changes).unwrap_or(5_000),
             media,
             web_dir: cli.web_dir.or(file.web_dir).unwrap_or_else(crate::web_app::default_dir),
+            min_client_version: parse_min_version(
+                cli.min_client_version.as_deref().or(file.min_client_version.as_deref()),
+            )?,
             digest_schedule: parse_schedule(
                 cli.digest_schedule.as_deref().or(file.digest_schedule.as_deref()).unwrap_or("0 0 5 * * Mon"),
             )?,
@@ -631,6 +640,16 @@ fn read_file(path: &Path) -> Result<Cli, ConfigError> {
 
 fn first_line(text: &str) -> &str {
     text.lines().next().unwrap_or(text)
+}
+
+fn parse_min_version(text: Option<&str>) -> Result<Option<semver::Version>, ConfigError> {
+    text.map(|text| {
+        semver::Version::parse(text.trim()).map_err(|e| ConfigError::Invalid {
+            name: "min_client_version",
+            reason: format!("{text:?} is not a version like 1.4.0: {e}"),
+        })
+    })
+    .transpose()
 }
 
 fn parse_schedule(text: &str) -> Result<Option<cron::Schedule>, ConfigError> {

@@ -30,6 +30,9 @@ pub enum ErrorCode {
     Storage,
     /// The server answered something this version cannot read; the app may need an update.
     Protocol,
+    /// The server accepts only newer versions of the app: update it (nothing on the device is
+    /// lost; it syncs after the update).
+    UpdateRequired,
 }
 
 impl ErrorCode {
@@ -46,6 +49,7 @@ impl ErrorCode {
             ErrorCode::Invalid => "invalid",
             ErrorCode::Storage => "storage",
             ErrorCode::Protocol => "protocol",
+            ErrorCode::UpdateRequired => "update_required",
         }
     }
 }

@@ -42,6 +42,9 @@ pub struct SyncState {
     pub unsaved_answers: u64,
     pub refused_documents: u64,
     pub last_sync_at: Option<i64>,
+    /// The server refused this app as too old: it should be updated (its work is kept).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub update_required: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

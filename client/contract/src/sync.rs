@@ -99,6 +99,10 @@ pub struct StoreStatus {
     pub rejections: Vec<(String, String)>,
     /// (document, media hash, why): references that show nothing to anyone.
     pub media_refusals: Vec<(String, String, String)>,
+    /// The server's words when it last refused this app as too old (cleared by a good sync):
+    /// the app asks its user to update; nothing on the device is lost.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update_required: Option<String>,
 }
 
 /// A document on this device.

@@ -24,6 +24,9 @@ pub enum ClientError {
     PasswordChangeRequired,
     #[error("{0}; signing out would delete it from this device")]
     UnsyncedWork(Unsynced),
+    /// The server accepts only newer apps; the message names the version it needs.
+    #[error("{0}")]
+    UpdateRequired(String),
     #[error("the server refused: {status} {code}: {message}")]
     Server { status: u16, code: String, message: String },
     #[error("the server cannot be reached: {0}")]
@@ -60,6 +63,7 @@ impl From<ClientError> for Error {
             ClientError::NotSignedIn => ErrorCode::NotSignedIn,
             ClientError::SessionExpired => ErrorCode::SessionExpired,
             ClientError::DeviceWiped => ErrorCode::DeviceWiped,
+            ClientError::UpdateRequired(_) => ErrorCode::UpdateRequired,
             ClientError::PasswordChangeRequired => ErrorCode::PasswordChangeRequired,
             ClientError::UnsyncedWork(_) => ErrorCode::UnsyncedWork,
             ClientError::Server { status: 404, .. } | ClientError::UnknownDocument(_) => ErrorCode::NotFound,

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use http::{Method, StatusCode, header};
-use tallschool_shared::api::{LoginRequest, LogoutRequest, RefreshRequest, TokenResponse};
+use tallschool_shared::api::{CLIENT_VERSION_HEADER, LoginRequest, LogoutRequest, RefreshRequest, TokenResponse};
 use tallschool_shared::sync::{self, SyncResponse};
 use tallschool_shared::{ErrorBody, ErrorCode};
 
@@ -53,7 +53,10 @@ impl ServerApi {
         headers: Vec<(&'static str, String)>,
         body: Vec<u8>,
     ) -> Result<Response> {
-        let mut request = http::Request::builder().method(method).uri(format!("{}{path}", self.server));
+        let mut request = http::Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.server))
+            .header(CLIENT_VERSION_HEADER, env!("CARGO_PKG_VERSION"));
         if let Some(token) = access_token {
             request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
         }
@@ -222,6 +225,7 @@ fn error_of(response: &Response) -> ClientError {
     let status = response.status().as_u16();
     match serde_json::from_slice::<ErrorBody>(response.body()) {
         Ok(body) if body.error.code == ErrorCode::PasswordChangeRequired => ClientError::PasswordChangeRequired,
+        Ok(body) if body.error.code == ErrorCode::UpgradeRequired => ClientError::UpdateRequired(body.error.message),
         Ok(body) => {
             ClientError::Server { status, code: body.error.code.as_str().to_owned(), message: body.error.message }
         }

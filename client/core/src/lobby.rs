@@ -195,6 +195,7 @@ pub fn lobby(store: &Store, now: i64) -> Result<Lobby> {
             unsaved_answers: store.pending_answers()?,
             refused_documents: status.rejections.len() as u64,
             last_sync_at: status.last_sync_at,
+            update_required: status.update_required.is_some(),
         },
     })
 }

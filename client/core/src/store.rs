@@ -93,6 +93,9 @@ pub struct Store {
     features: &'static [Feature],
 }
 
+/// Where the server's last "update the app" answer is kept (empty once a sync succeeds).
+pub const UPDATE_REQUIRED: &str = "update_required";
+
 /// The changes of one round's push, and the outbox rows they came from.
 pub struct Outgoing {
     pub push: Vec<DocPush>,
@@ -492,6 +495,7 @@ impl Store {
             last_sync_at: self.get("last_sync_at")?.and_then(|v| v.parse().ok()),
             rejections,
             media_refusals,
+            update_required: self.get(UPDATE_REQUIRED)?.filter(|message| !message.is_empty()),
         })
     }
 
@@ -505,7 +509,7 @@ impl Store {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute_batch(
             "DELETE FROM outbox; DELETE FROM doc_chunks; DELETE FROM rejections; DELETE FROM media_refusals; DELETE FROM docs; \
-             DELETE FROM kv WHERE key IN ('account', 'cursor', 'epoch', 'last_sync_at') OR key LIKE 'upload:%';",
+             DELETE FROM kv WHERE key IN ('account', 'cursor', 'epoch', 'last_sync_at', 'update_required') OR key LIKE 'upload:%';",
         )?;
         for feature in self.features {
             tx.execute_batch(feature.forget)?;

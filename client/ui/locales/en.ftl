@@ -721,3 +721,4 @@ admin-purpose-break-glass = Break-glass: { $reason }
 admin-chart-no-data = No data yet
 job-never-run = No run on record yet
 admin-server-version = Version
+error-update-required = This version of TallSchool is too old for your school's server. Please update the app: everything on this device is kept and syncs after the update.

@@ -722,3 +722,4 @@ admin-purpose-break-glass = Экстренный доступ: { $reason }
 admin-chart-no-data = Пока нет данных
 job-never-run = Запусков пока не было
 admin-server-version = Версия
+error-update-required = Эта версия TallSchool слишком старая для сервера вашей школы. Обновите приложение: всё на этом устройстве сохранится и синхронизируется после обновления.

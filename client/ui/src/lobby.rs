@@ -56,6 +56,10 @@ pub fn LobbyScreen() -> Element {
         Some(Ok(_)) if teaches => rsx! { crate::teacher::TeacherHome {} },
         Some(Ok(lobby)) => rsx! { LobbyBody { lobby: lobby.clone() } },
     };
+    let update_required = match &*lobby.read() {
+        Some(Ok(lobby)) => lobby.sync.update_required,
+        _ => false,
+    };
     let sync_line = match &*lobby.read() {
         Some(Ok(lobby)) => {
             let last = lobby.sync.last_sync_at.map_or(t!("never-synced"), |at| t!("synced-ago", ago = ago(at, now())));
@@ -82,6 +86,9 @@ pub fn LobbyScreen() -> Element {
             button { class: "secondary", id: "sync-now", disabled: syncing(), onclick: sync_now,
                 if syncing() { {t!("syncing")} } else { {t!("sync-now")} }
             }
+        }
+        if update_required {
+            div { class: "banner update", role: "alert", id: "update-required", {t!("error-update-required")} }
         }
         if (shell.offline)() {
             div { class: "banner offline", role: "status", {t!("offline-banner")} }

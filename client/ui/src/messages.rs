@@ -14,6 +14,7 @@ pub fn sign_in_failure(error: &Error) -> String {
         (ErrorCode::Refused, _) => t!("sign-in-wrong"),
         (ErrorCode::Invalid, _) => error.message.clone(),
         (ErrorCode::PasswordChangeRequired, _) => t!("sign-in-new-password"),
+        (ErrorCode::UpdateRequired, _) => t!("error-update-required"),
         _ => t!("sign-in-failed", detail = error.message.as_str()),
     }
 }
@@ -24,6 +25,7 @@ pub fn failure(error: &Error) -> String {
         ErrorCode::Offline => t!("error-offline"),
         ErrorCode::SessionExpired => t!("error-session-ended"),
         ErrorCode::DeviceWiped => t!("error-device-wiped"),
+        ErrorCode::UpdateRequired => t!("error-update-required"),
         _ => error.message.clone(),
     }
 }

@@ -91,6 +91,11 @@ impl SyncService<'_> {
                     }
                     _ => return Err(ClientError::Server { status: 422, code, message }),
                 },
+                // Kept for the app to show until an update: the device's work waits, whole.
+                Err(ClientError::UpdateRequired(message)) => {
+                    core.store().set(crate::store::UPDATE_REQUIRED, &message)?;
+                    return Err(ClientError::UpdateRequired(message));
+                }
                 Err(error) => return Err(error),
             };
             let applied = self.apply(&response)?;
@@ -121,6 +126,7 @@ impl SyncService<'_> {
             }
         }
         if !report.offline {
+            core.store().set(crate::store::UPDATE_REQUIRED, "")?;
             self.after_rounds(&mut report).await?;
         }
         report.pending_after = core.store().status()?.pending_changes;

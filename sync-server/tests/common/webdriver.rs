@@ -77,6 +77,17 @@ pub async fn click(client: &Client, css: &str) {
     within(css, find(client, css).await.click()).await.unwrap();
 }
 
+/// Click `css` once it is enabled (a form's button waits for what is typed to be taken in).
+pub async fn click_enabled(client: &Client, css: &str) {
+    let element = find(client, css).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !within(css, element.is_enabled()).await.unwrap() {
+        assert!(Instant::now() < deadline, "{css} stayed disabled");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    within(css, element.click()).await.unwrap();
+}
+
 /// The Study button of the deck titled `title` in the Lobby.
 pub async fn click_study(client: &Client, title: &str) {
     let xpath = format!("//li[contains(@class, 'deck')][.//h3[text()='{title}']]//button");

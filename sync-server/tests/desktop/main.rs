@@ -30,8 +30,8 @@ use tallschool_client::contract::video::{NewQuestion, TestSettings};
 use tallschool_shared::cards::CardType;
 use tallschool_shared::video::{self, Feedback, QuestionKind};
 use webdriver::{
-    click, click_assignment, click_study, find, fits_the_window, gone, script, sign_in, synced_by_itself, text_becomes,
-    text_where, within,
+    click, click_assignment, click_enabled, click_study, find, fits_the_window, gone, script, sign_in,
+    synced_by_itself, text_becomes, text_where, within,
 };
 use window::{Driver, Screen, screenshot};
 
@@ -42,17 +42,6 @@ fn app() -> PathBuf {
     );
     assert!(app.exists(), "{} is not built", app.display());
     app
-}
-
-/// Click `css` once it is enabled (a form's button waits for what is typed to be taken in).
-async fn click_enabled(window: &Client, css: &str) {
-    let element = find(window, css).await;
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !within(css, element.is_enabled()).await.unwrap() {
-        assert!(Instant::now() < deadline, "{css} stayed disabled");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    within(css, element.click()).await.unwrap();
 }
 
 /// Click the element at `xpath` with the page's own `click()` (WebDriver's clicks miss at
@@ -238,7 +227,8 @@ async fn a_student_works_offline_and_the_teacher_sees_it() {
     // skipping ahead is held back; the attempt is handed in and waits for the server.
     click_assignment(&window, "The bouncing ball").await;
     click(&window, "#start-attempt").await;
-    click(&window, "#play").await;
+    // Play is enabled once the attempt has started.
+    click_enabled(&window, "#play").await;
     text_becomes(&window, "#question-prompt", "What bounces?").await;
     let paused = script(&window, "return document.getElementById('test-video').paused").await;
     assert_eq!(paused, serde_json::Value::Bool(true), "a question stops the video");

@@ -35,8 +35,8 @@ use tallschool_client::contract::request::{CardPatch, NewAssignment};
 use tallschool_client::contract::video::{NewQuestion, TestSettings};
 use tallschool_shared::video::{self, QuestionKind};
 use webdriver::{
-    click, click_assignment, click_study, find, fits_the_window, gone, script, sign_in, synced_by_itself, text_becomes,
-    text_where, within,
+    click, click_assignment, click_enabled, click_study, find, fits_the_window, gone, script, sign_in,
+    synced_by_itself, text_becomes, text_where, within,
 };
 
 /// The built web app, copied for this test (the update step changes it).
@@ -232,14 +232,15 @@ async fn a_student_studies_offline_on_a_phone_and_the_teacher_sees_it() {
     // The video test plays from the device, fits the screen, and stops at its question.
     click_assignment(&phone, "The bouncing ball").await;
     click(&phone, "#start-attempt").await;
-    click(&phone, "#play").await;
+    // Play is enabled once the attempt has started.
+    click_enabled(&phone, "#play").await;
     text_becomes(&phone, "#question-prompt", "What bounces?").await;
     fits_the_window(&phone, "the video test").await;
     let width = script(&phone, "return document.getElementById('test-video').getBoundingClientRect().width").await;
     assert!(width.as_f64().unwrap() <= f64::from(PHONE.0), "the video fits the screen: {width}");
     screenshot(&phone, "video-question").await;
     click(&phone, "#question-first").await;
-    find(&phone, "#question-answer").await.click().await.unwrap();
+    click_enabled(&phone, "#question-answer").await;
     text_becomes(&phone, "#answered-count", "1 of 1 question answered").await;
     click(&phone, "#video-back").await;
 

@@ -21,18 +21,18 @@ fn hex_of(text: &str) -> String {
     hex::encode(text.as_bytes())
 }
 
-#[tokio::test]
-async fn no_plaintext_personal_data_in_the_database_or_the_logs() {
-    let server = TestServer::start().await;
-    let world = World::build(&server).await;
+/// One student per seeded person (`{prefix}{i}`), with all their personal data, enrolled in
+/// class 7A: their ids and one-time sign-ins.
+async fn seed_students(server: &TestServer, world: &World, prefix: &str) -> Vec<(String, common::Login)> {
     let admin = &world.a.edu_admin.access_token;
-    let mut ids = Vec::new();
+    let mut seeded = Vec::new();
     for i in 0..NAMES.len() {
+        let username = format!("{prefix}{i}");
         let (status, created) = server
             .post(
                 &format!("/api/v1/schools/{}/users", world.a.school_id),
                 Some(admin),
-                json!({"username": format!("pii.student{i}"), "role": "student",
+                json!({"username": username, "role": "student",
                        "pii": {"display_name": NAMES[i], "email": EMAILS[i], "birth_date": BIRTH_DATES[i]}}),
             )
             .await;
@@ -43,8 +43,18 @@ async fn no_plaintext_personal_data_in_the_database_or_the_logs() {
             server.post(&path, Some(admin), json!({"user_id": id, "role": "student"})).await.0,
             StatusCode::NO_CONTENT
         );
-        ids.push(id);
+        let password = created["initial_password"].as_str().unwrap().to_owned();
+        seeded.push((id, common::Login { username, password }));
     }
+    seeded
+}
+
+#[tokio::test]
+async fn no_plaintext_personal_data_in_the_database_or_the_logs() {
+    let server = TestServer::start().await;
+    let world = World::build(&server).await;
+    let admin = &world.a.edu_admin.access_token;
+    let ids: Vec<String> = seed_students(&server, &world, "pii.student").await.into_iter().map(|(id, _)| id).collect();
     // Exercise every read path, and a rejected write that carries PII-looking input.
     for id in &ids {
         let (status, pii) = server.get(&format!("/api/v1/users/{id}/pii"), admin).await;
@@ -214,40 +224,20 @@ async fn a_birth_year_alone_is_stored_as_given() {
 }
 
 /// SECURITY.md item 24: documents made through the app's own code paths — a teacher's deck and
-/// text, students' highlights, notes, own cards and reviews, synced to every device of the
+/// text, students' highlights with notes and reading positions, synced to every device of the
 /// class — hold none of the seeded personal data; neither does the server's database (changes,
 /// snapshots, events), its log, or any device's saved documents. People appear as opaque ids.
 #[tokio::test]
 async fn documents_made_through_the_app_hold_no_personal_data_anywhere() {
-    use common::{Device, Login};
+    use common::Device;
     use tallschool_client::content::{self, CardPatch};
     use tallschool_client::reading::{self, MarkKind, NewMark};
     use tallschool_shared::docs::DocKind;
 
     let server = TestServer::start().await;
     let world = World::build(&server).await;
-    let admin = &world.a.edu_admin.access_token;
     let mut students = Vec::new();
-    for i in 0..NAMES.len() {
-        let (status, created) = server
-            .post(
-                &format!("/api/v1/schools/{}/users", world.a.school_id),
-                Some(admin),
-                json!({"username": format!("scan.student{i}"), "role": "student",
-                       "pii": {"display_name": NAMES[i], "email": EMAILS[i], "birth_date": BIRTH_DATES[i]}}),
-            )
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{created}");
-        let id = created["user"]["id"].as_str().unwrap().to_owned();
-        let path = format!("/api/v1/classes/{}/members", world.a.class_id);
-        assert_eq!(
-            server.post(&path, Some(admin), json!({"user_id": id, "role": "student"})).await.0,
-            StatusCode::NO_CONTENT
-        );
-        let one_time = Login {
-            username: format!("scan.student{i}"),
-            password: created["initial_password"].as_str().unwrap().to_owned(),
-        };
+    for (_, one_time) in seed_students(&server, &world, "scan.student").await {
         students.push(server.first_sign_in(&one_time).await.1);
     }
 

@@ -472,6 +472,13 @@ impl Store {
         Ok(u64::try_from(count).unwrap_or(0))
     }
 
+    /// Changes waiting to be sent (one count; [`Store::status`] reads much more).
+    pub fn pending_changes(&self) -> Result<u64> {
+        let n: i64 =
+            self.conn.query_row("SELECT COUNT(*) FROM outbox WHERE state = 'pending'", [], |row| row.get(0))?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
     pub fn status(&self) -> Result<Status> {
         let count = |sql: &str| -> Result<u64> {
             let n: i64 = self.conn.query_row(sql, [], |row| row.get(0))?;
@@ -487,7 +494,7 @@ impl Store {
             .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
             .collect::<rusqlite::Result<_>>()?;
         Ok(Status {
-            pending_changes: count("SELECT COUNT(*) FROM outbox WHERE state = 'pending'")?,
+            pending_changes: self.pending_changes()?,
             rejected_changes: count("SELECT COUNT(*) FROM outbox WHERE state = 'rejected'")?,
             documents: count("SELECT COUNT(*) FROM docs")?,
             cursor,

@@ -147,7 +147,7 @@ impl SyncService<'_> {
         } else {
             store.outgoing(MAX_CHANGES_PER_ROUND)?
         };
-        let waiting = store.status()?.pending_changes.saturating_sub(outgoing.rows.len() as u64);
+        let waiting = store.pending_changes()?.saturating_sub(outgoing.rows.len() as u64);
         drop(store);
         let first_doc = outgoing.push.first().map(|push| push.meta.id);
         let request = SyncRequest { protocol: PROTOCOL_VERSION, cursor, epoch, push: outgoing.push, waiting };

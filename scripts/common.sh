@@ -76,6 +76,14 @@ ensure_desktop_packages() {
   ensure_packages
 }
 
+# The operations tests run the real Prometheus (with promtool) and NATS server, each started by
+# the test on loopback (their packaged services are not used).
+OPERATIONS_PACKAGES=(prometheus nats-server)
+ensure_operations_packages() {
+  local SYSTEM_PACKAGES=("${OPERATIONS_PACKAGES[@]}")
+  ensure_packages
+}
+
 # The web app's tests: Debian's Chromium and its matching ChromeDriver (nothing downloads a browser).
 BROWSER_PACKAGES=(chromium chromium-driver)
 ensure_browser_packages() {

@@ -8,6 +8,7 @@ source scripts/common.sh
 ensure_packages
 ensure_desktop_packages
 ensure_browser_packages
+ensure_operations_packages
 ensure_rust
 ensure_tauri_driver
 ensure_s3s_fs

@@ -276,6 +276,9 @@ pub struct JobRun {
     pub trigger: String,
     pub actor_id: Option<UserId>,
     pub actor_username: Option<String>,
+    /// The server process that ran it (host/pid): with several replicas, which one.
+    #[serde(default)]
+    pub replica: Option<String>,
     pub started_at: i64,
     /// Absent while it runs (or if the server stopped during it).
     pub finished_at: Option<i64>,

@@ -15,9 +15,6 @@ use uuid::Uuid;
 
 use crate::{ClassId, DocId, UserId};
 
-/// The schema version written into every document's root as `schema`.
-pub const SCHEMA_VERSION: u64 = 1;
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -135,7 +132,7 @@ pub fn genesis(id: DocId, kind: DocKind) -> Result<Automerge, AutomergeError> {
     doc.transact_with::<_, _, AutomergeError, _>(
         |_| CommitOptions::default().with_time(0),
         |tx| {
-            tx.put(ROOT, "schema", SCHEMA_VERSION)?;
+            tx.put(ROOT, "schema", crate::schema::versions::GENESIS_SCHEMA)?;
             tx.put(ROOT, "kind", kind.as_str())?;
             // Every map of the layout in `crate::schema` is created here, once for all devices.
             let maps: &[&str] = match kind {

@@ -14,6 +14,10 @@ pub trait Event: Serialize {
     const SCHEMA_VERSION: u32;
 }
 
+/// Every topic the server publishes (each a NATS subject / Kafka topic of its own).
+pub const TOPICS: [&str; 5] =
+    ["user.events.v2", "pii.access.log", "user.pii.updated", "security.events.v1", "learning.digest.v1"];
+
 /// What goes on the wire around every payload.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Envelope<T> {
@@ -182,6 +186,11 @@ mod tests {
         assert_eq!(json["type"], "role_changed");
         assert_eq!(json["from"], "teacher");
         assert_eq!(UserEvent::TOPIC, "user.events.v2");
+        for topic in
+            [UserEvent::TOPIC, PiiAccessed::TOPIC, PiiUpdated::TOPIC, SecurityEvent::TOPIC, DigestComputed::TOPIC]
+        {
+            assert!(TOPICS.contains(&topic), "{topic} is missing from TOPICS");
+        }
     }
 
     #[test]

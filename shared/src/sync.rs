@@ -110,6 +110,18 @@ pub enum RejectReason {
     PersonalData,
 }
 
+impl RejectReason {
+    /// The reason as it is written on the wire.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            RejectReason::Forbidden => "forbidden",
+            RejectReason::InvalidMeta => "invalid_meta",
+            RejectReason::UnknownDependencies => "unknown_dependencies",
+            RejectReason::PersonalData => "personal_data",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DocRejection {

@@ -138,6 +138,7 @@ fn allowed_before_password_change(method: &Method, path: &str) -> bool {
 const SHED_RETRY_SECS: u64 = 1;
 
 fn shed() -> Response {
+    crate::telemetry::refused("overloaded");
     ApiError::Overloaded { retry_after_secs: SHED_RETRY_SECS }.into_response()
 }
 
@@ -149,6 +150,7 @@ pub async fn gate(State(state): State<AppState>, request: Request, next: Next) -
     };
     let (mut parts, body) = request.into_parts();
     if let Some(refusal) = too_old(&parts.headers, state.settings.min_client_version.as_ref()) {
+        crate::telemetry::refused("upgrade_required");
         return refusal;
     }
     let _anonymous = if is_public(&parts.method, parts.uri.path()) {
@@ -162,6 +164,7 @@ pub async fn gate(State(state): State<AppState>, request: Request, next: Next) -
             Err(error) => return error.into_response(),
         };
         if let Err(error) = state.admission.check_user(user.id, RouteKind::of(parts.uri.path())) {
+            crate::telemetry::refused("rate_limited");
             return error.into_response();
         }
         if user.must_change_password && !allowed_before_password_change(&parts.method, parts.uri.path()) {

@@ -65,6 +65,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub hot: Arc<crate::hot::HotCache>,
     pub media: Arc<crate::media::store::MediaStore>,
+    /// The metrics recorder, when metrics are served (`--metrics-bind`, `--metrics-token`).
+    pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -113,7 +115,10 @@ impl AppState {
         let media = media::store::MediaStore::open(&settings.media)
             .await
             .map_err(|e| StartError::Other(format!("media store: {e} ({e:?})")))?;
+        let metrics =
+            (settings.metrics_bind.is_some() || settings.metrics_token.is_some()).then(crate::telemetry::recorder);
         Ok(AppState {
+            metrics,
             db,
             tokens: Arc::new(TokenService::with_keys(
                 &SigningKeys {
@@ -187,6 +192,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::web_app::router(&state.settings.web_dir))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(crate::telemetry::metrics_with_token))
         // Logs name the route template, never the path as sent (it could carry anything).
         .route_layer(axum::middleware::from_fn(http::record_route))
         .fallback(http::not_found)
@@ -211,6 +217,7 @@ pub fn router(state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(http::panic_response))
         .layer(axum::middleware::from_fn(http::json_errors))
         .layer(axum::middleware::from_fn_with_state(headers, http::security_headers))
+        .layer(axum::middleware::from_fn(crate::telemetry::track))
         // One line per request (method, route template, status, latency); never the path as
         // sent, the query or any header.
         .layer(
@@ -275,6 +282,26 @@ pub async fn serve(listener: TcpListener, state: AppState) -> Result<(), StartEr
         state.clock.clone(),
         state.settings.pii_keys.reencrypt_interval,
     );
+    if let Some(handle) = state.metrics.clone() {
+        crate::telemetry::spawn_upkeep(handle);
+    }
+    if let Some(bind) = state.settings.metrics_bind {
+        let listener = TcpListener::bind(bind).await.map_err(|source| StartError::Bind { addr: bind, source })?;
+        let metrics_addr = listener.local_addr().map_err(StartError::Serve)?;
+        crate::telemetry::spawn_listener(listener, state.clone());
+        tracing::info!(addr = %metrics_addr, "metrics listening");
+        #[allow(clippy::print_stdout)]
+        {
+            println!("metrics on http://{metrics_addr}/metrics");
+        }
+    }
+    if let Some(url) = &state.settings.nats_url {
+        use secrecy::ExposeSecret as _;
+        let sink = crate::events::nats::NatsSink::connect(url.expose_secret(), &state.settings.nats_stream)
+            .await
+            .map_err(|e| StartError::Other(e.to_string()))?;
+        crate::events::export::spawn(state.db.clone(), state.clock.clone(), sink);
+    }
     tracing::info!(%addr, "listening");
     // The line scripts and tests wait for; printed on stdout, not only in the JSON log.
     #[allow(clippy::print_stdout)]

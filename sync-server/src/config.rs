@@ -203,6 +203,21 @@ pub struct Cli {
     /// Default: every version.
     #[arg(long, env = "TALLSCHOOL_MIN_CLIENT_VERSION")]
     pub min_client_version: Option<String>,
+    /// Serve Prometheus metrics at `http://ADDR/metrics` on this separate address (keep it
+    /// internal: it answers without a token). Default: off.
+    #[arg(long, env = "TALLSCHOOL_METRICS_BIND")]
+    pub metrics_bind: Option<SocketAddr>,
+    /// Serve Prometheus metrics at `/metrics` on the main address to callers sending
+    /// `Authorization: Bearer TOKEN` (16+ characters). Default: off.
+    #[arg(long, env = "TALLSCHOOL_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<SecretString>,
+    /// Stream the outbox's events to this NATS server (`nats://HOST:4222`), JetStream enabled.
+    /// Default: off (events stay in the outbox).
+    #[arg(long, env = "TALLSCHOOL_NATS_URL", hide_env_values = true)]
+    pub nats_url: Option<SecretString>,
+    /// The JetStream stream the events go to (created if missing; default `TALLSCHOOL_EVENTS`).
+    #[arg(long, env = "TALLSCHOOL_NATS_STREAM")]
+    pub nats_stream: Option<String>,
     /// Where media objects live: `local` (a folder, default) or `s3`.
     #[arg(long, env = "TALLSCHOOL_MEDIA_STORE")]
     pub media_store: Option<MediaStoreKind>,
@@ -307,6 +322,28 @@ pub enum Command {
         #[command(subcommand)]
         action: KeysCommand,
     },
+    /// Make a technical admin with a one-time password (shown once; changed at first sign-in):
+    /// how a real installation gets its first account.
+    AddTechAdmin {
+        /// `a-z 0-9 . _ -`, 3–64 characters.
+        #[arg(long)]
+        username: String,
+    },
+    /// Copy the SQLite database and the media folder into a new folder, while the server runs.
+    Backup {
+        /// The folder to create (it must not exist, or be empty).
+        #[arg(long)]
+        to: PathBuf,
+        /// Also copy the keys (then the backup alone reads every pupil's personal data).
+        #[arg(long)]
+        with_keys: bool,
+    },
+    /// Restore a backup into the data folder (its database must not exist; server stopped).
+    Restore {
+        /// The backup's folder.
+        #[arg(long)]
+        from: PathBuf,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, clap::Subcommand)]
@@ -376,6 +413,11 @@ pub struct Settings {
     /// `None`: the digest runs only on demand.
     pub digest_schedule: Option<cron::Schedule>,
     pub min_client_version: Option<semver::Version>,
+    pub metrics_bind: Option<SocketAddr>,
+    pub metrics_token: Option<SecretString>,
+    /// Event export to NATS JetStream: the server's URL (it may hold credentials) and stream.
+    pub nats_url: Option<SecretString>,
+    pub nats_stream: String,
     pub media: MediaSettings,
     /// The web app's files.
     pub web_dir: PathBuf,
@@ -509,6 +551,10 @@ impl Settings {
             sync_page_changes: cli.sync_page_changes.or(file.sync_page_changes).unwrap_or(5_000),
             media,
             web_dir: cli.web_dir.or(file.web_dir).unwrap_or_else(crate::web_app::default_dir),
+            metrics_bind: cli.metrics_bind.or(file.metrics_bind),
+            metrics_token: cli.metrics_token.or(file.metrics_token),
+            nats_url: cli.nats_url.or(file.nats_url),
+            nats_stream: cli.nats_stream.or(file.nats_stream).unwrap_or_else(|| "TALLSCHOOL_EVENTS".to_owned()),
             min_client_version: parse_min_version(
                 cli.min_client_version.as_deref().or(file.min_client_version.as_deref()),
             )?,
@@ -546,6 +592,17 @@ impl Settings {
                 "reauth_window_secs",
                 "the re-authentication window and one-time password lifetime must be positive",
             );
+        }
+        if self.metrics_token.as_ref().is_some_and(|token| secrecy::ExposeSecret::expose_secret(token).len() < 16) {
+            return invalid("metrics_token", "must be at least 16 characters");
+        }
+        let stream_name_ok = |name: &str| {
+            !name.is_empty()
+                && name.len() <= 64
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        };
+        if !stream_name_ok(&self.nats_stream) {
+            return invalid("nats_stream", "must be 1–64 letters, digits, '_' or '-'");
         }
         let admission = &self.admission;
         if admission.max_in_flight == 0 || admission.max_unauthenticated == 0 {
@@ -690,6 +747,16 @@ mod tests {
         assert_eq!(settings.database_url.expose_secret(), "sqlite://x.db");
         assert!(!format!("{settings:?}").contains("s3cr3t-value"), "Debug must not show secrets");
         std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn the_example_configuration_for_one_school_is_valid() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/tallschool.example.toml");
+        let settings = Settings::resolve(Cli { config: Some(path), ..Cli::default() }).expect("valid example");
+        assert_eq!(settings.data_dir, Path::new("/var/lib/tallschool"));
+        assert_eq!(settings.metrics_bind, Some(SocketAddr::from(([127, 0, 0, 1], 9464))));
+        assert!(settings.database_url.expose_secret().starts_with("sqlite:///var/lib/tallschool/"));
+        assert_eq!(settings.hsts_max_age_secs, 31_536_000);
     }
 
     #[test]

@@ -288,5 +288,7 @@ pub async fn untrusted_request_id(mut request: Request, next: Next) -> Response 
 /// log span.
 pub async fn record_route(matched: axum::extract::MatchedPath, request: Request, next: Next) -> Response {
     tracing::Span::current().record("route", matched.as_str());
-    next.run(request).await
+    let mut response = next.run(request).await;
+    response.extensions_mut().insert(crate::telemetry::RouteTemplate(matched.as_str().to_owned()));
+    response
 }

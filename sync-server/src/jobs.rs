@@ -38,6 +38,9 @@ pub enum Job {
 }
 
 impl Job {
+    pub const ALL: [Job; 6] =
+        [Job::Digests, Job::Compaction, Job::MediaGc, Job::Retention, Job::KeyRotation, Job::Reencryption];
+
     pub const fn as_str(self) -> &'static str {
         match self {
             Job::Digests => "digests",
@@ -53,13 +56,59 @@ impl Job {
 /// Who started a run.
 #[derive(Clone, Copy, Debug)]
 pub enum Trigger {
-    Schedule,
+    /// The schedule, for the occurrence due at `slot` (Unix seconds): the replicas sharing a
+    /// database agree on it, and only the first to claim it runs.
+    Schedule {
+        slot: i64,
+    },
     Admin(UserId),
+}
+
+/// The slot of a job run every `every` at `now`: the start of the period `now` falls in, the
+/// same on every replica whatever their clocks' phase.
+pub fn slot(now: i64, every: std::time::Duration) -> i64 {
+    let every = i64::try_from(every.as_secs()).unwrap_or(i64::MAX).max(1);
+    now - now.rem_euclid(every)
+}
+
+/// This process among the replicas: host and process id.
+fn replica() -> &'static str {
+    static NAME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    NAME.get_or_init(|| {
+        let uname = rustix::system::uname();
+        format!("{}/{}", uname.nodename().to_string_lossy(), std::process::id())
+    })
 }
 
 /// A report kept as it is.
 pub fn as_json<T: Serialize>(report: &T) -> serde_json::Value {
     serde_json::to_value(report).unwrap_or(serde_json::Value::Null)
+}
+
+/// Run `work` as the scheduled run of `job` due at `slot`, unless another replica has claimed
+/// that slot (then `None`, and `work` never starts). Recorded like [`recorded`].
+pub async fn scheduled<T, F>(
+    db: &Db,
+    clock: &Clock,
+    job: Job,
+    slot: i64,
+    work: F,
+    summarize: impl Fn(&T) -> serde_json::Value,
+) -> Option<Result<T, ApiError>>
+where
+    F: Future<Output = Result<T, ApiError>>,
+{
+    let id = uuid::Uuid::now_v7().to_string();
+    match start(db, &id, job, Trigger::Schedule { slot }, clock.now()).await {
+        Ok(true) => {}
+        Ok(false) => {
+            tracing::debug!(job = job.as_str(), slot, "another replica runs this one");
+            return None;
+        }
+        // Unrecorded, but run: the job matters more than its record.
+        Err(error) => tracing::warn!(%error, job = job.as_str(), "job run not recorded"),
+    }
+    Some(run(db, clock, job, &id, work, summarize).await)
 }
 
 /// Run `work` as a recorded run of `job`, its report kept as `summarize` puts it. The run's
@@ -79,36 +128,55 @@ where
     if let Err(error) = start(db, &id, job, trigger, clock.now()).await {
         tracing::warn!(%error, job = job.as_str(), "job run not recorded");
     }
+    run(db, clock, job, &id, work, summarize).await
+}
+
+async fn run<T, F>(
+    db: &Db,
+    clock: &Clock,
+    job: Job,
+    id: &str,
+    work: F,
+    summarize: impl Fn(&T) -> serde_json::Value,
+) -> Result<T, ApiError>
+where
+    F: Future<Output = Result<T, ApiError>>,
+{
+    let started = std::time::Instant::now();
     let result = work.await;
+    crate::telemetry::job_finished(job.as_str(), result.is_ok(), started.elapsed(), clock.now());
     let (outcome, summary) = match &result {
         Ok(report) => ("ok", summarize(report).to_string()),
         Err(error) => ("failed", serde_json::json!({ "error": error.to_string() }).to_string()),
     };
     let summary =
         if summary.len() > MAX_SUMMARY { r#"{"note":"report too long to keep"}"#.to_owned() } else { summary };
-    if let Err(error) = finish(db, &id, job, outcome, &summary, clock.now()).await {
+    if let Err(error) = finish(db, id, job, outcome, &summary, clock.now()).await {
         tracing::warn!(%error, job = job.as_str(), "job run's end not recorded");
     }
     result
 }
 
-async fn start(db: &Db, id: &str, job: Job, trigger: Trigger, now: i64) -> Result<(), ApiError> {
-    let (trigger, actor) = match trigger {
-        Trigger::Schedule => ("schedule", None),
-        Trigger::Admin(user) => ("admin", Some(user.to_string())),
+/// Record the run's start; `false` when its slot was already claimed (by another replica).
+async fn start(db: &Db, id: &str, job: Job, trigger: Trigger, now: i64) -> Result<bool, ApiError> {
+    let (trigger, actor, slot) = match trigger {
+        Trigger::Schedule { slot } => ("schedule", None, Some(slot)),
+        Trigger::Admin(user) => ("admin", Some(user.to_string()), None),
     };
-    sqlx::query(
-        "INSERT INTO job_runs (id, job, trigger, actor_id, started_at, outcome, summary) \
-         VALUES ($1, $2, $3, $4, $5, 'running', '{}')",
+    let inserted = sqlx::query(
+        "INSERT INTO job_runs (id, job, trigger, actor_id, started_at, outcome, summary, slot, replica) \
+         VALUES ($1, $2, $3, $4, $5, 'running', '{}', $6, $7) ON CONFLICT (job, slot) DO NOTHING",
     )
     .bind(id)
     .bind(job.as_str())
     .bind(trigger)
     .bind(actor)
     .bind(now)
+    .bind(slot)
+    .bind(replica())
     .execute(&db.pool)
     .await?;
-    Ok(())
+    Ok(inserted.rows_affected() == 1)
 }
 
 async fn finish(db: &Db, id: &str, job: Job, outcome: &str, summary: &str, now: i64) -> Result<(), ApiError> {
@@ -144,7 +212,7 @@ async fn job_runs(State(state): State<AppState>, actor: AuthUser) -> ApiResult<J
     let mut conn = state.db.pool.acquire().await?;
     authorize(&mut conn, &actor, Action::ReadJobRuns, TargetRef::System).await?;
     let rows = sqlx::query(
-        "SELECT r.id, r.job, r.trigger, r.actor_id, u.username, r.started_at, r.finished_at, r.outcome, r.summary \
+        "SELECT r.id, r.job, r.trigger, r.actor_id, u.username, r.replica, r.started_at, r.finished_at, r.outcome, r.summary \
          FROM job_runs r LEFT JOIN users u ON u.id = r.actor_id ORDER BY r.started_at DESC, r.id DESC LIMIT 300",
     )
     .fetch_all(&mut *conn)
@@ -159,6 +227,7 @@ async fn job_runs(State(state): State<AppState>, actor: AuthUser) -> ApiResult<J
                 trigger: col(row, "trigger")?,
                 actor_id: optional_id_col(row, "actor_id")?,
                 actor_username: col(row, "username")?,
+                replica: col(row, "replica")?,
                 started_at: col(row, "started_at")?,
                 finished_at: col(row, "finished_at")?,
                 outcome: col(row, "outcome")?,
@@ -167,4 +236,23 @@ async fn job_runs(State(state): State<AppState>, actor: AuthUser) -> ApiResult<J
         })
         .collect::<Result<_, ApiError>>()?;
     Ok(Json(runs))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::slot;
+
+    #[test]
+    fn replicas_agree_on_a_slot_whatever_their_phase() {
+        let every = Duration::from_secs(300);
+        // 999_999_900 is a multiple of 300: a period starts there and ends 300 s later.
+        assert_eq!(slot(999_999_900, every), 999_999_900);
+        assert_eq!(slot(1_000_000_000, every), 999_999_900);
+        assert_eq!(slot(1_000_000_199, every), 999_999_900);
+        assert_eq!(slot(1_000_000_200, every), 1_000_000_200);
+        // A zero interval counts as a second.
+        assert_eq!(slot(42, Duration::ZERO), 42);
+    }
 }

@@ -17,6 +17,57 @@ async fn main() -> std::process::ExitCode {
         None => serve(settings).await,
         Some(Command::Audit { action: AuditCommand::Verify }) => verify_audit_log(&settings).await,
         Some(Command::Keys { action }) => keys(&settings, &action).await,
+        Some(Command::AddTechAdmin { username }) => add_tech_admin(&settings, &username).await,
+        Some(Command::Backup { to, with_keys }) => {
+            let now = tallschool_server::clock::system_now();
+            report("backup", &to, tallschool_server::backup::backup(&settings, &to, with_keys, now).await)
+        }
+        Some(Command::Restore { from }) => {
+            report("restore", &from, tallschool_server::backup::restore(&settings, &from).await)
+        }
+    }
+}
+
+/// `add-tech-admin`: the account and its one-time password (exit 0), or why not (exit 2).
+#[allow(clippy::print_stdout)]
+async fn add_tech_admin(settings: &Settings, username: &str) -> std::process::ExitCode {
+    let now = tallschool_server::clock::system_now();
+    match tallschool_server::first_admin::create(settings, username, now).await {
+        Ok(created) => {
+            println!("technical admin: {}", created.username);
+            println!("one-time password: {}", created.one_time_password);
+            println!(
+                "it is shown once, signs in until {} (Unix time), and must be replaced at the first sign-in (the dashboard is at /admin)",
+                created.expires_at
+            );
+            std::process::ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("tallschool-server add-tech-admin: {error}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}
+
+/// `backup` / `restore`: what was copied (exit 0), or why not (exit 2).
+#[allow(clippy::print_stdout)]
+fn report(
+    command: &str,
+    folder: &std::path::Path,
+    outcome: Result<tallschool_server::backup::Manifest, tallschool_server::backup::BackupError>,
+) -> std::process::ExitCode {
+    match outcome {
+        Ok(manifest) => {
+            print!("{}", tallschool_server::backup::describe(&manifest, folder));
+            if command == "restore" {
+                println!("restored: start the server on this data folder");
+            }
+            std::process::ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("tallschool-server {command}: {error}");
+            std::process::ExitCode::from(2)
+        }
     }
 }
 

@@ -88,16 +88,17 @@ async fn erase_disabled_accounts(state: &AppState, cutoff: i64, now: i64) -> Res
     Ok(erased)
 }
 
-/// Run at start and then daily.
+/// Run at start and then daily (once a day across replicas).
 pub fn spawn(state: AppState) {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(24 * 3600));
+        let mut tick = tokio::time::interval(Duration::from_secs(DAY as u64));
         loop {
             tick.tick().await;
             let work = run_once(&state, state.clock.now());
-            let (job, trigger) = (crate::jobs::Job::Retention, crate::jobs::Trigger::Schedule);
-            if let Err(error) =
-                crate::jobs::recorded(&state.db, &state.clock, job, trigger, work, crate::jobs::as_json).await
+            let (job, slot) =
+                (crate::jobs::Job::Retention, crate::jobs::slot(state.clock.now(), Duration::from_secs(DAY as u64)));
+            if let Some(Err(error)) =
+                crate::jobs::scheduled(&state.db, &state.clock, job, slot, work, crate::jobs::as_json).await
             {
                 tracing::warn!(%error, "retention run failed; it runs again tomorrow");
             }

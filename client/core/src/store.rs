@@ -298,10 +298,24 @@ impl Store {
                 doc
             }
         };
+        // A document from a newer app is read, not written (this app does not know its layout).
+        tallschool_shared::schema::check_writable(&doc)
+            .map_err(|newer| ClientError::UpdateRequired(newer.to_string()))?;
         doc.set_actor(self.actor.clone());
         let heads = doc.get_heads();
-        let mut log =
-            doc.transact_and_log_patches::<_, _, AutomergeError>(f).map_err(|failure| failure.error)?.patch_log;
+        // The first edit by this app brings an older document to its layout, in the same change
+        // (an edit that writes nothing writes no upgrade either).
+        let edit_and_upgrade = |tx: &mut Transaction<'_>| {
+            f(tx)?;
+            if automerge::transaction::Transactable::pending_ops(tx) > 0 {
+                tallschool_shared::schema::upgrade(tx, meta.kind)?;
+            }
+            Ok(())
+        };
+        let mut log = doc
+            .transact_and_log_patches::<_, _, AutomergeError>(edit_and_upgrade)
+            .map_err(|failure| failure.error)?
+            .patch_log;
         let patches = doc.make_patches(&mut log);
         if doc.get_heads() == heads {
             then(&tx)?;

@@ -714,6 +714,7 @@ job-history = Job runs
 job-name = Job
 job-started = Started
 job-took = Took
+job-server = Server
 job-by = By
 job-outcome = Outcome
 job-report = Report

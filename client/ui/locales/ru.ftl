@@ -715,6 +715,7 @@ job-history = Запуски заданий
 job-name = Задание
 job-started = Начало
 job-took = Длилось
+job-server = Сервер
 job-by = Кто
 job-outcome = Итог
 job-report = Отчёт

@@ -2,6 +2,8 @@
 //! one module per kind, readers and writers side by side. Client and server touch documents
 //! only through here, so the layout is described once.
 //!
+//! Each document says its layout's version (`schema`, see [`versions`]).
+//!
 //! Layout (every map below is created by the document's deterministic first change, so no two
 //! devices ever create the same map twice):
 //! - deck: `title`, `theme`, `cards` {id → card}, `assignments` {id → assignment}
@@ -20,6 +22,7 @@ mod decks;
 pub mod keys;
 mod progress;
 mod texts;
+pub mod versions;
 mod video_tests;
 
 use automerge::transaction::Transactable;
@@ -32,6 +35,7 @@ pub use progress::{
     put_session, put_watched, reviews, start_attempt, submit_attempt,
 };
 pub use texts::{append_to_body, body, splice_body};
+pub use versions::{NewerSchema, SCHEMA_VERSION, check_writable, upgrade};
 pub use video_tests::{VideoTest, delete_question, put_question, put_settings, video_test};
 
 pub fn child<R: ReadDoc>(doc: &R, parent: &ObjId, key: &str) -> Option<ObjId> {

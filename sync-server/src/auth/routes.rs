@@ -65,7 +65,7 @@ async fn login(
         address: meta.client_ip,
         trusted_device: device_key_hash.as_deref().filter(|_| trusted).map(|hash| state.throttle.key_of(hash)),
     };
-    state.throttle.check(&attempt, Instant::now()).map_err(|blocked| limited(&blocked))?;
+    state.throttle.check(&attempt, Instant::now()).map_err(|blocked| limited(&blocked, "sign_in"))?;
     let mut conn = state.db.pool.acquire().await?;
     let user = users::find_by_username(&mut conn, &username).await?;
     drop(conn);
@@ -108,7 +108,7 @@ async fn refresh(
     meta: RequestMeta,
     ApiJson(request): ApiJson<RefreshRequest>,
 ) -> ApiResult<Json<TokenResponse>> {
-    state.throttle.check_refresh(meta.client_ip, Instant::now()).map_err(|blocked| limited(&blocked))?;
+    state.throttle.check_refresh(meta.client_ip, Instant::now()).map_err(|blocked| limited(&blocked, "refresh"))?;
     let rotated = if request.refresh_token.len() > 128 {
         Err(ApiError::InvalidRefreshToken)
     } else {
@@ -145,7 +145,7 @@ async fn logout(
     let Some(token) = request.refresh_token.filter(|t| t.len() <= 128) else {
         return Err(ApiError::Unauthorized);
     };
-    state.throttle.check_refresh(meta.client_ip, Instant::now()).map_err(|blocked| limited(&blocked))?;
+    state.throttle.check_refresh(meta.client_ip, Instant::now()).map_err(|blocked| limited(&blocked, "refresh"))?;
     if sessions::revoke_by_refresh_token(&state, &token, now).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
@@ -270,7 +270,7 @@ async fn check_password(
         address: meta.client_ip,
         trusted_device: Some(state.throttle.key_of(&actor.session_id.to_string())),
     };
-    state.throttle.check(&attempt, Instant::now()).map_err(|blocked| limited(&blocked))?;
+    state.throttle.check(&attempt, Instant::now()).map_err(|blocked| limited(&blocked, "sign_in"))?;
     let verified = if password.len() > super::password::MAX_PASSWORD_BYTES {
         Verified::Mismatch
     } else {
@@ -291,6 +291,7 @@ async fn password_rejected(
     user_id: Option<UserId>,
     step: PasswordStep,
 ) -> Result<(), ApiError> {
+    crate::telemetry::sign_in_failed();
     let started = state.throttle.failed(attempt, Instant::now());
     let client_address = attempt.address.to_string();
     let mut events = vec![SecurityEvent::PasswordRejected { user_id, step, client_address: client_address.clone() }];
@@ -325,6 +326,7 @@ async fn publish_all(state: &AppState, events: &[SecurityEvent]) -> Result<(), A
     Ok(())
 }
 
-fn limited(blocked: &Blocked) -> ApiError {
+fn limited(blocked: &Blocked, kind: &'static str) -> ApiError {
+    crate::telemetry::throttled(kind);
     ApiError::RateLimited { retry_after_secs: retry_after_secs(blocked.retry_after) }
 }

@@ -73,12 +73,12 @@ pub fn spawn(db: Db, clock: crate::clock::Clock, every: Duration, min_new_change
         loop {
             tick.tick().await;
             let work = run_once(&db, min_new_changes, clock.now());
-            let (job, trigger) = (crate::jobs::Job::Compaction, crate::jobs::Trigger::Schedule);
+            let (job, slot) = (crate::jobs::Job::Compaction, crate::jobs::slot(clock.now(), every));
             let summarize = |n: &u64| serde_json::json!({ "compacted": n });
-            match crate::jobs::recorded(&db, &clock, job, trigger, work, summarize).await {
-                Ok(0) => {}
-                Ok(count) => tracing::info!(documents = count, "compacted document histories"),
-                Err(error) => tracing::warn!(error = %error, "compaction failed; will retry"),
+            match crate::jobs::scheduled(&db, &clock, job, slot, work, summarize).await {
+                None | Some(Ok(0)) => {}
+                Some(Ok(count)) => tracing::info!(documents = count, "compacted document histories"),
+                Some(Err(error)) => tracing::warn!(error = %error, "compaction failed; will retry"),
             }
         }
     });

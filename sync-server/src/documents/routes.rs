@@ -41,6 +41,7 @@ async fn sync_round(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
+    let started = std::time::Instant::now();
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     if !content_type.starts_with(sync::CONTENT_TYPE) {
         return Err(ApiError::UnsupportedMediaType);
@@ -102,6 +103,15 @@ async fn sync_round(
         }
     }
     let bytes = sync::encode(&response).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let round = crate::telemetry::SyncRound {
+        changes_in: total,
+        changes_out: response.docs.iter().map(|d| d.changes.len()).sum(),
+        bytes_in: body.len(),
+        bytes_out: bytes.len(),
+        waiting: request.waiting,
+        started,
+    };
+    crate::telemetry::sync_round(&round, response.rejections.iter().map(|r| r.reason.as_str()));
     Ok(([(header::CONTENT_TYPE, HeaderValue::from_static(sync::CONTENT_TYPE))], bytes).into_response())
 }
 

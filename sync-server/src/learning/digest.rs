@@ -201,11 +201,13 @@ pub fn spawn(db: Db, clock: crate::clock::Clock, schedule: cron::Schedule) {
             let now = clock.now();
             // The week before the one that is starting.
             let work = run_all(&db, now - digest::WEEK, now);
-            let (job, trigger) = (crate::jobs::Job::Digests, crate::jobs::Trigger::Schedule);
+            // The occurrence is the slot: one replica computes each week's digests.
+            let (job, slot) = (crate::jobs::Job::Digests, next.timestamp());
             let summarize = |n: &usize| serde_json::json!({ "digests": n });
-            match crate::jobs::recorded(&db, &clock, job, trigger, work, summarize).await {
-                Ok(count) => tracing::info!(digests = count, "weekly digests computed"),
-                Err(error) => tracing::warn!(error = %error, "weekly digest failed; next run will retry"),
+            match crate::jobs::scheduled(&db, &clock, job, slot, work, summarize).await {
+                None => {}
+                Some(Ok(count)) => tracing::info!(digests = count, "weekly digests computed"),
+                Some(Err(error)) => tracing::warn!(error = %error, "weekly digest failed; next run will retry"),
             }
         }
     });

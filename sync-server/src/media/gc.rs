@@ -66,12 +66,12 @@ pub fn spawn(state: AppState, every: Duration) {
         loop {
             tick.tick().await;
             let work = run_once(&state, state.clock.now());
-            let (job, trigger) = (crate::jobs::Job::MediaGc, crate::jobs::Trigger::Schedule);
+            let (job, slot) = (crate::jobs::Job::MediaGc, crate::jobs::slot(state.clock.now(), every));
             let summarize = |n: &u64| serde_json::json!({ "deleted": n });
-            match crate::jobs::recorded(&state.db, &state.clock, job, trigger, work, summarize).await {
-                Ok(0) => {}
-                Ok(count) => tracing::info!(objects = count, "orphaned media collected"),
-                Err(error) => tracing::warn!(error = %error, "media collection failed; will retry"),
+            match crate::jobs::scheduled(&state.db, &state.clock, job, slot, work, summarize).await {
+                None | Some(Ok(0)) => {}
+                Some(Ok(count)) => tracing::info!(objects = count, "orphaned media collected"),
+                Some(Err(error)) => tracing::warn!(error = %error, "media collection failed; will retry"),
             }
         }
     });

@@ -306,11 +306,13 @@ async fn fetch(
                 HeaderValue::from_str(&content_range).map_err(|e| ApiError::Internal(e.to_string()))?,
             );
             response.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from(r.byte_count()));
+            crate::telemetry::media_served(r.byte_count());
             response
         }
         None => {
             let mut response = (StatusCode::OK, body).into_response();
             response.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from(media.size));
+            crate::telemetry::media_served(media.size);
             response
         }
     };

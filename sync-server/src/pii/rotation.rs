@@ -301,8 +301,13 @@ pub fn spawn(db: Db, vault: Arc<PiiVault>, clock: Clock, every: Duration) {
         loop {
             if has_work(&db, vault.keyring()).await.unwrap_or(false) {
                 let work = async { Ok(run(&db, vault.keyring(), &vault.reencryption, &clock, |_, _| {}).await) };
-                let (job, trigger) = (crate::jobs::Job::Reencryption, crate::jobs::Trigger::Schedule);
-                let recorded = crate::jobs::recorded(&db, &clock, job, trigger, work, crate::jobs::as_json).await;
+                // Resumable and safe beside another replica's run; the slot (this second) only
+                // keeps two replicas from starting together.
+                let (job, slot) = (crate::jobs::Job::Reencryption, clock.now());
+                let Some(recorded) = crate::jobs::scheduled(&db, &clock, job, slot, work, crate::jobs::as_json).await
+                else {
+                    continue;
+                };
                 let report: ReencryptionReport = recorded.unwrap_or_default();
                 tracing::info!(
                     moved = report.moved,

@@ -113,6 +113,18 @@ impl TestServer {
         Self::launch(data_dir, database_url, backend, extra, env)
     }
 
+    /// Another server process on this one's database, keys and media, with `extra` flags: a
+    /// replica behind the same load balancer.
+    pub fn replica(&self, extra: &[&str]) -> TestServer {
+        Self::launch(self.data_dir.clone(), self.database_url.clone(), self.backend.clone(), extra, self.env.clone())
+    }
+
+    /// A server on a data folder that already holds a SQLite database (a restored backup).
+    pub fn start_on(data_dir: PathBuf) -> TestServer {
+        let database_url = format!("sqlite://{}", data_dir.join("tallschool.db").display());
+        Self::launch(data_dir, database_url, Backend::Sqlite, &[], Vec::new())
+    }
+
     fn launch(
         data_dir: PathBuf,
         database_url: String,

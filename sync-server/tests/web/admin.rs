@@ -215,6 +215,10 @@ pub async fn an_admin_runs_the_school_from_the_browser(
     count_where(&laptop, "#job-history tbody tr[data-job='retention']", |n| n >= 2).await;
     fits_the_window(&laptop, "the operations page").await;
     save_screenshot(&laptop, "admin-operations").await;
+    // The history names the server process that ran each run (several replicas share the work).
+    text_where(&laptop, "#job-history tbody tr[data-job='retention'] td:nth-child(5)", |r| r.contains('/')).await;
+    script(&laptop, "document.getElementById('job-history').scrollIntoView(); return true").await;
+    save_screenshot(&laptop, "admin-job-history").await;
 
     // Break-glass: the technical admin opens the demo school's personal data for 15 minutes
     // with a reason and her password, and looks at one pupil.

@@ -275,7 +275,7 @@ fn History(runs: Vec<JobRun>) -> Element {
             h2 { {t!("job-history")} " " span { class: "muted", "{runs.len()}" } }
             table {
                 thead { tr {
-                    th { {t!("job-name")} } th { {t!("job-started")} } th { {t!("job-took")} } th { {t!("job-by")} } th { {t!("job-outcome")} } th { {t!("job-report")} }
+                    th { {t!("job-name")} } th { {t!("job-started")} } th { {t!("job-took")} } th { {t!("job-by")} } th { {t!("job-server")} } th { {t!("job-outcome")} } th { {t!("job-report")} }
                 } }
                 tbody {
                     for run in shown {
@@ -284,6 +284,7 @@ fn History(runs: Vec<JobRun>) -> Element {
                             td { {format_utc(run.started_at)} }
                             td { {run.finished_at.map_or_else(|| "—".to_owned(), |end| format!("{} s", end - run.started_at))} }
                             td { {by_label(&run)} }
+                            td { class: "muted", {run.replica.clone().unwrap_or_default()} }
                             td { {outcome_label(&run.outcome)} }
                             td { class: "muted", {report_lines(&run.report).join(" · ")} }
                         }

@@ -61,20 +61,46 @@ async fn security_events(
         // The account an event is about: its user, else who acted.
         let user_id: Option<UserId> =
             ["user_id", "actor_id"].iter().find_map(|key| details[*key].as_str()).and_then(|id| id.parse().ok());
-        let username = match user_id {
-            Some(id) => crate::directory::users::find(&mut conn, id).await?.map(|user| user.username),
-            None => None,
-        };
         entries.push(SecurityEventEntry {
             seq: col(row, "seq")?,
             at: col(row, "occurred_at")?,
             kind,
             user_id,
-            username,
+            username: None,
             details,
         });
     }
+    // The accounts' usernames, in one query for the page.
+    let names = usernames(&mut conn, entries.iter().filter_map(|e| e.user_id)).await?;
+    for entry in &mut entries {
+        entry.username = entry.user_id.and_then(|id| names.get(&id).cloned());
+    }
     Ok(Json(entries))
+}
+
+/// The usernames of `ids` (those that still exist).
+async fn usernames(
+    conn: &mut crate::db::Conn,
+    ids: impl Iterator<Item = UserId>,
+) -> Result<std::collections::HashMap<UserId, String>, ApiError> {
+    let ids: std::collections::BTreeSet<UserId> = ids.collect();
+    if ids.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    let placeholders: Vec<String> = (1..=ids.len()).map(|n| format!("${n}")).collect();
+    let sql = format!("SELECT id, username FROM users WHERE id IN ({})", placeholders.join(", "));
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for id in &ids {
+        query = query.bind(id.to_string());
+    }
+    let rows = query.fetch_all(&mut *conn).await?;
+    rows.iter()
+        .map(|row| {
+            let id: String = col(row, "id")?;
+            let id = id.parse().map_err(|_| ApiError::Internal("a stored user id is not an id".to_owned()))?;
+            Ok((id, col(row, "username")?))
+        })
+        .collect()
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

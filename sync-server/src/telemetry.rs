@@ -75,6 +75,8 @@ pub const ALL: &[&str] = &[
 const LATENCY_BUCKETS: &[f64] = &[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
 /// Job durations: a second to an hour.
 const JOB_BUCKETS: &[f64] = &[0.1, 1.0, 10.0, 60.0, 300.0, 900.0, 3600.0];
+/// Changes a device still holds after a round.
+const WAITING_BUCKETS: &[f64] = &[0.0, 1.0, 10.0, 100.0, 1000.0, 10000.0];
 
 /// The process's recorder, installed once (metrics are process-wide; a second server in the
 /// same process, as in tests, shares it).
@@ -84,6 +86,9 @@ pub fn recorder() -> PrometheusHandle {
         .get_or_init(|| {
             let builder = PrometheusBuilder::new()
                 .set_buckets_for_metric(Matcher::Full(JOB_DURATION.to_owned()), JOB_BUCKETS)
+                .and_then(|b| {
+                    b.set_buckets_for_metric(Matcher::Full(DEVICES_WAITING_CHANGES.to_owned()), WAITING_BUCKETS)
+                })
                 .and_then(|b| b.set_buckets(LATENCY_BUCKETS));
             let recorder = match builder {
                 Ok(builder) => builder.build_recorder(),
@@ -115,7 +120,7 @@ fn describe_and_start_at_zero() {
     describe_counter!(SYNC_BYTES_IN, Unit::Bytes, "Sync request bytes received");
     describe_counter!(SYNC_BYTES_OUT, Unit::Bytes, "Sync answer bytes sent");
     describe_counter!(SYNC_REFUSALS, "Documents whose pushed changes were refused, by reason");
-    describe_gauge!(DEVICES_WAITING_CHANGES, "Unsent changes the last syncing device reported");
+    describe_histogram!(DEVICES_WAITING_CHANGES, "Changes a device said it still held beyond a sync round");
     describe_gauge!(OUTBOX_PENDING, "Events in the outbox not yet exported");
     describe_gauge!(OUTBOX_LAG, Unit::Seconds, "Age of the oldest event not yet exported (0: none waits)");
     describe_counter!(JOB_RUNS, "Job runs, by task and outcome");
@@ -207,10 +212,7 @@ pub fn sync_round(round: &SyncRound, refusals: impl Iterator<Item = &'static str
     for reason in refusals {
         counter!(SYNC_REFUSALS, "reason" => reason).increment(1);
     }
-    if round.waiting > 0 {
-        // Devices' unsent work as they last said (a rough gauge: the latest report).
-        gauge!(DEVICES_WAITING_CHANGES).set(round.waiting as f64);
-    }
+    histogram!(DEVICES_WAITING_CHANGES).record(round.waiting as f64);
 }
 
 /// A job's run: labelled `task` (Prometheus's own `job` label names the scrape target).

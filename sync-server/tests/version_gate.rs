@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{Device, TestServer};
+use common::{Cli, Device, TestServer};
 use reqwest::StatusCode;
 use tallschool_client::ClientError;
 use tallschool_client::contract::request::CardPatch;
@@ -111,4 +111,22 @@ fn a_minimum_that_is_not_a_version_stops_the_server_with_a_clear_error() {
     assert!(!output.status.success());
     let text = String::from_utf8_lossy(&output.stderr);
     assert!(text.contains("min_client_version") && text.contains("soon"), "{text}");
+}
+
+#[tokio::test]
+async fn the_command_line_app_says_to_update_and_keeps_its_work() {
+    let server = TestServer::start().await;
+    let demo = server.demo_logins();
+    let cli = Cli::new(&server);
+    cli.login("ana", &demo.students[0]);
+    cli.run("ana", &["sync"]);
+    let addr = server.base.trim_start_matches("http://").to_owned();
+    let server = server.restart_with(&["--bind", &addr, "--min-client-version", "99.0.0"]);
+
+    let said = cli.fail("ana", &["sync"]);
+    assert!(said.contains("99.0.0") && said.contains("please update"), "{said}");
+    assert!(said.contains("install the new version of tallschool"), "{said}");
+    let status = cli.run("ana", &["status"]);
+    assert!(status["status"]["update_required"].as_str().is_some_and(|m| m.contains("99.0.0")), "{status}");
+    drop(server);
 }

@@ -458,6 +458,9 @@ async fn main() -> ExitCode {
                     eprintln!("choose it with `tallschool password` (current password first, then the new one)");
                 }
                 ClientError::NotSignedIn => eprintln!("run `tallschool login` first"),
+                ClientError::UpdateRequired(_) => {
+                    eprintln!("install the new version of tallschool; nothing on this device is lost meanwhile");
+                }
                 _ => {}
             }
             ExitCode::FAILURE
@@ -639,6 +642,9 @@ async fn run(cli: Cli) -> Result<(), ClientError> {
                 }
                 for (doc, hash, why) in &status.media_refusals {
                     text.push_str(&format!("\nmedia not shown: {doc}: {hash}: {why}"));
+                }
+                if let Some(why) = &status.update_required {
+                    text.push_str(&format!("\nplease update tallschool: {why}"));
                 }
                 text
             });

@@ -110,7 +110,7 @@ pub fn report_lines(value: &Value) -> Vec<String> {
             }
             Value::Array(items) => lines.push(format!("{prefix}: {}", items.len())),
             // Times are Unix seconds in reports: shown as dates.
-            Value::Number(at) if prefix.ends_with("_at") || prefix.ends_with("_since") => {
+            Value::Number(at) if prefix.ends_with("_at") || prefix.ends_with("_since") || prefix.ends_with("_of") => {
                 let at = at.as_i64().map(tallschool_shared::dates::format_utc).unwrap_or_else(|| at.to_string());
                 lines.push(format!("{prefix}: {at}"));
             }
@@ -130,7 +130,7 @@ mod tests {
     #[test]
     fn reports_read_as_lines() {
         let report = serde_json::json!({"moved": 3, "retired": ["dek-1", "dek-2"], "finished_at": 0,
-            "by_school": {"North": {"digests": 2}}, "error": null});
+            "by_school": {"North": {"digests": 2}}, "error": null, "week_of": 604_800});
         assert_eq!(
             report_lines(&report),
             [
@@ -138,7 +138,8 @@ mod tests {
                 "error: null",
                 "finished_at: 1970-01-01 00:00 UTC",
                 "moved: 3",
-                "retired: 2"
+                "retired: 2",
+                "week_of: 1970-01-08 00:00 UTC"
             ]
         );
     }

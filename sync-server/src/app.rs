@@ -183,6 +183,7 @@ pub fn router(state: AppState) -> Router {
     let headers = http::SecurityHeaders::new(&state.settings);
     let cors = http::cors(&state.settings.cors_allowed_origins);
     let gate = axum::middleware::from_fn_with_state(state.clone(), crate::admission::gate);
+    let metrics = state.metrics.is_some();
     Router::new()
         .merge(api)
         .route("/api/v1/openapi.json", get(move || {
@@ -217,7 +218,8 @@ pub fn router(state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(http::panic_response))
         .layer(axum::middleware::from_fn(http::json_errors))
         .layer(axum::middleware::from_fn_with_state(headers, http::security_headers))
-        .layer(axum::middleware::from_fn(crate::telemetry::track))
+        // Only when metrics are served: otherwise no request pays for them.
+        .layer(tower::util::option_layer(metrics.then(|| axum::middleware::from_fn(crate::telemetry::track))))
         // One line per request (method, route template, status, latency); never the path as
         // sent, the query or any header.
         .layer(

@@ -289,6 +289,7 @@ pub async fn untrusted_request_id(mut request: Request, next: Next) -> Response 
 pub async fn record_route(matched: axum::extract::MatchedPath, request: Request, next: Next) -> Response {
     tracing::Span::current().record("route", matched.as_str());
     let mut response = next.run(request).await;
-    response.extensions_mut().insert(crate::telemetry::RouteTemplate(matched.as_str().to_owned()));
+    // For the request metrics, which are counted outside the router (a cheap shared copy).
+    response.extensions_mut().insert(matched);
     response
 }

@@ -174,17 +174,17 @@ pub fn spawn_upkeep(handle: PrometheusHandle) {
     });
 }
 
-/// The route template a request was served by, left on the response by the router.
-#[derive(Clone)]
-pub struct RouteTemplate(pub String);
-
 /// Middleware: count each request and time it by method, route template and status.
 /// Requests answered before routing (overload, a missing token) count under `unrouted`.
 pub async fn track(request: Request, next: Next) -> Response {
     let method = request.method().as_str().to_owned();
     let started = Instant::now();
     let response = next.run(request).await;
-    let route = response.extensions().get::<RouteTemplate>().map_or_else(|| "unrouted".to_owned(), |r| r.0.clone());
+    // The router leaves the matched template on the response (`http::record_route`).
+    let route = response
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or_else(|| "unrouted".to_owned(), |matched| matched.as_str().to_owned());
     let status = response.status().as_u16().to_string();
     let elapsed = started.elapsed().as_secs_f64();
     histogram!(HTTP_DURATION, "method" => method.clone(), "route" => route.clone()).record(elapsed);

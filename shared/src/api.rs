@@ -321,6 +321,27 @@ pub struct ErasureRequest {
     pub confirm_username: String,
 }
 
+/// Place a legal hold on a person: why (a case, an investigation; 10 to 300 characters).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct LegalHoldRequest {
+    pub reason: String,
+}
+
+/// A person's legal hold: while it stands, neither an erasure request nor the retention job
+/// erases them (SECURITY.md item 27).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct LegalHoldView {
+    pub user_id: UserId,
+    pub held: bool,
+    pub reason: Option<String>,
+    /// Username of the admin who placed it.
+    pub placed_by: Option<String>,
+    pub placed_at: Option<i64>,
+}
+
 /// What an erasure removed, handed over or told to wipe.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
@@ -594,6 +615,12 @@ pub struct PiiKeysView {
     pub keys: Vec<PiiKeyView>,
     /// Fields still under a key other than the current data key.
     pub fields_behind: i64,
+    /// People with a key of their own in the per-person key store, and people whose key was
+    /// destroyed by their erasure (crypto-shredding).
+    #[serde(default)]
+    pub person_keys: i64,
+    #[serde(default)]
+    pub person_keys_destroyed: i64,
     pub reencryption_running: bool,
     pub last_reencryption: Option<ReencryptionReport>,
 }

@@ -37,6 +37,10 @@ pub struct SyncRequest {
     /// not yet sent. Absent from older clients.
     #[serde(default)]
     pub waiting: u64,
+    /// The last document removal this device has applied (see `SyncResponse::removed`).
+    /// Absent from older clients, which are then told of none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub removals_seen: Option<u64>,
 }
 
 /// New changes of one document, in causal order (dependencies first).
@@ -70,6 +74,14 @@ pub struct SyncResponse {
     /// does not hold that file). The changes are stored; the reference just shows nothing.
     #[serde(default)]
     pub media_refusals: Vec<MediaRefusal>,
+    /// Documents the server no longer holds — an erased person's progress — that were
+    /// removed since the request's `removals_seen`: the device deletes its copies (and any
+    /// changes of them it has not sent).
+    #[serde(default)]
+    pub removed: Vec<DocId>,
+    /// The removal position to send next time as `removals_seen`.
+    #[serde(default)]
+    pub removals_cursor: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -172,11 +184,12 @@ mod tests {
             epoch: 1,
             push: vec![DocPush { meta, changes: vec![ByteBuf::from(change)] }],
             waiting: 3,
+            removals_seen: Some(2),
         };
         let bytes = encode(&request).expect("encode");
         assert!(bytes.len() < 1000 + 200, "no base64 blow-up: {} bytes", bytes.len());
         assert_eq!(decode::<SyncRequest>(&bytes).expect("decode"), request);
-        // An older client's request, without `waiting`, still reads.
+        // An older client's request, without `waiting` or `removals_seen`, still reads.
         #[derive(Serialize)]
         struct Older {
             protocol: u32,
@@ -186,7 +199,8 @@ mod tests {
         }
         let older =
             encode(&Older { protocol: PROTOCOL_VERSION, cursor: 1, epoch: 1, push: Vec::new() }).expect("encode");
-        assert_eq!(decode::<SyncRequest>(&older).expect("decode").waiting, 0);
+        let read = decode::<SyncRequest>(&older).expect("decode");
+        assert_eq!((read.waiting, read.removals_seen), (0, None));
         assert!(decode::<SyncRequest>(&bytes[..bytes.len() / 2]).is_err());
         assert!(decode::<SyncRequest>(b"\xff\x00garbage").is_err());
     }

@@ -234,6 +234,7 @@ async fn push_a_year(base: &str, token: &str, student: UserId, deck: &DocMeta, c
         epoch: 0,
         push: vec![DocPush { meta, changes }],
         waiting: 0,
+        removals_seen: None,
     };
     let response = reqwest::Client::new()
         .post(format!("{base}/api/v1/sync"))

@@ -168,6 +168,7 @@ fn document_rows(rows: &mut Vec<Row>) {
             epoch: 3,
             push: vec![DocPush { meta, changes: ours.iter().map(|c| ByteBuf::from(c.raw_bytes().to_vec())).collect() }],
             waiting: 0,
+            removals_seen: None,
         })
         .unwrap(),
     )
@@ -276,6 +277,7 @@ async fn server_rows(rows: &mut Vec<Row>, database_url: String, label: &str, raw
         epoch: 0,
         push: vec![DocPush { meta: deck.clone(), changes: genesis_bytes }],
         waiting: 0,
+        removals_seen: None,
     };
     let (deck_pushed, ..) = round(&http, &base, &cast.teacher.1, &request).await;
     // Students have the deck already: their cursor is where the teacher's push left it.
@@ -305,6 +307,7 @@ async fn server_rows(rows: &mut Vec<Row>, database_url: String, label: &str, raw
                     epoch: epoch_now,
                     push: vec![DocPush { meta, changes: all }],
                     waiting: 0,
+                    removals_seen: None,
                 },
             )
         })
@@ -370,7 +373,7 @@ async fn server_rows(rows: &mut Vec<Row>, database_url: String, label: &str, raw
         &http,
         &base,
         &token,
-        &SyncRequest { protocol: PROTOCOL_VERSION, cursor: 0, epoch: 0, push: vec![], waiting: 0 },
+        &SyncRequest { protocol: PROTOCOL_VERSION, cursor: 0, epoch: 0, push: vec![], waiting: 0, removals_seen: None },
     )
     .await;
     let mut cursor = cursor_response.cursor;
@@ -381,7 +384,7 @@ async fn server_rows(rows: &mut Vec<Row>, database_url: String, label: &str, raw
             &http,
             &base,
             &token,
-            &SyncRequest { protocol: PROTOCOL_VERSION, cursor, epoch, push: vec![], waiting: 0 },
+            &SyncRequest { protocol: PROTOCOL_VERSION, cursor, epoch, push: vec![], waiting: 0, removals_seen: None },
         )
         .await;
         cursor = r.cursor;
@@ -403,6 +406,7 @@ async fn server_rows(rows: &mut Vec<Row>, database_url: String, label: &str, raw
             changes: week.iter().map(|c| ByteBuf::from(c.raw_bytes().to_vec())).collect(),
         }],
         waiting: 0,
+        removals_seen: None,
     };
     let (response, sent, received, latency) = round(&http, &base, &token, &week_request).await;
     assert_eq!(response.acks[0].hashes.len(), 7);
@@ -435,6 +439,7 @@ async fn server_rows(rows: &mut Vec<Row>, database_url: String, label: &str, raw
             epoch: u64::try_from(epoch).unwrap(),
             push: vec![],
             waiting: 0,
+            removals_seen: None,
         };
         polls.push((token.clone(), sync::encode(&request).unwrap()));
     }

@@ -31,6 +31,7 @@ use crate::keys::{self, KeyLength};
 use crate::pii::PiiVault;
 use crate::pii::kek::{KekError, KekSource};
 use crate::pii::keyring::Keyring;
+use crate::pii::subject_keys::SubjectKeys;
 use crate::{auth, demo, directory, documents, http, learning, media, pii};
 
 /// Largest request body any route accepts (413 above it).
@@ -101,7 +102,8 @@ impl AppState {
         let keys_dir = settings.keys_dir();
         let signing = auth::signing_keys::load(&settings)?;
         let keks = KekSource::open(&settings.pii_keys, &keys_dir, true).await?;
-        let keyring = Keyring::new(keks, settings.pii_keys.cache, settings.pii_keys.max_encryptions);
+        let subjects = SubjectKeys::open(&settings.pii_keys.subject_keys_url).await?;
+        let keyring = Keyring::new(keks, subjects, settings.pii_keys.cache, settings.pii_keys.max_encryptions);
         let audit_key = keys::load_or_create(
             "audit_key",
             settings.audit_key.as_ref(),
@@ -164,6 +166,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(media::routes::router())
         .merge(crate::retention::router())
         .merge(crate::erasure::router())
+        .merge(crate::legal_hold::router())
         .merge(crate::export::router())
         .merge(crate::consent::router())
         .merge(crate::break_glass::router())
@@ -266,6 +269,11 @@ pub async fn run(settings: Settings) -> Result<(), StartError> {
 /// Serve on an already bound listener (tests bind port 0 themselves).
 pub async fn serve(listener: TcpListener, state: AppState) -> Result<(), StartError> {
     let addr = listener.local_addr().map_err(StartError::Serve)?;
+    // Before serving: a database or key store restored from an older copy must not serve
+    // anyone erased since.
+    crate::erasure::reconcile(&state)
+        .await
+        .map_err(|e| StartError::Other(format!("re-applying erasures: {e} ({e:?})")))?;
     if let Some(schedule) = state.settings.digest_schedule.clone() {
         learning::digest::spawn(state.db.clone(), state.clock.clone(), schedule);
     }

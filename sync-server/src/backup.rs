@@ -9,6 +9,12 @@
 //! refers to. Keys stay out of a backup unless asked for (`--with-keys`): whoever holds a
 //! backup and its keys can read every pupil's personal data. PostgreSQL and S3 have their own
 //! tools (`pg_dump`, bucket versioning; see the README's "Operate it").
+//!
+//! Erasure and backups: each person's fields need their own key from the key store
+//! (`pii::subject_keys`), which a backup without keys does not hold. Restored after an erasure
+//! beside the live key store, the backup's copy of that person's fields never opens again, and
+//! the server erases the rest of them again when it starts (`erasure::reconcile`). A restore
+//! never replaces a key store in place with the backup's older one.
 
 use std::path::{Path, PathBuf};
 
@@ -17,6 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{MediaStoreKind, PiiKeyProvider, Settings};
 use crate::db::{Backend, Db};
+use crate::pii::subject_keys::SubjectKeys;
 
 const MANIFEST: &str = "manifest.json";
 const DATABASE: &str = "tallschool.db";
@@ -69,9 +76,25 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> BackupError + '_ {
 }
 
 fn sqlite_file(settings: &Settings) -> Result<PathBuf, BackupError> {
-    let url = settings.database_url.expose_secret();
-    let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).ok_or(BackupError::NotSqlite)?;
-    Ok(PathBuf::from(path.split('?').next().unwrap_or(path)))
+    sqlite_path(settings.database_url.expose_secret()).ok_or(BackupError::NotSqlite)
+}
+
+fn sqlite_path(url: &str) -> Option<PathBuf> {
+    let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    Some(PathBuf::from(path.split('?').next().unwrap_or(path)))
+}
+
+/// The personal-data key store's file when it is a SQLite file in the keys folder (the
+/// default); one kept elsewhere is backed up by its own means.
+fn subject_key_store(settings: &Settings) -> Option<PathBuf> {
+    let store = sqlite_path(settings.pii_keys.subject_keys_url.expose_secret())?;
+    (store.parent() == Some(settings.keys_dir().as_path())).then_some(store)
+}
+
+/// The key store's own files in the keys folder: copied as one consistent file (backup) and
+/// never over a key store in place (restore), which knows of every erasure since.
+fn is_subject_key_store_file(name: &std::ffi::OsStr) -> bool {
+    name.to_string_lossy().starts_with(crate::pii::subject_keys::FILE)
 }
 
 /// Back up the database, the media folder and (with `with_keys`) the keys into `to`, a new or
@@ -95,11 +118,19 @@ pub async fn backup(settings: &Settings, to: &Path, with_keys: bool, now: i64) -
     db.pool.close().await;
     check_integrity(&copy).await?;
     let (media_objects, media_bytes) = match settings.media.store {
-        MediaStoreKind::Local => copy_tree(&settings.media.dir, &to.join(MEDIA)).await?,
+        MediaStoreKind::Local => copy_tree(&settings.media.dir, &to.join(MEDIA), |_| false).await?,
         MediaStoreKind::S3 => (0, 0),
     };
     if with_keys {
-        copy_tree(&settings.keys_dir(), &to.join(KEYS)).await?;
+        copy_tree(&settings.keys_dir(), &to.join(KEYS), is_subject_key_store_file).await?;
+        if let Some(store) = subject_key_store(settings) {
+            // Live (write-ahead log beside it): copied like the database, not file by file.
+            let subjects = SubjectKeys::open(&settings.pii_keys.subject_keys_url)
+                .await
+                .map_err(|e| BackupError::Database(e.to_string()))?;
+            let name = store.file_name().map(PathBuf::from).unwrap_or_default();
+            subjects.copy_into(&to.join(KEYS).join(name)).await.map_err(|e| BackupError::Database(e.to_string()))?;
+        }
     }
     let manifest = Manifest {
         format: FORMAT,
@@ -146,13 +177,16 @@ pub async fn restore(settings: &Settings, from: &Path) -> Result<Manifest, Backu
         if settings.audit_key.is_none() && !audit.exists() {
             return Err(BackupError::KeysMissing(audit));
         }
+        if let Some(store) = subject_key_store(settings).filter(|store| !store.exists()) {
+            return Err(BackupError::KeysMissing(store));
+        }
     }
     create_private_dir(&settings.data_dir)?;
     if manifest.keys {
-        copy_tree(&from.join(KEYS), &keys_dir).await?;
+        copy_tree(&from.join(KEYS), &keys_dir, |_| false).await?;
     }
     if settings.media.store == MediaStoreKind::Local {
-        copy_tree(&from.join(MEDIA), &settings.media.dir).await?;
+        copy_tree(&from.join(MEDIA), &settings.media.dir, |_| false).await?;
     }
     // Copied beside, then renamed: a restore cut short leaves no half database to start on.
     if let Some(parent) = target.parent() {
@@ -170,6 +204,9 @@ fn check_keys_agree(from: &Path, to: &Path) -> Result<(), BackupError> {
     for entry in entries {
         let entry = entry.map_err(io(from))?;
         let in_place = to.join(entry.file_name());
+        if is_subject_key_store_file(&entry.file_name()) {
+            continue;
+        }
         if in_place.exists() && std::fs::read(&in_place).ok() != std::fs::read(entry.path()).ok() {
             return Err(BackupError::KeyDiffers(in_place));
         }
@@ -192,8 +229,9 @@ async fn check_integrity(file: &Path) -> Result<(), BackupError> {
 }
 
 /// Copy every file under `from` into `to` (same relative paths), skipping files being written
-/// (their names start with a dot) and files already there; the count and bytes copied.
-async fn copy_tree(from: &Path, to: &Path) -> Result<(u64, u64), BackupError> {
+/// (their names start with a dot), files `skip` names and files already there; the count and
+/// bytes copied.
+async fn copy_tree(from: &Path, to: &Path, skip: fn(&std::ffi::OsStr) -> bool) -> Result<(u64, u64), BackupError> {
     let (mut count, mut bytes) = (0, 0);
     if !from.exists() {
         return Ok((0, 0));
@@ -205,7 +243,7 @@ async fn copy_tree(from: &Path, to: &Path) -> Result<(u64, u64), BackupError> {
         let mut entries = tokio::fs::read_dir(&source).await.map_err(io(&source))?;
         while let Some(entry) = entries.next_entry().await.map_err(io(&source))? {
             let name = entry.file_name();
-            if name.to_string_lossy().starts_with('.') {
+            if name.to_string_lossy().starts_with('.') || skip(&name) {
                 continue;
             }
             let kind = entry.file_type().await.map_err(io(&entry.path()))?;
@@ -240,9 +278,9 @@ pub fn describe(manifest: &Manifest, folder: &Path) -> String {
         format!("media: {} objects, {} bytes", manifest.media_objects, manifest.media_bytes)
     };
     let keys = if manifest.keys {
-        "keys: included — store this backup as carefully as the server itself".to_owned()
+        "keys: included, with every person's key as of now — store this backup as carefully as the server itself, and no longer than your erasure deadline: people erased later would read again from it".to_owned()
     } else {
-        "keys: not included — keep a copy of the data folder's keys/ apart from the backups".to_owned()
+        "keys: not included — keep a copy of the data folder's keys/ apart from the backups; people erased after this backup stay unreadable in it".to_owned()
     };
     format!(
         "backup: {}\ndatabase: {} bytes (server {})\n{media}\n{keys}\n",

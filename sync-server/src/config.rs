@@ -68,6 +68,12 @@ pub struct Cli {
     /// DATA_DIR/keys/pii.key, created once) or `aws_secrets_manager` (`--pii-kek-secret-id`).
     #[arg(long, env = "TALLSCHOOL_PII_KEY_PROVIDER", global = true)]
     pub pii_key_provider: Option<PiiKeyProvider>,
+    /// The personal-data key store (one secret per person, destroyed when they are erased):
+    /// a database kept apart from the main one and out of its backups. Default:
+    /// sqlite://DATA_DIR/keys/pii-subjects.db; replicas on several hosts share a PostgreSQL
+    /// database of its own.
+    #[arg(long, env = "TALLSCHOOL_PII_SUBJECT_KEYS_URL", hide_env_values = true, global = true)]
+    pub pii_subject_keys_url: Option<SecretString>,
     /// Base64 AES-256 key-encryption key for the PII vault (local provider).
     #[arg(long, env = "TALLSCHOOL_PII_KEY", hide_env_values = true, global = true)]
     pub pii_key: Option<SecretString>,
@@ -277,6 +283,8 @@ pub struct PiiKeySettings {
     pub key: Option<SecretString>,
     pub previous_key: Option<SecretString>,
     pub secret_id: Option<String>,
+    /// Where each person's key lives (`pii::subject_keys`).
+    pub subject_keys_url: SecretString,
     pub secrets_region: Option<String>,
     pub secrets_endpoint: Option<String>,
     pub cache: Duration,
@@ -454,6 +462,10 @@ impl Settings {
             gc_interval_secs: cli.media_gc_interval_secs.or(file.media_gc_interval_secs).unwrap_or(3600),
             gc_grace_secs: cli.media_gc_grace_secs.or(file.media_gc_grace_secs).unwrap_or(7 * 24 * 3600),
         };
+        let subject_keys_url = cli.pii_subject_keys_url.or(file.pii_subject_keys_url).unwrap_or_else(|| {
+            let store = data_dir.join("keys").join(crate::pii::subject_keys::FILE);
+            SecretString::from(format!("sqlite://{}", store.display()))
+        });
         let settings = Settings {
             bind: cli.bind.or(file.bind).unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
             data_dir,
@@ -468,6 +480,7 @@ impl Settings {
                 key: cli.pii_key.or(file.pii_key),
                 previous_key: cli.pii_previous_key.or(file.pii_previous_key),
                 secret_id: cli.pii_kek_secret_id.or(file.pii_kek_secret_id),
+                subject_keys_url,
                 secrets_region: cli.secrets_region.or(file.secrets_region),
                 secrets_endpoint: cli.secrets_endpoint.or(file.secrets_endpoint),
                 cache: Duration::from_secs(cli.pii_key_cache_secs.or(file.pii_key_cache_secs).unwrap_or(300)),

@@ -141,6 +141,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (8, "consents", include_str!("../../migrations/sqlite/0008_consents.sql")),
     (9, "privacy_and_operations", include_str!("../../migrations/sqlite/0009_privacy_and_operations.sql")),
     (10, "operations", include_str!("../../migrations/sqlite/0010_operations.sql")),
+    (11, "erasure_reach", include_str!("../../migrations/sqlite/0011_erasure_reach.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../../migrations/postgres/0001_foundation.sql")),
@@ -153,6 +154,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (8, "consents", include_str!("../../migrations/postgres/0008_consents.sql")),
     (9, "privacy_and_operations", include_str!("../../migrations/postgres/0009_privacy_and_operations.sql")),
     (10, "operations", include_str!("../../migrations/postgres/0010_operations.sql")),
+    (11, "erasure_reach", include_str!("../../migrations/postgres/0011_erasure_reach.sql")),
 ];
 
 pub fn embedded_migrations(backend: Backend) -> &'static [(i64, &'static str, &'static str)] {

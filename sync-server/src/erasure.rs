@@ -35,7 +35,8 @@ pub fn router() -> OpenApiRouter<AppState> {
     params(("user_id" = String, Path, description = "User id")), request_body = ErasureRequest,
     responses((status = 200, body = ErasureReport),
         (status = 401, body = ErrorBody, description = "reauth_required: confirm the password first"),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "the person is under a legal hold"), (status = 422, body = ErrorBody)))]
 async fn erase_user(
     State(state): State<AppState>,
     actor: AuthUser,
@@ -55,6 +56,11 @@ async fn erase_user(
             message: "confirm_username must be the username of the person to erase".to_owned(),
         });
     }
+    if crate::legal_hold::held(&mut conn, user_id).await?.is_some() {
+        return Err(ApiError::Conflict(
+            "this person is under a legal hold: lift the hold before erasing them".to_owned(),
+        ));
+    }
     sessions::require_recent_auth(&mut conn, actor.session_id, now, state.settings.reauth_window_secs).await?;
     drop(conn);
     Ok(Json(erase_person(&state, user_id, actor.id, Some(actor.id), None, now).await?))
@@ -70,6 +76,9 @@ pub async fn erase_person(
     also_publish: Option<&SecurityEvent>,
     now: i64,
 ) -> Result<ErasureReport, ApiError> {
+    // The person's own key first: from here on no copy of their fields opens anywhere (a
+    // backup included), whatever happens next; a retry after a failure below is harmless.
+    state.vault.keyring().subjects().shred(user_id, now).await?;
     // Nobody signs in as the tombstone: its password is random and never shown.
     let unusable = state.passwords.hash(uuid::Uuid::new_v4().to_string()).await?;
     let mut tx = state.db.begin().await?;
@@ -82,12 +91,67 @@ pub async fn erase_person(
     }
     tx.commit().await?;
     state.hot.forget_sessions();
+    state.hot.forget_latest_removal();
     if let Err(error) = state.db.purge_old_versions().await {
         // Readers may hold old pages a moment: the next checkpoint empties the log instead.
         tracing::warn!(%error, "write-ahead log not emptied after an erasure");
     }
     tracing::info!(%user_id, documents = report.documents_deleted, "person erased");
     Ok(report)
+}
+
+/// Make good erasures that one of the two stores missed because it was restored from a copy
+/// older than them: a person with a tombstone in the key store but not erased in the database
+/// is erased again (their fields no longer open anyway; their documents, enrolments and name
+/// go now), and a person the database says was erased whose key is still in the key store has
+/// it destroyed. Runs when the server starts, before it serves. Answers (erased again, keys
+/// destroyed).
+pub async fn reconcile(state: &AppState) -> Result<(usize, usize), ApiError> {
+    let subjects = state.vault.keyring().subjects();
+    let tombstones = subjects.erased().await?;
+    let (live, erased): (Vec<UserId>, Vec<UserId>) = {
+        let mut conn = state.db.pool.acquire().await?;
+        let ids = |sql: &'static str| sqlx::query_scalar::<_, String>(sql);
+        let live = ids("SELECT id FROM users WHERE erased_at IS NULL").fetch_all(&mut *conn).await?;
+        let erased = ids("SELECT id FROM users WHERE erased_at IS NOT NULL").fetch_all(&mut *conn).await?;
+        let parse = |ids: Vec<String>| ids.iter().filter_map(|id| id.parse().ok()).collect();
+        (parse(live), parse(erased))
+    };
+    let now = state.clock.now();
+    let erase_again: Vec<UserId> = live.into_iter().filter(|id| tombstones.contains(id)).collect();
+    for user in &erase_again {
+        let heir = {
+            let mut conn = state.db.pool.acquire().await?;
+            heir_of(&mut conn, *user).await?
+        };
+        erase_person(state, *user, heir, None, None, now).await?;
+    }
+    let shred_again: Vec<UserId> = erased.into_iter().filter(|id| !tombstones.contains(id)).collect();
+    for user in &shred_again {
+        subjects.shred(*user, now).await?;
+    }
+    if !erase_again.is_empty() || !shred_again.is_empty() {
+        tracing::warn!(
+            erased_again = erase_again.len(),
+            keys_destroyed = shred_again.len(),
+            "erasures made after this copy of the database (or of the key store) was taken were applied again"
+        );
+    }
+    Ok((erase_again.len(), shred_again.len()))
+}
+
+/// Who holds what `user` authored once they are erased: their school's longest-standing active
+/// educational admin, else (no admin left) the tombstone itself.
+async fn heir_of(conn: &mut Conn, user: UserId) -> Result<UserId, ApiError> {
+    let heir: Option<String> = sqlx::query_scalar(
+        "SELECT a.id FROM users a JOIN users u ON a.school_id = u.school_id \
+         WHERE u.id = $1 AND a.role = 'edu_admin' AND a.status = 'active' AND a.id <> u.id \
+         ORDER BY a.created_at, a.id LIMIT 1",
+    )
+    .bind(user.to_string())
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(heir.and_then(|id| id.parse().ok()).unwrap_or(user))
 }
 
 async fn run(conn: &mut Conn, sql: &str, binds: &[&str]) -> Result<u64, ApiError> {
@@ -109,6 +173,15 @@ async fn erase(
     let (user_s, actor_s) = (user.to_string(), actor.to_string());
     let (u, a) = (user_s.as_str(), actor_s.as_str());
     let progress = "SELECT id FROM documents WHERE owner_id = $1 AND kind = 'progress'";
+    // Other devices that hold copies (a teacher's) delete them at their next sync.
+    sqlx::query(
+        "INSERT INTO doc_removals (doc_id, school_id, removed_at) \
+         SELECT id, school_id, $2 FROM documents WHERE owner_id = $1 AND kind = 'progress' ORDER BY id",
+    )
+    .bind(u)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
     let changes_deleted = run(conn, &format!("DELETE FROM doc_changes WHERE doc_id IN ({progress})"), &[u]).await?;
     run(conn, &format!("DELETE FROM doc_snapshots WHERE doc_id IN ({progress})"), &[u]).await?;
     let media_released = run(conn, &format!("DELETE FROM media_refs WHERE doc_id IN ({progress})"), &[u]).await?;
@@ -117,6 +190,8 @@ async fn erase(
     let pii_fields_deleted = run(conn, "DELETE FROM pii_fields WHERE user_id = $1", &[u]).await?;
     run(conn, "DELETE FROM enrolments WHERE user_id = $1", &[u]).await?;
     run(conn, "DELETE FROM consents WHERE user_id = $1", &[u]).await?;
+    // Only an erasure a hold did not stop gets here (one re-applied after a restore).
+    run(conn, "DELETE FROM legal_holds WHERE user_id = $1", &[u]).await?;
     run(conn, "UPDATE consents SET recorded_by = $2 WHERE recorded_by = $1", &[u, a]).await?;
     run(conn, "DELETE FROM media_uploaders WHERE user_id = $1", &[u]).await?;
     run(conn, "DELETE FROM uploads WHERE user_id = $1", &[u]).await?;

@@ -40,6 +40,8 @@ pub struct CachedSession {
 pub struct HotCache {
     sessions: RwLock<HashMap<SessionId, (Instant, CachedSession)>>,
     latest_seq: Mutex<Option<(Instant, u64)>>,
+    /// The latest document removal (erasures), like `latest_seq`.
+    latest_removal: Mutex<Option<(Instant, u64)>>,
     documents: Mutex<HashMap<DocId, (Instant, Automerge, i64)>>,
     /// Per session: when its last sync was written down, and how many changes it said it
     /// still held (so an idle device polling every few seconds writes at most now and then).
@@ -98,6 +100,24 @@ impl HotCache {
     /// After storing changes.
     pub fn forget_latest_seq(&self) {
         if let Ok(mut latest) = self.latest_seq.lock() {
+            *latest = None;
+        }
+    }
+
+    pub fn latest_removal(&self) -> Option<u64> {
+        let latest = self.latest_removal.lock().ok()?;
+        latest.filter(|(at, _)| at.elapsed() < SEQ_TTL).map(|(_, seq)| seq)
+    }
+
+    pub fn remember_latest_removal(&self, seq: u64) {
+        if let Ok(mut latest) = self.latest_removal.lock() {
+            *latest = Some((Instant::now(), seq));
+        }
+    }
+
+    /// After an erasure removed documents.
+    pub fn forget_latest_removal(&self) {
+        if let Ok(mut latest) = self.latest_removal.lock() {
             *latest = None;
         }
     }

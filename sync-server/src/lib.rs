@@ -26,6 +26,7 @@ pub mod http;
 pub mod jobs;
 pub mod keys;
 pub mod learning;
+pub mod legal_hold;
 pub mod media;
 pub mod monitoring;
 pub mod openapi;

@@ -58,7 +58,7 @@ pub async fn run_once(state: &AppState, now: i64) -> Result<RetentionReport, Api
 }
 
 /// Erase every account disabled before `cutoff` (technical admins are never disabled away:
-/// they run the server). What a teacher authored goes to one of the school's active admins.
+/// they run the server; a legal hold keeps an account until it is lifted). What a teacher authored goes to one of the school's active admins.
 async fn erase_disabled_accounts(state: &AppState, cutoff: i64, now: i64) -> Result<i64, ApiError> {
     let mut conn = state.db.pool.acquire().await?;
     let rows = sqlx::query(
@@ -66,7 +66,8 @@ async fn erase_disabled_accounts(state: &AppState, cutoff: i64, now: i64) -> Res
                 (SELECT a.id FROM users a WHERE a.school_id = u.school_id AND a.role = 'edu_admin' \
                  AND a.status = 'active' ORDER BY a.created_at, a.id LIMIT 1) AS heir \
          FROM users u WHERE u.status = 'disabled' AND u.erased_at IS NULL AND u.disabled_at < $1 \
-         AND u.role <> 'tech_admin' ORDER BY u.disabled_at",
+         AND u.role <> 'tech_admin' AND NOT EXISTS (SELECT 1 FROM legal_holds h WHERE h.user_id = u.id) \
+         ORDER BY u.disabled_at",
     )
     .bind(cutoff)
     .fetch_all(&mut *conn)

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
+use clap::Parser as _;
 use common::{Backend, Device, TestServer, photo, sha};
 use reqwest::StatusCode;
 use tallschool_client::contract::request::CardPatch;
@@ -234,5 +235,141 @@ fn copy_folder(from: &Path, to: &Path) {
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
         std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+    }
+}
+
+/// The person's key as the key store of `data_dir` holds it: `Some(true)` live, `Some(false)`
+/// destroyed (erased), `None` unknown.
+async fn person_key_in(data_dir: &Path, person: &str) -> Option<bool> {
+    use tallschool_server::pii::subject_keys::SubjectSecret;
+    let dir = data_dir.display().to_string();
+    let cli = tallschool_server::config::Cli::try_parse_from(["tallschool-server", "--data-dir", &dir]).unwrap();
+    let settings = tallschool_server::Settings::resolve(cli).unwrap();
+    let keys = &settings.pii_keys;
+    let keks = tallschool_server::pii::kek::KekSource::open(keys, &settings.keys_dir(), false).await.unwrap();
+    let subjects = tallschool_server::pii::subject_keys::SubjectKeys::open(&keys.subject_keys_url).await.unwrap();
+    let keyring = tallschool_server::pii::keyring::Keyring::new(keks, subjects, keys.cache, keys.max_encryptions);
+    match keyring.subjects().for_read(&keyring, person.parse().unwrap()).await {
+        Ok(SubjectSecret::Live(_)) => Some(true),
+        Ok(SubjectSecret::Erased) => Some(false),
+        Err(_) => None,
+    }
+}
+
+async fn rows_in(file: &Path, sql: &str, person: &str) -> i64 {
+    use sqlx::ConnectOptions as _;
+    let mut db = sqlx::sqlite::SqliteConnectOptions::new().filename(file).read_only(true).connect().await.unwrap();
+    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned())).bind(person).fetch_one(&mut db).await.unwrap()
+}
+
+/// SECURITY.md item 27: seed a pupil, back up, erase her, restore the backup — her personal
+/// data does not decrypt (her key is gone from the key store the backup is restored beside),
+/// and the server started on it erases the rest of her again. And the other way round: a key
+/// store restored from before the erasure, beside a database from after it, has her key
+/// destroyed at start. Her classmates are untouched throughout.
+#[tokio::test]
+async fn an_erased_pupil_does_not_come_back_from_an_older_backup() {
+    use serde_json::json;
+    let server = TestServer::start().await;
+    if let Backend::Postgres { .. } = server.backend {
+        return; // The SQLite commands; `erasure_reconcile` covers an older PostgreSQL copy.
+    }
+    let demo = server.demo_logins();
+    let data_dir = server.data_dir.display().to_string();
+    let admin = server.login(&demo.edu_admin).await.access_token;
+    let (ana, ben) = (&demo.students[0], &demo.students[1]);
+    let ana_id = server.login(ana).await.user.id.to_string();
+    let ben_id = server.login(ben).await.user.id.to_string();
+    let pii = json!({"display_name": "Ana Erasmus", "email": "ana.erasmus@example.org", "birth_date": "2012"});
+    let put = |id: String, body: serde_json::Value| {
+        let (server, admin) = (&server, &admin);
+        async move {
+            let (status, _) =
+                server.call(reqwest::Method::PUT, &format!("/api/v1/users/{id}/pii"), Some(admin), Some(body)).await;
+            assert!(status.is_success(), "{status}");
+        }
+    };
+    put(ana_id.clone(), pii).await;
+    put(ben_id.clone(), json!({"display_name": "Ben Bauer"})).await;
+    let (_, ben_before) = server.get(&format!("/api/v1/users/{ben_id}/pii"), &admin).await;
+
+    // The nightly backup, keys included (so it also holds the key store as it was).
+    let before = scratch("before-erasure");
+    let output =
+        server_command(&["backup", "--data-dir", &data_dir, "--to", &before.display().to_string(), "--with-keys"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(before.join("keys/pii-subjects.db").exists(), "the key store is in a backup with keys");
+    assert_eq!(person_key_in(&before, &ana_id).await, Some(true));
+
+    // The parent's request is carried out; a backup after it.
+    let (status, report) = server
+        .post(&format!("/api/v1/users/{ana_id}/erasure"), Some(&admin), json!({"confirm_username": ana.username}))
+        .await;
+    assert_eq!(status, 200, "{report}");
+    let after = scratch("after-erasure");
+    let output = server_command(&["backup", "--data-dir", &data_dir, "--to", &after.display().to_string()]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let mut server = server;
+    server.kill();
+    assert_eq!(person_key_in(&server.data_dir, &ana_id).await, Some(false), "her key is destroyed");
+
+    // 1. The older backup restored beside the live keys: her sealed fields are in it, but
+    //    nothing opens them.
+    let restored = scratch("restored-older-database");
+    copy_folder(&server.data_dir.join("keys"), &restored.join("keys"));
+    let output = server_command(&[
+        "restore",
+        "--data-dir",
+        &restored.display().to_string(),
+        "--from",
+        &before.display().to_string(),
+    ]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let database = restored.join("tallschool.db");
+    let sealed = "SELECT COUNT(*) FROM pii_fields WHERE user_id = $1 AND per_person = 1";
+    assert_eq!(rows_in(&database, sealed, &ana_id).await, 3, "the backup holds her three sealed fields");
+    assert_eq!(person_key_in(&restored, &ana_id).await, Some(false), "the live key store is kept, not the backup's");
+    assert_eq!(person_key_in(&restored, &ben_id).await, Some(true));
+
+    // The server started on it erases her again before it serves; Ben reads as before.
+    let server_b = TestServer::start_on(restored.clone());
+    let admin_b = server_b.login(&demo.edu_admin).await.access_token;
+    let (status, _) = server_b.try_login(&ana.username, &ana.password).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "she cannot sign in");
+    let (status, ana_b) = server_b.get(&format!("/api/v1/users/{ana_id}/pii"), &admin_b).await;
+    assert!(ana_b["display_name"].is_null() && ana_b["email"].is_null(), "{status} {ana_b}");
+    let (_, ben_b) = server_b.get(&format!("/api/v1/users/{ben_id}/pii"), &admin_b).await;
+    assert_eq!(ben_b, ben_before, "Ben's personal data is untouched");
+    let dump = String::from_utf8_lossy(&server_b.database_dump().await).into_owned();
+    for trace in [ana.username.as_str(), "Ana Erasmus", "ana.erasmus@example.org"] {
+        assert!(!dump.contains(trace), "{trace} is in the restored database after start");
+    }
+    assert_eq!(rows_in(&database, "SELECT COUNT(*) FROM pii_fields WHERE user_id = $1", &ana_id).await, 0);
+    drop(server_b);
+
+    // 2. The key store from before the erasure beside the database from after it: her key
+    //    is destroyed when the server starts.
+    let restored = scratch("restored-older-keys");
+    copy_folder(&before.join("keys"), &restored.join("keys"));
+    assert_eq!(person_key_in(&restored, &ana_id).await, Some(true), "the old key store still holds her key");
+    let output = server_command(&[
+        "restore",
+        "--data-dir",
+        &restored.display().to_string(),
+        "--from",
+        &after.display().to_string(),
+    ]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let server_c = TestServer::start_on(restored.clone());
+    let admin_c = server_c.login(&demo.edu_admin).await.access_token;
+    let (_, ben_c) = server_c.get(&format!("/api/v1/users/{ben_id}/pii"), &admin_c).await;
+    assert_eq!(ben_c, ben_before);
+    let mut server_c = server_c;
+    server_c.kill();
+    assert_eq!(person_key_in(&restored, &ana_id).await, Some(false), "her key is destroyed again");
+    assert_eq!(person_key_in(&restored, &ben_id).await, Some(true));
+    drop(server_c);
+    for folder in [&before, &after] {
+        std::fs::remove_dir_all(folder).ok();
     }
 }

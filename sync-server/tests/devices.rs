@@ -10,6 +10,7 @@ use serde_json::json;
 use tallschool_client::ClientError;
 use tallschool_client::contract::request::CardPatch;
 use tallschool_shared::DocId;
+use tallschool_shared::docs::DocKind;
 use tallschool_shared::scheduling::Rating;
 
 /// Every byte under `dir`, to search for what must be gone.
@@ -132,9 +133,22 @@ async fn an_erased_student_leaves_no_trace_even_on_a_device_that_was_offline_and
     // The laptop's answer reaches the server; the tablet stays offline with its answer unsent.
     laptop.sync().await;
     classmate.sync().await;
+    // The teacher's device gets both pupils' progress (for her reports).
+    teacher.sync().await;
+    let progress_of = |device: &Device, owner| {
+        let docs = device.core.sync().documents().unwrap();
+        docs.into_iter()
+            .filter(|d| d.kind == DocKind::Progress && d.owner_id == Some(owner))
+            .map(|d| d.id)
+            .collect::<Vec<_>>()
+    };
     assert!(!tablet.core.unsynced().unwrap().is_empty());
     let admin = server.login(&demo.edu_admin).await;
     let ana_id = laptop.core.session().current_user().unwrap().id;
+    let ben_id = classmate.core.session().current_user().unwrap().id;
+    let anas_progress = progress_of(&teacher, ana_id);
+    assert!(!anas_progress.is_empty(), "the teacher's device holds Ana's progress");
+    assert!(!progress_of(&teacher, ben_id).is_empty());
     let pii = json!({"display_name": "Ana Erasmus", "email": "ana.erasmus@example.org", "birth_date": "2012"});
     let (status, _) = server
         .call(reqwest::Method::PUT, &format!("/api/v1/users/{ana_id}/pii"), Some(&admin.access_token), Some(pii))
@@ -204,6 +218,19 @@ async fn an_erased_student_leaves_no_trace_even_on_a_device_that_was_offline_and
         .await
         .unwrap();
     assert_eq!(owned, 0, "nothing came back");
+
+    // The teacher's device deletes its copy of Ana's progress at its next sync; Ben's stays.
+    teacher.sync().await;
+    assert!(progress_of(&teacher, ana_id).is_empty(), "Ana's progress is gone from the teacher's device");
+    assert!(!progress_of(&teacher, ben_id).is_empty(), "Ben's progress stays");
+    let left = bytes_under(&teacher.dir);
+    for trace in anas_progress.iter().map(ToString::to_string).chain([ana_id.to_string()]) {
+        assert!(!contains(&left, &trace), "{trace} is still on the teacher's device");
+    }
+    // A device that signs in later is told nothing it needs to act on, and syncs normally.
+    let late = Device::sign_in(&server, &demo.teacher).await;
+    late.sync().await;
+    assert!(progress_of(&late, ana_id).is_empty());
 
     // The class goes on: Ben's answer is there, and the deck stays when its teacher is erased
     // too (handed to the admin, not lost).

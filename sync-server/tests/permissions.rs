@@ -237,6 +237,8 @@ fn request(role: Role, targets: &Targets<'_>, rule: &Rule, upload: &str) -> (Met
         // Someone else's username: past the policy, the erasure stops at the confirmation.
         Action::EraseUser => Some(json!({"confirm_username": "not.this.person"})),
         Action::RecordSchoolAuthorization => Some(json!({"decision": "given"})),
+        // Lifted again by the next action's cells.
+        Action::PlaceLegalHold => Some(json!({"reason": "Permission matrix: a hold placed and lifted"})),
         // No minutes: past the policy, the grant stops at validation (a real grant would open
         // personal data to later cells; `privacy.rs` opens one).
         Action::GrantBreakGlass => Some(json!({"reason": "permission matrix check", "minutes": 0})),
@@ -485,8 +487,14 @@ async fn start_photo_upload(server: &TestServer, token: &str) -> String {
 /// A sync round that pushes nothing (MessagePack body).
 async fn empty_sync_round(server: &TestServer, token: &str) -> (StatusCode, Value) {
     use tallschool_shared::sync;
-    let request =
-        sync::SyncRequest { protocol: sync::PROTOCOL_VERSION, cursor: 0, epoch: 0, push: Vec::new(), waiting: 0 };
+    let request = sync::SyncRequest {
+        protocol: sync::PROTOCOL_VERSION,
+        cursor: 0,
+        epoch: 0,
+        push: Vec::new(),
+        waiting: 0,
+        removals_seen: None,
+    };
     let response = server
         .http
         .post(server.url("/api/v1/sync"))

@@ -30,6 +30,8 @@ use tallschool_shared::{Role, UserId};
 fn settings_of(server: &TestServer, extra: &[&str]) -> tallschool_server::Settings {
     let dir = server.data_dir.display().to_string();
     let mut args = vec!["tallschool-server", "--database-url", &server.database_url, "--data-dir", &dir];
+    let key_store = server.key_store_flags();
+    args.extend(key_store.iter().map(String::as_str));
     args.extend_from_slice(extra);
     tallschool_server::Settings::resolve(tallschool_server::config::Cli::try_parse_from(args).unwrap()).unwrap()
 }
@@ -144,7 +146,8 @@ fn keys_tool(server: &TestServer, action: &str) -> Command {
     command
         .args(["keys", action, "--database-url", &server.database_url, "--data-dir"])
         .arg(&server.data_dir)
-        .env_remove("DATABASE_URL");
+        .env_remove("DATABASE_URL")
+        .envs(server.tool_env());
     command
 }
 

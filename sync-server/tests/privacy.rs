@@ -275,3 +275,172 @@ async fn a_technical_admin_watches_security_events_every_device_and_the_jobs() {
     assert_eq!(server.get("/api/v1/admin/devices", admin).await.0, StatusCode::FORBIDDEN);
     assert_eq!(server.get("/api/v1/admin/devices?school_id=nope", tech).await.0, StatusCode::BAD_REQUEST);
 }
+
+/// Item 27 on either database: an older copy of an erased pupil's rows put back (as restoring
+/// a dump from before the erasure would) holds her sealed fields, but her key is gone from the
+/// key store, so nothing opens them; the server erases her again before it serves.
+#[tokio::test]
+async fn an_erased_pupils_rows_put_back_from_an_older_copy_never_open_and_are_erased_again() {
+    use clap::Parser as _;
+    use tallschool_server::pii::subject_keys::SubjectSecret;
+    let mut server = TestServer::start().await;
+    let demo = server.demo_logins();
+    let admin = server.login(&demo.edu_admin).await.access_token;
+    let ana = &demo.students[0];
+    let ana_id = server.login(ana).await.user.id.to_string();
+    let pii = json!({"display_name": "Ana Erasmus", "email": "ana.erasmus@example.org", "birth_date": "2012"});
+    let (status, _) = server.call(Method::PUT, &format!("/api/v1/users/{ana_id}/pii"), Some(&admin), Some(pii)).await;
+    assert!(status.is_success(), "{status}");
+
+    // The copy: her account and her sealed fields as they were.
+    type Sealed = (String, String, Vec<u8>, Vec<u8>, i64, i64);
+    let copy: Vec<Sealed> = {
+        let mut db = server.db().await;
+        sqlx::query_as(
+            "SELECT field, key_id, nonce, ciphertext, per_person, updated_at FROM pii_fields WHERE user_id = $1",
+        )
+        .bind(&ana_id)
+        .fetch_all(&mut db)
+        .await
+        .unwrap()
+    };
+    assert_eq!(copy.len(), 3);
+    assert!(copy.iter().all(|row| row.4 == 1), "sealed with her own key");
+    // On PostgreSQL the key store is a PostgreSQL database of its own (as for replicas on
+    // several hosts), not the default file.
+    let store_file = server.data_dir.join("keys/pii-subjects.db");
+    assert_eq!(store_file.exists(), matches!(server.backend, common::Backend::Sqlite), "{}", store_file.display());
+
+    let (status, report) = server
+        .post(&format!("/api/v1/users/{ana_id}/erasure"), Some(&admin), json!({"confirm_username": ana.username}))
+        .await;
+    assert_eq!(status, 200, "{report}");
+    server.kill();
+
+    // Put back as a restore of the older copy would.
+    {
+        let mut db = server.db().await;
+        sqlx::query("UPDATE users SET username = $2, status = 'active', erased_at = NULL WHERE id = $1")
+            .bind(&ana_id)
+            .bind(&ana.username)
+            .execute(&mut db)
+            .await
+            .unwrap();
+        for (field, key_id, nonce, ciphertext, per_person, updated_at) in &copy {
+            sqlx::query(
+                "INSERT INTO pii_fields (user_id, field, key_id, nonce, ciphertext, per_person, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(&ana_id)
+            .bind(field)
+            .bind(key_id)
+            .bind(nonce)
+            .bind(ciphertext)
+            .bind(per_person)
+            .bind(updated_at)
+            .execute(&mut db)
+            .await
+            .unwrap();
+        }
+    }
+    // Her data key and the key-encryption key are still there; her own key is not.
+    let dir = server.data_dir.display().to_string();
+    let mut args = vec!["tallschool-server".to_owned(), "--database-url".to_owned(), server.database_url.clone()];
+    args.extend(["--data-dir".to_owned(), dir]);
+    args.extend(server.key_store_flags());
+    let settings =
+        tallschool_server::Settings::resolve(tallschool_server::config::Cli::try_parse_from(args).unwrap()).unwrap();
+    let (_, keyring) = tallschool_server::pii::rotation::open_offline(&settings).await.unwrap();
+    let mut conn = server.db().await;
+    let data_key_ids: Vec<String> = copy.iter().map(|row| row.1.clone()).collect();
+    let live: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pii_data_keys WHERE id = $1 AND wrapped IS NOT NULL")
+        .bind(&data_key_ids[0])
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(live, 1, "the data key that sealed her fields still opens");
+    let secret = keyring.subjects().for_read(&keyring, ana_id.parse().unwrap()).await.unwrap();
+    assert!(matches!(secret, SubjectSecret::Erased), "her own key is destroyed");
+
+    // Started again, the server erases her before serving.
+    server.restart_in_place();
+    let admin = server.login(&demo.edu_admin).await.access_token;
+    let (status, _) = server.try_login(&ana.username, &ana.password).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (_, view) = server.get(&format!("/api/v1/users/{ana_id}/pii"), &admin).await;
+    assert!(view["display_name"].is_null() && view["email"].is_null(), "{view}");
+    let fields = format!("SELECT COUNT(*) FROM pii_fields WHERE user_id = '{ana_id}'");
+    assert_eq!(count(&server, &fields).await, 0);
+    let erased = format!("SELECT COUNT(*) FROM users WHERE id = '{ana_id}' AND erased_at IS NOT NULL");
+    assert_eq!(count(&server, &erased).await, 1);
+    let dump = String::from_utf8_lossy(&server.database_dump().await).into_owned();
+    assert!(!dump.contains(&ana.username), "her username is gone again");
+}
+
+/// Item 27's legal holds: a school admin places one with a reason; while it stands the
+/// person's erasure is refused (nothing erased) and the retention job passes their disabled
+/// account by; teachers, students and another school's admin can neither see nor touch it;
+/// lifted, the erasure goes ahead. Placing and lifting are security events.
+#[tokio::test]
+async fn a_legal_hold_keeps_a_pupil_from_erasure_until_it_is_lifted() {
+    let server = TestServer::start_clocked(&["--disabled-account-retention-days", "30"]).await;
+    let world = World::build(&server).await;
+    let demo = server.demo_logins();
+    let admin = world.a.edu_admin.access_token.clone();
+    let pupil = &world.a.student_login;
+    let id = world.a.student.user.id.to_string();
+    let hold = format!("/api/v1/users/{id}/legal-hold");
+
+    let (status, view) = server.get(&hold, &admin).await;
+    assert_eq!((status, view["held"].as_bool()), (StatusCode::OK, Some(false)), "{view}");
+    let (status, body) = server.call(Method::PUT, &hold, Some(&admin), Some(json!({"reason": "short"}))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["field"], "reason", "{body}");
+    let reason = "Safeguarding case 2026-14 (county)";
+    for (who, token) in [("teacher", &world.a.teacher.access_token), ("student", &world.a.student.access_token)] {
+        let (status, _) = server.call(Method::PUT, &hold, Some(token), Some(json!({"reason": reason}))).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{who}");
+        assert_eq!(server.get(&hold, token).await.0, StatusCode::FORBIDDEN, "{who}");
+    }
+    let other_school = &world.b.edu_admin.access_token;
+    let (status, _) = server.call(Method::PUT, &hold, Some(other_school), Some(json!({"reason": reason}))).await;
+    assert!(matches!(status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND), "{status}");
+
+    let (status, view) = server.call(Method::PUT, &hold, Some(&admin), Some(json!({"reason": reason}))).await;
+    assert_eq!(status, StatusCode::OK, "{view}");
+    assert_eq!((view["held"].as_bool(), view["reason"].as_str()), (Some(true), Some(reason)));
+    assert_eq!(view["placed_by"], demo.edu_admin.username.as_str());
+
+    // The erasure request is refused and erases nothing.
+    let erase = format!("/api/v1/users/{id}/erasure");
+    let (status, body) = server.post(&erase, Some(&admin), json!({"confirm_username": pupil.username})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("legal hold"), "{body}");
+    let erased = format!("SELECT COUNT(*) FROM users WHERE id = '{id}' AND erased_at IS NOT NULL");
+    assert_eq!(count(&server, &erased).await, 0);
+    assert!(server.try_login(&pupil.username, &pupil.password).await.0.is_success());
+
+    // Disabled past its retention, the account stays while the hold stands.
+    set_status(&server, &admin, &id, "disabled").await;
+    server.clock().advance(31 * DAY);
+    let tech = server.login(&demo.tech_admin).await.access_token;
+    let (_, report) = server.post("/api/v1/admin/retention", Some(&tech), json!({})).await;
+    assert_eq!(report["accounts_erased"], 0, "{report}");
+    assert_eq!(count(&server, &erased).await, 0);
+
+    // Lifted: the retention job erases the account at its next run.
+    let admin = server.login(&demo.edu_admin).await.access_token;
+    let (status, view) = server.call(Method::DELETE, &hold, Some(&admin), None).await;
+    assert_eq!((status, view["held"].as_bool()), (StatusCode::OK, Some(false)), "{view}");
+    let (_, report) = server.post("/api/v1/admin/retention", Some(&tech), json!({})).await;
+    assert_eq!(report["accounts_erased"], 1, "{report}");
+    assert_eq!(count(&server, &erased).await, 1);
+    for kind in ["legal_hold_placed", "legal_hold_lifted"] {
+        let said =
+            format!("SELECT COUNT(*) FROM outbox WHERE topic = 'security.events.v1' AND payload LIKE '%{kind}%'");
+        assert_eq!(count(&server, &said).await, 1, "{kind}");
+    }
+    // No hold on someone already erased.
+    let (status, _) = server.call(Method::PUT, &hold, Some(&admin), Some(json!({"reason": reason}))).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+}

@@ -56,6 +56,7 @@ async fn push_as_another_app(server: &TestServer, token: &str, meta: DocMeta, do
         epoch: 0,
         push: vec![DocPush { meta, changes }],
         waiting: 0,
+        removals_seen: None,
     };
     let response = server
         .http

@@ -282,7 +282,7 @@ async fn raw_sync(server: &TestServer, token: &str, content_type: &str, body: Ve
 }
 
 fn encoded(push: Vec<DocPush>, protocol: u32) -> Vec<u8> {
-    sync::encode(&SyncRequest { protocol, cursor: 0, epoch: 0, push, waiting: 0 }).unwrap()
+    sync::encode(&SyncRequest { protocol, cursor: 0, epoch: 0, push, waiting: 0, removals_seen: None }).unwrap()
 }
 
 #[tokio::test]

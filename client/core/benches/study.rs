@@ -125,6 +125,8 @@ fn build(dir: &Path) -> (DocId, Automerge, usize, Vec<String>) {
         has_more: false,
         remaining_changes: 0,
         media_refusals: Vec::new(),
+        removed: Vec::new(),
+        removals_cursor: 0,
     };
     let started = Instant::now();
     store.apply(&response).unwrap();

@@ -79,4 +79,7 @@ pub struct Feature {
     pub materialize: Option<Materializer>,
     /// SQL deleting the account's rows (on sign-out).
     pub forget: &'static str,
+    /// Statements deleting what the feature derived from one document (`?1`, its id), when
+    /// the server removed it (an erased person's progress).
+    pub forget_document: &'static [&'static str],
 }

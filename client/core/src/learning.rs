@@ -33,6 +33,11 @@ pub const FEATURE: Feature = Feature {
     materialize: Some(materialize),
     forget: "DELETE FROM study_items; DELETE FROM pending_reviews; DELETE FROM study_days; \
              DELETE FROM activity_days; DELETE FROM classes;",
+    forget_document: &[
+        "DELETE FROM study_items WHERE deck_id = ?1 OR progress_id = ?1",
+        "DELETE FROM pending_reviews WHERE deck_id = ?1 OR progress_id = ?1",
+        "DELETE FROM study_days WHERE deck_id = ?1",
+    ],
 };
 
 const SCHEMA: &str = "

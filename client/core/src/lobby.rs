@@ -25,6 +25,7 @@ pub const FEATURE: Feature = Feature {
     migrations: &[Migration { sql: SCHEMA, rebuild: true }],
     materialize: Some(materialize),
     forget: "DELETE FROM lobby_assignments; DELETE FROM lobby_progress;",
+    forget_document: &["DELETE FROM lobby_assignments WHERE doc_id = ?1"],
 };
 
 const SCHEMA: &str = "

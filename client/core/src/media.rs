@@ -26,6 +26,7 @@ pub const FEATURE: Feature = Feature {
     migrations: &[Migration { sql: SCHEMA, rebuild: false }],
     materialize: None,
     forget: "DELETE FROM media_cache;",
+    forget_document: &[],
 };
 
 const SCHEMA: &str = "

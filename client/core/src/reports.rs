@@ -31,6 +31,12 @@ pub const FEATURE: Feature = Feature {
     materialize: Some(materialize),
     forget: "DELETE FROM report_decks; DELETE FROM report_cards; DELETE FROM report_memory; \
              DELETE FROM report_reading;",
+    forget_document: &[
+        "DELETE FROM report_memory WHERE progress_id = ?1",
+        "DELETE FROM report_reading WHERE progress_id = ?1",
+        "DELETE FROM report_cards WHERE deck_id = ?1",
+        "DELETE FROM report_decks WHERE deck_id = ?1",
+    ],
 };
 
 const SCHEMA: &str = "

@@ -27,6 +27,9 @@ pub use tallschool_contract::sync::{DocSummary, StoreStatus as Status};
 const CHUNKS_BEFORE_SNAPSHOT: i64 = 64;
 
 /// The store's own tables (documents, chunks, outbox, refusals); features add theirs.
+/// The kv key of the last document removal applied.
+const REMOVALS_SEEN: &str = "removals_seen";
+
 const MIGRATIONS: &[Migration] = &[Migration { sql: BASE_SCHEMA, rebuild: false }];
 
 /// The first schema; `IF NOT EXISTS` throughout, so that a store made before migrations were
@@ -110,7 +113,9 @@ pub struct Applied {
     pub media_refusals: u64,
     pub received_changes: u64,
     pub received_docs: u64,
-    /// Documents that changes arrived for.
+    /// Copies deleted because the server removed their document (an erasure).
+    pub removed_docs: u64,
+    /// Documents that changes arrived for, or that were removed.
     pub changed: Vec<DocId>,
 }
 
@@ -204,6 +209,11 @@ impl Store {
 
     pub fn set(&self, key: &str, value: &str) -> Result<()> {
         kv_set(&self.conn, key, value)
+    }
+
+    /// The last document removal applied (sent as `removals_seen`).
+    pub fn removals_seen(&self) -> Result<u64> {
+        Ok(self.get(REMOVALS_SEEN)?.and_then(|v| v.parse().ok()).unwrap_or(0))
     }
 
     /// The last server position seen, and the access epoch it belongs to.
@@ -388,6 +398,10 @@ impl Store {
     pub fn apply(&mut self, response: &SyncResponse) -> Result<Applied> {
         let at = self.now();
         let mut applied = Applied::default();
+        if !response.removed.is_empty() {
+            // Removed documents are an erased person's: overwritten, not left in free pages.
+            self.conn.pragma_update(None, "secure_delete", "ON")?;
+        }
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut touched = Vec::new();
         for ack in &response.acks {
@@ -452,10 +466,27 @@ impl Store {
             maybe_snapshot(&tx, meta.id, &doc)?;
             touched.push((meta.id, bump_version(&tx, meta.id)?, doc));
         }
+        let mut removed = Vec::new();
+        for &id in &response.removed {
+            if meta_in(&tx, id)?.is_some() {
+                remove_doc(&tx, self.features, id)?;
+                removed.push(id);
+            }
+        }
         kv_set(&tx, "cursor", &response.cursor.to_string())?;
         kv_set(&tx, "epoch", &response.epoch.to_string())?;
+        kv_set(&tx, REMOVALS_SEEN, &response.removals_cursor.to_string())?;
         kv_set(&tx, "last_sync_at", &at.to_string())?;
         tx.commit()?;
+        if !removed.is_empty() {
+            // Old page images of the removed documents leave the write-ahead log too.
+            self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        }
+        for id in removed {
+            self.open.remove(&id);
+            applied.removed_docs += 1;
+            applied.changed.push(id);
+        }
         for (id, version, doc) in touched {
             applied.changed.push(id);
             self.open.insert(id, (version, doc));
@@ -530,7 +561,8 @@ impl Store {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute_batch(
             "DELETE FROM outbox; DELETE FROM doc_chunks; DELETE FROM rejections; DELETE FROM media_refusals; DELETE FROM docs; \
-             DELETE FROM kv WHERE key IN ('account', 'cursor', 'epoch', 'last_sync_at', 'update_required') OR key LIKE 'upload:%';",
+             DELETE FROM kv WHERE key IN ('account', 'cursor', 'epoch', 'removals_seen', 'last_sync_at', 'update_required') \
+             OR key LIKE 'upload:%';",
         )?;
         for feature in self.features {
             tx.execute_batch(feature.forget)?;
@@ -617,6 +649,27 @@ fn load_doc(conn: &Connection, id: DocId) -> Result<Automerge> {
         doc.load_incremental(&chunk?)?;
     }
     Ok(doc)
+}
+
+/// Delete a document the server removed, with its unsent changes and everything features
+/// derived from it.
+fn remove_doc(tx: &rusqlite::Transaction<'_>, features: &[Feature], id: DocId) -> Result<()> {
+    let id = id.to_string();
+    for feature in features {
+        for sql in feature.forget_document {
+            tx.execute(sql, [&id])?;
+        }
+    }
+    for sql in [
+        "DELETE FROM outbox WHERE doc_id = ?1",
+        "DELETE FROM doc_chunks WHERE doc_id = ?1",
+        "DELETE FROM rejections WHERE doc_id = ?1",
+        "DELETE FROM media_refusals WHERE doc_id = ?1",
+        "DELETE FROM docs WHERE id = ?1",
+    ] {
+        tx.execute(sql, [&id])?;
+    }
+    Ok(())
 }
 
 fn insert_doc(conn: &Connection, meta: &DocMeta, doc: &Automerge, at: i64) -> Result<()> {

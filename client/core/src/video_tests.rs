@@ -23,6 +23,7 @@ pub const FEATURE: Feature = Feature {
     migrations: &[Migration { sql: SCHEMA, rebuild: false }],
     materialize: None,
     forget: "DELETE FROM pending_keys; DELETE FROM results;",
+    forget_document: &["DELETE FROM pending_keys WHERE test_id = ?1", "DELETE FROM results WHERE test_id = ?1"],
 };
 
 const SCHEMA: &str = "

@@ -555,7 +555,10 @@ admin-enrol-button = Enrol
 admin-server = Server
 admin-database = Database
 admin-pii-keys = Personal-data keys
-admin-pii-keys-state = { $provider } · { $keys } keys · { $behind } fields to re-encrypt
+admin-pii-keys-state = { $provider } · { $keys ->
+        [one] 1 data key
+       *[other] { $keys } data keys
+    } · { $people } people's own keys ({ $destroyed } destroyed by erasure) · { $behind } fields to re-encrypt
 admin-jobs = Jobs
 admin-run = Run now
 admin-running = Running…
@@ -592,6 +595,16 @@ admin-erase-type-username = Type { $username } to confirm
 admin-your-password = Your password
 admin-erase-confirm = Erase permanently
 admin-erased = Erased: { $documents } progress documents deleted, { $devices } devices told to remove the data, { $reassigned } documents handed to you.
+admin-legal-hold-standing = On legal hold
+admin-legal-hold-placed = Placed by { $by } on { $at }
+admin-legal-hold-blocks = This person cannot be erased while the hold stands, neither on request nor when their account's retention ends. Lift it when the case is closed.
+admin-legal-hold-lift = Lift the hold
+admin-legal-hold-instead = Place a legal hold instead…
+admin-legal-hold-what = A legal hold keeps this person's records from erasure while a case or an investigation needs them. It is shown to every admin of the school and recorded as a security event.
+admin-legal-hold-reason = Why (a case or reference, at least 10 characters)
+admin-legal-hold-place = Place the hold
+security-legal-hold-placed = Legal hold placed
+security-legal-hold-lifted = Legal hold lifted
 admin-new-password = New password
 admin-repeat-password = The new password again
 admin-save-password = Save password

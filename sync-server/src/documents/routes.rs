@@ -85,6 +85,11 @@ async fn sync_round(
     let changed: Vec<_> = content.into_iter().filter(|doc| pushed.acks.iter().any(|a| &a.doc == doc)).collect();
     let media_refusals = crate::media::registry::index_documents(&state.db, &state.hot, &changed).await;
     let pulled = store::pull(&state.db, &state.hot, &limits, &actor, request.cursor, request.epoch).await?;
+    // Older apps do not ask (nor could they act on the answer).
+    let (removed, removals_cursor) = match request.removals_seen {
+        Some(seen) => store::removals(&state.db, &state.hot, &actor, seen).await?,
+        None => (Vec::new(), 0),
+    };
     let response = SyncResponse {
         acks: pushed.acks,
         rejections: pushed.rejections,
@@ -94,6 +99,8 @@ async fn sync_round(
         has_more: pulled.has_more,
         remaining_changes: pulled.remaining,
         media_refusals,
+        removed,
+        removals_cursor,
     };
     let now = state.clock.now();
     if state.hot.sync_mark_due(actor.session_id, now, request.waiting) {

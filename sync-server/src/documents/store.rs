@@ -302,6 +302,40 @@ pub(crate) fn readable_documents(role: Role, user: &str, school: &str) -> Option
     }
 }
 
+/// Most removals one answer carries; the rest come with the next round.
+const REMOVALS_PER_ANSWER: i64 = 1000;
+
+/// Documents of the caller's school removed (by an erasure) after the removal position
+/// `seen`, and the position to send next. An up-to-date device costs no query.
+pub async fn removals(db: &Db, hot: &HotCache, actor: &AuthUser, seen: u64) -> Result<(Vec<DocId>, u64), ApiError> {
+    if hot.latest_removal().is_some_and(|latest| seen == latest) {
+        return Ok((Vec::new(), seen));
+    }
+    let mut conn = db.pool.acquire().await?;
+    let latest: i64 =
+        sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM doc_removals").fetch_one(&mut *conn).await?;
+    let latest = u64::try_from(latest).unwrap_or(0);
+    hot.remember_latest_removal(latest);
+    // A position from the future (a restored server): start over.
+    let from = if seen > latest { 0 } else { seen };
+    let Some(school) = actor.school_id.filter(|_| from < latest) else { return Ok((Vec::new(), latest)) };
+    let rows =
+        sqlx::query("SELECT seq, doc_id FROM doc_removals WHERE school_id = $1 AND seq > $2 ORDER BY seq LIMIT $3")
+            .bind(school.to_string())
+            .bind(i64::try_from(from).unwrap_or(i64::MAX))
+            .bind(REMOVALS_PER_ANSWER)
+            .fetch_all(&mut *conn)
+            .await?;
+    let full = i64::try_from(rows.len()).unwrap_or(i64::MAX) >= REMOVALS_PER_ANSWER;
+    let mut removed = Vec::with_capacity(rows.len());
+    let mut last = from;
+    for row in &rows {
+        last = u64::try_from(col::<i64>(row, "seq")?).unwrap_or(last);
+        removed.push(id_col(row, "doc_id")?);
+    }
+    Ok((removed, if full { last } else { latest }))
+}
+
 /// Changes after `cursor` in documents the caller may read, at most a page.
 pub async fn pull(
     db: &Db,

@@ -1,7 +1,8 @@
-//! The vault's data keys (DEKs): random AES-256 keys stored only wrapped by a key-encryption key
+//! The vault's keys. Data keys (DEKs): random AES-256 keys stored only wrapped by a key-encryption key
 //! (`kek`), unwrapped into memory for a bounded time. One DEK is `current` and seals new
 //! writes; `previous` ones only open what they sealed until the re-encryption job
-//! (`rotation`) has moved it; `retired` ones have had their wrapped bytes erased.
+//! (`rotation`) has moved it; `retired` ones have had their wrapped bytes erased. Each person's
+//! own key, which a field's key also derives from, lives in a store of its own (`subject_keys`).
 //!
 //! Fails closed: a DEK that cannot be unwrapped because the provider is unreachable or no
 //! longer holds its KEK is an outage (503), never a fallback.
@@ -14,6 +15,7 @@ use rand::RngCore;
 use secrecy::{ExposeSecret, SecretBox};
 
 use super::kek::{KEK_ID_PREFIX, KekSet, KekSource};
+use super::subject_keys::SubjectKeys;
 use crate::crypto::{self, Sealed};
 use crate::db::{Conn, col};
 use crate::error::ApiError;
@@ -30,6 +32,7 @@ pub struct Keyring {
     max_encryptions: i64,
     keks: tokio::sync::Mutex<Option<(Instant, Arc<KekSet>)>>,
     deks: Mutex<HashMap<String, (Instant, Arc<Key>)>>,
+    subjects: SubjectKeys,
 }
 
 /// A data key row as stored.
@@ -40,8 +43,20 @@ struct StoredDek {
 }
 
 impl Keyring {
-    pub fn new(source: KekSource, cache_for: Duration, max_encryptions: i64) -> Self {
-        Self { source, cache_for, max_encryptions, keks: tokio::sync::Mutex::default(), deks: Mutex::default() }
+    pub fn new(source: KekSource, subjects: SubjectKeys, cache_for: Duration, max_encryptions: i64) -> Self {
+        Self {
+            source,
+            cache_for,
+            max_encryptions,
+            keks: tokio::sync::Mutex::default(),
+            deks: Mutex::default(),
+            subjects,
+        }
+    }
+
+    /// Each person's own key (crypto-shredding at erasure).
+    pub fn subjects(&self) -> &SubjectKeys {
+        &self.subjects
     }
 
     pub fn describe_provider(&self) -> String {

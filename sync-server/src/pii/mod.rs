@@ -11,6 +11,7 @@ pub mod kek;
 pub mod keyring;
 pub mod rotation;
 pub mod routes;
+pub mod subject_keys;
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -29,6 +30,7 @@ use crate::keys::Key;
 use crate::{events, validate};
 
 use self::keyring::Keyring;
+use self::subject_keys::{SubjectSecret, field_key};
 
 pub struct PiiVault {
     keyring: Keyring,
@@ -129,13 +131,16 @@ impl PiiVault {
         now: i64,
     ) -> Result<(), ApiError> {
         let count = i64::try_from(update.fields.len()).unwrap_or(i64::MAX);
-        let key = self.keyring.for_write(conn, count, now).await?;
+        let data_key = self.keyring.for_write(conn, count, now).await?;
+        let secret = self.keyring.subjects().for_write(&self.keyring, subject, now).await?;
+        let key = field_key(&data_key, &secret)?;
         for (field, value) in &update.fields {
             let sealed = seal_field(&key, subject, *field, value.as_bytes())?;
             sqlx::query(
-                "INSERT INTO pii_fields (user_id, field, key_id, nonce, ciphertext, updated_at) VALUES ($1, $2, $3, $4, $5, $6) \
+                "INSERT INTO pii_fields (user_id, field, key_id, nonce, ciphertext, updated_at, per_person) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 1) \
                  ON CONFLICT (user_id, field) DO UPDATE SET key_id = excluded.key_id, nonce = excluded.nonce, \
-                 ciphertext = excluded.ciphertext, updated_at = excluded.updated_at",
+                 ciphertext = excluded.ciphertext, updated_at = excluded.updated_at, per_person = 1",
             )
             .bind(subject.to_string())
             .bind(field.as_str())
@@ -168,17 +173,24 @@ impl PiiVault {
                 views.push(view);
                 continue;
             }
-            let rows = sqlx::query("SELECT field, key_id, nonce, ciphertext FROM pii_fields WHERE user_id = $1")
-                .bind(subject.to_string())
-                .fetch_all(&mut *conn)
-                .await?;
+            let rows =
+                sqlx::query("SELECT field, key_id, nonce, ciphertext, per_person FROM pii_fields WHERE user_id = $1")
+                    .bind(subject.to_string())
+                    .fetch_all(&mut *conn)
+                    .await?;
+            let mut secret = None;
             for row in &rows {
                 let name: String = col(row, "field")?;
                 let Some(field) = PiiField::parse(&name).filter(|f| fields.contains(f)) else { continue };
-                let key_id: String = col(row, "key_id")?;
-                let sealed = Sealed { nonce: col(row, "nonce")?, ciphertext: col(row, "ciphertext")? };
-                let key = self.keyring.for_read(conn, &key_id).await?;
-                let value = open_field(&key, *subject, field, &sealed)?;
+                let stored = StoredField::from_row(row)?;
+                if stored.per_person && secret.is_none() {
+                    secret = Some(self.keyring.subjects().for_read(&self.keyring, *subject).await?);
+                }
+                let Some(key) = opening_key(&self.keyring, conn, &stored, secret.as_ref()).await? else {
+                    // Erased: the key that opened it no longer exists anywhere.
+                    continue;
+                };
+                let value = open_field(&key, *subject, field, &stored)?;
                 match field {
                     PiiField::DisplayName => view.display_name = Some(value),
                     PiiField::Email => view.email = Some(value),
@@ -235,22 +247,64 @@ impl PiiVault {
     }
 }
 
+/// One stored field as read from `pii_fields`.
+struct StoredField {
+    key_id: String,
+    sealed: Sealed,
+    /// Sealed under the data key and the person's own key (every write since per-person keys);
+    /// older rows under the data key alone until the re-encryption job moves them.
+    per_person: bool,
+}
+
+impl StoredField {
+    fn from_row(row: &sqlx::any::AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(StoredField {
+            key_id: col(row, "key_id")?,
+            sealed: Sealed { nonce: col(row, "nonce")?, ciphertext: col(row, "ciphertext")? },
+            per_person: col::<i64>(row, "per_person")? != 0,
+        })
+    }
+}
+
+/// The key that opens `stored`, given the person's secret when it is sealed per person;
+/// `None` when the person was erased.
+async fn opening_key(
+    keyring: &Keyring,
+    conn: &mut Conn,
+    stored: &StoredField,
+    secret: Option<&SubjectSecret>,
+) -> Result<Option<Arc<Key>>, ApiError> {
+    let data_key = keyring.for_read(conn, &stored.key_id).await?;
+    if !stored.per_person {
+        return Ok(Some(data_key));
+    }
+    match secret {
+        Some(SubjectSecret::Live(secret)) => Ok(Some(Arc::new(field_key(&data_key, secret)?))),
+        Some(SubjectSecret::Erased) => Ok(None),
+        None => Err(ApiError::Internal("a per-person field read without the person's key".to_owned())),
+    }
+}
+
+/// Seal a field under a per-person field key (`subject_keys::field_key`).
 fn seal_field(key: &Key, subject: UserId, field: PiiField, plain: &[u8]) -> Result<Sealed, ApiError> {
-    crypto::seal(key.bytes.expose_secret(), &associated_data(subject, field, &key.id), plain)
+    crypto::seal(key.bytes.expose_secret(), &associated_data(subject, field, &key.id, true), plain)
         .map_err(|e| ApiError::Internal(format!("pii seal: {e}")))
 }
 
 /// Open one stored field. A value that does not authenticate (tampered with, or moved from
 /// another person's or field's row) is an error that names the row in the log, never a value.
-fn open_field(key: &Key, subject: UserId, field: PiiField, sealed: &Sealed) -> Result<String, ApiError> {
-    let plain = crypto::open(key.bytes.expose_secret(), &associated_data(subject, field, &key.id), sealed).map_err(|_| {
+fn open_field(key: &Key, subject: UserId, field: PiiField, stored: &StoredField) -> Result<String, ApiError> {
+    let context = associated_data(subject, field, &key.id, stored.per_person);
+    let plain = crypto::open(key.bytes.expose_secret(), &context, &stored.sealed).map_err(|_| {
         tracing::error!(subject_id = %subject, field = field.as_str(), key_id = %key.id, "pii ciphertext failed authentication");
         ApiError::Internal("pii ciphertext failed authentication".to_owned())
     })?;
     String::from_utf8(plain).map_err(|_| ApiError::Internal("pii plaintext is not UTF-8".to_owned()))
 }
 
-/// Binds a ciphertext to its person, field and key: moved to another row, it no longer opens.
-fn associated_data(subject: UserId, field: PiiField, key_id: &str) -> Vec<u8> {
-    format!("tallschool.pii.v1\0{subject}\0{}\0{key_id}", field.as_str()).into_bytes()
+/// Binds a ciphertext to its person, field and key (and whether a per-person key sealed it):
+/// moved to another row, it no longer opens.
+fn associated_data(subject: UserId, field: PiiField, key_id: &str, per_person: bool) -> Vec<u8> {
+    let version = if per_person { "v2" } else { "v1" };
+    format!("tallschool.pii.{version}\0{subject}\0{}\0{key_id}", field.as_str()).into_bytes()
 }

@@ -15,9 +15,9 @@ use tallschool_shared::events::PiiField;
 
 use super::keyring::Keyring;
 use super::keyring::is_kek_id;
-use super::{PiiVault, open_field, seal_field};
+use super::subject_keys::{SubjectSecret, field_key};
+use super::{PiiVault, StoredField, open_field, opening_key, seal_field};
 use crate::clock::Clock;
-use crate::crypto::Sealed;
 use crate::db::{Conn, Db, col};
 use crate::error::ApiError;
 
@@ -125,6 +125,7 @@ async fn run_steps(
         }
         tx.commit().await?;
     }
+    report.rewrapped += keyring.subjects().rewrap(keyring).await?;
     report.retired = retire_empty(db, keyring, clock.now()).await?;
     Ok(())
 }
@@ -142,8 +143,8 @@ async fn move_batch(
         sqlx::query_scalar("SELECT id FROM pii_data_keys WHERE state = 'current'").fetch_optional(&mut *tx).await?;
     let (after_user, after_field) = after.cloned().unwrap_or_default();
     let rows = sqlx::query(
-        "SELECT user_id, field, key_id, nonce, ciphertext FROM pii_fields \
-         WHERE key_id <> $1 AND (user_id > $2 OR (user_id = $2 AND field > $3)) \
+        "SELECT user_id, field, key_id, nonce, ciphertext, per_person FROM pii_fields \
+         WHERE (key_id <> $1 OR per_person = 0) AND (user_id > $2 OR (user_id = $2 AND field > $3)) \
          ORDER BY user_id, field LIMIT $4",
     )
     .bind(current.unwrap_or_default())
@@ -156,28 +157,51 @@ async fn move_batch(
         return Ok((0, 0, None));
     }
     let count = i64::try_from(rows.len()).unwrap_or(BATCH);
-    let new_key = keyring.for_write(&mut tx, count, clock.now()).await?;
+    let new_data_key = keyring.for_write(&mut tx, count, clock.now()).await?;
     let (mut moved, mut unreadable, mut last) = (0, 0, None);
     for row in &rows {
         let user_id: String = col(row, "user_id")?;
         let field_name: String = col(row, "field")?;
-        let old_key_id: String = col(row, "key_id")?;
-        let sealed = Sealed { nonce: col(row, "nonce")?, ciphertext: col(row, "ciphertext")? };
+        let stored = StoredField::from_row(row)?;
         last = Some((user_id.clone(), field_name.clone()));
         let (Ok(subject), Some(field)) = (user_id.parse::<UserId>(), PiiField::parse(&field_name)) else {
             tracing::error!(%user_id, field = %field_name, "pii row with an unknown person or field left as it is");
             unreadable += 1;
             continue;
         };
-        let old_key = keyring.for_read(&mut tx, &old_key_id).await?;
-        let Ok(plain) = open_field(&old_key, subject, field, &sealed) else {
+        // A row sealed per person opens with the key it was sealed with; an older one gets
+        // the person's key made now.
+        let secret = if stored.per_person {
+            keyring.subjects().for_read(keyring, subject).await?
+        } else {
+            match keyring.subjects().for_write(keyring, subject, clock.now()).await {
+                Ok(secret) => SubjectSecret::Live(secret),
+                Err(ApiError::Conflict(_)) => SubjectSecret::Erased,
+                Err(error) => return Err(error),
+            }
+        };
+        let SubjectSecret::Live(person_key) = &secret else {
+            // The person was erased (a database restored from before): nothing can or may
+            // open this again, and it would hold its data key back from retiring.
+            sqlx::query("DELETE FROM pii_fields WHERE user_id = $1 AND field = $2 AND nonce = $3")
+                .bind(&user_id)
+                .bind(&field_name)
+                .bind(&stored.sealed.nonce)
+                .execute(&mut *tx)
+                .await?;
+            tracing::info!(subject_id = %subject, field = %field_name, "pii field of an erased person deleted");
+            continue;
+        };
+        let Some(old_key) = opening_key(keyring, &mut tx, &stored, Some(&secret)).await? else { continue };
+        let Ok(plain) = open_field(&old_key, subject, field, &stored) else {
             // Logged by open_field; the row stays under its key, which then cannot retire.
             unreadable += 1;
             continue;
         };
+        let new_key = field_key(&new_data_key, person_key)?;
         let resealed = seal_field(&new_key, subject, field, plain.as_bytes())?;
         let done = sqlx::query(
-            "UPDATE pii_fields SET key_id = $1, nonce = $2, ciphertext = $3 \
+            "UPDATE pii_fields SET key_id = $1, nonce = $2, ciphertext = $3, per_person = 1 \
              WHERE user_id = $4 AND field = $5 AND key_id = $6 AND nonce = $7",
         )
         .bind(&new_key.id)
@@ -185,8 +209,8 @@ async fn move_batch(
         .bind(resealed.ciphertext)
         .bind(&user_id)
         .bind(&field_name)
-        .bind(&old_key_id)
-        .bind(&sealed.nonce)
+        .bind(&stored.key_id)
+        .bind(&stored.sealed.nonce)
         .execute(&mut *tx)
         .await?;
         moved += i64::try_from(done.rows_affected()).unwrap_or(0);
@@ -225,10 +249,10 @@ async fn retire_empty(db: &Db, keyring: &Keyring, now: i64) -> Result<Vec<String
     Ok(retired)
 }
 
-/// Fields under any key but the current data key.
+/// Fields under any key but the current data key, or not yet sealed per person.
 pub async fn fields_behind(conn: &mut Conn) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
-        "SELECT COUNT(*) FROM pii_fields WHERE key_id <> \
+        "SELECT COUNT(*) FROM pii_fields WHERE per_person = 0 OR key_id <> \
          COALESCE((SELECT id FROM pii_data_keys WHERE state = 'current'), '')",
     )
     .fetch_one(&mut *conn)
@@ -284,7 +308,10 @@ pub async fn status(db: &Db, keyring: &Keyring, job: &JobState) -> Result<PiiKey
         });
     }
     let current_kek = keyring.keks().await.ok().map(|set| set.current.id.clone());
+    let (person_keys, person_keys_destroyed) = keyring.subjects().counts().await?;
     Ok(PiiKeysView {
+        person_keys,
+        person_keys_destroyed,
         provider: keyring.describe_provider(),
         current_kek,
         keys,
@@ -340,7 +367,7 @@ async fn has_work(db: &Db, keyring: &Keyring) -> Result<bool, ApiError> {
     .bind(&keks.current.id)
     .fetch_one(&mut *conn)
     .await?;
-    Ok(waiting > 0)
+    Ok(waiting > 0 || keyring.subjects().behind(keyring).await? > 0)
 }
 
 /// For `tallschool-server keys …`: the database (migrated) and the keyring as the server opens
@@ -349,7 +376,8 @@ pub async fn open_offline(settings: &crate::Settings) -> Result<(Db, Keyring), c
     let db = Db::connect(&settings.database_url).await?;
     db.migrate().await?;
     let keks = super::kek::KekSource::open(&settings.pii_keys, &settings.keys_dir(), false).await?;
-    Ok((db, Keyring::new(keks, settings.pii_keys.cache, settings.pii_keys.max_encryptions)))
+    let subjects = super::subject_keys::SubjectKeys::open(&settings.pii_keys.subject_keys_url).await?;
+    Ok((db, Keyring::new(keks, subjects, settings.pii_keys.cache, settings.pii_keys.max_encryptions)))
 }
 
 /// The keys as an operator reads them.
@@ -384,6 +412,10 @@ pub fn describe_status(view: &PiiKeysView) -> String {
             key.wrapped_by.as_deref().unwrap_or("-")
         ));
     }
+    text.push_str(&format!(
+        "per-person keys: {} (destroyed by erasure: {})\n",
+        view.person_keys, view.person_keys_destroyed
+    ));
     text.push_str(&format!("fields under older keys: {}\n", view.fields_behind));
     text
 }

@@ -109,7 +109,8 @@ impl TestServer {
     /// Like [`TestServer::start_with`], with extra environment variables (kept by restarts).
     pub async fn start_with_env(extra: &[&str], env: &[(&str, &str)]) -> TestServer {
         let (data_dir, database_url, backend) = fresh_place().await;
-        let env = env.iter().map(|(name, value)| ((*name).to_owned(), (*value).to_owned())).collect();
+        let mut env: Vec<_> = env.iter().map(|(name, value)| ((*name).to_owned(), (*value).to_owned())).collect();
+        env.extend(key_store_env(&backend).await);
         Self::launch(data_dir, database_url, backend, extra, env)
     }
 
@@ -215,10 +216,14 @@ impl TestServer {
     async fn start_here(extra: &[&str], clock: tallschool_server::clock::Clock) -> TestServer {
         use clap::Parser as _;
         let (data_dir, database_url, backend) = fresh_place().await;
+        let env = key_store_env(&backend).await;
         let secret = jwt_secret_b64();
         let dir = data_dir.display().to_string();
         let mut args = vec!["tallschool-server", "--database-url", &database_url, "--data-dir", &dir];
         args.extend(["--jwt-secret", secret.as_str()]);
+        let key_store: Vec<String> =
+            env.iter().flat_map(|(_, url)| ["--pii-subject-keys-url".to_owned(), url.clone()]).collect();
+        args.extend(key_store.iter().map(String::as_str));
         args.extend_from_slice(extra);
         let media = media_args(&data_dir);
         args.extend(media.iter().map(String::as_str));
@@ -245,8 +250,24 @@ impl TestServer {
             router: Some(router),
             http: reqwest::Client::builder().timeout(Duration::from_secs(60)).build().unwrap(),
             extra: extra.iter().map(|flag| (*flag).to_owned()).collect(),
-            env: Vec::new(),
+            env,
         }
+    }
+
+    /// Environment variables the server was started with beyond the test's own: the same for
+    /// the operator's tools run on its data (e.g. the per-person key store's address).
+    pub fn tool_env(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.env.iter().map(|(name, value)| (name.as_str(), value.as_str()))
+    }
+
+    /// The settings flags that make an in-process reader of the server's data see what the
+    /// server sees (the per-person key store, when it is not the default file).
+    pub fn key_store_flags(&self) -> Vec<String> {
+        self.env
+            .iter()
+            .filter(|(name, _)| name == KEY_STORE_ENV)
+            .flat_map(|(_, url)| ["--pii-subject-keys-url".to_owned(), url.clone()])
+            .collect()
     }
 
     /// The clock of a [`TestServer::start_clocked`] server.
@@ -456,6 +477,17 @@ fn media_args(data_dir: &std::path::Path) -> Vec<String> {
 /// Whether media goes to S3 in this run.
 pub fn media_in_s3() -> bool {
     std::env::var("TALLSCHOOL_TEST_S3_ENDPOINT").is_ok_and(|e| !e.is_empty())
+}
+
+const KEY_STORE_ENV: &str = "TALLSCHOOL_PII_SUBJECT_KEYS_URL";
+
+/// In the PostgreSQL pass every server keeps its per-person keys in a PostgreSQL database of
+/// its own, as replicas on several hosts do; in the SQLite pass, in the default file.
+async fn key_store_env(backend: &Backend) -> Vec<(String, String)> {
+    match backend {
+        Backend::Postgres { admin_url } => vec![(KEY_STORE_ENV.to_owned(), create_pg_database(admin_url).await)],
+        Backend::Sqlite => Vec::new(),
+    }
 }
 
 /// A new data directory and an empty database of the backend under test.

@@ -315,6 +315,16 @@ async fn create_and_erase(laptop: &Client, server: &TestServer, admin_password: 
     let password = take_one_time_password(laptop).await;
     type_into(laptop, "#people-filter", "kim.mistake").await;
     click(laptop, "tr[data-username='kim.mistake'] button.erase").await;
+    // A legal hold first: the erasure form gives way to the hold until it is lifted.
+    click(laptop, "#place-hold summary").await;
+    type_into(laptop, "#hold-reason", "Safeguarding case 2026-14").await;
+    click(laptop, "#place-hold-confirm").await;
+    text_where(laptop, "#legal-hold-reason", |t| t == "Safeguarding case 2026-14").await;
+    count_where(laptop, "#erase-username", |n| n == 0).await;
+    script(laptop, "document.getElementById('erase').scrollIntoView({block: 'center'}); return true").await;
+    save_screenshot(laptop, "admin-legal-hold").await;
+    click(laptop, "#lift-hold").await;
+    count_where(laptop, "#erase-username", |n| n == 1).await;
     type_into(laptop, "#erase-username", "kim.mistake").await;
     type_into(laptop, "#erase-password", admin_password).await;
     save_screenshot(laptop, "admin-erase").await;

@@ -142,6 +142,7 @@ impl SyncService<'_> {
     fn prepare(&self, one_document: bool) -> Result<Round> {
         let store = self.core.store();
         let (cursor, epoch) = store.cursor()?;
+        let removals_seen = Some(store.removals_seen()?);
         let outgoing = if one_document {
             store.outgoing_one_document(MAX_CHANGES_PER_ROUND)?
         } else {
@@ -150,7 +151,8 @@ impl SyncService<'_> {
         let waiting = store.pending_changes()?.saturating_sub(outgoing.rows.len() as u64);
         drop(store);
         let first_doc = outgoing.push.first().map(|push| push.meta.id);
-        let request = SyncRequest { protocol: PROTOCOL_VERSION, cursor, epoch, push: outgoing.push, waiting };
+        let request =
+            SyncRequest { protocol: PROTOCOL_VERSION, cursor, epoch, push: outgoing.push, waiting, removals_seen };
         let body = sync::encode(&request).map_err(|e| ClientError::Protocol(e.to_string()))?;
         Ok(Round { body, changes: outgoing.rows.len(), documents: request.push.len(), first_doc })
     }

@@ -188,7 +188,8 @@ pub fn Operations() -> Element {
                         dt { {t!("admin-pii-keys")} }
                         dd { id: "pii-keys",
                             match keys {
-                                Ok(keys) => rsx! { {t!("admin-pii-keys-state", provider = keys.provider.clone(), keys = keys.keys.len(), behind = keys.fields_behind)} },
+                                Ok(keys) => rsx! { {t!("admin-pii-keys-state", provider = keys.provider.clone(), keys = keys.keys.len(),
+                                    people = keys.person_keys, destroyed = keys.person_keys_destroyed, behind = keys.fields_behind)} },
                                 Err(f) => rsx! { span { class: "bad", "{f.message}" } },
                             }
                         }

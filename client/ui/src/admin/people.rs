@@ -4,10 +4,13 @@
 
 use dioxus::prelude::*;
 use tallschool_shared::api::{
-    ConsentGiver, CreateUserRequest, CreatedUser, ErasureReport, ErasureRequest, ExportReady, OneTimePassword,
-    PiiInput, ReauthRequest, RevokeSessionsRequest, SessionView, SessionsRevoked, UpdateUserRequest, UserView,
+    ConsentGiver, CreateUserRequest, CreatedUser, ErasureReport, ErasureRequest, ExportReady, LegalHoldRequest,
+    LegalHoldView, OneTimePassword, PiiInput, ReauthRequest, RevokeSessionsRequest, SessionView, SessionsRevoked,
+    UpdateUserRequest, UserView,
 };
 use tallschool_shared::{Role, SessionId, UserId, UserStatus};
+
+use tallschool_shared::dates::format_utc;
 
 use super::table::View;
 use super::{Body, Failure, Session};
@@ -420,14 +423,39 @@ fn Devices(user: UserView, on_close: EventHandler<()>) -> Element {
 }
 
 /// Erasing a person on their (or their parent's) request: what it does, the username typed
-/// again and the admin's own password, then what was removed.
+/// again and the admin's own password, then what was removed. A person under a legal hold
+/// cannot be erased: the hold is shown instead, with a way to lift it; otherwise a hold can be
+/// placed here.
 #[component]
 fn Erase(user: UserView, on_done: EventHandler<()>) -> Element {
     let session = use_context::<Session>();
     let id = user.id;
+    let mut failure = use_signal(|| None::<String>);
+    let mut hold_version = use_signal(|| 0_u32);
+    let hold = use_resource(move || async move {
+        let _ = hold_version();
+        session.call::<LegalHoldView>("GET", &format!("/api/v1/users/{id}/legal-hold"), || Body::None).await
+    });
+    let mut hold_reason = use_signal(String::new);
+    let change_hold = move |place: bool| async move {
+        failure.set(None);
+        let path = format!("/api/v1/users/{id}/legal-hold");
+        let answer = if place {
+            let request = LegalHoldRequest { reason: hold_reason().trim().to_owned() };
+            session.call::<LegalHoldView>("PUT", &path, move || Body::json(&request)).await
+        } else {
+            session.call::<LegalHoldView>("DELETE", &path, || Body::None).await
+        };
+        match answer {
+            Ok(_) => {
+                hold_reason.set(String::new());
+                *hold_version.write() += 1;
+            }
+            Err(f) => failure.set(Some(f.message)),
+        }
+    };
     let mut typed = use_signal(String::new);
     let mut password = use_signal(String::new);
-    let mut failure = use_signal(|| None::<String>);
     let mut report = use_signal(|| None::<ErasureReport>);
     let mut busy = use_signal(|| false);
     let username = user.username.clone();
@@ -461,19 +489,54 @@ fn Erase(user: UserView, on_done: EventHandler<()>) -> Element {
                 p { role: "status", id: "erased", {t!("admin-erased", documents = done.documents_deleted, devices = done.sessions_wiped, reassigned = done.content_reassigned)} }
                 button { class: "secondary", onclick: move |_| on_done.call(()), {t!("admin-done")} }
             } else {
-                p { {t!("admin-erase-what")} }
-                form { class: "form", onsubmit: submit,
-                    label { r#for: "erase-username", {t!("admin-erase-type-username", username = user.username.clone())} }
-                    input { id: "erase-username", autocomplete: "off", value: "{typed}", oninput: move |e| typed.set(e.value()) }
-                    label { r#for: "erase-password", {t!("admin-your-password")} }
-                    input { id: "erase-password", r#type: "password", autocomplete: "current-password", value: "{password}",
-                        oninput: move |e| password.set(e.value()) }
-                    Failure { failure: failure() }
-                    div { class: "row-actions",
-                        button { class: "danger", r#type: "submit", id: "erase-confirm", disabled: !matches || password().is_empty() || busy(),
-                            {t!("admin-erase-confirm")} }
-                        button { class: "secondary", r#type: "button", onclick: move |_| on_done.call(()), {t!("cancel")} }
-                    }
+                match hold.read().clone() {
+                    None => rsx! { p { class: "muted", {t!("loading")} } },
+                    Some(Err(f)) => rsx! { Failure { failure: Some(f.message) } },
+                    Some(Ok(standing)) if standing.held => rsx! {
+                        div { class: "warning", role: "status", id: "legal-hold",
+                            p { strong { {t!("admin-legal-hold-standing")} } }
+                            p { id: "legal-hold-reason", {standing.reason.clone().unwrap_or_default()} }
+                            p { class: "detail", {t!("admin-legal-hold-placed",
+                                by = standing.placed_by.clone().unwrap_or_default(),
+                                at = standing.placed_at.map(format_utc).unwrap_or_default())} }
+                            p { {t!("admin-legal-hold-blocks")} }
+                        }
+                        Failure { failure: failure() }
+                        div { class: "row-actions",
+                            button { class: "secondary", id: "lift-hold", onclick: move |_| change_hold(false), {t!("admin-legal-hold-lift")} }
+                            button { class: "secondary", r#type: "button", onclick: move |_| on_done.call(()), {t!("admin-close")} }
+                        }
+                    },
+                    Some(Ok(_)) => rsx! {
+                        p { {t!("admin-erase-what")} }
+                        form { class: "form", onsubmit: submit,
+                            label { r#for: "erase-username", {t!("admin-erase-type-username", username = user.username.clone())} }
+                            input { id: "erase-username", autocomplete: "off", value: "{typed}", oninput: move |e| typed.set(e.value()) }
+                            label { r#for: "erase-password", {t!("admin-your-password")} }
+                            input { id: "erase-password", r#type: "password", autocomplete: "current-password", value: "{password}",
+                                oninput: move |e| password.set(e.value()) }
+                            Failure { failure: failure() }
+                            div { class: "row-actions",
+                                button { class: "danger", r#type: "submit", id: "erase-confirm", disabled: !matches || password().is_empty() || busy(),
+                                    {t!("admin-erase-confirm")} }
+                                button { class: "secondary", r#type: "button", onclick: move |_| on_done.call(()), {t!("cancel")} }
+                            }
+                        }
+                        details { class: "more-fields", id: "place-hold",
+                            summary { {t!("admin-legal-hold-instead")} }
+                            form { class: "form", onsubmit: move |event: FormEvent| async move {
+                                    event.prevent_default();
+                                    change_hold(true).await;
+                                },
+                                p { class: "muted", {t!("admin-legal-hold-what")} }
+                                label { r#for: "hold-reason", {t!("admin-legal-hold-reason")} }
+                                input { id: "hold-reason", autocomplete: "off", maxlength: "300", value: "{hold_reason}",
+                                    oninput: move |e| hold_reason.set(e.value()) }
+                                button { class: "secondary", r#type: "submit", id: "place-hold-confirm",
+                                    disabled: hold_reason().trim().chars().count() < 10, {t!("admin-legal-hold-place")} }
+                            }
+                        }
+                    },
                 }
             }
         }

@@ -23,6 +23,8 @@ fn kind_label(kind: &str) -> String {
         "pii_access_denied" => t!("security-pii-denied"),
         "break_glass_granted" => t!("security-break-glass"),
         "retention_erasure" => t!("security-retention-erasure"),
+        "legal_hold_placed" => t!("security-legal-hold-placed"),
+        "legal_hold_lifted" => t!("security-legal-hold-lifted"),
         other => other.to_owned(),
     }
 }

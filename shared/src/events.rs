@@ -127,64 +127,27 @@ impl Event for PiiUpdated {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum SecurityEvent {
     /// A rotated refresh token was presented again: the whole session was revoked.
-    RefreshReuseDetected {
-        user_id: UserId,
-        session_id: SessionId,
-    },
+    RefreshReuseDetected { user_id: UserId, session_id: SessionId },
     /// Sessions ended by a password change, role change, disabling or the user.
-    SessionsRevoked {
-        user_id: UserId,
-        reason: String,
-        count: u64,
-    },
+    SessionsRevoked { user_id: UserId, reason: String, count: u64 },
     /// A wrong password: at sign-in, at re-authentication or when changing the password.
     /// `user_id` is absent when no such account exists (the name typed is never recorded).
-    PasswordRejected {
-        user_id: Option<UserId>,
-        step: PasswordStep,
-        client_address: String,
-    },
+    PasswordRejected { user_id: Option<UserId>, step: PasswordStep, client_address: String },
     /// Failures made a throttle key wait (see `scope`); its requests get 429 meanwhile.
-    Throttled {
-        scope: String,
-        user_id: Option<UserId>,
-        client_address: String,
-        retry_after_secs: u64,
-    },
+    Throttled { scope: String, user_id: Option<UserId>, client_address: String, retry_after_secs: u64 },
     /// A password, email, role or one-time password was changed (by `actor_id`).
-    SensitiveChange {
-        user_id: UserId,
-        actor_id: UserId,
-        change: SensitiveChange,
-    },
+    SensitiveChange { user_id: UserId, actor_id: UserId, change: SensitiveChange },
     /// A read of personal data was refused (`subject_id` absent for a class roster).
-    PiiAccessDenied {
-        actor_id: UserId,
-        subject_id: Option<UserId>,
-        purpose: String,
-    },
+    PiiAccessDenied { actor_id: UserId, subject_id: Option<UserId>, purpose: String },
     /// A technical admin opened break-glass access to a school's personal data: the
     /// data-protection contact's alert (the reason is in the grant, shown to the school).
-    BreakGlassGranted {
-        actor_id: UserId,
-        school_id: SchoolId,
-        grant_id: String,
-        expires_at: i64,
-    },
+    BreakGlassGranted { actor_id: UserId, school_id: SchoolId, grant_id: String, expires_at: i64 },
     /// An account disabled longer than its retention was erased by the retention job.
-    RetentionErasure {
-        user_id: UserId,
-        disabled_at: i64,
-    },
+    RetentionErasure { user_id: UserId, disabled_at: i64 },
     /// A school admin placed a legal hold on a person (their erasure waits until it is lifted).
-    LegalHoldPlaced {
-        user_id: UserId,
-        actor_id: UserId,
-    },
-    LegalHoldLifted {
-        user_id: UserId,
-        actor_id: UserId,
-    },
+    LegalHoldPlaced { user_id: UserId, actor_id: UserId },
+    /// A school admin lifted a legal hold.
+    LegalHoldLifted { user_id: UserId, actor_id: UserId },
 }
 
 /// Where a password was checked.

@@ -102,13 +102,7 @@ async fn open_grant(
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     authorize(&mut tx, &actor, Action::GrantBreakGlass, TargetRef::School(school)).await?;
-    let reason = validate::label("reason", &request.reason, 300)?;
-    if reason.chars().count() < 10 {
-        return Err(ApiError::Field {
-            field: "reason".to_owned(),
-            message: "reason must say why in at least 10 characters".to_owned(),
-        });
-    }
+    let reason = validate::reason(&request.reason)?;
     if !(1..=MAX_MINUTES).contains(&request.minutes) {
         return Err(ApiError::Field {
             field: "minutes".to_owned(),

@@ -91,7 +91,7 @@ pub async fn erase_person(
     }
     tx.commit().await?;
     state.hot.forget_sessions();
-    state.hot.forget_latest_removal();
+    state.hot.latest_removal.forget();
     if let Err(error) = state.db.purge_old_versions().await {
         // Readers may hold old pages a moment: the next checkpoint empties the log instead.
         tracing::warn!(%error, "write-ahead log not emptied after an erasure");

@@ -1,6 +1,6 @@
 //! Short-lived in-memory copies of what every request reads — a session's account, its access
-//! epoch, the latest change sequence — so that a "nothing new" sync poll needs no database
-//! round trip.
+//! epoch, the latest change sequence and document removal — so that a "nothing new" sync poll
+//! needs no database round trip.
 //!
 //! It also keeps the content documents indexed for media lately, each with the sequence number
 //! of the last change it holds: the next index reads only the changes stored after that (from
@@ -36,12 +36,36 @@ pub struct CachedSession {
     pub epoch: u64,
 }
 
+/// A number read from the database, trusted for [`SEQ_TTL`].
+#[derive(Default)]
+pub struct Recent(Mutex<Option<(Instant, u64)>>);
+
+impl Recent {
+    pub fn get(&self) -> Option<u64> {
+        let latest = self.0.lock().ok()?;
+        latest.filter(|(at, _)| at.elapsed() < SEQ_TTL).map(|(_, value)| value)
+    }
+
+    pub fn remember(&self, value: u64) {
+        if let Ok(mut latest) = self.0.lock() {
+            *latest = Some((Instant::now(), value));
+        }
+    }
+
+    pub fn forget(&self) {
+        if let Ok(mut latest) = self.0.lock() {
+            *latest = None;
+        }
+    }
+}
+
 #[derive(Default)]
 pub struct HotCache {
     sessions: RwLock<HashMap<SessionId, (Instant, CachedSession)>>,
-    latest_seq: Mutex<Option<(Instant, u64)>>,
-    /// The latest document removal (erasures), like `latest_seq`.
-    latest_removal: Mutex<Option<(Instant, u64)>>,
+    /// The latest change sequence number (forgotten after storing changes).
+    pub latest_seq: Recent,
+    /// The latest document removal (forgotten after an erasure removed documents).
+    pub latest_removal: Recent,
     documents: Mutex<HashMap<DocId, (Instant, Automerge, i64)>>,
     /// Per session: when its last sync was written down, and how many changes it said it
     /// still held (so an idle device polling every few seconds writes at most now and then).
@@ -84,42 +108,6 @@ impl HotCache {
             marks.insert(session, (now, waiting));
         }
         due
-    }
-
-    pub fn latest_seq(&self) -> Option<u64> {
-        let latest = self.latest_seq.lock().ok()?;
-        latest.filter(|(at, _)| at.elapsed() < SEQ_TTL).map(|(_, seq)| seq)
-    }
-
-    pub fn remember_latest_seq(&self, seq: u64) {
-        if let Ok(mut latest) = self.latest_seq.lock() {
-            *latest = Some((Instant::now(), seq));
-        }
-    }
-
-    /// After storing changes.
-    pub fn forget_latest_seq(&self) {
-        if let Ok(mut latest) = self.latest_seq.lock() {
-            *latest = None;
-        }
-    }
-
-    pub fn latest_removal(&self) -> Option<u64> {
-        let latest = self.latest_removal.lock().ok()?;
-        latest.filter(|(at, _)| at.elapsed() < SEQ_TTL).map(|(_, seq)| seq)
-    }
-
-    pub fn remember_latest_removal(&self, seq: u64) {
-        if let Ok(mut latest) = self.latest_removal.lock() {
-            *latest = Some((Instant::now(), seq));
-        }
-    }
-
-    /// After an erasure removed documents.
-    pub fn forget_latest_removal(&self) {
-        if let Ok(mut latest) = self.latest_removal.lock() {
-            *latest = None;
-        }
     }
 
     /// The copy of a document kept for media indexing, and the sequence number of the last

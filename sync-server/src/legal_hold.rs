@@ -53,13 +53,7 @@ async fn place_hold(
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     authorize(&mut tx, &actor, Action::PlaceLegalHold, TargetRef::User(user)).await?;
-    let reason = validate::label("reason", &request.reason, 300)?;
-    if reason.chars().count() < 10 {
-        return Err(ApiError::Field {
-            field: "reason".to_owned(),
-            message: "reason must say why in at least 10 characters".to_owned(),
-        });
-    }
+    let reason = validate::reason(&request.reason)?;
     let erased: Option<Option<i64>> = sqlx::query_scalar("SELECT erased_at FROM users WHERE id = $1")
         .bind(user.to_string())
         .fetch_optional(&mut *tx)

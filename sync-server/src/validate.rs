@@ -48,6 +48,19 @@ pub fn label(field: &str, raw: &str, max: usize) -> Result<String, ApiError> {
     Ok(text)
 }
 
+/// Why something is done (a break-glass grant, a legal hold): a label of 10 to 300 characters,
+/// shown to the school.
+pub fn reason(raw: &str) -> Result<String, ApiError> {
+    let reason = label("reason", raw, 300)?;
+    if reason.chars().count() < 10 {
+        return Err(ApiError::Field {
+            field: "reason".to_owned(),
+            message: "reason must say why in at least 10 characters".to_owned(),
+        });
+    }
+    Ok(reason)
+}
+
 /// A display name: like a label, up to 100 characters.
 pub fn display_name(raw: &str) -> Result<String, ApiError> {
     label("display_name", raw, 100)

@@ -22,6 +22,21 @@ async fn stalled(server: &TestServer, head_lines: &str, declared: usize, sent: u
     stream
 }
 
+/// A sign-in whose body never finishes, holding one anonymous slot. A finished sign-in gives
+/// its slot back a moment after its answer: one sent in that moment is shed at once, and is
+/// sent again (within a deadline).
+async fn stalled_sign_in(server: &TestServer) -> TcpStream {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let mut stream = stalled(server, LOGIN_HEAD, 100, 10).await;
+        match answer_within(&mut stream, Duration::from_millis(300)).await {
+            None => return stream,
+            Some(answer) if std::time::Instant::now() > deadline => panic!("a stalled sign-in was answered: {answer}"),
+            Some(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+    }
+}
+
 /// The status line of the answer, if one comes within `wait`.
 async fn answer_within(stream: &mut TcpStream, wait: Duration) -> Option<String> {
     let mut buffer = vec![0_u8; 4096];
@@ -65,7 +80,7 @@ async fn anonymous_requests_share_a_small_cap_and_beyond_it_are_shed() {
     let demo = server.demo_logins();
     let teacher = server.login(&demo.teacher).await;
     // Two sign-ins whose bodies never finish hold both anonymous slots.
-    let slow = [stalled(&server, LOGIN_HEAD, 100, 10).await, stalled(&server, LOGIN_HEAD, 100, 10).await];
+    let slow = [stalled_sign_in(&server).await, stalled_sign_in(&server).await];
     common::eventually("a third anonymous request to be shed", || async {
         let response = server.http.get(server.url("/healthz")).send().await.unwrap();
         response.status() == StatusCode::SERVICE_UNAVAILABLE && response.headers().contains_key("retry-after")

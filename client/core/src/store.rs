@@ -26,10 +26,10 @@ pub use tallschool_contract::sync::{DocSummary, StoreStatus as Status};
 /// After this many chunks a document is saved as a new snapshot.
 const CHUNKS_BEFORE_SNAPSHOT: i64 = 64;
 
-/// The store's own tables (documents, chunks, outbox, refusals); features add theirs.
 /// The kv key of the last document removal applied.
 const REMOVALS_SEEN: &str = "removals_seen";
 
+/// The store's own tables (documents, chunks, outbox, refusals); features add theirs.
 const MIGRATIONS: &[Migration] = &[Migration { sql: BASE_SCHEMA, rebuild: false }];
 
 /// The first schema; `IF NOT EXISTS` throughout, so that a store made before migrations were

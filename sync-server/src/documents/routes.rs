@@ -79,7 +79,7 @@ async fn sync_round(
     let content: Vec<_> = pushes.iter().filter(|p| p.meta.kind.is_content()).map(|p| p.meta.id).collect();
     let pushed = store::push(&state.db, &limits, &actor, pushes, state.clock.now()).await?;
     if !pushed.acks.is_empty() {
-        state.hot.forget_latest_seq();
+        state.hot.latest_seq.forget();
     }
     // Content that changed may show other media now: who may fetch what follows the documents.
     let changed: Vec<_> = content.into_iter().filter(|doc| pushed.acks.iter().any(|a| &a.doc == doc)).collect();

@@ -308,14 +308,14 @@ const REMOVALS_PER_ANSWER: i64 = 1000;
 /// Documents of the caller's school removed (by an erasure) after the removal position
 /// `seen`, and the position to send next. An up-to-date device costs no query.
 pub async fn removals(db: &Db, hot: &HotCache, actor: &AuthUser, seen: u64) -> Result<(Vec<DocId>, u64), ApiError> {
-    if hot.latest_removal().is_some_and(|latest| seen == latest) {
+    if hot.latest_removal.get().is_some_and(|latest| seen == latest) {
         return Ok((Vec::new(), seen));
     }
     let mut conn = db.pool.acquire().await?;
     let latest: i64 =
         sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM doc_removals").fetch_one(&mut *conn).await?;
     let latest = u64::try_from(latest).unwrap_or(0);
-    hot.remember_latest_removal(latest);
+    hot.latest_removal.remember(latest);
     // A position from the future (a restored server): start over.
     let from = if seen > latest { 0 } else { seen };
     let Some(school) = actor.school_id.filter(|_| from < latest) else { return Ok((Vec::new(), latest)) };
@@ -347,7 +347,7 @@ pub async fn pull(
 ) -> Result<Pulled, ApiError> {
     // The common case — nothing new for an up-to-date device — is answered from memory.
     let cached_epoch = hot.session(actor.session_id).map(|s| s.epoch);
-    if let (Some(max), Some(current)) = (hot.latest_seq(), cached_epoch)
+    if let (Some(max), Some(current)) = (hot.latest_seq.get(), cached_epoch)
         && epoch == current
         && cursor == max
     {
@@ -361,7 +361,7 @@ pub async fn pull(
     let current_epoch = u64::try_from(current_epoch).unwrap_or(0);
     let max: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM doc_changes").fetch_one(&mut *conn).await?;
     let max = u64::try_from(max).unwrap_or(0);
-    hot.remember_latest_seq(max);
+    hot.latest_seq.remember(max);
     // Another epoch (new access) or a cursor from the future (a restored server): start over.
     let from = if epoch != current_epoch || cursor > max { 0 } else { cursor };
     if from >= max || actor.role == Role::TechAdmin {

@@ -75,9 +75,13 @@ async fn decks_import_study_offline_on_two_devices_and_the_teacher_sees_retentio
     teacher.core.assignments().assign(deck, &assignment).unwrap();
     teacher.sync().await;
 
-    // Two devices of one student; the class's settings arrive with the sync.
-    let laptop = Device::sign_in(&server, &demo.students[0]).await;
-    let phone = Device::sign_in(&server, &demo.students[0]).await;
+    // Two devices of one student; the class's settings arrive with the sync. Their clocks stand
+    // at noon UTC yesterday (in the past, whatever the hour), so that the day's new-card budget
+    // cannot roll over between two steps of a run that crosses midnight.
+    let noon = tallschool_server::clock::system_now().div_euclid(86_400) * 86_400 - 12 * 3600;
+    let day = tallschool_client::Clock::manual(noon);
+    let laptop = Device::sign_in_as(&server, &demo.students[0], "laptop", day.clone()).await;
+    let phone = Device::sign_in_as(&server, &demo.students[0], "phone", day).await;
     laptop.sync().await;
     phone.sync().await;
     assert_eq!(laptop.core.classes().list().unwrap()[0].study.new_per_day, 4);

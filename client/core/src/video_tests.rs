@@ -355,6 +355,16 @@ pub fn save_results(store: &Store, test: DocId, results: &[AttemptResult]) -> Re
     Ok(())
 }
 
+/// The server's whole answer for `test` replaces what this device kept of it: results the
+/// server no longer has (an erased student's) go.
+pub fn replace_results(store: &Store, test: DocId, results: &[AttemptResult]) -> Result<()> {
+    let tx = store.conn().unchecked_transaction()?;
+    tx.execute("DELETE FROM results WHERE test_id = ?1", [test.to_string()])?;
+    save_results(store, test, results)?;
+    tx.commit()?;
+    Ok(())
+}
+
 /// Tests this device's user has submitted attempts in (their results are fetched on sync).
 pub fn tests_with_submissions(store: &mut Store, student: UserId) -> Result<Vec<DocId>> {
     let mut out = Vec::new();
@@ -378,4 +388,39 @@ pub fn tests_with_submissions(store: &mut Store, student: UserId) -> Result<Vec<
 /// Tests in this device's documents (teachers fetch results of all of them).
 pub fn all_tests(store: &Store) -> Result<Vec<DocId>> {
     Ok(store.list()?.into_iter().filter(|d| d.kind == DocKind::VideoTest).map(|d| d.id).collect())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::{Clock, FEATURES};
+
+    fn result(attempt: &str, student: &str) -> AttemptResult {
+        AttemptResult {
+            attempt_id: attempt.to_owned(),
+            student_id: student.to_owned(),
+            submitted_at: Some(1),
+            points: BTreeMap::new(),
+            score: 1.0,
+            max_score: 2.0,
+            complete: true,
+        }
+    }
+
+    #[test]
+    fn the_servers_results_replace_a_tests_kept_ones_and_others_stay() {
+        let dir = std::env::temp_dir().join(format!("tallschool-results-{}", uuid::Uuid::new_v4().simple()));
+        let store = Store::open(&dir, Clock::system(), FEATURES).unwrap();
+        let (test, other) = (DocId(uuid::Uuid::new_v4()), DocId(uuid::Uuid::new_v4()));
+        save_results(&store, test, &[result("a1", "ana"), result("b1", "ben")]).unwrap();
+        save_results(&store, other, &[result("a2", "ana")]).unwrap();
+        // Ana was erased: the server answers for the test without her attempt.
+        replace_results(&store, test, &[result("b1", "ben")]).unwrap();
+        assert!(saved_result(&store, test, "a1").unwrap().is_none());
+        assert_eq!(saved_result(&store, test, "b1").unwrap().map(|r| r.student_id).as_deref(), Some("ben"));
+        assert!(saved_result(&store, other, "a2").unwrap().is_some(), "another test's results are its own answer's");
+        drop(store);
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }

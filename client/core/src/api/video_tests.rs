@@ -119,7 +119,7 @@ impl VideoTestService<'_> {
     /// Graded attempts from the server (everyone's for teachers), kept on this device.
     pub async fn fetch_results(&self, test: DocId) -> Result<ResultsView> {
         let results = super::sync::results_of(self.core, test).await?;
-        video_tests::save_results(&self.core.store(), test, &results.attempts)?;
+        video_tests::replace_results(&self.core.store(), test, &results.attempts)?;
         Ok(results)
     }
 

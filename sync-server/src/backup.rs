@@ -76,18 +76,13 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> BackupError + '_ {
 }
 
 fn sqlite_file(settings: &Settings) -> Result<PathBuf, BackupError> {
-    sqlite_path(settings.database_url.expose_secret()).ok_or(BackupError::NotSqlite)
-}
-
-fn sqlite_path(url: &str) -> Option<PathBuf> {
-    let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
-    Some(PathBuf::from(path.split('?').next().unwrap_or(path)))
+    crate::db::sqlite_file(settings.database_url.expose_secret()).ok_or(BackupError::NotSqlite)
 }
 
 /// The personal-data key store's file when it is a SQLite file in the keys folder (the
 /// default); one kept elsewhere is backed up by its own means.
 fn subject_key_store(settings: &Settings) -> Option<PathBuf> {
-    let store = sqlite_path(settings.pii_keys.subject_keys_url.expose_secret())?;
+    let store = crate::db::sqlite_file(settings.pii_keys.subject_keys_url.expose_secret())?;
     (store.parent() == Some(settings.keys_dir().as_path())).then_some(store)
 }
 

@@ -117,6 +117,12 @@ impl Db {
     }
 }
 
+/// The file a `sqlite:` URL names (`None` for another engine's URL).
+pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    Some(std::path::PathBuf::from(path.split_once('?').map_or(path, |(file, _)| file)))
+}
+
 fn sqlite_url_creating_dir(url: &str) -> Result<String, DbError> {
     let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
     let (file, query) = path.split_once('?').unwrap_or((path, ""));

@@ -142,7 +142,7 @@ pub async fn reconcile(state: &AppState) -> Result<(usize, usize), ApiError> {
 
 /// Who holds what `user` authored once they are erased: their school's longest-standing active
 /// educational admin, else (no admin left) the tombstone itself.
-async fn heir_of(conn: &mut Conn, user: UserId) -> Result<UserId, ApiError> {
+pub async fn heir_of(conn: &mut Conn, user: UserId) -> Result<UserId, ApiError> {
     let heir: Option<String> = sqlx::query_scalar(
         "SELECT a.id FROM users a JOIN users u ON a.school_id = u.school_id \
          WHERE u.id = $1 AND a.role = 'edu_admin' AND a.status = 'active' AND a.id <> u.id \

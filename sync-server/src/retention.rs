@@ -18,7 +18,7 @@ use utoipa_axum::routes;
 use crate::access::{TargetRef, authorize};
 use crate::app::AppState;
 use crate::auth::AuthUser;
-use crate::db::{col, id_col, optional_id_col};
+use crate::db::{col, id_col};
 use crate::erasure;
 use crate::error::{ApiError, ApiResult};
 
@@ -58,13 +58,12 @@ pub async fn run_once(state: &AppState, now: i64) -> Result<RetentionReport, Api
 }
 
 /// Erase every account disabled before `cutoff` (technical admins are never disabled away:
-/// they run the server; a legal hold keeps an account until it is lifted). What a teacher authored goes to one of the school's active admins.
+/// they run the server; a legal hold keeps an account until it is lifted). What a teacher
+/// authored goes to one of the school's active admins (`erasure::heir_of`).
 async fn erase_disabled_accounts(state: &AppState, cutoff: i64, now: i64) -> Result<i64, ApiError> {
     let mut conn = state.db.pool.acquire().await?;
     let rows = sqlx::query(
-        "SELECT u.id, u.disabled_at, \
-                (SELECT a.id FROM users a WHERE a.school_id = u.school_id AND a.role = 'edu_admin' \
-                 AND a.status = 'active' ORDER BY a.created_at, a.id LIMIT 1) AS heir \
+        "SELECT u.id, u.disabled_at \
          FROM users u WHERE u.status = 'disabled' AND u.erased_at IS NULL AND u.disabled_at < $1 \
          AND u.role <> 'tech_admin' AND NOT EXISTS (SELECT 1 FROM legal_holds h WHERE h.user_id = u.id) \
          ORDER BY u.disabled_at",
@@ -77,8 +76,10 @@ async fn erase_disabled_accounts(state: &AppState, cutoff: i64, now: i64) -> Res
     for row in &rows {
         let user: UserId = id_col(row, "id")?;
         let disabled_at: i64 = col(row, "disabled_at")?;
-        // With no admin left, the content stays under the tombstone's id.
-        let heir = optional_id_col(row, "heir")?.unwrap_or(user);
+        let heir = {
+            let mut conn = state.db.pool.acquire().await?;
+            erasure::heir_of(&mut conn, user).await?
+        };
         let event = SecurityEvent::RetentionErasure { user_id: user, disabled_at };
         erasure::erase_person(state, user, heir, None, Some(&event), now).await?;
         erased += 1;

@@ -48,6 +48,10 @@ pub struct SubjectKeys {
     db: Db,
 }
 
+fn erased() -> ApiError {
+    ApiError::Conflict("this person's personal data was erased".to_owned())
+}
+
 fn unreachable(error: impl std::fmt::Display) -> ApiError {
     tracing::error!(%error, "pii subject key store unavailable");
     ApiError::Unavailable("personal data is unavailable: the personal-data key store cannot be reached".to_owned())
@@ -64,11 +68,10 @@ impl SubjectKeys {
     /// The person's secret for sealing their fields, made on first use. An erased person gets
     /// none: nothing may be written for them again.
     pub async fn for_write(&self, keyring: &Keyring, subject: UserId, now: i64) -> Result<Arc<Key>, ApiError> {
-        if let SubjectSecret::Live(key) = self.find(keyring, subject).await?.unwrap_or(SubjectSecret::Erased) {
-            return Ok(key);
-        }
-        if self.is_erased(subject).await? {
-            return Err(ApiError::Conflict("this person's personal data was erased".to_owned()));
+        match self.find(keyring, subject).await? {
+            Some(SubjectSecret::Live(key)) => return Ok(key),
+            Some(SubjectSecret::Erased) => return Err(erased()),
+            None => {}
         }
         let keks = keyring.keks().await?;
         let mut material = vec![0_u8; crypto::KEY_LEN];
@@ -88,7 +91,7 @@ impl SubjectKeys {
         .map_err(unreachable)?;
         match self.find(keyring, subject).await? {
             Some(SubjectSecret::Live(key)) => Ok(key),
-            _ => Err(ApiError::Conflict("this person's personal data was erased".to_owned())),
+            _ => Err(erased()),
         }
     }
 
@@ -183,16 +186,6 @@ impl SubjectKeys {
     pub async fn copy_into(&self, file: &std::path::Path) -> Result<(), sqlx::Error> {
         sqlx::query("VACUUM INTO $1").bind(file.display().to_string()).execute(&self.db.pool).await?;
         Ok(())
-    }
-
-    async fn is_erased(&self, subject: UserId) -> Result<bool, ApiError> {
-        let erased: Option<i64> = sqlx::query_scalar("SELECT erased_at FROM subject_keys WHERE subject_id = $1")
-            .bind(subject.to_string())
-            .fetch_optional(&self.db.pool)
-            .await
-            .map_err(unreachable)?
-            .flatten();
-        Ok(erased.is_some())
     }
 
     /// `None` when the store knows nothing of `subject`.
